@@ -1,0 +1,96 @@
+# vitae -- build, test, run.  `make run` and `make test` are the contract.
+# Flags are layered (STD WARN OPT DEBUG); V=1 shows commands; SANITIZE=address,undefined.
+
+PKGS      := liblua5.4-dev libyaml-dev libsqlite3-dev libopenblas-dev liblapacke-dev pkg-config
+PC_LIBS   := lua5.4 yaml-0.1 sqlite3
+
+CC       ?= cc
+STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN     := -Wall -Wextra -Wno-unused-parameter
+OPT      ?= -O2
+DEBUG    ?= -g
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+  SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+  OPT      := -O1
+endif
+BUILD    := build$(if $(SANITIZE),-san)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PC_LIBS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null)
+CFLAGS   += $(STD) $(WARN) $(OPT) $(DEBUG) $(SANFLAGS) -I. $(PKG_CFLAGS) -MMD -MP
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
+LDFLAGS  += $(SANFLAGS)
+
+ifeq ($(V),1)
+  Q :=
+else
+  Q := @
+endif
+
+# Sources: every .c in the engine folders; main.c only in the program.
+LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c lua/*.c out/*.c learn/*.c))
+GEN_SRC  := $(BUILD)/gen/embedded.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+MAIN_OBJ := $(BUILD)/sim/main.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC:= $(wildcard bench/*.c)
+BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+EMBED    := schemas/native.sql $(wildcard lua/vitae/*.lua)
+
+PROG := vitae$(if $(SANITIZE),-san)
+
+.PHONY: all deps run test unit e2e bench clean
+all: deps $(PROG)
+
+# Install missing Debian packages (a fresh machine has none of them).
+deps: $(BUILD)/.deps-ok
+$(BUILD)/.deps-ok:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
+	    { echo "could not install:$$missing" >&2; exit 1; }; \
+	fi
+	@mkdir -p $(BUILD) && touch $@
+
+$(PROG): $(MAIN_OBJ) $(LIB_OBJ)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# Schemas and the Lua prelude are compiled into the binary, so ./vitae runs
+# from anywhere.
+$(GEN_SRC): $(EMBED) tools/embed.sh
+	@mkdir -p $(dir $@)
+	@echo "  EMBED $@"
+	$(Q)sh tools/embed.sh $(EMBED) > $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+run: all
+	./$(PROG) run -p 1000 -o output/cohort.db
+
+test: all $(UNIT_BIN)
+	@VITAE=./$(PROG) BUILD=$(BUILD) sh tests/run.sh
+
+bench: all $(BENCH_BIN)
+	@VITAE=./$(PROG) BUILD=$(BUILD) sh bench/run.sh
+
+clean:
+	rm -rf build build-san vitae vitae-san output tests/tmp
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,66 @@
+/*
+** bridge.h -- the C <-> Lua bridge: one sandboxed Lua state per worker.
+**
+** vt_lua owns a lua_State whose allocator enforces a memory cap and whose
+** count hook enforces an instruction budget per call.  Modules are loaded
+** as text only, each into a fresh _ENV whose read-only __index holds the
+** safe globals, the prelude's helpers (lua/vitae/prelude.lua) and param().
+** Function-valued slots of modules are kept in the registry and called with
+** a read-only patient proxy (documented in docs/module-format.md).
+*/
+#ifndef VT_BRIDGE_H
+#define VT_BRIDGE_H
+
+#include <stddef.h>
+#include "lua.h"
+#include "sim/model.h"
+
+struct vt_patient;
+struct vt_params;
+
+typedef struct vt_lua_limits {
+  size_t memory;            /* bytes per Lua state (default 256 MiB) */
+  long long instructions;   /* per call into module code (default 20 million) */
+  long long load_instructions; /* for running a module file (default 200 million) */
+} vt_lua_limits;
+
+typedef struct vt_lua {
+  lua_State *L;
+  size_t mem_used, mem_limit;
+  int mem_grace;            /* the cap was hit: allow a little more to report it */
+  long long budget;         /* instructions left in this call */
+  int limit_hit;            /* 0, or VT_LIMIT_INSTRUCTIONS / VT_LIMIT_MEMORY */
+  vt_lua_limits limits;
+  struct vt_patient *patient;   /* patient of the current call, NULL at load time */
+  struct vt_params *params;
+  const char *loading_file;     /* module file being loaded (for param records) */
+  int base_ref;             /* registry: the shared, read-only globals table */
+  int proxy_ref;            /* registry: the patient proxy userdata */
+} vt_lua;
+
+enum { VT_LIMIT_INSTRUCTIONS = 1, VT_LIMIT_MEMORY = 2 };
+
+/* Default limits. */
+void vt_lua_default_limits(vt_lua_limits *l);
+/* A new sandboxed state with the prelude loaded.  NULL and err on failure. */
+vt_lua *vt_lua_new(const vt_lua_limits *limits, struct vt_params *params, char *err, size_t errlen);
+void vt_lua_free(vt_lua *vl);
+/* Load and run the module file `path` (text only, fresh _ENV); on success the
+** value it returned is left on the stack and 0 is returned; on failure -1 and
+** err "path:line: message". */
+int vt_lua_load_file(vt_lua *vl, const char *path, char *err, size_t errlen);
+/* Load and run Lua source held in memory under the chunk name `name` (used
+** by tests and by embedded modules); same contract as vt_lua_load_file. */
+int vt_lua_load_string(vt_lua *vl, const char *src, size_t len, const char *name, char *err, size_t errlen);
+
+/* Call the registry function `fn` with the patient proxy.  Each returns 0 with
+** the result, or -1 with err "file:line: message". */
+int vt_lua_call_bool(vt_lua *vl, int fn, struct vt_patient *p, int *out, char *err, size_t errlen);
+int vt_lua_call_number(vt_lua *vl, int fn, struct vt_patient *p, double *out, char *err, size_t errlen);
+/* Strings are copied into the patient's record arena. */
+int vt_lua_call_value(vt_lua *vl, int fn, struct vt_patient *p, vt_value *out, char *err, size_t errlen);
+
+/* Source line where the function `fn` is defined (0 if unknown). */
+int vt_lua_fn_line(vt_lua *vl, int fn);
+
+#endif

@@ -1,0 +1,840 @@
+/*
+** loader.c -- compile module tables into sim/model.h structures, and load
+** the module set of a run (files, folders, submodules by path).
+**
+** The table is read with raw accesses only; errors are raised with longjmp
+** to the compile entry point and name file, state, line and field.
+*/
+#include "loader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "lauxlib.h"
+#include "sim/arena.h"
+
+const char *const vt_state_type_names[VT_S__COUNT] = {
+  "Initial", "Terminal", "Simple", "Guard", "Delay", "SetAttribute", "Counter",
+  "CallSubmodule", "Encounter", "EncounterEnd", "ConditionOnset", "ConditionEnd",
+  "AllergyOnset", "AllergyEnd", "MedicationOrder", "MedicationEnd", "CarePlanStart",
+  "CarePlanEnd", "Procedure", "Observation", "VitalSign", "Symptom", "Vaccine", "Death",
+};
+
+int vt_module_find_state(const vt_module *m, const char *name) {
+  /* states are sorted by name */
+  int lo = 0, hi = m->nstates - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2, c = strcmp(m->states[mid].name, name);
+    if (c == 0) return mid;
+    if (c < 0) lo = mid + 1; else hi = mid - 1;
+  }
+  return VT_NOSTATE;
+}
+
+typedef struct ctx {
+  vt_lua *vl;
+  lua_State *L;
+  vt_arena *a;
+  vt_module *m;
+  const char *file;
+  const char *state;   /* state being compiled, NULL at module level */
+  int line;
+  jmp_buf jb;
+  char *err; size_t errlen;
+} ctx;
+
+/* Report an error in the current state and unwind to the compile entry. */
+static void cerr(ctx *c, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (c->state && c->line > 0)
+    snprintf(c->err, c->errlen, "%s:%d: state '%s': %s", c->file, c->line, c->state, msg);
+  else if (c->state)
+    snprintf(c->err, c->errlen, "%s: state '%s': %s", c->file, c->state, msg);
+  else
+    snprintf(c->err, c->errlen, "%s: %s", c->file, msg);
+  longjmp(c->jb, 1);
+}
+
+/* Push t[name] (raw); return its type. */
+static int field(ctx *c, int t, const char *name) {
+  t = lua_absindex(c->L, t);
+  lua_pushstring(c->L, name);
+  return lua_rawget(c->L, t);
+}
+
+static int has(ctx *c, int t, const char *name) {
+  int ty = field(c, t, name);
+  lua_pop(c->L, 1);
+  return ty != LUA_TNIL;
+}
+
+static const char *tostr_dup(ctx *c, int i, const char *what) {
+  lua_State *L = c->L;
+  char buf[64];
+  if (lua_isinteger(L, i)) { snprintf(buf, sizeof buf, "%lld", (long long)lua_tointeger(L, i)); return vt_arena_strdup(c->a, buf); }
+  if (lua_type(L, i) == LUA_TNUMBER) {
+    double d = lua_tonumber(L, i);
+    if (d == floor(d) && fabs(d) < 1e18) snprintf(buf, sizeof buf, "%.0f", d);
+    else snprintf(buf, sizeof buf, "%.17g", d);
+    return vt_arena_strdup(c->a, buf);
+  }
+  if (lua_type(L, i) != LUA_TSTRING) cerr(c, "field '%s' must be a string, got %s", what, luaL_typename(L, i));
+  return vt_arena_strdup(c->a, lua_tostring(L, i));
+}
+
+/* Optional string field (numbers are accepted and written as text). */
+static const char *opt_str(ctx *c, int t, const char *name) {
+  if (field(c, t, name) == LUA_TNIL) { lua_pop(c->L, 1); return NULL; }
+  const char *s = tostr_dup(c, -1, name);
+  lua_pop(c->L, 1);
+  return s;
+}
+
+static const char *req_str(ctx *c, int t, const char *name) {
+  const char *s = opt_str(c, t, name);
+  if (!s) cerr(c, "field '%s' is required", name);
+  return s;
+}
+
+static int opt_bool(ctx *c, int t, const char *name, int dflt) {
+  int ty = field(c, t, name);
+  int v = dflt;
+  if (ty == LUA_TBOOLEAN) v = lua_toboolean(c->L, -1);
+  else if (ty != LUA_TNIL) cerr(c, "field '%s' must be true or false, got %s", name, luaL_typename(c->L, -1));
+  lua_pop(c->L, 1);
+  return v;
+}
+
+static double opt_num(ctx *c, int t, const char *name, double dflt) {
+  int ty = field(c, t, name);
+  double v = dflt;
+  if (ty == LUA_TNUMBER) v = lua_tonumber(c->L, -1);
+  else if (ty != LUA_TNIL) cerr(c, "field '%s' must be a number, got %s", name, luaL_typename(c->L, -1));
+  lua_pop(c->L, 1);
+  return v;
+}
+
+/* A function at the top of the stack -> registry reference (popped). */
+static int take_fn(ctx *c) { return luaL_ref(c->L, LUA_REGISTRYINDEX); }
+
+/* vt_num from the value at index i: a number or a function. */
+static vt_num num_at(ctx *c, int i, const char *what) {
+  vt_num n = { 0, VT_NOFN };
+  int ty = lua_type(c->L, i);
+  if (ty == LUA_TNUMBER) n.v = lua_tonumber(c->L, i);
+  else if (ty == LUA_TFUNCTION) { lua_pushvalue(c->L, i); n.fn = take_fn(c); }
+  else cerr(c, "field '%s' must be a number or a function, got %s", what, luaL_typename(c->L, i));
+  return n;
+}
+
+static vt_num req_num(ctx *c, int t, const char *name) {
+  if (field(c, t, name) == LUA_TNIL) cerr(c, "field '%s' is required", name);
+  vt_num n = num_at(c, -1, name);
+  lua_pop(c->L, 1);
+  return n;
+}
+
+/* codes = { {system=, code=, display=}, ... } -> array in the arena. */
+static const vt_code *codes_at(ctx *c, int i, const char *what, int *n) {
+  lua_State *L = c->L;
+  if (!lua_istable(L, i)) cerr(c, "field '%s' must be a list of codes", what);
+  int len = (int)lua_rawlen(L, i);
+  vt_code *codes = vt_arena_alloc(c->a, sizeof *codes * (size_t)(len ? len : 1));
+  int top = lua_gettop(L);
+  i = lua_absindex(L, i);
+  for (int k = 1; k <= len; k++) {
+    if (lua_rawgeti(L, i, k) != LUA_TTABLE) cerr(c, "%s[%d] must be a table {system, code, display}", what, k);
+    int t = lua_gettop(L);
+    codes[k - 1].system = opt_str(c, t, "system");
+    codes[k - 1].code = opt_str(c, t, "code");
+    codes[k - 1].display = opt_str(c, t, "display");
+    if (!codes[k - 1].code) cerr(c, "%s[%d] has no 'code'", what, k);
+    if (!codes[k - 1].system) codes[k - 1].system = "SNOMED-CT";
+    if (!codes[k - 1].display) codes[k - 1].display = codes[k - 1].code;
+    lua_settop(L, top);
+  }
+  *n = len;
+  return codes;
+}
+
+static const vt_code *opt_codes(ctx *c, int t, const char *name, int *n) {
+  *n = 0;
+  if (field(c, t, name) == LUA_TNIL) { lua_pop(c->L, 1); return NULL; }
+  const vt_code *codes = codes_at(c, -1, name, n);
+  lua_pop(c->L, 1);
+  return codes;
+}
+
+/* A single code: value_code = {system, code, display}. */
+static const vt_code *opt_code(ctx *c, int t, const char *name) {
+  if (field(c, t, name) == LUA_TNIL) { lua_pop(c->L, 1); return NULL; }
+  if (!lua_istable(c->L, -1)) cerr(c, "field '%s' must be a code {system, code, display}", name);
+  lua_newtable(c->L);
+  lua_pushvalue(c->L, -2);
+  lua_rawseti(c->L, -2, 1);
+  int n;
+  const vt_code *code = codes_at(c, -1, name, &n);
+  lua_pop(c->L, 2);
+  return code;
+}
+
+static int resolve_state(ctx *c, const char *name, const char *what) {
+  int s = vt_module_find_state(c->m, name);
+  if (s == VT_NOSTATE) cerr(c, "%s '%s' is not a state of this module", what, name);
+  return s;
+}
+
+static uint8_t parse_op(ctx *c, const char *op) {
+  static const struct { const char *s; vt_op op; } ops[] = {
+    {"<", VT_OP_LT}, {"<=", VT_OP_LE}, {"==", VT_OP_EQ}, {">=", VT_OP_GE}, {">", VT_OP_GT},
+    {"!=", VT_OP_NE}, {"is nil", VT_OP_IS_NIL}, {"is not nil", VT_OP_IS_NOT_NIL},
+  };
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+    if (strcmp(op, ops[i].s) == 0) return (uint8_t)ops[i].op;
+  cerr(c, "unknown operator '%s' (use <, <=, ==, >=, >, !=, is nil, is not nil)", op);
+  return 0;
+}
+
+/* A scalar value (number, string, boolean) at index i. */
+static vt_value value_at(ctx *c, int i, const char *what) {
+  vt_value v = { VT_V_NIL, { 0 } };
+  switch (lua_type(c->L, i)) {
+    case LUA_TNIL: break;
+    case LUA_TNUMBER: v.kind = VT_V_NUM; v.u.n = lua_tonumber(c->L, i); break;
+    case LUA_TBOOLEAN: v.kind = VT_V_BOOL; v.u.b = lua_toboolean(c->L, i); break;
+    case LUA_TSTRING: v.kind = VT_V_STR; v.u.s = vt_arena_strdup(c->a, lua_tostring(c->L, i)); break;
+    default: cerr(c, "field '%s' must be a number, string or boolean, got %s", what, luaL_typename(c->L, i));
+  }
+  return v;
+}
+
+static void compile_cond(ctx *c, int i, vt_cond *out);
+
+static void compile_cond_list(ctx *c, int t, const char *name, vt_cond *out) {
+  lua_State *L = c->L;
+  if (field(c, t, name) != LUA_TTABLE) cerr(c, "condition needs a list '%s'", name);
+  int lt = lua_gettop(L);
+  int n = (int)lua_rawlen(L, lt);
+  out->subs = vt_arena_alloc(c->a, sizeof *out->subs * (size_t)(n ? n : 1));
+  out->nsubs = n;
+  for (int k = 1; k <= n; k++) {
+    lua_rawgeti(L, lt, k);
+    compile_cond(c, -1, &out->subs[k - 1]);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/* Compile the condition at index i (a table with condition_type, or a function). */
+static void compile_cond(ctx *c, int i, vt_cond *out) {
+  lua_State *L = c->L;
+  i = lua_absindex(L, i);
+  memset(out, 0, sizeof *out);
+  out->ref_state = out->since_state = VT_NOSTATE;
+  out->fn = VT_NOFN;
+  if (lua_type(L, i) == LUA_TFUNCTION) {
+    out->kind = VT_C_LUA;
+    lua_pushvalue(L, i);
+    out->fn = take_fn(c);
+    return;
+  }
+  if (lua_type(L, i) != LUA_TTABLE) cerr(c, "a condition must be a table or a function, got %s", luaL_typename(L, i));
+  const char *type = req_str(c, i, "condition_type");
+  static const struct { const char *name; vt_cond_kind k; } kinds[] = {
+    {"True", VT_C_TRUE}, {"False", VT_C_FALSE}, {"And", VT_C_AND}, {"Or", VT_C_OR}, {"Not", VT_C_NOT},
+    {"At Least", VT_C_AT_LEAST}, {"At Most", VT_C_AT_MOST}, {"Gender", VT_C_GENDER}, {"Age", VT_C_AGE},
+    {"Date", VT_C_DATE}, {"Race", VT_C_RACE}, {"Socioeconomic Status", VT_C_SES},
+    {"Attribute", VT_C_ATTRIBUTE}, {"Symptom", VT_C_SYMPTOM}, {"Observation", VT_C_OBSERVATION},
+    {"Vital Sign", VT_C_VITAL}, {"Active Condition", VT_C_ACTIVE_CONDITION},
+    {"Active Medication", VT_C_ACTIVE_MEDICATION}, {"Active CarePlan", VT_C_ACTIVE_CAREPLAN},
+    {"Active Allergy", VT_C_ACTIVE_ALLERGY}, {"PriorState", VT_C_PRIOR_STATE},
+  };
+  int found = 0;
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+    if (strcmp(type, kinds[k].name) == 0) { out->kind = (uint8_t)kinds[k].k; found = 1; break; }
+  if (!found) cerr(c, "unknown condition_type '%s'", type);
+  switch (out->kind) {
+    case VT_C_TRUE: case VT_C_FALSE: break;
+    case VT_C_AND: case VT_C_OR: compile_cond_list(c, i, "conditions", out); break;
+    case VT_C_NOT:
+      if (field(c, i, "condition") == LUA_TNIL) cerr(c, "Not condition needs 'condition'");
+      out->subs = vt_arena_alloc(c->a, sizeof *out->subs); out->nsubs = 1;
+      compile_cond(c, -1, out->subs);
+      lua_pop(L, 1);
+      break;
+    case VT_C_AT_LEAST: case VT_C_AT_MOST:
+      out->count = (int)opt_num(c, i, out->kind == VT_C_AT_LEAST ? "minimum" : "maximum", -1);
+      if (out->count < 0) cerr(c, "%s condition needs '%s'", type, out->kind == VT_C_AT_LEAST ? "minimum" : "maximum");
+      compile_cond_list(c, i, "conditions", out);
+      break;
+    case VT_C_GENDER:
+      out->name = req_str(c, i, "gender");
+      if (strcmp(out->name, "M") != 0 && strcmp(out->name, "F") != 0) cerr(c, "gender must be \"M\" or \"F\", got '%s'", out->name);
+      break;
+    case VT_C_AGE: {
+      out->op = parse_op(c, req_str(c, i, "operator"));
+      out->quantity = opt_num(c, i, "quantity", NAN);
+      if (isnan(out->quantity)) cerr(c, "Age condition needs a numeric 'quantity'");
+      const char *unit = req_str(c, i, "unit");
+      out->unit_ms = vt_time_unit_ms(unit);
+      if (!out->unit_ms) cerr(c, "unknown time unit '%s'", unit);
+      break;
+    }
+    case VT_C_DATE: {
+      out->op = parse_op(c, req_str(c, i, "operator"));
+      if (has(c, i, "year")) { out->by_year = 1; out->quantity = opt_num(c, i, "year", 0); }
+      else if (field(c, i, "date") == LUA_TTABLE) {
+        int dt = lua_gettop(L);
+        int y = (int)opt_num(c, dt, "year", 1970), mo = (int)opt_num(c, dt, "month", 1), d = (int)opt_num(c, dt, "day", 1);
+        out->date = vt_time_from_date(y, mo, d) + (int64_t)opt_num(c, dt, "hour", 0) * VT_MS_HOUR
+                    + (int64_t)opt_num(c, dt, "minute", 0) * VT_MS_MINUTE;
+        lua_pop(L, 1);
+      } else cerr(c, "Date condition needs 'year' or 'date'");
+      break;
+    }
+    case VT_C_RACE: out->name = req_str(c, i, "race"); break;
+    case VT_C_SES: out->name = req_str(c, i, "category"); break;
+    case VT_C_ATTRIBUTE: case VT_C_SYMPTOM: case VT_C_VITAL: case VT_C_OBSERVATION:
+      if (out->kind == VT_C_ATTRIBUTE) out->name = req_str(c, i, "attribute");
+      else if (out->kind == VT_C_SYMPTOM) out->name = req_str(c, i, "symptom");
+      else if (out->kind == VT_C_VITAL) out->name = req_str(c, i, "vital_sign");
+      else {
+        out->codes = opt_codes(c, i, "codes", &out->ncodes);
+        out->name = opt_str(c, i, "referenced_by_attribute");
+        if (!out->ncodes && !out->name) cerr(c, "Observation condition needs 'codes' or 'referenced_by_attribute'");
+      }
+      out->op = parse_op(c, req_str(c, i, "operator"));
+      field(c, i, "value");
+      out->value = value_at(c, -1, "value");
+      lua_pop(L, 1);
+      if (out->value.kind == VT_V_NIL && out->op != VT_OP_IS_NIL && out->op != VT_OP_IS_NOT_NIL)
+        cerr(c, "%s condition with operator needs a 'value'", type);
+      break;
+    case VT_C_ACTIVE_CONDITION: case VT_C_ACTIVE_MEDICATION: case VT_C_ACTIVE_CAREPLAN: case VT_C_ACTIVE_ALLERGY:
+      out->codes = opt_codes(c, i, "codes", &out->ncodes);
+      out->name = opt_str(c, i, "referenced_by_attribute");
+      if (!out->ncodes && !out->name) cerr(c, "%s condition needs 'codes' or 'referenced_by_attribute'", type);
+      break;
+    case VT_C_PRIOR_STATE: {
+      const char *name = req_str(c, i, "name");
+      out->name = name;
+      out->ref_state = resolve_state(c, name, "PriorState name");
+      const char *since = opt_str(c, i, "since");
+      if (since) out->since_state = resolve_state(c, since, "PriorState since");
+      if (field(c, i, "within") == LUA_TTABLE) {
+        int wt = lua_gettop(L);
+        double q = opt_num(c, wt, "quantity", NAN);
+        const char *unit = req_str(c, wt, "unit");
+        if (isnan(q) || !vt_time_unit_ms(unit)) cerr(c, "PriorState 'within' needs a quantity and a time unit");
+        out->unit_ms = (int64_t)(q * (double)vt_time_unit_ms(unit));
+      }
+      lua_pop(L, 1);
+      break;
+    }
+    default: break;
+  }
+}
+
+/* A distributed option's probability: number, function or {attribute, default}. */
+static void compile_dist_opt(ctx *c, int t, vt_dist_opt *o) {
+  lua_State *L = c->L;
+  o->p.fn = VT_NOFN;
+  int ty = field(c, t, "distribution");
+  if (ty == LUA_TTABLE) {
+    int dt = lua_gettop(L);
+    o->attr = req_str(c, dt, "attribute");
+    o->p.v = opt_num(c, dt, "default", 0);
+  } else if (ty == LUA_TNIL) cerr(c, "a distributed transition option needs 'distribution'");
+  else o->p = num_at(c, -1, "distribution");
+  lua_pop(L, 1);
+  if (!o->attr && o->p.fn == VT_NOFN && (o->p.v < 0 || o->p.v > 1))
+    cerr(c, "probability %g is outside [0, 1]", o->p.v);
+  o->target = resolve_state(c, req_str(c, t, "transition"), "transition");
+}
+
+static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n) {
+  lua_State *L = c->L;
+  if (!lua_istable(L, lt)) cerr(c, "distributed transition must be a list");
+  *n = (int)lua_rawlen(L, lt);
+  if (*n == 0) cerr(c, "distributed transition has no options");
+  vt_dist_opt *opts = vt_arena_alloc(c->a, sizeof *opts * (size_t)*n);
+  double total = 0;
+  for (int k = 1; k <= *n; k++) {
+    if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "distributed transition option %d must be a table", k);
+    compile_dist_opt(c, lua_gettop(L), &opts[k - 1]);
+    if (opts[k - 1].p.fn == VT_NOFN && !opts[k - 1].attr) total += opts[k - 1].p.v;
+    lua_pop(L, 1);
+  }
+  if (total > 1.0 + 1e-9) cerr(c, "distributed transition probabilities add up to %g, more than 1", total);
+  return opts;
+}
+
+static void compile_transition(ctx *c, int st, vt_transition *tr, int terminal) {
+  lua_State *L = c->L;
+  const char *kinds[] = {"direct_transition", "distributed_transition", "conditional_transition", "complex_transition"};
+  int which = -1, count = 0;
+  for (int k = 0; k < 4; k++) if (has(c, st, kinds[k])) { which = k; count++; }
+  if (count > 1) cerr(c, "has more than one transition");
+  if (count == 0) {
+    if (!terminal) cerr(c, "has no transition (direct_transition, distributed_transition, conditional_transition or complex_transition)");
+    tr->kind = VT_TR_NONE;
+    return;
+  }
+  if (terminal) cerr(c, "a Terminal state cannot have a transition");
+  field(c, st, kinds[which]);
+  int lt = lua_gettop(L);
+  switch (which) {
+    case 0:
+      tr->kind = VT_TR_DIRECT;
+      tr->target = resolve_state(c, tostr_dup(c, lt, kinds[0]), "direct_transition");
+      break;
+    case 1:
+      tr->kind = VT_TR_DISTRIBUTED;
+      tr->dists = compile_dist_list(c, lt, &tr->ndists);
+      break;
+    case 2: case 3: {
+      tr->kind = which == 2 ? VT_TR_CONDITIONAL : VT_TR_COMPLEX;
+      if (!lua_istable(L, lt)) cerr(c, "%s must be a list", kinds[which]);
+      tr->nopts = (int)lua_rawlen(L, lt);
+      if (tr->nopts == 0) cerr(c, "%s has no options", kinds[which]);
+      tr->opts = vt_arena_alloc(c->a, sizeof *tr->opts * (size_t)tr->nopts);
+      for (int k = 1; k <= tr->nopts; k++) {
+        vt_cond_opt *o = &tr->opts[k - 1];
+        if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "%s option %d must be a table", kinds[which], k);
+        int ot = lua_gettop(L);
+        if (field(c, ot, "condition") != LUA_TNIL) {
+          o->cond = vt_arena_alloc(c->a, sizeof *o->cond);
+          compile_cond(c, -1, o->cond);
+        }
+        lua_pop(L, 1);
+        o->target = VT_NOSTATE;
+        if (which == 3 && field(c, ot, "distributions") != LUA_TNIL) {
+          o->dists = compile_dist_list(c, lua_gettop(L), &o->ndists);
+          lua_pop(L, 1);
+        } else {
+          if (which == 3) lua_pop(L, 1);
+          o->target = resolve_state(c, req_str(c, ot, "transition"), "transition");
+        }
+        lua_pop(L, 1);
+      }
+      break;
+    }
+  }
+  lua_pop(L, 1);
+}
+
+/* A quantity: exact / range / distribution (GMF 2), with its unit.
+** `need_unit` for time quantities.  Returns 0 if none is present. */
+static int compile_quantity(ctx *c, int st, vt_dist *d, int need_unit, const char *range_name) {
+  lua_State *L = c->L;
+  memset(d, 0, sizeof *d);
+  d->a.fn = d->b.fn = VT_NOFN;
+  d->min = d->max = NAN;
+  const char *unit = NULL;
+  const char *rname = has(c, st, "range") ? "range" : (range_name && has(c, st, range_name)) ? range_name : NULL;
+  if (has(c, st, "exact")) {
+    if (field(c, st, "exact") != LUA_TTABLE) cerr(c, "field 'exact' must be a table {quantity, unit}");
+    int t = lua_gettop(L);
+    d->kind = VT_D_EXACT;
+    d->a = req_num(c, t, "quantity");
+    unit = opt_str(c, t, "unit");
+  } else if (rname) {
+    if (field(c, st, rname) != LUA_TTABLE) cerr(c, "field '%s' must be a table {low, high, unit}", rname);
+    int t = lua_gettop(L);
+    d->kind = VT_D_UNIFORM;
+    d->a = req_num(c, t, "low");
+    d->b = req_num(c, t, "high");
+    unit = opt_str(c, t, "unit");
+  } else if (has(c, st, "distribution")) {
+    if (field(c, st, "distribution") != LUA_TTABLE) cerr(c, "field 'distribution' must be a table {kind, parameters}");
+    int t = lua_gettop(L);
+    const char *kind = req_str(c, t, "kind");
+    d->round = (uint8_t)opt_bool(c, t, "round", 0);
+    if (field(c, t, "parameters") != LUA_TTABLE) cerr(c, "distribution needs 'parameters'");
+    int pt = lua_gettop(L);
+    if (strcmp(kind, "EXACT") == 0) { d->kind = VT_D_EXACT; d->a = req_num(c, pt, "value"); }
+    else if (strcmp(kind, "UNIFORM") == 0) { d->kind = VT_D_UNIFORM; d->a = req_num(c, pt, "low"); d->b = req_num(c, pt, "high"); }
+    else if (strcmp(kind, "GAUSSIAN") == 0) {
+      d->kind = VT_D_GAUSSIAN; d->a = req_num(c, pt, "mean"); d->b = req_num(c, pt, "standardDeviation");
+      d->min = opt_num(c, pt, "min", NAN); d->max = opt_num(c, pt, "max", NAN);
+    } else if (strcmp(kind, "EXPONENTIAL") == 0) { d->kind = VT_D_EXPONENTIAL; d->a = req_num(c, pt, "mean"); }
+    else cerr(c, "unknown distribution kind '%s' (EXACT, UNIFORM, GAUSSIAN, EXPONENTIAL)", kind);
+    lua_pop(L, 1);
+    unit = opt_str(c, st, "unit");
+  } else return 0;
+  lua_pop(L, 1);
+  if (need_unit) {
+    if (!unit) cerr(c, "a time quantity needs a 'unit'");
+    d->unit_ms = vt_time_unit_ms(unit);
+    if (!d->unit_ms) cerr(c, "unknown time unit '%s'", unit);
+  }
+  if (d->kind == VT_D_UNIFORM && d->a.fn == VT_NOFN && d->b.fn == VT_NOFN && d->a.v > d->b.v)
+    cerr(c, "range low %g is above high %g", d->a.v, d->b.v);
+  return 1;
+}
+
+/* Value of SetAttribute / Observation / VitalSign / Symptom. */
+static void compile_value(ctx *c, int st, vt_state *s, int allow_refs) {
+  lua_State *L = c->L;
+  int ty = field(c, st, "value");
+  if (ty == LUA_TFUNCTION) { s->val_src = VT_VAL_LUA; s->fn = take_fn(c); return; }
+  if (ty != LUA_TNIL) { s->val_src = VT_VAL_CONST; s->value = value_at(c, -1, "value"); lua_pop(L, 1); return; }
+  lua_pop(L, 1);
+  if (compile_quantity(c, st, &s->dist, 0, NULL)) { s->val_src = VT_VAL_DIST; return; }
+  if ((s->value_code = opt_code(c, st, "value_code"))) { s->val_src = VT_VAL_CODE; return; }
+  if (allow_refs) {
+    const char *a = opt_str(c, st, "attribute");
+    if (a) { s->val_src = VT_VAL_ATTRIBUTE; s->attribute = a; return; }
+    const char *v = opt_str(c, st, "vital_sign");
+    if (v) { s->val_src = VT_VAL_VITAL; s->vital = v; return; }
+  }
+  s->val_src = VT_VAL_NONE;
+}
+
+static void compile_state(ctx *c, int st, vt_state *s) {
+  lua_State *L = c->L;
+  const char *type = req_str(c, st, "type");
+  int t = -1;
+  for (int k = 0; k < VT_S__COUNT; k++) if (strcmp(type, vt_state_type_names[k]) == 0) t = k;
+  if (t < 0) cerr(c, "unknown state type '%s'", type);
+  s->type = (uint8_t)t;
+  s->reason_state = s->ref_state = s->submodule_index = VT_NOSTATE;
+  s->fn = VT_NOFN;
+  compile_transition(c, st, &s->tr, t == VT_S_TERMINAL);
+  s->codes = opt_codes(c, st, "codes", &s->ncodes);
+  s->assign_to_attribute = opt_str(c, st, "assign_to_attribute");
+  s->target_encounter = opt_str(c, st, "target_encounter");
+  s->reason = opt_str(c, st, "reason");
+  if (s->reason) s->reason_state = vt_module_find_state(c->m, s->reason);
+  static const int need_codes[] = { VT_S_CONDITION_ONSET, VT_S_ALLERGY_ONSET, VT_S_MEDICATION_ORDER,
+                                    VT_S_CAREPLAN_START, VT_S_PROCEDURE, VT_S_OBSERVATION, VT_S_VACCINE };
+  for (size_t k = 0; k < sizeof need_codes / sizeof need_codes[0]; k++)
+    if (t == need_codes[k] && s->ncodes == 0) cerr(c, "a %s state needs 'codes'", type);
+  switch (t) {
+    case VT_S_GUARD:
+      if (field(c, st, "allow") == LUA_TNIL) cerr(c, "a Guard needs 'allow'");
+      s->allow = vt_arena_alloc(c->a, sizeof *s->allow);
+      compile_cond(c, -1, s->allow);
+      lua_pop(L, 1);
+      break;
+    case VT_S_DELAY:
+      if (!compile_quantity(c, st, &s->dist, 1, NULL)) cerr(c, "a Delay needs 'exact', 'range' or 'distribution'");
+      break;
+    case VT_S_SET_ATTRIBUTE:
+      s->attribute = req_str(c, st, "attribute");
+      compile_value(c, st, s, 0);
+      break;
+    case VT_S_COUNTER: {
+      s->attribute = req_str(c, st, "attribute");
+      const char *action = req_str(c, st, "action");
+      int amount = (int)opt_num(c, st, "amount", 1);
+      if (strcmp(action, "increment") == 0) s->amount = amount;
+      else if (strcmp(action, "decrement") == 0) s->amount = -amount;
+      else cerr(c, "Counter action must be \"increment\" or \"decrement\", got '%s'", action);
+      break;
+    }
+    case VT_S_CALL_SUBMODULE: s->submodule = req_str(c, st, "submodule"); break;
+    case VT_S_ENCOUNTER:
+      s->wellness = opt_bool(c, st, "wellness", 0);
+      s->encounter_class = opt_str(c, st, "encounter_class");
+      if (!s->wellness && !s->encounter_class) cerr(c, "an Encounter needs 'encounter_class' or wellness = true");
+      if (!s->wellness && s->ncodes == 0) cerr(c, "an Encounter needs 'codes'");
+      break;
+    case VT_S_CONDITION_END: case VT_S_ALLERGY_END: case VT_S_MEDICATION_END: case VT_S_CAREPLAN_END: {
+      const char *by = t == VT_S_CONDITION_END ? "condition_onset" : t == VT_S_ALLERGY_END ? "allergy_onset"
+                     : t == VT_S_MEDICATION_END ? "medication_order" : "careplan";
+      const char *ref = opt_str(c, st, by);
+      if (ref) s->ref_state = resolve_state(c, ref, by);
+      s->ref_attr = opt_str(c, st, "referenced_by_attribute");
+      if (!ref && !s->ref_attr && s->ncodes == 0) cerr(c, "a %s needs '%s', 'referenced_by_attribute' or 'codes'", type, by);
+      break;
+    }
+    case VT_S_ALLERGY_ONSET:
+      s->allergy_type = opt_str(c, st, "allergy_type");
+      s->category = opt_str(c, st, "category");
+      break;
+    case VT_S_MEDICATION_ORDER: s->chronic = opt_bool(c, st, "chronic", 0); break;
+    case VT_S_CAREPLAN_START: s->activities = opt_codes(c, st, "activities", &s->nactivities); break;
+    case VT_S_PROCEDURE: compile_quantity(c, st, &s->dist, 1, "duration"); break;
+    case VT_S_OBSERVATION:
+      s->category = opt_str(c, st, "category");
+      s->unit = opt_str(c, st, "unit");
+      compile_value(c, st, s, 1);
+      if (s->val_src == VT_VAL_NONE) cerr(c, "an Observation needs a value: exact, range, attribute, vital_sign, value_code or value");
+      break;
+    case VT_S_VITAL_SIGN:
+      s->vital = req_str(c, st, "vital_sign");
+      s->unit = opt_str(c, st, "unit");
+      compile_value(c, st, s, 0);
+      if (s->val_src == VT_VAL_NONE) cerr(c, "a VitalSign needs exact, range or value");
+      break;
+    case VT_S_SYMPTOM:
+      s->symptom = req_str(c, st, "symptom");
+      s->cause = opt_str(c, st, "cause");
+      if (!s->cause) s->cause = c->m->name;
+      compile_value(c, st, s, 0);
+      if (s->val_src == VT_VAL_NONE) cerr(c, "a Symptom needs exact, range or value");
+      break;
+    case VT_S_VACCINE: s->series = (int)opt_num(c, st, "series", 1); break;
+    case VT_S_DEATH: {
+      compile_quantity(c, st, &s->dist, 1, NULL);
+      const char *ref = opt_str(c, st, "condition_onset");
+      if (ref) s->ref_state = resolve_state(c, ref, "condition_onset");
+      s->ref_attr = opt_str(c, st, "referenced_by_attribute");
+      break;
+    }
+    default: break;
+  }
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* FNV-1a 64 of a file, as 16 hex digits ("0" * 16 if unreadable). */
+static void file_hash(const char *path, char out[17]) {
+  uint64_t h = 1469598103934665603ull;
+  FILE *f = fopen(path, "rb");
+  if (f) {
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+      for (size_t i = 0; i < n; i++) { h ^= buf[i]; h *= 1099511628211ull; }
+    fclose(f);
+  }
+  snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, char *err, size_t errlen) {
+  lua_State *L = vl->L;
+  int base = lua_gettop(L);          /* the module table is at `base` */
+  ctx *c = calloc(1, sizeof *c);
+  vt_module *m = calloc(1, sizeof *m);
+  char **names = NULL;
+  if (!c || !m) { free(c); free(m); snprintf(err, errlen, "out of memory"); lua_settop(L, base - 1); return NULL; }
+  c->vl = vl; c->L = L; c->file = file; c->err = err; c->errlen = errlen; c->m = m;
+  c->a = vt_arena_new();
+  m->arena = c->a;
+  if (setjmp(c->jb)) {
+    free(names);
+    lua_settop(L, base - 1);
+    vt_module_free(m);
+    free(c);
+    return NULL;
+  }
+  if (!lua_istable(L, base)) cerr(c, "a module file must return a table (got %s)", luaL_typename(L, base));
+  m->file = vt_arena_strdup(c->a, file);
+  m->path = vt_arena_strdup(c->a, path);
+  m->name = req_str(c, base, "name");
+  file_hash(file, m->hash);
+  if (field(c, base, "states") != LUA_TTABLE) cerr(c, "module '%s' has no 'states' table", m->name);
+  int states = lua_gettop(L);
+  /* collect and sort the state names, so indices do not depend on hashing */
+  int n = 0, cap = 64;
+  names = malloc(sizeof *names * (size_t)cap);
+  lua_pushnil(L);
+  while (names && lua_next(L, states)) {
+    if (lua_type(L, -2) != LUA_TSTRING) cerr(c, "state names must be strings");
+    if (!lua_istable(L, -1)) cerr(c, "state '%s' must be a table", lua_tostring(L, -2));
+    if (n == cap) { char **nn = realloc(names, sizeof *names * (size_t)(cap *= 2)); if (!nn) break; names = nn; }
+    names[n++] = vt_arena_strdup(c->a, lua_tostring(L, -2));
+    lua_pop(L, 1);
+  }
+  if (!names) cerr(c, "out of memory");
+  qsort(names, (size_t)n, sizeof *names, cmp_str);
+  m->nstates = n;
+  m->states = vt_arena_alloc(c->a, sizeof *m->states * (size_t)(n ? n : 1));
+  for (int k = 0; k < n; k++) m->states[k].name = names[k];
+  m->initial = vt_module_find_state(m, "Initial");
+  if (m->initial == VT_NOSTATE) cerr(c, "module '%s' has no state named 'Initial'", m->name);
+  for (int k = 0; k < n; k++) {
+    vt_state *s = &m->states[k];
+    c->state = s->name;
+    c->line = 0;
+    lua_getfield(L, states, s->name);
+    int st = lua_gettop(L);
+    c->line = (int)opt_num(c, st, "line", 0);
+    s->line = c->line;
+    compile_state(c, st, s);
+    lua_settop(L, states);
+  }
+  c->state = NULL;
+  if (m->states[m->initial].type != VT_S_INITIAL) {
+    c->state = "Initial";
+    cerr(c, "the state named Initial must have type \"Initial\"");
+  }
+  free(names);
+  lua_settop(L, base - 1);
+  free(c);
+  return m;
+}
+
+void vt_module_free(vt_module *m) {
+  if (!m) return;
+  vt_arena_free(m->arena);
+  free(m);
+}
+
+/* ---- module sets ------------------------------------------------------- */
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int add_module(vt_modset *ms, vt_module *m) {
+  if (ms->n == ms->cap) {
+    int cap = ms->cap ? ms->cap * 2 : 32;
+    vt_module **mm = realloc(ms->mods, sizeof *mm * (size_t)cap);
+    if (!mm) return -1;
+    ms->mods = mm; ms->cap = cap;
+  }
+  ms->mods[ms->n++] = m;
+  return 0;
+}
+
+static int add_root(vt_modset *ms, const char *dir) {
+  for (int i = 0; i < ms->nroots; i++) if (strcmp(ms->roots[i], dir) == 0) return 0;
+  char **r = realloc(ms->roots, sizeof *r * (size_t)(ms->nroots + 1));
+  if (!r) return -1;
+  ms->roots = r;
+  if (!(ms->roots[ms->nroots] = strdup(dir))) return -1;
+  ms->nroots++;
+  return 0;
+}
+
+static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *path, int sub, char *err, size_t errlen) {
+  if (vt_lua_load_file(vl, file, err, errlen) != 0) return -1;
+  vt_module *m = vt_module_compile(vl, file, path, err, errlen);
+  if (!m) return -1;
+  m->is_submodule = sub;
+  for (int i = 0; i < ms->n; i++)
+    if (!sub && !ms->mods[i]->is_submodule && strcmp(ms->mods[i]->name, m->name) == 0) {
+      snprintf(err, errlen, "%s: module name '%s' is already used by %s", file, m->name, ms->mods[i]->file);
+      vt_module_free(m);
+      return -1;
+    }
+  if (add_module(ms, m) != 0) { vt_module_free(m); snprintf(err, errlen, "out of memory"); return -1; }
+  return 0;
+}
+
+typedef struct { char *file, *path; } pending_file;
+
+static int cmp_pending(const void *a, const void *b) {
+  return strcmp(((const pending_file *)a)->path, ((const pending_file *)b)->path);
+}
+
+int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *err, size_t errlen) {
+  memset(ms, 0, sizeof *ms);
+  pending_file *files = NULL;
+  int nfiles = 0, rc = -1;
+  for (int i = 0; i < npaths; i++) {
+    struct stat st;
+    if (stat(paths[i], &st) != 0) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
+    if (S_ISDIR(st.st_mode)) {
+      if (add_root(ms, paths[i]) != 0) goto oom;
+      DIR *d = opendir(paths[i]);
+      if (!d) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
+      struct dirent *e;
+      int before = nfiles;
+      while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || !ends_with(e->d_name, ".lua")) continue;
+        char file[4096];
+        snprintf(file, sizeof file, "%s/%s", paths[i], e->d_name);
+        struct stat fs;
+        if (stat(file, &fs) != 0 || !S_ISREG(fs.st_mode)) continue;
+        pending_file *nf = realloc(files, sizeof *files * (size_t)(nfiles + 1));
+        if (!nf) { closedir(d); goto oom; }
+        files = nf;
+        files[nfiles].file = strdup(file);
+        files[nfiles].path = strndup(e->d_name, strlen(e->d_name) - 4);
+        nfiles++;
+      }
+      closedir(d);
+      if (nfiles == before) { snprintf(err, errlen, "%s: no modules (*.lua) in this folder", paths[i]); goto done; }
+    } else {
+      if (!ends_with(paths[i], ".lua")) { snprintf(err, errlen, "%s: not a Lua module (expected a .lua file or a folder)", paths[i]); goto done; }
+      char *dir = strdup(paths[i]);
+      if (!dir) goto oom;
+      char *slash = strrchr(dir, '/');
+      const char *base = slash ? slash + 1 : paths[i];
+      if (slash) *slash = 0; else strcpy(dir, ".");
+      int r = add_root(ms, dir);
+      free(dir);
+      if (r != 0) goto oom;
+      pending_file *nf = realloc(files, sizeof *files * (size_t)(nfiles + 1));
+      if (!nf) goto oom;
+      files = nf;
+      files[nfiles].file = strdup(paths[i]);
+      files[nfiles].path = strndup(base, strlen(base) - 4);
+      nfiles++;
+    }
+  }
+  qsort(files, (size_t)nfiles, sizeof *files, cmp_pending);
+  for (int i = 0; i < nfiles; i++) {
+    if (i > 0 && strcmp(files[i].file, files[i - 1].file) == 0) continue;   /* given twice */
+    if (load_one(ms, vl, files[i].file, files[i].path, 0, err, errlen) != 0) goto done;
+  }
+  ms->ntop = ms->n;
+  /* resolve submodules, loading them from the roots on first use */
+  for (int mi = 0; mi < ms->n; mi++) {
+    vt_module *m = ms->mods[mi];
+    for (int si = 0; si < m->nstates; si++) {
+      vt_state *s = &m->states[si];
+      if (s->type != VT_S_CALL_SUBMODULE) continue;
+      int idx = vt_modset_find(ms, s->submodule);
+      if (idx < 0) {
+        char file[4096] = "";
+        for (int r = 0; r < ms->nroots && idx < 0; r++) {
+          snprintf(file, sizeof file, "%s/%s.lua", ms->roots[r], s->submodule);
+          struct stat fs;
+          if (stat(file, &fs) == 0 && S_ISREG(fs.st_mode)) {
+            if (load_one(ms, vl, file, s->submodule, 1, err, errlen) != 0) goto done;
+            m = ms->mods[mi];
+            s = &m->states[si];
+            idx = ms->n - 1;
+          }
+        }
+        if (idx < 0) {
+          snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' not found (looked for %s.lua in %s%s)",
+                   m->file, s->line, s->name, s->submodule, s->submodule, ms->roots[0], ms->nroots > 1 ? " and other module folders" : "");
+          goto done;
+        }
+      }
+      s->submodule_index = idx;
+    }
+  }
+  for (int i = 0; i < ms->n; i++) ms->mods[i]->index = i;
+  rc = 0;
+  goto done;
+oom:
+  snprintf(err, errlen, "out of memory");
+done:
+  for (int i = 0; i < nfiles; i++) { free(files[i].file); free(files[i].path); }
+  free(files);
+  if (rc != 0) vt_modset_free(ms);
+  return rc;
+}
+
+void vt_modset_free(vt_modset *ms) {
+  for (int i = 0; i < ms->n; i++) vt_module_free(ms->mods[i]);
+  free(ms->mods);
+  for (int i = 0; i < ms->nroots; i++) free(ms->roots[i]);
+  free(ms->roots);
+  memset(ms, 0, sizeof *ms);
+}
+
+int vt_modset_find(const vt_modset *ms, const char *path) {
+  for (int i = 0; i < ms->n; i++) if (strcmp(ms->mods[i]->path, path) == 0) return i;
+  return -1;
+}

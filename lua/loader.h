@@ -1,0 +1,35 @@
+/*
+** loader.h -- turns module files into compiled modules (sim/model.h).
+**
+** A module set is every module of a run: the top-level modules given with
+** -m (or the default folder), and the submodules they call, found by path
+** ("medications/otc_pain" -> ROOT/medications/otc_pain.lua) beside them.
+** Each worker loads its own set into its own Lua state; the sets are
+** identical because loading is deterministic (modules sorted by path,
+** states by name).
+*/
+#ifndef VT_LOADER_H
+#define VT_LOADER_H
+
+#include "lua/bridge.h"
+#include "sim/model.h"
+
+typedef struct vt_modset {
+  vt_module **mods; int n, cap;   /* sorted: top-level modules by path, then submodules */
+  int ntop;                       /* mods[0..ntop) run for every patient */
+  char **roots; int nroots;       /* folders submodules are looked up in */
+} vt_modset;
+
+/* Load every module under `paths` (folders: their *.lua files, not
+** recursively; files: themselves) and the submodules they call.  Returns 0,
+** or -1 with err naming the file, the state, the line and the field. */
+int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *err, size_t errlen);
+void vt_modset_free(vt_modset *ms);
+/* Index of the module with this path, or -1. */
+int vt_modset_find(const vt_modset *ms, const char *path);
+/* Compile the module table at the top of vl's stack (popped). `file` names
+** the source in messages; `path` is its module path.  NULL and err on error. */
+vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, char *err, size_t errlen);
+void vt_module_free(vt_module *m);
+
+#endif

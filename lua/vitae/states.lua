@@ -1,0 +1,710 @@
+-- states.lua -- one constructor per GMF state type, and module().
+--
+-- A constructor takes one table: positional items first (codes, a name, a
+-- quantity, a condition, a transition), then named fields:
+--   Pain = symptom { "Abdominal Pain", severity = range(50, 150), next = "ED" }
+-- and returns the plain GMF state
+--   { type = "Symptom", symptom = "Abdominal Pain", range = {low = 50, high = 150},
+--     direct_transition = "ED", line = 12 }
+-- Plain GMF field names (direct_transition, codes, target_encounter, ...)
+-- are accepted as they are, so sugar and hand-written GMF mix freely.  An
+-- unknown field is an error: a typo never passes silently.
+
+local base = vt_require("base")
+local codes = vt_require("codes")
+local Q = vt_require("quantities")
+local C = vt_require("conditions")
+local fail, show = base.fail, base.show
+
+local S = {}
+
+-- GMF fields each state type may carry besides type, line, remarks and its
+-- transition (module-format.md, table "States").
+local FIELDS = {
+  Initial = {}, Simple = {}, Terminal = {},
+  Guard = { "allow" },
+  Delay = { "exact", "range", "distribution", "unit" },
+  SetAttribute = { "attribute", "value", "range", "distribution" },
+  Counter = { "attribute", "action", "amount" },
+  CallSubmodule = { "submodule" },
+  Encounter = { "encounter_class", "codes", "reason", "wellness" },
+  EncounterEnd = { "discharge_disposition" },
+  ConditionOnset = { "codes", "target_encounter", "assign_to_attribute" },
+  ConditionEnd = { "condition_onset", "referenced_by_attribute", "codes" },
+  AllergyOnset = { "codes", "allergy_type", "category", "target_encounter", "assign_to_attribute", "reactions" },
+  AllergyEnd = { "allergy_onset", "referenced_by_attribute", "codes" },
+  MedicationOrder = { "codes", "reason", "chronic", "assign_to_attribute", "prescription", "administration" },
+  MedicationEnd = { "medication_order", "referenced_by_attribute", "codes" },
+  CarePlanStart = { "codes", "activities", "reason", "assign_to_attribute", "goals" },
+  CarePlanEnd = { "careplan", "referenced_by_attribute", "codes" },
+  Procedure = { "codes", "reason", "duration", "distribution", "unit", "assign_to_attribute" },
+  Observation = { "codes", "category", "unit", "exact", "range", "attribute", "vital_sign", "value_code", "value" },
+  VitalSign = { "vital_sign", "unit", "exact", "range", "value" },
+  Symptom = { "symptom", "cause", "exact", "range", "value" },
+  Vaccine = { "codes", "series" },
+  Death = { "codes", "condition_onset", "referenced_by_attribute", "exact", "range" },
+}
+S.FIELDS = FIELDS
+
+S.TRANSITIONS = { "direct_transition", "distributed_transition", "conditional_transition", "complex_transition" }
+
+local ENCOUNTER_CLASSES = {
+  ambulatory = true, emergency = true, inpatient = true, urgentcare = true,
+  outpatient = true, wellness = true,
+}
+
+------------------------------------------------------------------------------
+-- Argument handling shared by the constructors
+------------------------------------------------------------------------------
+
+-- Split the constructor's table into positional items sorted by kind and a
+-- table of named fields.
+local function split(ctor, t)
+  if type(t) ~= "table" or getmetatable(t) ~= nil then
+    fail("takes a table: %s { ... }", ctor)
+  end
+  local a = { codes = {}, strings = {}, quantities = {}, transitions = {}, conditions = {}, values = {} }
+  local n = #t
+  for i = 1, n do
+    local v = t[i]
+    local bucket
+    if base.is_transition(v) then bucket = a.transitions
+    elseif base.is_quantity(v) then bucket = a.quantities
+    elseif base.is_code(v) then bucket = a.codes
+    elseif type(v) == "table" and base.is_condition(v) then bucket = a.conditions
+    elseif type(v) == "string" then bucket = a.strings
+    else bucket = a.values end
+    bucket[#bucket + 1] = v
+  end
+  local named = {}
+  for k, v in pairs(t) do
+    if type(k) == "string" then
+      if k == "type" then fail("the state type is set by %s; remove type = %s", ctor, show(v)) end
+      named[k] = v
+    elseif math.type(k) ~= "integer" or k < 1 or k > n then
+      fail("unexpected key %s", show(k))
+    end
+  end
+  return a, named
+end
+
+-- Remove and return the first item of a list.
+local function take(list)
+  return table.remove(list, 1)
+end
+
+-- Remove and return a named field.
+local function named_take(named, key)
+  local v = named[key]
+  named[key] = nil
+  return v
+end
+
+-- Set a field of the state, refusing to set it twice.
+local function set(s, field, v, how)
+  if v == nil then return end
+  if s[field] ~= nil then fail("%s given twice", how or field) end
+  s[field] = v
+end
+
+-- A copy of a code table, checked.
+local function code_copy(c, what)
+  if not base.is_code(c) then fail("%s must be a code such as snomed(74400008, \"Appendicitis\"), got %s", what, show(c)) end
+  return codes.code(c.system, c.code, c.display)
+end
+
+-- A list of codes from a GMF `codes` field or a list given by name.
+local function code_list(v, what)
+  if base.is_code(v) then return { code_copy(v, what) } end
+  if type(v) ~= "table" or getmetatable(v) ~= nil or #v == 0 then
+    fail("%s must be a list of codes: { snomed(...), ... }", what)
+  end
+  local out = {}
+  for i, c in ipairs(v) do out[i] = code_copy(c, what .. " item " .. i) end
+  return out
+end
+
+-- Positional codes of the state, plus a GMF `codes` field if given.
+local function take_codes(s, a, named, required, what)
+  local list = {}
+  for _, c in ipairs(a.codes) do list[#list + 1] = code_copy(c, "code") end
+  a.codes = {}
+  local gmf = named_take(named, "codes")
+  if gmf ~= nil then
+    if #list > 0 then fail("codes given twice (as items and as codes = ...)") end
+    list = code_list(gmf, "codes")
+  end
+  if #list > 0 then
+    s.codes = list
+  elseif required then
+    fail("needs a code, e.g. %s", what or "snomed(74400008, \"Appendicitis\")")
+  end
+end
+
+-- An optional string field (state name or attribute) from a named key.
+local function take_string(s, named, key, field, what)
+  local v = named_take(named, key)
+  if v == nil then return end
+  if type(v) ~= "string" or v == "" then fail("%s must be a string, got %s", what or key, show(v)) end
+  set(s, field, v, key)
+end
+
+-- Expand a quantity (or pass GMF value fields) into a value-taking state.
+local function set_value(s, v, allow_distribution, how)
+  if base.is_quantity(v) then
+    local fields, unit = Q.value_fields(v, allow_distribution)
+    for k, x in pairs(fields) do set(s, k, x, how) end
+    return unit
+  end
+  local t = type(v)
+  if t ~= "number" and t ~= "string" and t ~= "boolean" and t ~= "function" then
+    fail("%s must be a number, string, boolean, function of the patient or a range, got %s", how, show(v))
+  end
+  set(s, "value", v, how)
+end
+
+-- Finish a state: its transition, pass-through GMF fields, leftovers.
+local function finish(ctor, s, a, named)
+  local count = 0
+  local tr = take(a.transitions)
+  if tr then
+    s[tr.field] = tr.value
+    count = count + 1
+  end
+  if #a.transitions > 0 then fail("has more than one transition") end
+  local nxt = named_take(named, "next")
+  if nxt ~= nil then
+    base.check_name(nxt, "next")
+    s.direct_transition = nxt
+    count = count + 1
+  end
+  for _, f in ipairs(S.TRANSITIONS) do
+    local v = named_take(named, f)
+    if v ~= nil then
+      if base.is_transition(v) then
+        fail("%s = %s: write the transition as an item, e.g. %s { chance(...) }", f, show(v), ctor)
+      end
+      s[f] = v
+      count = count + 1
+    end
+  end
+  if s.type == "Terminal" then
+    if count > 0 then fail("a terminal state has no transition") end
+  elseif count == 0 then
+    fail("needs a transition: next = \"State\", chance(...), pick {...} or when {...}")
+  elseif count > 1 then
+    fail("has more than one transition")
+  end
+  -- GMF fields of this type, as written
+  for _, f in ipairs(FIELDS[s.type]) do
+    local v = named_take(named, f)
+    if v ~= nil then
+      if base.is_quantity(v) or base.is_transition(v) then
+        fail("%s = %s is not a GMF value here", f, show(v))
+      end
+      set(s, f, v)
+    end
+  end
+  local remarks = named_take(named, "remarks")
+  if remarks ~= nil then s.remarks = remarks end
+  local k = next(named)
+  if k ~= nil then
+    fail("unknown field %s", show(k))
+  end
+  for _, bucket in pairs(a) do
+    if #bucket > 0 then
+      fail("unexpected item %s", show(bucket[1]))
+    end
+  end
+  return s
+end
+
+-- Begin a state of GMF type `ty` from constructor table `t`.
+local function begin(ty, ctor, t)
+  local a, named = split(ctor, t)
+  return { type = ty, line = base.line() }, a, named
+end
+
+------------------------------------------------------------------------------
+-- Constructors
+------------------------------------------------------------------------------
+
+-- initial { next = "Start" }: where every module begins (name it Initial).
+function S.initial(t)
+  local s, a, named = begin("Initial", "initial", t)
+  return finish("initial", s, a, named)
+end
+
+-- terminal {}: the module ends here.
+function S.terminal(t)
+  local s, a, named = begin("Terminal", "terminal", t or {})
+  return finish("terminal", s, a, named)
+end
+
+-- simple { chance(0.1, "Sick", "Well") }: only a transition.
+function S.simple(t)
+  local s, a, named = begin("Simple", "simple", t)
+  return finish("simple", s, a, named)
+end
+
+-- guard { age_at_least(18), next = "Adult" }: wait (re-checked weekly)
+-- until the condition holds.
+function S.guard(t)
+  local s, a, named = begin("Guard", "guard", t)
+  local c = take(a.conditions)
+  if c == nil and type(a.values[1]) == "function" then c = take(a.values) end
+  set(s, "allow", c)
+  local allow = named_take(named, "allow")
+  if allow ~= nil then set(s, "allow", C.check(allow, "allow"), "allow") end
+  if s.allow == nil then fail("needs a condition, e.g. guard { age_at_least(18), next = \"Adult\" }") end
+  return finish("guard", s, a, named)
+end
+
+-- delay { years(1, 17), next = "Onset" }: sleep for that time.
+function S.delay(t)
+  local s, a, named = begin("Delay", "delay", t)
+  local q = take(a.quantities)
+  if q ~= nil then
+    for k, v in pairs(Q.delay_fields(q, "delay")) do set(s, k, v) end
+  elseif named.exact == nil and named.range == nil and named.distribution == nil then
+    fail("needs a time, e.g. delay { years(1), next = \"Check\" }")
+  end
+  return finish("delay", s, a, named)
+end
+
+-- set_attribute { "smoker", true, next = "X" }: set an attribute to a
+-- constant, a function of the patient or a drawn value (range, gaussian);
+-- without a value the attribute is cleared.
+function S.set_attribute(t)
+  local s, a, named = begin("SetAttribute", "set_attribute", t)
+  local name = take(a.strings)
+  set(s, "attribute", name)
+  local v = take(a.quantities) or take(a.values) or take(a.strings)
+  if v ~= nil then set_value(s, v, true, "value") end
+  local nv = named_take(named, "value")
+  if nv ~= nil then set_value(s, nv, true, "value") end
+  if type(s.attribute or named.attribute) ~= "string" then
+    fail("needs an attribute name: set_attribute { \"name\", value, next = \"S\" }")
+  end
+  return finish("set_attribute", s, a, named)
+end
+
+-- counter { "asthma_attacks", next = "X" }: add 1 to a number attribute;
+-- action = "decrement" subtracts, amount = n changes the step.
+function S.counter(t)
+  local s, a, named = begin("Counter", "counter", t)
+  set(s, "attribute", take(a.strings))
+  local action = named_take(named, "action") or "increment"
+  if action ~= "increment" and action ~= "decrement" then
+    fail("action must be \"increment\" or \"decrement\", got %s", show(action))
+  end
+  s.action = action
+  local amount = named_take(named, "amount")
+  if amount ~= nil then
+    if math.type(amount) ~= "integer" or amount < 1 then fail("amount must be a whole number >= 1, got %s", show(amount)) end
+    s.amount = amount
+  end
+  if type(s.attribute or named.attribute) ~= "string" then
+    fail("needs an attribute name: counter { \"name\", next = \"S\" }")
+  end
+  return finish("counter", s, a, named)
+end
+
+-- call_submodule { "medications/otc_pain", next = "X" }: run that module to
+-- its end, then continue.
+function S.call_submodule(t)
+  local s, a, named = begin("CallSubmodule", "call_submodule", t)
+  set(s, "submodule", take(a.strings))
+  if type(s.submodule or named.submodule) ~= "string" then
+    fail("needs a module path: call_submodule { \"medications/otc_pain\", next = \"S\" }")
+  end
+  return finish("call_submodule", s, a, named)
+end
+
+-- encounter { "emergency", snomed(50849002, "Emergency room admission (procedure)"), next = "X" }:
+-- start an encounter now; encounter { wellness = true, next = "X" } waits
+-- for the patient's next scheduled wellness visit instead.
+function S.encounter(t)
+  local s, a, named = begin("Encounter", "encounter", t)
+  local class = take(a.strings)
+  if class ~= nil then set(s, "encounter_class", class) end
+  take_codes(s, a, named, false)
+  take_string(s, named, "reason", "reason")
+  local w = named_take(named, "wellness")
+  if w ~= nil then
+    if type(w) ~= "boolean" then fail("wellness must be true or false") end
+    s.wellness = w or nil
+  end
+  local cls = s.encounter_class or named.encounter_class
+  if cls ~= nil and not ENCOUNTER_CLASSES[cls] then
+    fail("unknown encounter class %s (known: %s)", show(cls), base.keys(ENCOUNTER_CLASSES))
+  end
+  if not s.wellness then
+    if cls == nil then fail("needs a class such as \"ambulatory\" or \"emergency\", or wellness = true") end
+    if s.codes == nil and named.codes == nil then
+      fail("needs a code, e.g. snomed(185347001, \"Encounter for problem (procedure)\")")
+    end
+  end
+  return finish("encounter", s, a, named)
+end
+
+-- encounter_end { next = "X" }: the current encounter ends.
+function S.encounter_end(t)
+  local s, a, named = begin("EncounterEnd", "encounter_end", t)
+  local d = named_take(named, "disposition")
+  if d ~= nil then set(s, "discharge_disposition", d, "disposition") end
+  return finish("encounter_end", s, a, named)
+end
+
+-- condition_onset { snomed(74400008, "Appendicitis"), at = "ED", as = "appendicitis", next = "X" }:
+-- the patient has the condition; `at` defers recording to that encounter
+-- state, `as` stores the entry in an attribute.
+function S.condition_onset(t)
+  local s, a, named = begin("ConditionOnset", "condition_onset", t)
+  take_codes(s, a, named, true)
+  take_string(s, named, "at", "target_encounter", "at (an encounter state)")
+  take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
+  return finish("condition_onset", s, a, named)
+end
+
+-- The end states share one shape: end_x { "OnsetState" } ends what that
+-- state started; end_x { attribute = "name" } what the attribute holds;
+-- end_x { code } any active entry with that code.
+local function ender(ty, ctor, ref_field)
+  return function(t)
+    local s, a, named = begin(ty, ctor, t)
+    set(s, ref_field, take(a.strings))
+    take_string(s, named, "attribute", "referenced_by_attribute", "attribute")
+    take_codes(s, a, named, false)
+    local n = 0
+    for _, f in ipairs { ref_field, "referenced_by_attribute", "codes" } do
+      if s[f] ~= nil or named[f] ~= nil then n = n + 1 end
+    end
+    if n ~= 1 then
+      fail("says what to end in one way: a state name, attribute = \"name\", or a code")
+    end
+    return finish(ctor, s, a, named)
+  end
+end
+
+-- condition_end { "Diagnosis", next = "X" }: the condition is resolved.
+S.condition_end = ender("ConditionEnd", "condition_end", "condition_onset")
+
+-- allergy_onset { snomed(91935009, "Allergy to peanuts"), allergy_type = "allergy", category = "food", next = "X" }
+function S.allergy_onset(t)
+  local s, a, named = begin("AllergyOnset", "allergy_onset", t)
+  take_codes(s, a, named, true)
+  take_string(s, named, "at", "target_encounter", "at (an encounter state)")
+  take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
+  local at = named.allergy_type
+  if at ~= nil and at ~= "allergy" and at ~= "intolerance" then
+    fail("allergy_type must be \"allergy\" or \"intolerance\", got %s", show(at))
+  end
+  return finish("allergy_onset", s, a, named)
+end
+
+-- allergy_end { "Peanut_Allergy", next = "X" }
+S.allergy_end = ender("AllergyEnd", "allergy_end", "allergy_onset")
+
+-- medication_order { rxnorm(314076, "lisinopril 10 MG Oral Tablet"), reason = "Diagnosis", chronic = true, next = "X" }
+function S.medication_order(t)
+  local s, a, named = begin("MedicationOrder", "medication_order", t)
+  take_codes(s, a, named, true, "rxnorm(314076, \"lisinopril 10 MG Oral Tablet\")")
+  take_string(s, named, "reason", "reason")
+  take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
+  local chronic = named_take(named, "chronic")
+  if chronic ~= nil then
+    if type(chronic) ~= "boolean" then fail("chronic must be true or false") end
+    s.chronic = chronic
+  end
+  return finish("medication_order", s, a, named)
+end
+
+-- medication_end { "Metformin", next = "X" }
+S.medication_end = ender("MedicationEnd", "medication_end", "medication_order")
+
+-- careplan_start { snomed(698360004, "Diabetes self management plan"),
+--                  activities = { snomed(160670007, "Diabetic diet") }, reason = "Diagnosis", next = "X" }
+function S.careplan_start(t)
+  local s, a, named = begin("CarePlanStart", "careplan_start", t)
+  take_codes(s, a, named, true)
+  local acts = named_take(named, "activities")
+  if acts ~= nil then s.activities = code_list(acts, "activities") end
+  take_string(s, named, "reason", "reason")
+  take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
+  return finish("careplan_start", s, a, named)
+end
+
+-- careplan_end { "Diabetes_Plan", next = "X" }
+S.careplan_end = ender("CarePlanEnd", "careplan_end", "careplan")
+
+-- procedure { snomed(80146002, "Appendectomy"), duration = minutes(40, 70), reason = "Diagnosis", next = "X" }
+function S.procedure(t)
+  local s, a, named = begin("Procedure", "procedure", t)
+  take_codes(s, a, named, true)
+  take_string(s, named, "reason", "reason")
+  take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
+  local d = named_take(named, "duration") or take(a.quantities)
+  if base.is_quantity(d) then
+    for k, v in pairs(Q.duration_fields(d)) do set(s, k, v, "duration") end
+  elseif d ~= nil then
+    set(s, "duration", d)
+  end
+  return finish("procedure", s, a, named)
+end
+
+-- observation { loinc("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"), range(6.5, 9),
+--               unit = "%", category = "laboratory", next = "X" }: record a value.
+-- The value is a constant, a function of the patient, a range or gaussian,
+-- attribute = "name" (its value), vital_sign = "BMI", or value_code = code.
+-- (observation(code, op, value) with three arguments is the condition.)
+function S.observation(t)
+  local s, a, named = begin("Observation", "observation", t)
+  take_codes(s, a, named, true, "loinc(\"4548-4\", \"Hemoglobin A1c/Hemoglobin.total in Blood\")")
+  local unit
+  local v = take(a.quantities) or take(a.values)
+  if v ~= nil then unit = set_value(s, v, false, "value") end
+  local nv = named_take(named, "value")
+  if nv ~= nil then unit = set_value(s, nv, false, "value") or unit end
+  local vc = named_take(named, "value_code")
+  if vc ~= nil then set(s, "value_code", code_copy(vc, "value_code")) end
+  local nsrc = 0
+  for _, f in ipairs { "exact", "range", "value", "attribute", "vital_sign", "value_code" } do
+    if s[f] ~= nil or named[f] ~= nil then nsrc = nsrc + 1 end
+  end
+  if nsrc ~= 1 then
+    fail("needs exactly one value: a number, range(...), attribute = \"name\", vital_sign = \"BMI\" or value_code = code")
+  end
+  local vs = named.vital_sign
+  if vs ~= nil and not C.VITALS[vs] then fail("unknown vital sign %s", show(vs)) end
+  if named.unit == nil and unit ~= nil then s.unit = unit end
+  if s.unit == nil and named.unit == nil and s.value_code == nil and named.value_code == nil
+     and type(s.value) ~= "string" and type(s.value) ~= "boolean" then
+    fail("a numeric observation needs unit = ... (e.g. units.mg_dL, or \"{score}\")")
+  end
+  return finish("observation", s, a, named)
+end
+
+-- vital_sign { "Systolic Blood Pressure", range(140, 170), unit = "mm[Hg]", next = "X" }:
+-- set the vital sign the engine reports at later visits.
+function S.vital_sign(t)
+  local s, a, named = begin("VitalSign", "vital_sign", t)
+  local name = take(a.strings)
+  if name ~= nil then set(s, "vital_sign", name) end
+  local vs = s.vital_sign or named.vital_sign
+  if not C.VITALS[vs] then fail("unknown vital sign %s (known: %s)", show(vs), base.keys(C.VITALS)) end
+  local unit
+  local v = take(a.quantities) or take(a.values)
+  if v ~= nil then unit = set_value(s, v, false, "value") end
+  local nv = named_take(named, "value")
+  if nv ~= nil then unit = set_value(s, nv, false, "value") or unit end
+  if s.exact == nil and s.range == nil and s.value == nil
+     and named.exact == nil and named.range == nil then
+    fail("needs a value, e.g. range(140, 170)")
+  end
+  if named.unit == nil and unit ~= nil then s.unit = unit end
+  return finish("vital_sign", s, a, named)
+end
+
+-- symptom { "Abdominal Pain", severity = range(50, 150), next = "X" }: the
+-- patient feels it with that severity (0-100); the cause defaults to the
+-- module's name.
+function S.symptom(t)
+  local s, a, named = begin("Symptom", "symptom", t)
+  set(s, "symptom", take(a.strings))
+  take_string(s, named, "cause", "cause")
+  local v = take(a.quantities) or take(a.values)
+  if v ~= nil then set_value(s, v, false, "severity") end
+  local sev = named_take(named, "severity")
+  if sev ~= nil then set_value(s, sev, false, "severity") end
+  if type(s.symptom or named.symptom) ~= "string" then
+    fail("needs a symptom name: symptom { \"Chest Pain\", severity = range(40, 80), next = \"S\" }")
+  end
+  if s.exact == nil and s.range == nil and s.value == nil
+     and named.exact == nil and named.range == nil and named.value == nil then
+    fail("needs a severity, e.g. severity = range(20, 60)")
+  end
+  return finish("symptom", s, a, named)
+end
+
+-- vaccine { cvx(20, "DTaP"), series = 1, next = "X" }: an immunization.
+function S.vaccine(t)
+  local s, a, named = begin("Vaccine", "vaccine", t)
+  take_codes(s, a, named, true, "cvx(20, \"DTaP\")")
+  local series = named.series
+  if series ~= nil and (math.type(series) ~= "integer" or series < 1) then
+    fail("series must be a whole number >= 1 (the dose number), got %s", show(series))
+  end
+  return finish("vaccine", s, a, named)
+end
+
+-- death { snomed(22298006, "Myocardial infarction (disorder)"), next = "Terminal" }:
+-- the patient dies of that cause; cause = "Diagnosis" names the onset
+-- state instead, cause_attribute = "name" an attribute holding it, and
+-- after = days(1, 30) delays the death.
+function S.death(t)
+  local s, a, named = begin("Death", "death", t)
+  take_codes(s, a, named, false)
+  local cause = named_take(named, "cause")
+  if base.is_code(cause) then
+    if s.codes then fail("cause given twice") end
+    s.codes = { code_copy(cause, "cause") }
+  elseif type(cause) == "string" then
+    set(s, "condition_onset", cause, "cause")
+  elseif cause ~= nil then
+    fail("cause must be a code or the name of a condition_onset state, got %s", show(cause))
+  end
+  take_string(s, named, "cause_attribute", "referenced_by_attribute", "cause_attribute")
+  local after = named_take(named, "after") or take(a.quantities)
+  if after ~= nil then
+    local f = Q.delay_fields(after, "after")
+    if f.distribution then fail("after must be an exact time or a range, e.g. days(1, 30)") end
+    for k, v in pairs(f) do set(s, k, v, "after") end
+  end
+  local n = 0
+  for _, f in ipairs { "codes", "condition_onset", "referenced_by_attribute" } do
+    if s[f] ~= nil or named[f] ~= nil then n = n + 1 end
+  end
+  if n ~= 1 then
+    fail("needs one cause: a code, cause = \"OnsetState\" or cause_attribute = \"name\"")
+  end
+  return finish("death", s, a, named)
+end
+
+------------------------------------------------------------------------------
+-- module()
+------------------------------------------------------------------------------
+
+-- Every state name a transition can lead to.
+function S.targets(st)
+  local out = {}
+  if st.direct_transition ~= nil then out[#out + 1] = st.direct_transition end
+  for _, o in ipairs(st.distributed_transition or {}) do out[#out + 1] = o.transition end
+  for _, o in ipairs(st.conditional_transition or {}) do out[#out + 1] = o.transition end
+  for _, o in ipairs(st.complex_transition or {}) do
+    if o.transition ~= nil then out[#out + 1] = o.transition end
+    for _, d in ipairs(o.distributions or {}) do out[#out + 1] = d.transition end
+  end
+  return out
+end
+
+-- Call f(c) for a condition and every condition nested in it.
+local function walk_conditions(c, f)
+  if type(c) ~= "table" then return end
+  f(c)
+  for _, sub in ipairs(c.conditions or {}) do walk_conditions(sub, f) end
+  if c.condition ~= nil then walk_conditions(c.condition, f) end
+end
+
+-- Every condition of a state (guard and transitions).
+function S.conditions_of(st, f)
+  if st.allow ~= nil then walk_conditions(st.allow, f) end
+  for _, o in ipairs(st.conditional_transition or {}) do walk_conditions(o.condition, f) end
+  for _, o in ipairs(st.complex_transition or {}) do walk_conditions(o.condition, f) end
+end
+
+-- State references checked by module(): field -> state type it must name.
+local REFS = {
+  target_encounter = "Encounter", condition_onset = "ConditionOnset",
+  medication_order = "MedicationOrder", careplan = "CarePlanStart", allergy_onset = "AllergyOnset",
+}
+
+-- Check a module's state table; returns a list of problems (empty if none).
+function S.problems(states)
+  local out = {}
+  local function problem(name, st, fmt, ...)
+    local where = string.format("state %q", name)
+    if type(st) == "table" and type(st.line) == "number" then
+      where = where .. string.format(" (line %d)", st.line)
+    end
+    out[#out + 1] = where .. ": " .. string.format(fmt, ...)
+  end
+  local names = {}
+  for name in pairs(states) do
+    if type(name) == "string" then names[#names + 1] = name end
+  end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local st = states[name]
+    if type(st) ~= "table" or type(st.type) ~= "string" then
+      problem(name, st, "is not a state (got %s)", show(st))
+    elseif not FIELDS[st.type] then
+      problem(name, st, "unknown state type %s", show(st.type))
+    else
+      local ntr = 0
+      for _, f in ipairs(S.TRANSITIONS) do if st[f] ~= nil then ntr = ntr + 1 end end
+      if st.type == "Terminal" and ntr > 0 then problem(name, st, "a Terminal state has no transition") end
+      if st.type ~= "Terminal" and ntr ~= 1 then problem(name, st, "has %d transitions (needs exactly one)", ntr) end
+      for _, target in ipairs(S.targets(st)) do
+        if states[target] == nil then problem(name, st, "goes to %s, which is not a state of this module", show(target)) end
+      end
+      for field, want in pairs(REFS) do
+        local ref = st[field]
+        if type(ref) == "string" then
+          local rs = states[ref]
+          if type(rs) ~= "table" then
+            problem(name, st, "%s names %s, which is not a state of this module", field, show(ref))
+          elseif rs.type ~= want then
+            problem(name, st, "%s names %s, a %s state (needs %s)", field, show(ref), tostring(rs.type), want)
+          end
+        end
+      end
+      S.conditions_of(st, function(c)
+        if c.condition_type == "PriorState" then
+          for _, ref in ipairs { c.name, c.since } do
+            if states[ref] == nil then
+              problem(name, st, "prior_state names %s, which is not a state of this module", show(ref))
+            end
+          end
+        end
+      end)
+    end
+  end
+  for k in pairs(states) do
+    if type(k) ~= "string" then out[#out + 1] = "state names must be strings, got " .. show(k) end
+  end
+  if states.Initial == nil then out[#out + 1] = "no state named Initial" end
+  return out
+end
+
+-- Fill in what a module can say for its states (the Symptom cause), check
+-- it, and return the GMF module table.
+local function finish_module(m, prefix)
+  for _, st in pairs(m.states) do
+    if type(st) == "table" and st.type == "Symptom" and st.cause == nil then st.cause = m.name end
+  end
+  local probs = S.problems(m.states)
+  if #probs > 0 then
+    fail("%s%s", prefix, table.concat(probs, "; "))
+  end
+  return m
+end
+
+-- module "Appendicitis" { Initial = ..., ... }: the module table.  A list of
+-- strings under the key `remarks` is kept as the module's remarks.
+-- module { name = "X", states = {...} } checks a plain GMF table.
+function S.module(name)
+  if type(name) == "table" and getmetatable(name) == nil then
+    if type(name.name) ~= "string" or type(name.states) ~= "table" then
+      fail("a plain module table needs name = \"...\" and states = {...}")
+    end
+    return finish_module(name, string.format("module %q: ", name.name))
+  end
+  if type(name) ~= "string" or name == "" then
+    fail("needs a name: module \"Appendicitis\" { ... }")
+  end
+  return base.wrap("module " .. string.format("%q", name), function(states)
+    if type(states) ~= "table" or getmetatable(states) ~= nil then
+      fail("takes a table of states: module %q { Initial = ..., ... }", name)
+    end
+    local remarks = states.remarks
+    if remarks ~= nil and type(remarks) == "table" and remarks.type == nil then
+      states.remarks = nil
+    else
+      remarks = nil
+    end
+    return finish_module({ name = name, remarks = remarks, states = states }, "")
+  end)
+end
+
+return S

@@ -1,0 +1,709 @@
+/*
+** writer.c -- the native-schema SQLite writer (see writer.h).
+**
+** Speed is the point of this file: a cohort is millions of rows and the
+** writer is the part of a run the engine cannot overlap.  So the connection
+** is set up for a bulk load (no journal, no syncs, exclusive lock), one
+** prepared INSERT per table is reused for every row, values are bound
+** without copies (SQLITE_STATIC: strings live in the module data or in the
+** record, dates in buffers owned by the writer), dates are formatted by hand
+** with a one-entry cache per column, rows are committed in batches and the
+** indexes are built once at the end.
+*/
+#include "writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "sim/embedded.h"
+#include "sim/vtime.h"
+
+#define SCHEMA_FILE   "schemas/native.sql"
+#define INDEX_MARKER  "\n-- @indexes"
+#define BATCH_ROWS    50000
+
+const char vt_writer_pragmas[] =
+  "PRAGMA page_size=8192;"
+  "PRAGMA journal_mode=OFF;"
+  "PRAGMA synchronous=OFF;"
+  "PRAGMA locking_mode=EXCLUSIVE;"
+  "PRAGMA cache_size=-65536;"        /* 64 MiB */
+  "PRAGMA temp_store=FILE;";
+
+/* Column lists follow schemas/native.sql; organization, provider and payer
+** are the single default rows (id 1) the writer inserts at finish. */
+static const char *const insert_sql[VT_T__COUNT] = {
+  [VT_T_ENCOUNTER] =
+    "INSERT INTO encounters (id,start,stop,patient,organization,provider,payer,"
+    "encounterclass,code,description,reasoncode,reasondescription,module,state)"
+    " VALUES (?1,?2,?3,?4,1,1,1,?5,?6,?7,?8,?9,?10,?11)",
+  [VT_T_CONDITION] =
+    "INSERT INTO conditions (start,stop,patient,encounter,system,code,description,"
+    "module,state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+  [VT_T_MEDICATION] =
+    "INSERT INTO medications (start,stop,patient,payer,encounter,code,description,"
+    "dispenses,reasoncode,reasondescription,module,state)"
+    " VALUES (?1,?2,?3,1,?4,?5,?6,?7,?8,?9,?10,?11)",
+  [VT_T_OBSERVATION] =
+    "INSERT INTO observations (date,patient,encounter,category,code,description,"
+    "value,units,type,module,state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+  [VT_T_PROCEDURE] =
+    "INSERT INTO procedures (start,stop,patient,encounter,system,code,description,"
+    "reasoncode,reasondescription,module,state)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+  [VT_T_IMMUNIZATION] =
+    "INSERT INTO immunizations (date,patient,encounter,code,description,module,state)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7)",
+  [VT_T_CAREPLAN] =
+    "INSERT INTO careplans (id,start,stop,patient,encounter,code,description,"
+    "reasoncode,reasondescription,module,state)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+  [VT_T_ALLERGY] =
+    "INSERT INTO allergies (start,stop,patient,encounter,code,system,description,"
+    "type,category,module,state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+  [VT_T_DEVICE] =
+    "INSERT INTO devices (start,stop,patient,encounter,code,description,udi,"
+    "module,state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+  [VT_T_IMAGING] =
+    "INSERT INTO imaging_studies (id,date,patient,encounter,series_uid,"
+    "bodysite_code,bodysite_description,modality_code,modality_description,"
+    "instance_uid,sop_code,sop_description,procedure_code,module,state)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+  [VT_T_SUPPLY] =
+    "INSERT INTO supplies (date,patient,encounter,code,description,quantity,"
+    "module,state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+};
+
+static const char insert_patient_sql[] =
+  "INSERT INTO patients (id,birthdate,deathdate,ssn,drivers,passport,prefix,"
+  "first,last,suffix,maiden,marital,race,ethnicity,gender,birthplace,address,"
+  "city,state,county,zip,lat,lon,income,ses,education) VALUES (?1,?2,?3,?4,?5,"
+  "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)";
+
+/* A formatted time and the time it formats, so that runs of rows at the same
+** time (an encounter's observations) format it once. */
+typedef struct tcache { vt_time t; char s[24]; } tcache;
+
+typedef struct info_kv { char *key, *value; } info_kv;
+
+struct vt_writer {
+  sqlite3 *db;
+  sqlite3_stmt *ins[VT_T__COUNT];
+  sqlite3_stmt *ins_patient;
+  char *path, *tmp;
+  char *index_sql;          /* DDL after the @indexes marker (points into the embedded text) */
+  int in_txn;               /* a transaction is open */
+  int failed;               /* a write failed: only abort is allowed */
+  int finished;             /* finish succeeded: the file is in place */
+  int64_t enc_base, cp_base, img_base;   /* global id of each patient's number 0, minus 1 */
+  int64_t batch_rows;       /* rows since the last commit */
+  tcache tstart, tstop;
+  info_kv *info; size_t ninfo, capinfo;
+  vt_writer_stats stats;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || errlen == 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* Write "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" for t; years outside 0-9999
+** are left to vtime's general formatter. */
+static void put2(char *p, int v) { p[0] = (char)('0' + v / 10); p[1] = (char)('0' + v % 10); }
+
+static void format_time(vt_time t, char *out, int with_time) {
+  int64_t days = t / VT_MS_DAY, ms = t % VT_MS_DAY;
+  if (ms < 0) { ms += VT_MS_DAY; days--; }
+  int y, m, d;
+  vt_civil_from_days(days, &y, &m, &d);
+  if (y < 0 || y > 9999) {
+    if (with_time) vt_time_format_iso(t, out); else vt_time_format_date(t, out);
+    return;
+  }
+  put2(out, y / 100); put2(out + 2, y % 100);
+  out[4] = '-'; put2(out + 5, m); out[7] = '-'; put2(out + 8, d);
+  if (!with_time) { out[10] = '\0'; return; }
+  int s = (int)(ms / 1000);
+  out[10] = 'T'; put2(out + 11, s / 3600); out[13] = ':';
+  put2(out + 14, (s / 60) % 60); out[16] = ':'; put2(out + 17, s % 60);
+  out[19] = 'Z'; out[20] = '\0';
+}
+
+/* Bind helpers: each returns the sqlite3_bind_* result code.  Strings are
+** bound SQLITE_STATIC: they outlive the statement's step. */
+static int bind_text(sqlite3_stmt *st, int i, const char *s) {
+  return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+static int bind_time(sqlite3_stmt *st, int i, vt_time t, tcache *c) {
+  if (t == VT_NO_TIME) return sqlite3_bind_null(st, i);
+  if (c->t != t || c->s[0] == '\0') { format_time(t, c->s, 1); c->t = t; }
+  return sqlite3_bind_text(st, i, c->s, -1, SQLITE_STATIC);
+}
+
+/* A per-patient number (encounter, care plan, study) as a global id, or NULL. */
+static int bind_ref(sqlite3_stmt *st, int i, int32_t local, int64_t base) {
+  return local >= 0 ? sqlite3_bind_int64(st, i, base + local + 1) : sqlite3_bind_null(st, i);
+}
+
+static int bind_code(sqlite3_stmt *st, int icode, int idesc, const vt_code *c) {
+  if (!c) return sqlite3_bind_null(st, icode) | sqlite3_bind_null(st, idesc);
+  return bind_text(st, icode, c->code) | bind_text(st, idesc, c->display);
+}
+
+/* Run one bound statement and reset it for the next row; the step result. */
+static int step_reset(sqlite3_stmt *st) {
+  int rc = sqlite3_step(st);
+  int rc2 = sqlite3_reset(st);
+  if (rc == SQLITE_DONE) rc = rc2 == SQLITE_OK ? SQLITE_OK : rc2;
+  return rc;
+}
+
+/* Create `dir` and its missing parents (mkdir -p); 0 or -1 with errno set. */
+static int make_dirs(const char *dir) {
+  struct stat sb;
+  if (stat(dir, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode)) return 0;
+    errno = ENOTDIR;
+    return -1;
+  }
+  char *p = strdup(dir);
+  if (!p) return -1;
+  for (char *s = p + 1; ; s++) {
+    if (*s == '/' || *s == '\0') {
+      char c = *s;
+      *s = '\0';
+      if (mkdir(p, 0777) != 0 && errno != EEXIST) { int e = errno; free(p); errno = e; return -1; }
+      *s = c;
+      if (c == '\0') break;
+    }
+  }
+  free(p);
+  if (stat(dir, &sb) != 0) return -1;
+  if (!S_ISDIR(sb.st_mode)) { errno = ENOTDIR; return -1; }
+  return 0;
+}
+
+/* Folder part of a path ("." for a bare file name); malloc'd or NULL. */
+static char *parent_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return strdup(".");
+  if (slash == path) return strdup("/");
+  size_t n = (size_t)(slash - path);
+  char *d = malloc(n + 1);
+  if (d) { memcpy(d, path, n); d[n] = '\0'; }
+  return d;
+}
+
+/* Execute SQL text on the writer's connection; 0, or -1 with err naming the
+** final path and what was being done. */
+static int exec_sql(vt_writer *w, const char *sql, const char *what, char *err, size_t errlen) {
+  char *msg = NULL;
+  if (sqlite3_exec(w->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    seterr(err, errlen, "%s %s: %s", what, w->path, msg ? msg : sqlite3_errmsg(w->db));
+    sqlite3_free(msg);
+    return -1;
+  }
+  return 0;
+}
+
+static void close_db(vt_writer *w) {
+  for (int t = 0; t < VT_T__COUNT; t++) { sqlite3_finalize(w->ins[t]); w->ins[t] = NULL; }
+  sqlite3_finalize(w->ins_patient); w->ins_patient = NULL;
+  if (w->db) { sqlite3_close_v2(w->db); w->db = NULL; }
+}
+
+static void free_writer(vt_writer *w) {
+  for (size_t i = 0; i < w->ninfo; i++) { free(w->info[i].key); free(w->info[i].value); }
+  free(w->info);
+  free(w->path); free(w->tmp);
+  free(w);
+}
+
+vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
+  if (!path || !*path) { seterr(err, errlen, "no output path given"); return NULL; }
+  const char *schema = vt_embedded_get(SCHEMA_FILE);
+  const char *marker = schema ? strstr(schema, INDEX_MARKER) : NULL;
+  if (!schema || !marker) {
+    seterr(err, errlen, "%s: %s", SCHEMA_FILE, schema ? "no '-- @indexes' line" : "not embedded in this build");
+    return NULL;
+  }
+  vt_writer *w = calloc(1, sizeof *w);
+  if (!w) { seterr(err, errlen, "out of memory"); return NULL; }
+  w->tstart.t = w->tstop.t = VT_NO_TIME;
+  w->path = strdup(path);
+  size_t tmplen = strlen(path) + 32;
+  w->tmp = malloc(tmplen);
+  char *dir = parent_dir(path);
+  char *ddl = malloc((size_t)(marker - schema) + 2);
+  if (!w->path || !w->tmp || !dir || !ddl) {
+    seterr(err, errlen, "out of memory");
+    goto fail;
+  }
+  snprintf(w->tmp, tmplen, "%s.partial-%ld", path, (long)getpid());
+  memcpy(ddl, schema, (size_t)(marker - schema) + 1);
+  ddl[marker - schema + 1] = '\0';
+  w->index_sql = (char *)marker + 1;
+
+  if (make_dirs(dir) != 0) {
+    seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+    goto fail;
+  }
+  struct stat sb;
+  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    seterr(err, errlen, "cannot create %s: %s", path, strerror(EISDIR));
+    goto fail;
+  }
+  /* Create the file ourselves: SQLite's "unable to open database file" would
+  ** hide the reason. */
+  int fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    seterr(err, errlen, "cannot create %s: %s", path, strerror(errno));
+    goto fail;
+  }
+  close(fd);
+  int rc = sqlite3_open_v2(w->tmp, &w->db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    seterr(err, errlen, "cannot create %s: %s", path, w->db ? sqlite3_errmsg(w->db) : sqlite3_errstr(rc));
+    goto fail_unlink;
+  }
+  sqlite3_extended_result_codes(w->db, 1);
+  if (exec_sql(w, vt_writer_pragmas, "setting up", err, errlen) != 0) goto fail_unlink;
+  if (exec_sql(w, ddl, "creating the schema in", err, errlen) != 0) goto fail_unlink;
+  for (int t = 0; t < VT_T__COUNT; t++) {
+    if (sqlite3_prepare_v3(w->db, insert_sql[t], -1, SQLITE_PREPARE_PERSISTENT, &w->ins[t], NULL) != SQLITE_OK) {
+      seterr(err, errlen, "preparing the %s insert in %s: %s", vt_table_names[t], path, sqlite3_errmsg(w->db));
+      goto fail_unlink;
+    }
+  }
+  if (sqlite3_prepare_v3(w->db, insert_patient_sql, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_patient, NULL) != SQLITE_OK) {
+    seterr(err, errlen, "preparing the patients insert in %s: %s", path, sqlite3_errmsg(w->db));
+    goto fail_unlink;
+  }
+  if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) goto fail_unlink;
+  w->in_txn = 1;
+  free(dir); free(ddl);
+  return w;
+
+fail_unlink:
+  close_db(w);
+  unlink(w->tmp);
+fail:
+  close_db(w);
+  free(dir); free(ddl);
+  free_writer(w);
+  return NULL;
+}
+
+/* Bind the patients row of `p`. */
+static int bind_patient(vt_writer *w, const vt_person_row *p, char birth[11], char death[11], char gender[2]) {
+  sqlite3_stmt *st = w->ins_patient;
+  int rc = sqlite3_bind_int64(st, 1, p->index + 1);
+  if (p->birth != VT_NO_TIME) {
+    format_time(p->birth, birth, 0);
+    rc |= sqlite3_bind_text(st, 2, birth, -1, SQLITE_STATIC);
+  } else {
+    rc |= sqlite3_bind_null(st, 2);   /* refused by the schema: names the patient */
+  }
+  if (p->death != VT_NO_TIME) {
+    format_time(p->death, death, 0);
+    rc |= sqlite3_bind_text(st, 3, death, -1, SQLITE_STATIC);
+  } else {
+    rc |= sqlite3_bind_null(st, 3);
+  }
+  rc |= bind_text(st, 4, p->ssn);
+  rc |= bind_text(st, 5, p->drivers);
+  rc |= bind_text(st, 6, p->passport);
+  rc |= bind_text(st, 7, p->prefix);
+  rc |= bind_text(st, 8, p->first);
+  rc |= bind_text(st, 9, p->last);
+  rc |= bind_text(st, 10, p->suffix);
+  rc |= bind_text(st, 11, p->maiden);
+  rc |= bind_text(st, 12, p->marital);
+  rc |= bind_text(st, 13, p->race);
+  rc |= bind_text(st, 14, p->ethnicity);
+  gender[0] = p->gender; gender[1] = '\0';
+  rc |= p->gender ? sqlite3_bind_text(st, 15, gender, 1, SQLITE_STATIC) : sqlite3_bind_null(st, 15);
+  rc |= bind_text(st, 16, p->birthplace);
+  rc |= bind_text(st, 17, p->address);
+  rc |= bind_text(st, 18, p->city);
+  rc |= bind_text(st, 19, p->state);
+  rc |= bind_text(st, 20, p->county);
+  rc |= bind_text(st, 21, p->zip);
+  rc |= sqlite3_bind_double(st, 22, p->lat);   /* NaN binds as NULL */
+  rc |= sqlite3_bind_double(st, 23, p->lon);
+  rc |= sqlite3_bind_double(st, 24, p->income);
+  rc |= bind_text(st, 25, p->ses);
+  rc |= bind_text(st, 26, p->education);
+  return rc;
+}
+
+/* Bind one clinical row to its table's statement.  `uid` is scratch space for
+** the imaging UIDs, which must live until the step. */
+static int bind_row(vt_writer *w, sqlite3_stmt *st, const vt_row *r, int64_t pid, char uid[2][64]) {
+  int rc = SQLITE_OK;
+  const vt_code *c = r->code;
+  int64_t eb = w->enc_base;
+  switch (r->table) {
+  case VT_T_ENCOUNTER:
+    rc |= sqlite3_bind_int64(st, 1, eb + r->id + 1);
+    rc |= bind_time(st, 2, r->start, &w->tstart);
+    rc |= bind_time(st, 3, r->stop, &w->tstop);
+    rc |= sqlite3_bind_int64(st, 4, pid);
+    rc |= bind_text(st, 5, r->text);
+    rc |= bind_code(st, 6, 7, c);
+    rc |= bind_code(st, 8, 9, r->reason);
+    rc |= bind_text(st, 10, r->module);
+    rc |= bind_text(st, 11, r->state);
+    break;
+  case VT_T_CONDITION:
+    rc |= bind_time(st, 1, r->start, &w->tstart);
+    rc |= bind_time(st, 2, r->stop, &w->tstop);
+    rc |= sqlite3_bind_int64(st, 3, pid);
+    rc |= bind_ref(st, 4, r->encounter, eb);
+    rc |= bind_text(st, 5, c ? c->system : NULL);
+    rc |= bind_code(st, 6, 7, c);
+    rc |= bind_text(st, 8, r->module);
+    rc |= bind_text(st, 9, r->state);
+    break;
+  case VT_T_MEDICATION:
+    rc |= bind_time(st, 1, r->start, &w->tstart);
+    rc |= bind_time(st, 2, r->stop, &w->tstop);
+    rc |= sqlite3_bind_int64(st, 3, pid);
+    rc |= bind_ref(st, 4, r->encounter, eb);
+    rc |= bind_code(st, 5, 6, c);
+    rc |= sqlite3_bind_int(st, 7, r->aux);
+    rc |= bind_code(st, 8, 9, r->reason);
+    rc |= bind_text(st, 10, r->module);
+    rc |= bind_text(st, 11, r->state);
+    break;
+  case VT_T_OBSERVATION:
+    rc |= bind_time(st, 1, r->start, &w->tstart);
+    rc |= sqlite3_bind_int64(st, 2, pid);
+    rc |= bind_ref(st, 3, r->encounter, eb);
+    rc |= bind_text(st, 4, r->category);
+    rc |= bind_code(st, 5, 6, c);
+    if (r->value_type == VT_OBS_TEXT) {
+      rc |= bind_text(st, 7, r->text);
+      rc |= sqlite3_bind_text(st, 9, "text", 4, SQLITE_STATIC);
+    } else {
+      rc |= sqlite3_bind_double(st, 7, r->value);
+      rc |= sqlite3_bind_text(st, 9, "numeric", 7, SQLITE_STATIC);
+    }
+    rc |= bind_text(st, 8, r->units);
+    rc |= bind_text(st, 10, r->module);
+    rc |= bind_text(st, 11, r->state);
+    break;
+  case VT_T_PROCEDURE:
+    rc |= bind_time(st, 1, r->start, &w->tstart);
+    rc |= bind_time(st, 2, r->stop, &w->tstop);
+    rc |= sqlite3_bind_int64(st, 3, pid);
+    rc |= bind_ref(st, 4, r->encounter, eb);
+    rc |= bind_text(st, 5, c ? c->system : NULL);
+    rc |= bind_code(st, 6, 7, c);
+    rc |= bind_code(st, 8, 9, r->reason);
+    rc |= bind_text(st, 10, r->module);
+    rc |= bind_text(st, 11, r->state);
+    break;
+  case VT_T_IMMUNIZATION:
+    rc |= bind_time(st, 1, r->start, &w->tstart);
+    rc |= sqlite3_bind_int64(st, 2, pid);
+    rc |= bind_ref(st, 3, r->encounter, eb);
+    rc |= bind_code(st, 4, 5, c);
+    rc |= bind_text(st, 6, r->module);
+    rc |= bind_text(st, 7, r->state);
+    break;
+  case VT_T_CAREPLAN:
+    rc |= sqlite3_bind_int64(st, 1, w->cp_base + r->id + 1);
+    rc |= bind_time(st, 2, r->start, &w->tstart);
+    rc |= bind_time(st, 3, r->stop, &w->tstop);
+    rc |= sqlite3_bind_int64(st, 4, pid);
+    rc |= bind_ref(st, 5, r->encounter, eb);
+    rc |= bind_code(st, 6, 7, c);
+    rc |= bind_code(st, 8, 9, r->reason);
+    rc |= bind_text(st, 10, r->module);
+    rc |= bind_text(st, 11, r->state);
+    break;
+  case VT_T_ALLERGY:
+    rc |= bind_time(st, 1, r->start, &w->tstart);
+    rc |= bind_time(st, 2, r->stop, &w->tstop);
+    rc |= sqlite3_bind_int64(st, 3, pid);
+    rc |= bind_ref(st, 4, r->encounter, eb);
+    rc |= bind_text(st, 5, c ? c->code : NULL);
+    rc |= bind_text(st, 6, c ? c->system : NULL);
+    rc |= bind_text(st, 7, c ? c->display : NULL);
+    rc |= bind_text(st, 8, r->text);
+    rc |= bind_text(st, 9, r->category);
+    rc |= bind_text(st, 10, r->module);
+    rc |= bind_text(st, 11, r->state);
+    break;
+  case VT_T_DEVICE:
+    rc |= bind_time(st, 1, r->start, &w->tstart);
+    rc |= bind_time(st, 2, r->stop, &w->tstop);
+    rc |= sqlite3_bind_int64(st, 3, pid);
+    rc |= bind_ref(st, 4, r->encounter, eb);
+    rc |= bind_code(st, 5, 6, c);
+    rc |= bind_text(st, 7, r->text);
+    rc |= bind_text(st, 8, r->module);
+    rc |= bind_text(st, 9, r->state);
+    break;
+  case VT_T_IMAGING: {
+    int64_t study = w->img_base + r->id + 1;
+    rc |= sqlite3_bind_int64(st, 1, study);
+    rc |= bind_time(st, 2, r->start, &w->tstart);
+    rc |= sqlite3_bind_int64(st, 3, pid);
+    rc |= bind_ref(st, 4, r->encounter, eb);
+    /* vitae's own UIDs: study.series and study.series.instance. */
+    snprintf(uid[0], 64, "%lld.%d", (long long)study, (int)r->aux);
+    long long inst = r->value >= 0 && r->value < 1e15 ? (long long)r->value : 0;
+    snprintf(uid[1], 64, "%lld.%d.%lld", (long long)study, (int)r->aux, inst);
+    rc |= sqlite3_bind_text(st, 5, uid[0], -1, SQLITE_STATIC);
+    rc |= bind_code(st, 6, 7, c);
+    rc |= bind_code(st, 8, 9, r->reason);
+    rc |= sqlite3_bind_text(st, 10, uid[1], -1, SQLITE_STATIC);
+    rc |= bind_text(st, 11, r->category);
+    rc |= bind_text(st, 12, r->text);
+    rc |= bind_text(st, 13, r->units);
+    rc |= bind_text(st, 14, r->module);
+    rc |= bind_text(st, 15, r->state);
+    break;
+  }
+  case VT_T_SUPPLY:
+    rc |= bind_time(st, 1, r->start, &w->tstart);
+    rc |= sqlite3_bind_int64(st, 2, pid);
+    rc |= bind_ref(st, 3, r->encounter, eb);
+    rc |= bind_code(st, 4, 5, c);
+    rc |= sqlite3_bind_int(st, 6, r->aux);
+    rc |= bind_text(st, 7, r->module);
+    rc |= bind_text(st, 8, r->state);
+    break;
+  default:
+    rc = SQLITE_RANGE;
+  }
+  return rc;
+}
+
+/* Message for a failed SQLite call while writing patient `idx`. */
+static void write_error(vt_writer *w, int rc, int64_t idx, const char *table, size_t row,
+                        char *err, size_t errlen) {
+  const char *msg = sqlite3_errmsg(w->db);
+  int prim = rc & 0xff;
+  if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
+    seterr(err, errlen, "writing %s: %s", w->path, msg);
+  else if (row != (size_t)-1)
+    seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)",
+           w->path, msg, (long long)idx, table, row);
+  else
+    seterr(err, errlen, "writing %s: %s (patient %lld)", w->path, msg, (long long)idx);
+}
+
+int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen) {
+  if (!w || !rec) { seterr(err, errlen, "vt_writer_write: no writer or record"); return -1; }
+  if (w->failed || w->finished || !w->db) {
+    seterr(err, errlen, "writing %s: the writer %s", w->path,
+           w->finished ? "is already finished" : "failed earlier");
+    return -1;
+  }
+  const vt_person_row *p = &rec->person;
+  char birth[24], death[24], gender[2], uid[2][64];
+  int rc = bind_patient(w, p, birth, death, gender);
+  if (rc != SQLITE_OK || (rc = step_reset(w->ins_patient)) != SQLITE_OK) {
+    write_error(w, rc, p->index, "patients", (size_t)-1, err, errlen);
+    w->failed = 1;
+    return -1;
+  }
+  int64_t pid = p->index + 1;
+  int32_t max_enc = rec->nencounters - 1, max_cp = rec->ncareplans - 1, max_img = -1;
+  int64_t counts[VT_T__COUNT] = {0};
+  for (size_t i = 0; i < rec->nrows; i++) {
+    const vt_row *r = &rec->rows[i];
+    if (r->table >= VT_T__COUNT) {
+      seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d",
+             w->path, (long long)p->index, i, (int)r->table);
+      w->failed = 1;
+      return -1;
+    }
+    if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_CAREPLAN || r->table == VT_T_IMAGING) && r->id < 0) {
+      seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d",
+             w->path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
+      w->failed = 1;
+      return -1;
+    }
+    sqlite3_stmt *st = w->ins[r->table];
+    rc = bind_row(w, st, r, pid, uid);
+    if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) {
+      write_error(w, rc, p->index, vt_table_names[r->table], i, err, errlen);
+      w->failed = 1;
+      return -1;
+    }
+    counts[r->table]++;
+    if (r->encounter > max_enc) max_enc = r->encounter;
+    switch (r->table) {
+    case VT_T_ENCOUNTER: if (r->id > max_enc) max_enc = r->id; break;
+    case VT_T_CAREPLAN:  if (r->id > max_cp) max_cp = r->id; break;
+    case VT_T_IMAGING:   if (r->id > max_img) max_img = r->id; break;
+    default: break;
+    }
+  }
+  w->enc_base += (int64_t)max_enc + 1;
+  w->cp_base += (int64_t)max_cp + 1;
+  w->img_base += (int64_t)max_img + 1;
+  w->stats.patients++;
+  if (p->death == VT_NO_TIME) w->stats.alive++; else w->stats.dead++;
+  for (int t = 0; t < VT_T__COUNT; t++) w->stats.rows[t] += counts[t];
+  w->stats.total_rows += (int64_t)rec->nrows + 1;
+  w->batch_rows += (int64_t)rec->nrows + 1;
+  if (w->batch_rows >= BATCH_ROWS) {
+    w->batch_rows = 0;
+    if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) { w->in_txn = 0; w->failed = 1; return -1; }
+    w->in_txn = 0;
+    if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
+    w->in_txn = 1;
+  }
+  return 0;
+}
+
+int vt_writer_set_info(vt_writer *w, const char *key, const char *value) {
+  if (!w || !key) return -1;
+  char *v = value ? strdup(value) : NULL;
+  if (value && !v) return -1;
+  for (size_t i = 0; i < w->ninfo; i++) {
+    if (strcmp(w->info[i].key, key) == 0) {
+      free(w->info[i].value);
+      w->info[i].value = v;
+      return 0;
+    }
+  }
+  if (w->ninfo == w->capinfo) {
+    size_t cap = w->capinfo ? w->capinfo * 2 : 16;
+    info_kv *n = realloc(w->info, cap * sizeof *n);
+    if (!n) { free(v); return -1; }
+    w->info = n; w->capinfo = cap;
+  }
+  char *k = strdup(key);
+  if (!k) { free(v); return -1; }
+  w->info[w->ninfo].key = k;
+  w->info[w->ninfo].value = v;
+  w->ninfo++;
+  return 0;
+}
+
+/* Insert the run_info keys and the default organization, provider and payer
+** (with their encounter and procedure counts) in the open transaction. */
+static int write_tail_rows(vt_writer *w, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO run_info (key, value) VALUES (?1, ?2)", -1, &st, NULL);
+  for (size_t i = 0; rc == SQLITE_OK && i < w->ninfo; i++) {
+    rc = bind_text(st, 1, w->info[i].key) | bind_text(st, 2, w->info[i].value);
+    if (rc == SQLITE_OK) rc = step_reset(st);
+  }
+  if (rc != SQLITE_OK) {
+    seterr(err, errlen, "writing run_info to %s: %s", w->path, sqlite3_errmsg(w->db));
+    sqlite3_finalize(st);
+    return -1;
+  }
+  sqlite3_finalize(st);
+
+  const vt_writer_stats *s = &w->stats;
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+    "INSERT INTO organizations (id,name,revenue,utilization) VALUES (1,'vitae default organization',0,%lld);"
+    "INSERT INTO providers (id,organization,name,speciality,encounters,procedures)"
+    " VALUES (1,1,'vitae default provider','GENERAL PRACTICE',%lld,%lld);"
+    "INSERT INTO payers (id,name,ownership,amount_covered,amount_uncovered,revenue,"
+    "covered_encounters,uncovered_encounters,covered_medications,uncovered_medications,"
+    "covered_procedures,uncovered_procedures,covered_immunizations,uncovered_immunizations,"
+    "unique_customers) VALUES (1,'NO_INSURANCE','NO_INSURANCE',0,0,0,0,%lld,0,%lld,0,%lld,0,%lld,%lld);",
+    (long long)s->rows[VT_T_ENCOUNTER],
+    (long long)s->rows[VT_T_ENCOUNTER], (long long)s->rows[VT_T_PROCEDURE],
+    (long long)s->rows[VT_T_ENCOUNTER], (long long)s->rows[VT_T_MEDICATION],
+    (long long)s->rows[VT_T_PROCEDURE], (long long)s->rows[VT_T_IMMUNIZATION],
+    (long long)s->patients);
+  return exec_sql(w, sql, "writing", err, errlen);
+}
+
+/* fsync a file or folder by path; 0 or -1 with errno.  Folders on file
+** systems that cannot sync them (EINVAL) count as synced. */
+static int sync_path(const char *path, int is_dir) {
+  int fd = open(path, (is_dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int rc = fsync(fd);
+  int e = errno;
+  close(fd);
+  if (rc != 0 && is_dir && (e == EINVAL || e == EBADF)) return 0;
+  errno = e;
+  return rc;
+}
+
+int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
+  if (!w) { seterr(err, errlen, "vt_writer_finish: no writer"); return -1; }
+  if (w->finished) return 0;
+  if (w->failed || !w->db) {
+    seterr(err, errlen, "finishing %s: the writer failed earlier", w->path);
+    return -1;
+  }
+  w->failed = 1;   /* until everything below has succeeded */
+  if (write_tail_rows(w, err, errlen) != 0) return -1;
+  if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) return -1;
+  w->in_txn = 0;
+  if (exec_sql(w, "BEGIN", "indexing", err, errlen) != 0) return -1;
+  w->in_txn = 1;
+  if (exec_sql(w, w->index_sql, "indexing", err, errlen) != 0) return -1;
+  if (exec_sql(w, "COMMIT", "indexing", err, errlen) != 0) return -1;
+  w->in_txn = 0;
+  for (int t = 0; t < VT_T__COUNT; t++) { sqlite3_finalize(w->ins[t]); w->ins[t] = NULL; }
+  sqlite3_finalize(w->ins_patient); w->ins_patient = NULL;
+  int rc = sqlite3_close(w->db);
+  if (rc != SQLITE_OK) {
+    seterr(err, errlen, "closing %s: %s", w->path, sqlite3_errmsg(w->db));
+    return -1;
+  }
+  w->db = NULL;
+  /* The data must be on disk before the rename makes it look complete. */
+  if (sync_path(w->tmp, 0) != 0) {
+    seterr(err, errlen, "writing %s: %s", w->path, strerror(errno));
+    return -1;
+  }
+  if (rename(w->tmp, w->path) != 0) {
+    seterr(err, errlen, "cannot rename %s to %s: %s", w->tmp, w->path, strerror(errno));
+    return -1;
+  }
+  char *dir = parent_dir(w->path);
+  if (dir) { (void)sync_path(dir, 1); free(dir); }  /* the rename is done; a failed folder sync loses nothing now */
+  w->failed = 0;
+  w->finished = 1;
+  return 0;
+}
+
+void vt_writer_abort(vt_writer *w) {
+  if (!w) return;
+  close_db(w);
+  if (!w->finished && w->tmp) unlink(w->tmp);
+  free_writer(w);
+}
+
+void vt_writer_free(vt_writer *w) {
+  vt_writer_abort(w);
+}
+
+const vt_writer_stats *vt_writer_get_stats(const vt_writer *w) {
+  return &w->stats;
+}
+
+const char *vt_writer_temp_path(const vt_writer *w) {
+  return w ? w->tmp : NULL;
+}

@@ -1,0 +1,303 @@
+-- native.sql -- the SQLite schema of a vitae cohort (the "native" format).
+--
+-- Modelled on the tables of Synthea's CSV export, with the same table and
+-- column names, so that queries written for Synthea data run unchanged
+-- (SQLite matches names case-insensitively: "PATIENT" and patient are the
+-- same column).  Differences from Synthea, documented in schemas/native.md:
+-- ids are integers, not UUIDs; every clinical row carries its provenance
+-- (module, state); cost and claim columns are not written; patients have
+-- ses and education; run_info and privacy_ledger describe the run.
+--
+-- Times are ISO 8601 text in UTC: "YYYY-MM-DD" for birthdate and deathdate,
+-- "YYYY-MM-DDTHH:MM:SSZ" for event times.  A missing value is NULL.
+--
+-- The writer (out/writer.c) runs the part before the "@indexes" marker when it
+-- opens a database and the part after it once every row is written, because
+-- building an index once is much faster than maintaining it row by row.
+
+CREATE TABLE patients (
+  id          INTEGER PRIMARY KEY,  -- patient index in the run + 1
+  birthdate   TEXT NOT NULL,        -- YYYY-MM-DD
+  deathdate   TEXT,                 -- YYYY-MM-DD, NULL if alive at the end of the run
+  ssn         TEXT,
+  drivers     TEXT,
+  passport    TEXT,
+  prefix      TEXT,
+  first       TEXT,
+  last        TEXT,
+  suffix      TEXT,
+  maiden      TEXT,
+  marital     TEXT,                 -- M, S, D, W or NULL
+  race        TEXT,
+  ethnicity   TEXT,
+  gender      TEXT,                 -- M or F
+  birthplace  TEXT,
+  address     TEXT,
+  city        TEXT,
+  state       TEXT,
+  county      TEXT,
+  zip         TEXT,
+  lat         REAL,
+  lon         REAL,
+  income      REAL,                 -- yearly household income, US dollars
+  ses         TEXT,                 -- socioeconomic status: Low, Middle, High
+  education   TEXT                  -- less_than_hs, hs_degree, some_college, bs_degree
+);
+
+CREATE TABLE organizations (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT,
+  address     TEXT,
+  city        TEXT,
+  state       TEXT,
+  zip         TEXT,
+  lat         REAL,
+  lon         REAL,
+  phone       TEXT,
+  revenue     REAL,
+  utilization INTEGER               -- number of encounters
+);
+
+CREATE TABLE providers (
+  id          INTEGER PRIMARY KEY,
+  organization INTEGER,             -- organizations.id
+  name        TEXT,
+  gender      TEXT,
+  speciality  TEXT,
+  address     TEXT,
+  city        TEXT,
+  state       TEXT,
+  zip         TEXT,
+  lat         REAL,
+  lon         REAL,
+  encounters  INTEGER,              -- number of encounters
+  procedures  INTEGER               -- number of procedures
+);
+
+CREATE TABLE payers (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT,
+  ownership   TEXT,
+  address     TEXT,
+  city        TEXT,
+  state_headquartered TEXT,
+  zip         TEXT,
+  phone       TEXT,
+  amount_covered REAL,
+  amount_uncovered REAL,
+  revenue     REAL,
+  covered_encounters INTEGER,
+  uncovered_encounters INTEGER,
+  covered_medications INTEGER,
+  uncovered_medications INTEGER,
+  covered_procedures INTEGER,
+  uncovered_procedures INTEGER,
+  covered_immunizations INTEGER,
+  uncovered_immunizations INTEGER,
+  unique_customers INTEGER,
+  qols_avg    REAL,
+  member_months INTEGER
+);
+
+CREATE TABLE encounters (
+  id          INTEGER PRIMARY KEY,  -- global encounter number, from 1, in write order
+  start       TEXT NOT NULL,
+  stop        TEXT,
+  patient     INTEGER NOT NULL,     -- patients.id
+  organization INTEGER,             -- organizations.id
+  provider    INTEGER,              -- providers.id
+  payer       INTEGER,              -- payers.id
+  encounterclass TEXT,              -- wellness, ambulatory, outpatient, inpatient, emergency, urgentcare, ...
+  code        TEXT,
+  description TEXT,
+  reasoncode  TEXT,
+  reasondescription TEXT,
+  module      TEXT,                 -- provenance: module that recorded the row
+  state       TEXT                  -- provenance: state of that module
+);
+
+CREATE TABLE conditions (
+  start       TEXT NOT NULL,        -- onset
+  stop        TEXT,                 -- NULL while the condition is active
+  patient     INTEGER NOT NULL,
+  encounter   INTEGER,              -- encounters.id, NULL if recorded outside an encounter
+  system      TEXT,
+  code        TEXT,
+  description TEXT,
+  module      TEXT,
+  state       TEXT
+);
+
+CREATE TABLE medications (
+  start       TEXT NOT NULL,
+  stop        TEXT,                 -- NULL while the prescription is active
+  patient     INTEGER NOT NULL,
+  payer       INTEGER,              -- payers.id
+  encounter   INTEGER,
+  code        TEXT,                 -- RxNorm
+  description TEXT,
+  dispenses   INTEGER,
+  reasoncode  TEXT,
+  reasondescription TEXT,
+  module      TEXT,
+  state       TEXT
+);
+
+CREATE TABLE observations (
+  date        TEXT NOT NULL,
+  patient     INTEGER NOT NULL,
+  encounter   INTEGER,
+  category    TEXT,                 -- vital-signs, laboratory, survey, ...
+  code        TEXT,                 -- LOINC mostly
+  description TEXT,
+  value,                            -- no declared type: a REAL when type = 'numeric', TEXT when type = 'text'
+  units       TEXT,
+  type        TEXT,                 -- numeric or text
+  module      TEXT,
+  state       TEXT
+);
+
+CREATE TABLE procedures (
+  start       TEXT NOT NULL,
+  stop        TEXT,
+  patient     INTEGER NOT NULL,
+  encounter   INTEGER,
+  system      TEXT,
+  code        TEXT,
+  description TEXT,
+  reasoncode  TEXT,
+  reasondescription TEXT,
+  module      TEXT,
+  state       TEXT
+);
+
+CREATE TABLE immunizations (
+  date        TEXT NOT NULL,
+  patient     INTEGER NOT NULL,
+  encounter   INTEGER,
+  code        TEXT,                 -- CVX
+  description TEXT,
+  module      TEXT,
+  state       TEXT
+);
+
+CREATE TABLE careplans (
+  id          INTEGER PRIMARY KEY,  -- global care plan number, from 1, in write order
+  start       TEXT NOT NULL,
+  stop        TEXT,                 -- NULL while the care plan is active
+  patient     INTEGER NOT NULL,
+  encounter   INTEGER,
+  code        TEXT,
+  description TEXT,
+  reasoncode  TEXT,
+  reasondescription TEXT,
+  module      TEXT,
+  state       TEXT
+);
+
+CREATE TABLE allergies (
+  start       TEXT NOT NULL,
+  stop        TEXT,                 -- NULL while the allergy is active
+  patient     INTEGER NOT NULL,
+  encounter   INTEGER,
+  code        TEXT,
+  system      TEXT,
+  description TEXT,
+  type        TEXT,                 -- allergy or intolerance
+  category    TEXT,                 -- food, medication, environment, ...
+  module      TEXT,
+  state       TEXT
+);
+
+CREATE TABLE devices (
+  start       TEXT NOT NULL,
+  stop        TEXT,
+  patient     INTEGER NOT NULL,
+  encounter   INTEGER,
+  code        TEXT,
+  description TEXT,
+  udi         TEXT,                 -- unique device identifier
+  module      TEXT,
+  state       TEXT
+);
+
+CREATE TABLE imaging_studies (
+  id          INTEGER NOT NULL,     -- global study number, repeated on each instance of the study
+  date        TEXT NOT NULL,
+  patient     INTEGER NOT NULL,
+  encounter   INTEGER,
+  series_uid  TEXT,
+  bodysite_code TEXT,
+  bodysite_description TEXT,
+  modality_code TEXT,               -- DICOM modality, e.g. DX
+  modality_description TEXT,
+  instance_uid TEXT,
+  sop_code    TEXT,                 -- DICOM SOP class UID
+  sop_description TEXT,
+  procedure_code TEXT,
+  module      TEXT,
+  state       TEXT
+);
+
+CREATE TABLE supplies (
+  date        TEXT NOT NULL,
+  patient     INTEGER NOT NULL,
+  encounter   INTEGER,
+  code        TEXT,
+  description TEXT,
+  quantity    INTEGER,
+  module      TEXT,
+  state       TEXT
+);
+
+-- Provenance of the cohort: vitae version, seed, population, modules and
+-- their hashes, params file hash, configuration, start and end time.
+CREATE TABLE run_info (
+  key         TEXT PRIMARY KEY,
+  value       TEXT
+);
+
+-- Differential privacy: one row per measurement behind the params file the
+-- run used (empty when no params file was used).
+CREATE TABLE privacy_ledger (
+  measurement TEXT NOT NULL,        -- what was measured, e.g. a statistic's name
+  mechanism   TEXT NOT NULL,        -- e.g. discrete_gaussian
+  rho         REAL,                 -- zCDP cost (rho) of the measurement
+  epsilon     REAL,                 -- (epsilon, delta) the cost converts to
+  delta       REAL,
+  params_file TEXT                  -- params file the measurement went into
+);
+
+-- @indexes
+CREATE INDEX encounters_patient      ON encounters (patient);
+CREATE INDEX encounters_code         ON encounters (code);
+CREATE INDEX conditions_patient      ON conditions (patient);
+CREATE INDEX conditions_encounter    ON conditions (encounter);
+CREATE INDEX conditions_code         ON conditions (code);
+CREATE INDEX medications_patient     ON medications (patient);
+CREATE INDEX medications_encounter   ON medications (encounter);
+CREATE INDEX medications_code        ON medications (code);
+CREATE INDEX observations_patient    ON observations (patient);
+CREATE INDEX observations_encounter  ON observations (encounter);
+CREATE INDEX observations_code       ON observations (code);
+CREATE INDEX procedures_patient      ON procedures (patient);
+CREATE INDEX procedures_encounter    ON procedures (encounter);
+CREATE INDEX procedures_code         ON procedures (code);
+CREATE INDEX immunizations_patient   ON immunizations (patient);
+CREATE INDEX immunizations_encounter ON immunizations (encounter);
+CREATE INDEX immunizations_code      ON immunizations (code);
+CREATE INDEX careplans_patient       ON careplans (patient);
+CREATE INDEX careplans_encounter     ON careplans (encounter);
+CREATE INDEX careplans_code          ON careplans (code);
+CREATE INDEX allergies_patient       ON allergies (patient);
+CREATE INDEX allergies_encounter     ON allergies (encounter);
+CREATE INDEX allergies_code          ON allergies (code);
+CREATE INDEX devices_patient         ON devices (patient);
+CREATE INDEX devices_encounter       ON devices (encounter);
+CREATE INDEX devices_code            ON devices (code);
+CREATE INDEX imaging_studies_patient   ON imaging_studies (patient);
+CREATE INDEX imaging_studies_encounter ON imaging_studies (encounter);
+CREATE INDEX imaging_studies_id        ON imaging_studies (id);
+CREATE INDEX supplies_patient        ON supplies (patient);
+CREATE INDEX supplies_encounter      ON supplies (encounter);
+CREATE INDEX supplies_code           ON supplies (code);

@@ -1,0 +1,62 @@
+/*
+** config.h -- the run configuration of `vitae run`: defaults, the YAML run
+** config file (schemas/config.md), the command line on top of it, the help
+** texts, and the effective configuration written back as YAML for run_info.
+*/
+#ifndef VT_CONFIG_H
+#define VT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#define VT_CONFIG_MAX_THREADS 256
+#define VT_CONFIG_MAX_AGE     120
+
+typedef struct vt_config {
+  int64_t population;     /* patients written, living and dead; >= 1; default 1000 */
+  uint64_t seed;          /* run seed; default 1 */
+  char **modules;         /* module files or folders; none = the default set */
+  int nmodules;
+  char *output;           /* database to write; default "output/cohort.db" */
+  int threads;            /* 1..256, or 0 = one per online CPU (the default) */
+  int64_t reference_date; /* ms since the epoch at 00:00 UTC; 0 = today (the caller resolves it) */
+  int age_min, age_max;   /* 0 <= age_min <= age_max <= 120; default 0-100 */
+  char gender;            /* 'M', 'F', or 0 for both */
+  char *params_file;      /* --params FILE, or NULL */
+  int quiet;              /* 1 = no progress output */
+  char *config_file;      /* --config FILE, or NULL */
+} vt_config;
+
+/* Fill c with the defaults (c owns no memory afterwards). */
+void vt_config_defaults(vt_config *c);
+/* Free the strings c owns and reset it to the defaults. */
+void vt_config_free(vt_config *c);
+
+/* Load the YAML run config `path` into c, overwriting only the keys present.
+** Returns 0, or -1 with err = "FILE:LINE:COL: message" (c is then unchanged). */
+int vt_config_load_yaml(vt_config *c, const char *path, char *err, size_t errlen);
+
+/* Parse the arguments of `vitae run` (argv[0] is "run"): load --config FILE
+** first, then apply every flag on top.  Returns 0, 1 if --help was asked (c
+** unchanged), or -1 with a message in err (c unchanged). */
+int vt_config_parse_run(vt_config *c, int argc, char **argv, char *err, size_t errlen);
+
+/* Help texts of `vitae run` and of `vitae` itself. */
+const char *vt_config_run_usage(void);
+const char *vt_config_main_usage(void);
+
+/* The effective configuration as YAML text that vt_config_load_yaml reads
+** back; malloc'd, NULL when out of memory. */
+char *vt_config_to_yaml(const vt_config *c);
+
+/* Shared with params.c: read the whole file `path` and load its one YAML
+** document into *doc with libyaml's document API.  Returns 0 (the caller
+** deletes *doc; an empty file gives a document without a root node), or -1
+** with err = "FILE:LINE:COL: message" and nothing to free.  When bytes is not
+** NULL it receives the file's contents (malloc'd, caller frees) and *len their
+** size. */
+int vt_yaml_load_file(const char *path, yaml_document_t *doc,
+                      unsigned char **bytes, size_t *len, char *err, size_t errlen);
+
+#endif

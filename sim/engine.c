@@ -1,0 +1,824 @@
+/*
+** engine.c -- the per-patient time loop and the module interpreter.
+**
+** Semantics follow Synthea's Generic Module Framework:
+** - time advances in weekly steps from birth to the reference date;
+** - at each step every top-level module resumes in its current state and
+**   runs states until one blocks (a Delay not yet over, a Guard that does not
+**   allow, an Encounter waiting for a wellness visit) or Terminal is reached;
+** - a Delay that ended between two steps "rewinds": the states after it run
+**   at the Delay's end time, not at the step time;
+** - a distributed transition gives leftover probability to its last option;
+**   a conditional/complex transition with no true condition takes its last;
+** - a module has at most one open encounter; a wellness Encounter state
+**   waits for the next scheduled wellness visit and joins it;
+** - an onset with target_encounter is recorded when that encounter starts.
+** Modules that are delayed sleep until their wake time instead of being
+** visited every week, and modules waiting for a wellness visit sleep until
+** the next one: the per-step cost is a comparison per module.
+*/
+#include "engine.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { BLOCK = 0, EXIT = 1, FAIL = -1, DIED = 2 };
+
+/* Codes the native lifecycle writes (LOINC for vital signs, SNOMED CT for
+** the wellness encounter types). */
+static const vt_code C_WELL_CHILD = {"SNOMED-CT", "410620009", "Well child visit (procedure)"};
+static const vt_code C_GENERAL_EXAM = {"SNOMED-CT", "162673000", "General examination of patient (procedure)"};
+static const vt_code C_HEIGHT = {"LOINC", "8302-2", "Body Height"};
+static const vt_code C_WEIGHT = {"LOINC", "29463-7", "Body Weight"};
+static const vt_code C_BMI = {"LOINC", "39156-5", "Body mass index (BMI) [Ratio]"};
+static const vt_code C_SYSTOLIC = {"LOINC", "8480-6", "Systolic Blood Pressure"};
+static const vt_code C_DIASTOLIC = {"LOINC", "8462-4", "Diastolic Blood Pressure"};
+static const vt_code C_HEART_RATE = {"LOINC", "8867-4", "Heart rate"};
+static const vt_code C_RESP_RATE = {"LOINC", "9279-1", "Respiratory rate"};
+static const vt_code C_NATURAL_DEATH = {"SNOMED-CT", "419620001", "Death (event)"};
+static const char *const HYPERTENSION_CODE = "59621000";   /* Essential hypertension (disorder) */
+
+/* Record a run-time error naming the module file, module, state and line. */
+static int failf(vt_engine *e, const vt_frame *f, const vt_state *s, const char *fmt, ...) {
+  char msg[1536], where[48] = "";
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (f && s) {
+    if (s->line) snprintf(where, sizeof where, " (line %d)", s->line);
+    snprintf(e->err, sizeof e->err, "%s: module '%s', state '%s'%s: %s", f->mod->file, f->mod->name,
+             s->name, where, msg);
+  } else snprintf(e->err, sizeof e->err, "%s", msg);
+  return FAIL;
+}
+
+/* ---- values and numbers ------------------------------------------------ */
+
+static int eval_num(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_num *n, double *out) {
+  if (n->fn == VT_NOFN) { *out = n->v; return 0; }
+  char msg[1024];
+  if (vt_lua_call_number(e->lua, n->fn, &e->p, out, msg, sizeof msg) != 0) return failf(e, f, s, "%s", msg);
+  return 0;
+}
+
+/* Draw from a distribution; the result is in the distribution's unit. */
+static int draw(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_dist *d, double *out) {
+  double a, b = 0;
+  if (eval_num(e, f, s, &d->a, &a)) return FAIL;
+  if ((d->kind == VT_D_UNIFORM || d->kind == VT_D_GAUSSIAN) && eval_num(e, f, s, &d->b, &b)) return FAIL;
+  vt_rng *r = &e->p.rng;
+  double v;
+  switch (d->kind) {
+    case VT_D_EXACT: v = a; break;
+    case VT_D_UNIFORM: v = a == b ? a : vt_rng_range(r, a, b); break;
+    case VT_D_GAUSSIAN:
+      v = vt_rng_normal(r, a, b);
+      if (!isnan(d->min) && v < d->min) v = d->min;
+      if (!isnan(d->max) && v > d->max) v = d->max;
+      break;
+    case VT_D_EXPONENTIAL: v = 1.0 + vt_rng_exponential(r, a); break;   /* GMF 2: shifted by +1 */
+    default: v = 0;
+  }
+  if (d->round) v = round(v);
+  *out = v;
+  return 0;
+}
+
+static int draw_ms(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_dist *d, int64_t *ms) {
+  double v;
+  if (draw(e, f, s, d, &v)) return FAIL;
+  if (v < 0) v = 0;
+  *ms = (int64_t)(v * (double)d->unit_ms);
+  return 0;
+}
+
+/* Compare lhs op rhs the way GMF does: numbers numerically, strings and
+** booleans for (in)equality (strings also ordered), nil only by is nil. */
+static int compare(const vt_value *l, int op, const vt_value *r) {
+  if (op == VT_OP_IS_NIL) return l->kind == VT_V_NIL;
+  if (op == VT_OP_IS_NOT_NIL) return l->kind != VT_V_NIL;
+  if (l->kind == VT_V_NIL) return 0;
+  int c;
+  if (l->kind == VT_V_NUM && r->kind == VT_V_NUM) c = (l->u.n > r->u.n) - (l->u.n < r->u.n);
+  else if (l->kind == VT_V_STR && r->kind == VT_V_STR) c = strcmp(l->u.s, r->u.s);
+  else if (l->kind == VT_V_BOOL && r->kind == VT_V_BOOL) c = (l->u.b != 0) - (r->u.b != 0);
+  else if (l->kind == VT_V_BOOL && r->kind == VT_V_NUM) c = (l->u.b ? 1.0 : 0.0) == r->u.n ? 0 : 2;
+  else return op == VT_OP_NE;
+  switch (op) {
+    case VT_OP_LT: return c < 0;
+    case VT_OP_LE: return c <= 0;
+    case VT_OP_EQ: return c == 0;
+    case VT_OP_GE: return c >= 0 && c != 2;
+    case VT_OP_GT: return c > 0 && c != 2;
+    case VT_OP_NE: return c != 0;
+  }
+  return 0;
+}
+
+static vt_value num_value(double d) { vt_value v; v.kind = VT_V_NUM; v.u.n = d; return v; }
+
+/* ---- conditions ------------------------------------------------------- */
+
+static int active_kind(int cond_kind) {
+  switch (cond_kind) {
+    case VT_C_ACTIVE_MEDICATION: return VT_ACT_MEDICATION;
+    case VT_C_ACTIVE_CAREPLAN: return VT_ACT_CAREPLAN;
+    case VT_C_ACTIVE_ALLERGY: return VT_ACT_ALLERGY;
+    default: return VT_ACT_CONDITION;
+  }
+}
+
+/* The record row an attribute refers to, or -1. */
+static int32_t attr_entry(const vt_patient *p, const char *name) {
+  vt_slot *s = vt_map_get(&p->attrs, name);
+  return s && s->v.kind == VT_V_ENTRY ? s->v.u.entry : -1;
+}
+
+static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_cond *c, vt_time t) {
+  vt_patient *p = &e->p;
+  switch (c->kind) {
+    case VT_C_TRUE: return 1;
+    case VT_C_FALSE: return 0;
+    case VT_C_AND:
+      for (int i = 0; i < c->nsubs; i++) {
+        int r = eval_cond(e, f, s, &c->subs[i], t);
+        if (r != 1) return r;
+      }
+      return 1;
+    case VT_C_OR:
+      for (int i = 0; i < c->nsubs; i++) {
+        int r = eval_cond(e, f, s, &c->subs[i], t);
+        if (r != 0) return r;
+      }
+      return 0;
+    case VT_C_NOT: {
+      int r = eval_cond(e, f, s, &c->subs[0], t);
+      return r < 0 ? r : !r;
+    }
+    case VT_C_AT_LEAST: case VT_C_AT_MOST: {
+      int n = 0;
+      for (int i = 0; i < c->nsubs; i++) {
+        int r = eval_cond(e, f, s, &c->subs[i], t);
+        if (r < 0) return r;
+        n += r;
+      }
+      return c->kind == VT_C_AT_LEAST ? n >= c->count : n <= c->count;
+    }
+    case VT_C_GENDER: return p->rec.person.gender == c->name[0];
+    case VT_C_AGE: {
+      vt_value age = num_value((double)(t - p->rec.person.birth) / (double)c->unit_ms);
+      vt_value q = num_value(c->quantity);
+      return compare(&age, c->op, &q);
+    }
+    case VT_C_DATE: {
+      vt_value l = c->by_year ? num_value(vt_time_year(t)) : num_value((double)t);
+      vt_value r = c->by_year ? num_value(c->quantity) : num_value((double)c->date);
+      return compare(&l, c->op, &r);
+    }
+    case VT_C_RACE: return p->rec.person.race && strcasecmp(p->rec.person.race, c->name) == 0;
+    case VT_C_SES: return p->rec.person.ses && strcasecmp(p->rec.person.ses, c->name) == 0;
+    case VT_C_ATTRIBUTE: {
+      vt_slot *a = vt_map_get(&p->attrs, c->name);
+      vt_value nil = { VT_V_NIL, { 0 } };
+      return compare(a ? &a->v : &nil, c->op, &c->value);
+    }
+    case VT_C_SYMPTOM: {
+      double best = 0;
+      for (int i = 0; i < p->symptoms.n; i++)
+        if (strcmp(p->symptoms.slots[i].key, c->name) == 0 && p->symptoms.slots[i].v.u.n > best)
+          best = p->symptoms.slots[i].v.u.n;
+      vt_value v = num_value(best);
+      return compare(&v, c->op, &c->value);
+    }
+    case VT_C_VITAL: {
+      vt_slot *a = vt_map_get(&p->vitals, c->name);
+      vt_value nil = { VT_V_NIL, { 0 } };
+      return compare(a ? &a->v : &nil, c->op, &c->value);
+    }
+    case VT_C_OBSERVATION: {
+      const char *code = NULL;
+      if (c->ncodes) code = c->codes[0].code;
+      else {
+        int32_t row = attr_entry(p, c->name);
+        if (row >= 0 && p->rec.rows[row].code) code = p->rec.rows[row].code->code;
+      }
+      vt_slot *o = code ? vt_map_get(&p->observations, code) : NULL;
+      vt_value nil = { VT_V_NIL, { 0 } };
+      return compare(o ? &o->v : &nil, c->op, &c->value);
+    }
+    case VT_C_ACTIVE_CONDITION: case VT_C_ACTIVE_MEDICATION: case VT_C_ACTIVE_CAREPLAN: case VT_C_ACTIVE_ALLERGY: {
+      const vt_actives *a = &p->active[active_kind(c->kind)];
+      if (c->name) {
+        int32_t row = attr_entry(p, c->name);
+        return row >= 0 && vt_actives_find_row(a, row) >= 0;
+      }
+      for (int i = 0; i < c->ncodes; i++)
+        if (vt_actives_find_code(a, c->codes[i].code) >= 0) return 1;
+      return 0;
+    }
+    case VT_C_PRIOR_STATE: {
+      int off = p->hist.offset[f->mod->index];
+      vt_time entered = p->hist.entered[off + c->ref_state];
+      if (entered == VT_NO_TIME) return 0;
+      if (c->since_state != VT_NOSTATE) {
+        vt_time since = p->hist.entered[off + c->since_state];
+        if (since != VT_NO_TIME && since > entered) return 0;
+      }
+      if (c->unit_ms) {
+        vt_time exited = p->hist.exited[off + c->ref_state];
+        if (exited != VT_NO_TIME && exited >= entered && t - exited > c->unit_ms) return 0;
+      }
+      return 1;
+    }
+    case VT_C_LUA: {
+      int r;
+      char msg[1024];
+      if (vt_lua_call_bool(e->lua, c->fn, p, &r, msg, sizeof msg) != 0) return failf(e, f, s, "%s", msg);
+      return r;
+    }
+  }
+  return 0;
+}
+
+/* ---- transitions ------------------------------------------------------ */
+
+static int pick_distributed(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_dist_opt *o, int n) {
+  double x = vt_rng_uniform(&e->p.rng), high = 0;
+  for (int i = 0; i < n; i++) {
+    double pr;
+    if (o[i].attr) {
+      vt_slot *a = vt_map_get(&e->p.attrs, o[i].attr);
+      pr = a && a->v.kind == VT_V_NUM ? a->v.u.n : o[i].p.v;
+    } else if (eval_num(e, f, s, &o[i].p, &pr)) return FAIL;
+    high += pr;
+    if (x < high) return o[i].target;
+  }
+  return o[n - 1].target;   /* leftover probability goes to the last option */
+}
+
+/* The next state of `s`, or FAIL. */
+static int next_state(vt_engine *e, const vt_frame *f, const vt_state *s, vt_time t) {
+  const vt_transition *tr = &s->tr;
+  switch (tr->kind) {
+    case VT_TR_DIRECT: return tr->target;
+    case VT_TR_DISTRIBUTED: return pick_distributed(e, f, s, tr->dists, tr->ndists);
+    case VT_TR_CONDITIONAL: case VT_TR_COMPLEX:
+      for (int i = 0; i < tr->nopts; i++) {
+        const vt_cond_opt *o = &tr->opts[i];
+        int ok = o->cond ? eval_cond(e, f, s, o->cond, t) : 1;
+        if (ok < 0) return FAIL;
+        if (ok || i == tr->nopts - 1) {   /* no true condition: the last option */
+          if (o->ndists) return pick_distributed(e, f, s, o->dists, o->ndists);
+          return o->target;
+        }
+      }
+      break;
+  }
+  return failf(e, f, s, "state has no transition");
+}
+
+/* ---- recording -------------------------------------------------------- */
+
+static vt_row *add_row(vt_engine *e, vt_table table, const vt_modrun *run, const vt_frame *f,
+                       const vt_state *s, vt_time t, const vt_code *code) {
+  vt_patient *p = &e->p;
+  size_t i = vt_record_add(&p->rec, table);
+  vt_row *r = &p->rec.rows[i];
+  r->start = t;
+  r->code = code;
+  r->encounter = run ? run->encounter : -1;
+  r->module = f ? f->mod->name : "lifecycle";
+  r->state = s ? s->name : "";
+  return r;
+}
+
+/* The code of a state's `reason`: a ConditionOnset state of the module
+** (its condition, if recorded) or an attribute holding an entry. */
+static const vt_code *reason_code(vt_engine *e, int run, const vt_frame *f, const vt_state *s) {
+  if (!s->reason) return NULL;
+  vt_patient *p = &e->p;
+  if (s->reason_state != VT_NOSTATE) {
+    const vt_actives *a = &p->active[VT_ACT_CONDITION];
+    for (int i = a->n - 1; i >= 0; i--)
+      if (a->items[i].module == run && a->items[i].state == s->reason_state) return a->items[i].code;
+    const vt_state *rs = &f->mod->states[s->reason_state];
+    return rs->ncodes ? &rs->codes[0] : NULL;
+  }
+  int32_t row = attr_entry(p, s->reason);
+  return row >= 0 ? p->rec.rows[row].code : NULL;
+}
+
+static int act_kind_of(int state_type) {
+  switch (state_type) {
+    case VT_S_MEDICATION_ORDER: case VT_S_MEDICATION_END: return VT_ACT_MEDICATION;
+    case VT_S_CAREPLAN_START: case VT_S_CAREPLAN_END: return VT_ACT_CAREPLAN;
+    case VT_S_ALLERGY_ONSET: case VT_S_ALLERGY_END: return VT_ACT_ALLERGY;
+    default: return VT_ACT_CONDITION;
+  }
+}
+
+static void set_entry_attr(vt_patient *p, const char *name, int32_t row) {
+  vt_slot *a = vt_map_put(&p->attrs, name, NULL);
+  a->v.kind = VT_V_ENTRY;
+  a->v.u.entry = row;
+}
+
+/* Record an onset (condition or allergy) now, in the run's open encounter. */
+static void diagnose(vt_engine *e, int run, const vt_frame *f, const vt_state *s, int state_index, vt_time t) {
+  vt_patient *p = &e->p;
+  vt_modrun *r = &p->runs[run];
+  int allergy = s->type == VT_S_ALLERGY_ONSET;
+  int kind = allergy ? VT_ACT_ALLERGY : VT_ACT_CONDITION;
+  /* an entry already active with this code is not started twice */
+  if (vt_actives_find_code(&p->active[kind], s->codes[0].code) >= 0) {
+    if (s->assign_to_attribute) {
+      int i = vt_actives_find_code(&p->active[kind], s->codes[0].code);
+      set_entry_attr(p, s->assign_to_attribute, p->active[kind].items[i].row);
+    }
+    return;
+  }
+  vt_row *row = add_row(e, allergy ? VT_T_ALLERGY : VT_T_CONDITION, r, f, s, t, &s->codes[0]);
+  if (allergy) { row->text = s->allergy_type ? s->allergy_type : "allergy"; row->category = s->category; }
+  int32_t idx = (int32_t)(row - p->rec.rows);
+  vt_actives_add(&p->active[kind], &s->codes[0], idx, run, state_index);
+  if (s->assign_to_attribute) set_entry_attr(p, s->assign_to_attribute, idx);
+}
+
+/* End the active entry a *End state refers to; nothing if none is active. */
+static void end_entry(vt_engine *e, int run, const vt_state *s, vt_time t) {
+  vt_patient *p = &e->p;
+  vt_actives *a = &p->active[act_kind_of(s->type)];
+  int i = -1;
+  if (s->ref_state != VT_NOSTATE) {
+    for (int k = a->n - 1; k >= 0 && i < 0; k--)
+      if (a->items[k].module == run && a->items[k].state == s->ref_state) i = k;
+  } else if (s->ref_attr) {
+    int32_t row = attr_entry(p, s->ref_attr);
+    if (row >= 0) i = vt_actives_find_row(a, row);
+  } else {
+    for (int k = 0; k < s->ncodes && i < 0; k++) i = vt_actives_find_code(a, s->codes[k].code);
+  }
+  if (i < 0) return;
+  p->rec.rows[a->items[i].row].stop = t;
+  vt_actives_remove(a, i);
+}
+
+/* Close the run's open encounter at time t (unless it is the shared wellness one). */
+static void close_encounter(vt_engine *e, vt_modrun *r, vt_time t) {
+  if (r->encounter < 0) return;
+  if (r->encounter != e->p.wellness_encounter && r->encounter_row >= 0) {
+    vt_row *row = &e->p.rec.rows[r->encounter_row];
+    if (row->stop == VT_NO_TIME) row->stop = t > row->start ? t : row->start + 15 * VT_MS_MINUTE;
+  }
+  r->encounter = -1;
+  r->encounter_row = -1;
+}
+
+/* An encounter state began: record the onsets of this run waiting for it. */
+static void diagnose_pending(vt_engine *e, int run, const vt_frame *f, const char *enc_state, vt_time t) {
+  vt_patient *p = &e->p;
+  int k = 0;
+  for (int i = 0; i < p->npending; i++) {
+    vt_pending pd = p->pending[i];
+    const vt_module *m = e->ms.mods[pd.state >> 16];
+    const vt_state *os = &m->states[pd.state & 0xFFFF];
+    if (pd.module == run && strcmp(os->target_encounter, enc_state) == 0) {
+      vt_frame of = *f;
+      of.mod = m;
+      diagnose(e, run, &of, os, pd.state & 0xFFFF, t);
+    } else p->pending[k++] = pd;
+  }
+  p->npending = k;
+}
+
+static void add_pending(vt_engine *e, int run, const vt_frame *f, int state_index, vt_time t) {
+  vt_patient *p = &e->p;
+  if (p->npending == p->cappending) {
+    p->cappending = p->cappending ? p->cappending * 2 : 16;
+    vt_pending *np = realloc(p->pending, sizeof *np * (size_t)p->cappending);
+    if (!np) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+    p->pending = np;
+  }
+  p->pending[p->npending++] = (vt_pending){ run, (f->mod->index << 16) | state_index, t, 0 };
+}
+
+/* Value of a SetAttribute/Observation/VitalSign/Symptom state. */
+static int state_value(vt_engine *e, const vt_frame *f, const vt_state *s, vt_value *v) {
+  vt_patient *p = &e->p;
+  v->kind = VT_V_NIL;
+  switch (s->val_src) {
+    case VT_VAL_CONST: *v = s->value; return 0;
+    case VT_VAL_DIST: {
+      double d;
+      if (draw(e, f, s, &s->dist, &d)) return FAIL;
+      *v = num_value(d);
+      return 0;
+    }
+    case VT_VAL_ATTRIBUTE: {
+      vt_slot *a = vt_map_get(&p->attrs, s->attribute);
+      if (a) *v = a->v;
+      if (v->kind == VT_V_ENTRY) { v->kind = VT_V_STR; v->u.s = p->rec.rows[a->v.u.entry].code ? p->rec.rows[a->v.u.entry].code->code : ""; }
+      return 0;
+    }
+    case VT_VAL_VITAL: {
+      vt_slot *a = vt_map_get(&p->vitals, s->vital);
+      if (a) *v = a->v;
+      return 0;
+    }
+    case VT_VAL_CODE: v->kind = VT_V_STR; v->u.s = s->value_code->display; return 0;
+    case VT_VAL_LUA: {
+      char msg[1024];
+      if (vt_lua_call_value(e->lua, s->fn, p, v, msg, sizeof msg) != 0) return failf(e, f, s, "%s", msg);
+      return 0;
+    }
+  }
+  return 0;
+}
+
+static void die(vt_engine *e, vt_time t, const vt_code *cause) {
+  vt_patient *p = &e->p;
+  p->alive = 0;
+  p->rec.person.death = t;
+  p->rec.person.death_cause = cause;
+}
+
+/* ---- states ----------------------------------------------------------- */
+
+/* Run state `s` of the top frame of run `run` at time t.  EXIT (with
+** *exit_time), BLOCK, DIED or FAIL. */
+static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_time t, vt_time *exit_time) {
+  vt_patient *p = &e->p;
+  vt_modrun *r = &p->runs[run];
+  int si = (int)(s - f->mod->states);
+  *exit_time = t;
+  switch (s->type) {
+    case VT_S_INITIAL: case VT_S_SIMPLE: case VT_S_TERMINAL: return EXIT;
+    case VT_S_GUARD: {
+      int ok = eval_cond(e, f, s, s->allow, t);
+      return ok < 0 ? FAIL : ok ? EXIT : BLOCK;
+    }
+    case VT_S_DELAY:
+      if (f->wake == VT_NO_TIME) {
+        int64_t ms;
+        if (draw_ms(e, f, s, &s->dist, &ms)) return FAIL;
+        f->wake = f->entered + ms;
+      }
+      if (t >= f->wake) { *exit_time = f->wake; return EXIT; }
+      return BLOCK;
+    case VT_S_SET_ATTRIBUTE: {
+      vt_value v;
+      if (state_value(e, f, s, &v)) return FAIL;
+      if (v.kind == VT_V_NIL) vt_map_del(&p->attrs, s->attribute);
+      else vt_map_put(&p->attrs, s->attribute, NULL)->v = v;
+      return EXIT;
+    }
+    case VT_S_COUNTER: {
+      vt_slot *a = vt_map_put(&p->attrs, s->attribute, NULL);
+      double cur = a->v.kind == VT_V_NUM ? a->v.u.n : 0;
+      a->v = num_value(cur + s->amount);
+      return EXIT;
+    }
+    case VT_S_CALL_SUBMODULE: {
+      if (f->called) { f->called = 0; return EXIT; }     /* the submodule finished */
+      if (r->depth >= VT_MAX_DEPTH)
+        return failf(e, f, s, "submodules nested more than %d deep (a module calling itself?)", VT_MAX_DEPTH);
+      const vt_module *sub = e->ms.mods[s->submodule_index];
+      f->called = 1;
+      vt_frame *nf = &r->stack[r->depth++];
+      memset(nf, 0, sizeof *nf);
+      nf->mod = sub; nf->state = sub->initial; nf->entered = t; nf->wake = VT_NO_TIME;
+      p->hist.entered[p->hist.offset[sub->index] + sub->initial] = t;
+      return BLOCK;   /* the loop continues with the new top frame */
+    }
+    case VT_S_ENCOUNTER:
+      if (s->wellness) {
+        if (p->wellness_encounter < 0) return BLOCK;
+        r->encounter = p->wellness_encounter;
+        r->encounter_row = e->wellness_row;
+      } else {
+        close_encounter(e, r, t);
+        vt_row *row = add_row(e, VT_T_ENCOUNTER, NULL, f, s, t, &s->codes[0]);
+        row->id = p->rec.nencounters++;
+        row->text = s->encounter_class;
+        row->reason = reason_code(e, run, f, s);
+        r->encounter = row->id;
+        r->encounter_row = (int32_t)(row - p->rec.rows);
+      }
+      diagnose_pending(e, run, f, s->name, t);
+      return EXIT;
+    case VT_S_ENCOUNTER_END:
+      close_encounter(e, r, t);
+      return EXIT;
+    case VT_S_CONDITION_ONSET: case VT_S_ALLERGY_ONSET: {
+      int here = !s->target_encounter;
+      if (!here && r->encounter_row >= 0 && strcmp(p->rec.rows[r->encounter_row].state, s->target_encounter) == 0) here = 1;
+      if (here) diagnose(e, run, f, s, si, t);
+      else add_pending(e, run, f, si, t);
+      return EXIT;
+    }
+    case VT_S_CONDITION_END: case VT_S_ALLERGY_END: case VT_S_MEDICATION_END: case VT_S_CAREPLAN_END:
+      end_entry(e, run, s, t);
+      return EXIT;
+    case VT_S_MEDICATION_ORDER: case VT_S_CAREPLAN_START: {
+      int kind = act_kind_of(s->type);
+      vt_row *row = add_row(e, kind == VT_ACT_MEDICATION ? VT_T_MEDICATION : VT_T_CAREPLAN, r, f, s, t, &s->codes[0]);
+      row->reason = reason_code(e, run, f, s);
+      if (kind == VT_ACT_CAREPLAN) row->id = p->rec.ncareplans++;
+      else row->aux = s->chronic;
+      int32_t idx = (int32_t)(row - p->rec.rows);
+      vt_actives_add(&p->active[kind], &s->codes[0], idx, run, si);
+      if (s->assign_to_attribute) set_entry_attr(p, s->assign_to_attribute, idx);
+      return EXIT;
+    }
+    case VT_S_PROCEDURE: {
+      vt_row *row = add_row(e, VT_T_PROCEDURE, r, f, s, t, &s->codes[0]);
+      row->reason = reason_code(e, run, f, s);
+      if (s->dist.kind != VT_D_NONE) {
+        int64_t ms;
+        if (draw_ms(e, f, s, &s->dist, &ms)) return FAIL;
+        p->rec.rows[p->rec.nrows - 1].stop = t + ms;
+      }
+      if (s->assign_to_attribute) set_entry_attr(p, s->assign_to_attribute, (int32_t)(p->rec.nrows - 1));
+      return EXIT;
+    }
+    case VT_S_OBSERVATION: {
+      vt_value v;
+      if (state_value(e, f, s, &v)) return FAIL;
+      vt_row *row = add_row(e, VT_T_OBSERVATION, r, f, s, t, &s->codes[0]);
+      row->category = s->category;
+      row->units = s->unit;
+      if (v.kind == VT_V_NUM) { row->value_type = VT_OBS_NUMERIC; row->value = v.u.n; }
+      else if (v.kind == VT_V_BOOL) { row->value_type = VT_OBS_TEXT; row->text = v.u.b ? "true" : "false"; }
+      else { row->value_type = VT_OBS_TEXT; row->text = v.kind == VT_V_STR ? v.u.s : ""; }
+      vt_slot *o = vt_map_put(&p->observations, s->codes[0].code, NULL);
+      o->v = v; o->t = t;
+      return EXIT;
+    }
+    case VT_S_VITAL_SIGN: {
+      vt_value v;
+      if (state_value(e, f, s, &v)) return FAIL;
+      vt_slot *o = vt_map_put(&p->vitals, s->vital, NULL);
+      o->v = v; o->t = t;
+      return EXIT;
+    }
+    case VT_S_SYMPTOM: {
+      vt_value v;
+      if (state_value(e, f, s, &v)) return FAIL;
+      if (v.kind != VT_V_NUM) return failf(e, f, s, "a symptom severity must be a number");
+      vt_slot *o = vt_map_put(&p->symptoms, s->symptom, s->cause);
+      o->v = v; o->t = t;
+      return EXIT;
+    }
+    case VT_S_VACCINE: {
+      vt_row *row = add_row(e, VT_T_IMMUNIZATION, r, f, s, t, &s->codes[0]);
+      row->aux = s->series;
+      return EXIT;
+    }
+    case VT_S_DEATH: {
+      const vt_code *cause = s->ncodes ? &s->codes[0] : NULL;
+      if (!cause && s->ref_state != VT_NOSTATE && f->mod->states[s->ref_state].ncodes)
+        cause = &f->mod->states[s->ref_state].codes[0];
+      if (!cause && s->ref_attr) {
+        int32_t row = attr_entry(p, s->ref_attr);
+        if (row >= 0) cause = p->rec.rows[row].code;
+      }
+      if (s->dist.kind != VT_D_NONE) {
+        int64_t ms;
+        if (draw_ms(e, f, s, &s->dist, &ms)) return FAIL;
+        if (e->death_at == VT_NO_TIME || t + ms < e->death_at) { e->death_at = t + ms; e->death_cause = cause; }
+        return EXIT;
+      }
+      die(e, t, cause);
+      return DIED;
+    }
+  }
+  return failf(e, f, s, "unknown state type %d", s->type);
+}
+
+/* Process run `run` at time t until it blocks.  0, DIED or FAIL. */
+static int process_run(vt_engine *e, int run, vt_time t) {
+  vt_patient *p = &e->p;
+  vt_modrun *r = &p->runs[run];
+  p->active_module = run;
+  for (;;) {
+    vt_frame *f = &r->stack[r->depth - 1];
+    const vt_state *s = &f->mod->states[f->state];
+    p->active_state = s;
+    if (s->type == VT_S_TERMINAL) {
+      if (r->depth == 1) {
+        r->done = 1;
+        return 0;
+      }
+      r->depth--;                 /* back to the caller's CallSubmodule, which now exits */
+      continue;
+    }
+    vt_time exit_time;
+    int depth = r->depth;
+    int rc = run_state(e, run, f, s, t, &exit_time);
+    if (rc == FAIL || rc == DIED) return rc;
+    if (rc == BLOCK) {
+      if (r->depth > depth) continue;          /* a submodule was pushed: run it */
+      r->sleep_until = VT_NO_TIME;
+      if (s->type == VT_S_DELAY) r->sleep_until = f->wake;
+      else if (s->type == VT_S_ENCOUNTER && s->wellness) r->sleep_until = e->next_wellness;
+      return 0;
+    }
+    int next = next_state(e, f, s, t);
+    if (next < 0) return FAIL;
+    int off = p->hist.offset[f->mod->index];
+    p->hist.exited[off + f->state] = exit_time;
+    f->state = next;
+    f->entered = exit_time;
+    f->wake = VT_NO_TIME;
+    f->called = 0;
+    p->hist.entered[off + next] = exit_time;
+    if (exit_time < t) {
+      /* a Delay ended between steps: run what follows at its end time */
+      int rr = process_run(e, run, exit_time);
+      if (rr != 0) return rr;
+      if (r->done) return 0;
+      p->active_module = run;
+    }
+  }
+}
+
+/* ---- the native lifecycle ---------------------------------------------- */
+
+static void set_vital(vt_patient *p, const char *name, double v, vt_time t) {
+  vt_slot *s = vt_map_put(&p->vitals, name, NULL);
+  s->v = num_value(v);
+  s->t = t;
+}
+
+static void vital_row(vt_engine *e, const vt_code *code, double v, const char *units, vt_time t, int32_t enc) {
+  vt_row *row = add_row(e, VT_T_OBSERVATION, NULL, NULL, NULL, t, code);
+  row->encounter = enc;
+  row->category = "vital-signs";
+  row->units = units;
+  row->value_type = VT_OBS_NUMERIC;
+  row->value = round(v * 10.0) / 10.0;
+  row->state = "Vital Signs";
+  vt_slot *o = vt_map_put(&e->p.observations, code->code, NULL);
+  o->v = num_value(row->value); o->t = t;
+}
+
+static void update_growth(vt_engine *e, vt_time t) {
+  vt_patient *p = &e->p;
+  double h, w, bmi;
+  vt_growth_at(&e->growth, p->rec.person.gender, vt_time_age_exact(p->rec.person.birth, t), &h, &w, &bmi);
+  set_vital(p, "Height", h, t);
+  set_vital(p, "Weight", w, t);
+  set_vital(p, "BMI", bmi, t);
+  p->rec.person.height_cm = h;
+  p->rec.person.weight_kg = w;
+}
+
+/* A scheduled wellness visit: an encounter that modules waiting for one
+** join during this step, with vital signs recorded. */
+static void wellness_visit(vt_engine *e, vt_time t) {
+  vt_patient *p = &e->p;
+  double age = vt_time_age_exact(p->rec.person.birth, t);
+  vt_row *enc = add_row(e, VT_T_ENCOUNTER, NULL, NULL, NULL, t, age < 18 ? &C_WELL_CHILD : &C_GENERAL_EXAM);
+  int32_t id = enc->id = p->rec.nencounters++;
+  enc->text = "wellness";
+  enc->state = "Wellness Visit";
+  enc->stop = t + 30 * VT_MS_MINUTE;
+  p->wellness_encounter = id;
+  e->wellness_row = (int32_t)(enc - p->rec.rows);
+  update_growth(e, t);
+  vt_slot *h = vt_map_get(&p->vitals, "Height"), *w = vt_map_get(&p->vitals, "Weight"), *b = vt_map_get(&p->vitals, "BMI");
+  vital_row(e, &C_HEIGHT, h->v.u.n, "cm", t, id);
+  vital_row(e, &C_WEIGHT, w->v.u.n, "kg", t, id);
+  if (age >= 2) vital_row(e, &C_BMI, b->v.u.n, "kg/m2", t, id);
+  /* hypertension raises blood pressure: a module may set the attribute
+  ** blood_pressure_offset (mmHg); without it an active essential
+  ** hypertension adds 20 mmHg systolic */
+  double offset = 0;
+  vt_slot *off = vt_map_get(&p->attrs, "blood_pressure_offset");
+  if (off && off->v.kind == VT_V_NUM) offset = off->v.u.n;
+  else if (vt_actives_find_code(&p->active[VT_ACT_CONDITION], HYPERTENSION_CODE) >= 0) offset = 20;
+  vt_vitals v;
+  vt_vitals_draw(&p->rng, p->rec.person.gender, age, offset, &v);
+  if (age >= 3) {
+    vital_row(e, &C_SYSTOLIC, v.systolic, "mm[Hg]", t, id);
+    vital_row(e, &C_DIASTOLIC, v.diastolic, "mm[Hg]", t, id);
+  }
+  vital_row(e, &C_HEART_RATE, v.heart_rate, "/min", t, id);
+  vital_row(e, &C_RESP_RATE, v.resp_rate, "/min", t, id);
+  set_vital(p, "Systolic Blood Pressure", v.systolic, t);
+  set_vital(p, "Diastolic Blood Pressure", v.diastolic, t);
+  set_vital(p, "Heart Rate", v.heart_rate, t);
+  set_vital(p, "Respiration Rate", v.resp_rate, t);
+  set_vital(p, "Body Temperature", v.temperature, t);
+}
+
+static void setup_history(vt_engine *e) {
+  vt_history *h = &e->p.hist;
+  h->nmods = e->ms.n;
+  h->offset = calloc((size_t)e->ms.n + 1, sizeof *h->offset);
+  int total = 0;
+  for (int i = 0; i < e->ms.n; i++) { h->offset[i] = total; total += e->ms.mods[i]->nstates; }
+  h->total = total;
+  h->entered = malloc(sizeof *h->entered * (size_t)(total ? total : 1));
+  h->exited = malloc(sizeof *h->exited * (size_t)(total ? total : 1));
+  e->p.runs = calloc((size_t)(e->ms.ntop ? e->ms.ntop : 1), sizeof *e->p.runs);
+  e->p.nruns = e->ms.ntop;
+  if (!h->offset || !h->entered || !h->exited || !e->p.runs) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+}
+
+vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
+                         struct vt_params *params, const vt_lua_limits *limits,
+                         char *err, size_t errlen) {
+  vt_engine *e = calloc(1, sizeof *e);
+  if (!e) { snprintf(err, errlen, "out of memory"); return NULL; }
+  e->opts = *o;
+  vt_patient_init(&e->p);
+  e->lua = vt_lua_new(limits, params, err, errlen);
+  if (!e->lua) { vt_patient_free(&e->p); free(e); return NULL; }
+  if (vt_modset_load(&e->ms, e->lua, paths, npaths, err, errlen) != 0) {
+    vt_lua_free(e->lua); vt_patient_free(&e->p); free(e);
+    return NULL;
+  }
+  setup_history(e);
+  return e;
+}
+
+void vt_engine_free(vt_engine *e) {
+  if (!e) return;
+  vt_modset_free(&e->ms);
+  vt_lua_free(e->lua);
+  vt_patient_free(&e->p);
+  free(e);
+}
+
+int vt_engine_simulate(vt_engine *e, int64_t index) {
+  vt_patient *p = &e->p;
+  vt_patient_reset(p);
+  vt_rng_seed_patient(&p->rng, e->opts.seed, (uint64_t)index, 0);
+  vt_demo_opts d = { e->opts.reference, e->opts.age_min, e->opts.age_max, e->opts.gender };
+  vt_demo_draw(&p->rng, &d, &p->rec);
+  p->rec.person.index = index;
+  p->rec.person.death = VT_NO_TIME;
+  p->rec.person.death_cause = NULL;
+  vt_time birth = p->rec.person.birth;
+  vt_growth_draw(&p->rng, &e->growth);
+  p->natural_death = vt_life_draw_death(&p->rng, p->rec.person.gender, birth, birth, e->opts.reference);
+  p->end = e->opts.reference;
+  e->death_at = VT_NO_TIME;
+  e->death_cause = NULL;
+  for (int i = 0; i < p->hist.total; i++) { p->hist.entered[i] = VT_NO_TIME; p->hist.exited[i] = VT_NO_TIME; }
+  for (int i = 0; i < p->nruns; i++) {
+    vt_modrun *r = &p->runs[i];
+    const vt_module *m = e->ms.mods[i];
+    r->depth = 1; r->done = 0;
+    r->encounter = -1; r->encounter_row = -1;
+    r->sleep_until = VT_NO_TIME;
+    r->stack[0] = (vt_frame){ m, m->initial, birth, VT_NO_TIME, 0 };
+    p->hist.entered[p->hist.offset[m->index] + m->initial] = birth;
+  }
+  e->next_wellness = vt_wellness_next(birth, birth - 1);
+  int rc = 0;
+  vt_time t;
+  for (t = birth; t < p->end; t += VT_MS_WEEK) {
+    vt_time dies = p->natural_death;
+    const vt_code *cause = &C_NATURAL_DEATH;
+    if (e->death_at != VT_NO_TIME && (dies == VT_NO_TIME || e->death_at < dies)) { dies = e->death_at; cause = e->death_cause; }
+    if (dies != VT_NO_TIME && dies <= t) { die(e, dies, cause); break; }
+    p->now = t;
+    if (t >= e->next_wellness) {
+      wellness_visit(e, t);
+      e->next_wellness = vt_wellness_next(birth, t);
+    }
+    for (int i = 0; i < p->nruns && rc == 0; i++) {
+      vt_modrun *r = &p->runs[i];
+      if (r->done || (r->sleep_until != VT_NO_TIME && r->sleep_until > t)) continue;
+      rc = process_run(e, i, t);
+    }
+    p->wellness_encounter = -1;
+    p->active_module = -1;
+    if (rc == FAIL) return -1;
+    if (rc == DIED) break;
+  }
+  if (p->alive) {
+    vt_time dies = e->death_at != VT_NO_TIME && e->death_at < p->end ? e->death_at : VT_NO_TIME;
+    if (dies != VT_NO_TIME) die(e, dies, e->death_cause);
+  }
+  /* close what is still open at the end of the record */
+  vt_time last = p->alive ? p->end : p->rec.person.death;
+  for (int i = 0; i < p->nruns; i++) close_encounter(e, &p->runs[i], last);
+  if (!p->alive) {
+    /* nothing outlives the patient */
+    for (size_t i = 0; i < p->rec.nrows; i++) {
+      vt_row *row = &p->rec.rows[i];
+      if (row->stop != VT_NO_TIME && row->stop > last) row->stop = last;
+      if (row->stop == VT_NO_TIME && (row->table == VT_T_MEDICATION || row->table == VT_T_CAREPLAN)) row->stop = last;
+    }
+  }
+  update_growth(e, last);
+  return 0;
+}

@@ -1,0 +1,41 @@
+/*
+** main.c -- the vitae command line: dispatch to the commands.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/config.h"
+#include "sim/run.h"
+#include "sim/version.h"
+
+static int cmd_run(int argc, char **argv) {
+  vt_config cfg;
+  char err[2048];
+  vt_config_defaults(&cfg);
+  int rc = vt_config_parse_run(&cfg, argc, argv, err, sizeof err);
+  if (rc == 1) { fputs(vt_config_run_usage(), stdout); vt_config_free(&cfg); return VT_EXIT_OK; }
+  if (rc < 0) {
+    fprintf(stderr, "vitae run: %s\n(see 'vitae run --help')\n", err);
+    vt_config_free(&cfg);
+    return VT_EXIT_USAGE;
+  }
+  rc = vt_run(&cfg);
+  vt_config_free(&cfg);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) { fputs(vt_config_main_usage(), stderr); return VT_EXIT_USAGE; }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(vt_config_main_usage(), stdout);
+    return VT_EXIT_OK;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("vitae %s\n", VT_VERSION);
+    return VT_EXIT_OK;
+  }
+  if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+  fprintf(stderr, "vitae: unknown command '%s'\n%s", cmd, vt_config_main_usage());
+  return VT_EXIT_USAGE;
+}

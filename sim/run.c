@@ -1,0 +1,345 @@
+/*
+** run.c -- the run of a cohort: worker threads simulate patients, the main
+** thread writes them in patient-index order (so ids and rows do not depend
+** on the number of threads), prints progress and the summary.
+**
+** Workers take patient indexes from a shared counter but never more than
+** RING slots ahead of the writer: memory stays flat whatever N is.  A worker
+** hands a finished record over by swapping buffers with a free ring slot.
+*/
+#include "run.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "out/writer.h"
+#include "sim/engine.h"
+#include "sim/params.h"
+#include "sim/version.h"
+
+typedef struct slot { vt_record rec; int ready; } slot;
+
+typedef struct shared {
+  pthread_mutex_t mu;
+  pthread_cond_t ready, space;
+  int64_t n, next, written;
+  int ring;
+  slot *slots;
+  int stop;                 /* an error or a signal: everyone stops */
+  char err[4096];
+  int64_t err_index;
+} shared;
+
+typedef struct worker { pthread_t th; vt_engine *eng; shared *sh; } worker;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  shared *sh = w->sh;
+  pthread_mutex_lock(&sh->mu);
+  while (!sh->stop && sh->next < sh->n) {
+    int64_t i = sh->next;
+    if (i >= sh->written + sh->ring) { pthread_cond_wait(&sh->space, &sh->mu); continue; }
+    sh->next++;
+    pthread_mutex_unlock(&sh->mu);
+    int rc = vt_engine_simulate(w->eng, i);
+    pthread_mutex_lock(&sh->mu);
+    if (rc != 0) {
+      /* report the lowest failing index: the same error whatever the threads */
+      if (!sh->stop || i < sh->err_index) {
+        snprintf(sh->err, sizeof sh->err, "%s", w->eng->err);
+        sh->err_index = i;
+      }
+      sh->stop = 1;
+      pthread_cond_broadcast(&sh->ready);
+      pthread_cond_broadcast(&sh->space);
+      break;
+    }
+    slot *s = &sh->slots[i % sh->ring];
+    vt_record tmp = s->rec; s->rec = w->eng->p.rec; w->eng->p.rec = tmp;
+    s->ready = 1;
+    pthread_cond_broadcast(&sh->ready);
+  }
+  pthread_mutex_unlock(&sh->mu);
+  return NULL;
+}
+
+/* ---- signals: a killed run leaves no database behind ------------------ */
+
+static char g_temp_path[4096];
+static volatile sig_atomic_t g_have_temp;
+
+static void on_signal(int sig) {
+  if (g_have_temp) unlink(g_temp_path);
+  static const char msg[] = "\nvitae: interrupted; no database was written\n";
+  ssize_t r = write(2, msg, sizeof msg - 1);
+  (void)r;
+  _exit(sig == SIGINT ? VT_EXIT_INTERRUPTED : 128 + sig);
+}
+
+static void install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGPIPE, &sa, NULL);
+}
+
+const char *vt_default_modules_dir(char *buf, size_t len) {
+  struct stat st;
+  if (stat("modules", &st) == 0 && S_ISDIR(st.st_mode)) { snprintf(buf, len, "modules"); return buf; }
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = 0;
+      snprintf(buf, len, "%s/modules", exe);
+      if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) return buf;
+    }
+  }
+  return NULL;
+}
+
+static int online_cpus(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+static void progress(const vt_config *cfg, int64_t done, int64_t n, double t0, int final) {
+  double el = now_s() - t0;
+  double rate = el > 0 ? (double)done / el : 0;
+  double left = rate > 0 ? (double)(n - done) / rate : 0;
+  fprintf(stderr, "\r  %lld/%lld patients  %.0f/s  %s %.0fs   %s", (long long)done, (long long)n, rate,
+          final ? "took" : "ETA", final ? el : left, final ? "\n" : "");
+  fflush(stderr);
+  (void)cfg;
+}
+
+static void today(vt_time *t) {
+  time_t now = time(NULL);
+  *t = ((int64_t)now / 86400) * VT_MS_DAY;
+}
+
+/* Put the thousands separators in n. */
+static const char *commas(int64_t n, char *buf) {
+  char tmp[32];
+  int len = snprintf(tmp, sizeof tmp, "%lld", (long long)n), k = 0;
+  for (int i = 0; i < len; i++) {
+    buf[k++] = tmp[i];
+    if (tmp[i] != '-' && (len - i - 1) % 3 == 0 && i != len - 1) buf[k++] = ',';
+  }
+  buf[k] = 0;
+  return buf;
+}
+
+static void set_run_info(vt_writer *w, const vt_config *cfg, const vt_sim_opts *so, const vt_engine *eng,
+                         const vt_params *params, int threads, const char *started) {
+  char buf[64];
+  vt_writer_set_info(w, "vitae_version", VT_VERSION);
+  snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->seed);
+  vt_writer_set_info(w, "seed", buf);
+  snprintf(buf, sizeof buf, "%lld", (long long)cfg->population);
+  vt_writer_set_info(w, "population", buf);
+  char d[11];
+  vt_time_format_date(so->reference, d);
+  vt_writer_set_info(w, "reference_date", d);
+  snprintf(buf, sizeof buf, "%d", threads);
+  vt_writer_set_info(w, "threads", buf);
+  vt_writer_set_info(w, "started", started);
+  size_t cap = 256, len = 0;
+  for (int i = 0; i < eng->ms.n; i++) cap += strlen(eng->ms.mods[i]->file) + strlen(eng->ms.mods[i]->name) + 40;
+  char *mods = malloc(cap);
+  if (mods) {
+    mods[0] = 0;
+    for (int i = 0; i < eng->ms.n; i++)
+      len += (size_t)snprintf(mods + len, cap - len, "%s\t%s\t%s%s\n", eng->ms.mods[i]->name,
+                              eng->ms.mods[i]->file, eng->ms.mods[i]->hash,
+                              eng->ms.mods[i]->is_submodule ? "\tsubmodule" : "");
+    vt_writer_set_info(w, "modules", mods);
+    free(mods);
+  }
+  if (params) {
+    vt_writer_set_info(w, "params_file", params->path);
+    vt_writer_set_info(w, "params_hash", params->hash);
+  }
+  char *yaml = vt_config_to_yaml(cfg);
+  if (yaml) { vt_writer_set_info(w, "config", yaml); free(yaml); }
+}
+
+int vt_run(const vt_config *cfg) {
+  double t0 = now_s();
+  char err[4096];
+  int status = VT_EXIT_FAIL;
+  vt_sim_opts so = { cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender };
+  if (!so.reference) today(&so.reference);
+  int threads = cfg->threads > 0 ? cfg->threads : online_cpus();
+  if (threads > cfg->population) threads = (int)cfg->population;
+  if (threads < 1) threads = 1;
+
+  char defdir[PATH_MAX];
+  char *def_paths[1];
+  char *const *paths = cfg->modules;
+  int npaths = cfg->nmodules;
+  if (npaths == 0) {
+    if (!vt_default_modules_dir(defdir, sizeof defdir)) {
+      fprintf(stderr, "vitae: no module folder: run from the vitae folder or give modules with -m\n");
+      return VT_EXIT_USAGE;
+    }
+    def_paths[0] = defdir;
+    paths = def_paths; npaths = 1;
+  }
+
+  vt_params *params = NULL;
+  if (cfg->params_file) {
+    params = vt_params_load(cfg->params_file, err, sizeof err);
+    if (!params) { fprintf(stderr, "vitae: %s\n", err); return VT_EXIT_USAGE; }
+  }
+
+  worker *ws = calloc((size_t)threads, sizeof *ws);
+  shared sh;
+  memset(&sh, 0, sizeof sh);
+  vt_writer *w = NULL;
+  int nstarted = 0;
+  if (!ws) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
+  for (int i = 0; i < threads; i++) {
+    ws[i].eng = vt_engine_new(&so, paths, npaths, params, NULL, err, sizeof err);
+    if (!ws[i].eng) {
+      fprintf(stderr, "vitae: %s\n", err);
+      status = strstr(err, "param '") && strstr(err, "gives a") ? VT_EXIT_USAGE : VT_EXIT_FAIL;
+      goto out;
+    }
+    ws[i].sh = &sh;
+  }
+  if (params) vt_params_warn_unused(params, stderr);
+
+  w = vt_writer_open(cfg->output, err, sizeof err);
+  if (!w) { fprintf(stderr, "vitae: %s\n", err); goto out; }
+  snprintf(g_temp_path, sizeof g_temp_path, "%s", vt_writer_temp_path(w));
+  g_have_temp = 1;
+  install_signals();
+
+  sh.n = cfg->population;
+  sh.ring = threads * 4 + 4;
+  sh.slots = calloc((size_t)sh.ring, sizeof *sh.slots);
+  if (!sh.slots) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
+  pthread_mutex_init(&sh.mu, NULL);
+  pthread_cond_init(&sh.ready, NULL);
+  pthread_cond_init(&sh.space, NULL);
+  for (int i = 0; i < threads; i++) {
+    if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i]) != 0) {
+      pthread_mutex_lock(&sh.mu); sh.stop = 1; snprintf(sh.err, sizeof sh.err, "cannot start a thread");
+      pthread_cond_broadcast(&sh.space); pthread_mutex_unlock(&sh.mu);
+      break;
+    }
+    nstarted++;
+  }
+
+  char started[21];
+  vt_time_format_iso((vt_time)time(NULL) * 1000, started);
+  int show = !cfg->quiet && isatty(2);
+  double last = 0;
+  int write_failed = 0;
+  for (int64_t i = 0; i < sh.n; i++) {
+    slot *s = &sh.slots[i % sh.ring];
+    pthread_mutex_lock(&sh.mu);
+    while (!s->ready && !sh.stop) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_nsec += 200000000L;
+      if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+      pthread_cond_timedwait(&sh.ready, &sh.mu, &ts);
+      if (show && now_s() - last > 0.25) { last = now_s(); progress(cfg, sh.written, sh.n, t0, 0); }
+    }
+    int stop = sh.stop && !s->ready;
+    pthread_mutex_unlock(&sh.mu);
+    if (stop) break;
+    if (vt_writer_write(w, &s->rec, err, sizeof err) != 0) {
+      pthread_mutex_lock(&sh.mu);
+      sh.stop = 1;
+      snprintf(sh.err, sizeof sh.err, "%s", err);
+      pthread_cond_broadcast(&sh.space);
+      pthread_mutex_unlock(&sh.mu);
+      write_failed = 1;
+      break;
+    }
+    vt_record_reset(&s->rec);
+    pthread_mutex_lock(&sh.mu);
+    s->ready = 0;
+    sh.written++;
+    pthread_cond_broadcast(&sh.space);
+    pthread_mutex_unlock(&sh.mu);
+    if (show && now_s() - last > 0.25) { last = now_s(); progress(cfg, sh.written, sh.n, t0, 0); }
+  }
+  for (int i = 0; i < nstarted; i++) pthread_join(ws[i].th, NULL);
+  if (sh.stop) {
+    if (show) fputc('\n', stderr);
+    fprintf(stderr, "vitae: %s%s\n", write_failed ? "" : "", sh.err);
+    if (!write_failed) fprintf(stderr, "vitae: stopped at patient %lld; no database was written\n", (long long)sh.err_index);
+    else fprintf(stderr, "vitae: no database was written\n");
+    goto out;
+  }
+  if (show) progress(cfg, sh.written, sh.n, t0, 1);
+  set_run_info(w, cfg, &so, ws[0].eng, params, threads, started);
+  char finished[21];
+  vt_time_format_iso((vt_time)time(NULL) * 1000, finished);
+  vt_writer_set_info(w, "finished", finished);
+  vt_writer_stats st = *vt_writer_get_stats(w);
+  if (vt_writer_finish(w, err, sizeof err) != 0) {
+    fprintf(stderr, "vitae: %s\nvitae: no database was written\n", err);
+    goto out;
+  }
+  g_have_temp = 0;
+  vt_writer_free(w);
+  w = NULL;
+  {
+    double el = now_s() - t0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    char a[32], b[32];
+    if (!cfg->quiet) {
+      printf("vitae: wrote %s\n", cfg->output);
+      printf("  patients   %s (alive %lld, dead %lld)\n", commas(st.patients, a), (long long)st.alive, (long long)st.dead);
+      printf("  rows       %s\n", commas(st.total_rows, a));
+      for (int t = 0; t < VT_T__COUNT; t++)
+        if (st.rows[t]) printf("    %-16s %s\n", vt_table_names[t], commas(st.rows[t], b));
+      printf("  time       %.2f s: %.0f patients/s, %.0f rows/s; peak memory %.1f MB\n", el,
+             (double)st.patients / el, (double)st.total_rows / el, (double)ru.ru_maxrss / 1024.0);
+    }
+    printf("summary: patients=%lld alive=%lld dead=%lld rows=%lld seconds=%.3f patients_per_s=%.1f rows_per_s=%.0f peak_rss_kb=%ld\n",
+           (long long)st.patients, (long long)st.alive, (long long)st.dead, (long long)st.total_rows, el,
+           (double)st.patients / el, (double)st.total_rows / el, ru.ru_maxrss);
+  }
+  status = VT_EXIT_OK;
+out:
+  if (w) { vt_writer_abort(w); g_have_temp = 0; }
+  if (ws) for (int i = 0; i < threads; i++) vt_engine_free(ws[i].eng);
+  free(ws);
+  if (sh.slots) {
+    for (int i = 0; i < sh.ring; i++) vt_record_free(&sh.slots[i].rec);
+    free(sh.slots);
+    pthread_mutex_destroy(&sh.mu);
+    pthread_cond_destroy(&sh.ready);
+    pthread_cond_destroy(&sh.space);
+  }
+  vt_params_free(params);
+  return status;
+}

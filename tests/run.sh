@@ -1,0 +1,43 @@
+#!/bin/sh
+# run.sh -- run every unit test binary and every end-to-end script, count the
+# "ok" / "not ok" / "skip" lines they print, and end with "N passed, N failed".
+# A program that exits non-zero without printing "not ok" counts as one failure.
+# Environment: VITAE (the binary), BUILD (build folder with tests/).
+VITAE=${VITAE:-./vitae}; BUILD=${BUILD:-build}
+export VITAE
+ROOT=$(pwd)
+export VITAE_ROOT="$ROOT"
+SHARED=$(cd "$ROOT/.." && pwd)/shared
+export VITAE_SHARED="$SHARED"
+TMPROOT="$ROOT/tests/tmp"; rm -rf "$TMPROOT"; mkdir -p "$TMPROOT"
+export TMPROOT
+pass=0; fail=0; skip=0
+failed_list=""
+run_one() {
+  name=$1; shift
+  out="$TMPROOT/$(basename "$name").out"
+  "$@" > "$out" 2>&1
+  rc=$?
+  p=$(grep -c '^ok - ' "$out"); f=$(grep -c '^not ok - ' "$out"); s=$(grep -c '^skip - ' "$out")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $name exited with status $rc" >> "$out"; fi
+  pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+  if [ "$f" -gt 0 ]; then
+    failed_list="$failed_list $name"
+    printf '%-40s FAIL (%d ok, %d failed)\n' "$name" "$p" "$f"
+    grep -E '^not ok - ' "$out" | head -20 | sed 's/^/    /'
+    tail -5 "$out" | sed 's/^/    | /'
+  else
+    printf '%-40s %d ok%s\n' "$name" "$p" "$([ "$s" -gt 0 ] && echo ", $s skipped")"
+  fi
+}
+for t in "$BUILD"/tests/test_*; do
+  [ -x "$t" ] || continue
+  run_one "unit/$(basename "$t")" "$t"
+done
+for t in tests/e2e/*.sh; do
+  [ -f "$t" ] || continue
+  run_one "e2e/$(basename "$t" .sh)" sh "$t"
+done
+[ -n "$failed_list" ] && echo "failed:$failed_list"
+if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
+[ "$fail" -eq 0 ]
