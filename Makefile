@@ -1,7 +1,7 @@
 # vitae -- build, test, run.  `make run` and `make test` are the contract.
 # Flags are layered (STD WARN OPT DEBUG); V=1 shows commands; SANITIZE=address,undefined.
 
-PKGS      := liblua5.4-dev libyaml-dev libsqlite3-dev libopenblas-dev liblapacke-dev pkg-config
+PKGS      := liblua5.4-dev libyaml-dev libsqlite3-dev libopenblas-dev liblapacke-dev pkg-config lua5.4 sqlite3
 PC_LIBS   := lua5.4 yaml-0.1 sqlite3
 
 CC       ?= cc

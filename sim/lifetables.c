@@ -19,9 +19,10 @@
 ** Source: CDC NCHS, United States Life Tables, 2020 (National Vital
 ** Statistics Reports vol. 71 no. 1, Arias & Xu, 2022), tables 2 (males) and
 ** 3 (females), with NCHS 2020 death rates by age group as a cross-check.
-** Abridged: qx was taken (rounded) at the anchor ages below and the
-** single years in between were interpolated log-linearly (qx grows about
-** exponentially with age); 2020 includes COVID-19 mortality.
+** Abridged: the anchor ages below carry rounded qx consistent with those
+** tables (checked against the published life expectancies, see below) and
+** the single years in between were interpolated log-linearly (qx grows
+** about exponentially with age).  2020 includes COVID-19 mortality.
 **
 **   age   0      1      2      3      4      5      7      10     12     14
 **   M  .00590 .00041 .00027 .00020 .00016 .00014 .00012 .00012 .00015 .00030
@@ -297,8 +298,20 @@ static double interp(const double *x, const double *y, int n, double at) {
   return y[i - 1] + t * (y[i] - y[i - 1]);
 }
 
+/* Value at z of one LMS row. */
+static double lms_value(double l, double m, double s, double z) {
+  if (fabs(l) < 1e-6) return m * exp(s * z);
+  double base = 1.0 + l * s * z;
+  if (base < 0.05) base = 0.05;       /* never reached for |z| <= 2 */
+  return m * pow(base, 1.0 / l);
+}
+
 /* Value at z of an LMS table at `age_m` months (clamped to the table),
-** L, M and S interpolated linearly between rows. */
+** L, M and S interpolated linearly between rows.  Beyond |z| = 2 the value
+** goes on linearly with the step from |z| = 1 to 2, in the manner of the
+** WHO's restricted use of LMS beyond 3 SD: the Box-Cox skewness of the BMI
+** charts extrapolates badly in the tails (z = +3 would give a BMI near 80
+** for teenage girls, instead of about 43). */
 static double lms_at(const lms_row *t, int n, double age_m, double z) {
   double l, m, s;
   if (age_m <= t[0].age_m) {
@@ -316,10 +329,10 @@ static double lms_at(const lms_row *t, int n, double age_m, double z) {
     m = t[lo].m + f * (t[hi].m - t[lo].m);
     s = t[lo].s + f * (t[hi].s - t[lo].s);
   }
-  if (fabs(l) < 1e-6) return m * exp(s * z);
-  double base = 1.0 + l * s * z;
-  if (base < 0.05) base = 0.05;       /* beyond the charts' range: keep finite */
-  return m * pow(base, 1.0 / l);
+  if (fabs(z) <= 2.0) return lms_value(l, m, s, z);
+  double sign = z > 0 ? 1.0 : -1.0;
+  double x2 = lms_value(l, m, s, 2.0 * sign), x1 = lms_value(l, m, s, sign);
+  return x2 + (fabs(z) - 2.0) * (x2 - x1);
 }
 
 static double clamp(double x, double lo, double hi) {
@@ -332,8 +345,8 @@ void vt_growth_draw(vt_rng *rng, vt_growth *g) {
 }
 
 /* Infant weight-for-age uses a z-score mixing the height and BMI
-** percentiles, 0.6*z_height + 0.8*z_bmi (still standard normal), because a
-** long baby is also a heavy one.  From 24 to 36 months the weight moves
+** percentiles, 0.6*z_height + 0.8*z_bmi (still standard normal; clamped to
+** +-3), because a long baby is also a heavy one.  From 24 to 36 months the weight moves
 ** linearly from weight-for-age to BMI-for-age, and from 20 to 21 years
 ** (height) and 20 to 25 years (BMI) the CDC values at 20 move linearly to the
 ** adult NHANES values, so that no measure jumps at a chart boundary. */
@@ -349,7 +362,7 @@ void vt_growth_at(const vt_growth *g, char gender, double age_years,
   double age = age_years > 0.0 ? age_years : 0.0;   /* also catches NaN */
   double am = age * 12.0;
   double zh = g->z_height, zb = g->z_bmi;
-  double zw = 0.6 * zh + 0.8 * zb;
+  double zw = clamp(0.6 * zh + 0.8 * zb, -3.0, 3.0);
 
   double height;
   if (age < 20.0) {

@@ -34,6 +34,9 @@ for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
   run_one "unit/$(basename "$t")" "$t"
 done
+if [ -f tests/modules/check.lua ]; then
+  run_one "modules/check" lua5.4 tests/modules/check.lua
+fi
 for t in tests/e2e/*.sh; do
   [ -f "$t" ] || continue
   run_one "e2e/$(basename "$t" .sh)" sh "$t"

@@ -165,6 +165,17 @@ end
 
 -- Finish a state: its transition, pass-through GMF fields, leftovers.
 local function finish(ctor, s, a, named)
+  local known = { next = true, remarks = true }
+  for _, f in ipairs(S.TRANSITIONS) do known[f] = true end
+  for _, f in ipairs(FIELDS[s.type]) do known[f] = true end
+  local unknown = {}
+  for k in pairs(named) do
+    if not known[k] then unknown[#unknown + 1] = string.format("%q", k) end
+  end
+  if #unknown > 0 then
+    table.sort(unknown)
+    fail("unknown field %s", table.concat(unknown, ", "))
+  end
   local count = 0
   local tr = take(a.transitions)
   if tr then
@@ -207,10 +218,6 @@ local function finish(ctor, s, a, named)
   end
   local remarks = named_take(named, "remarks")
   if remarks ~= nil then s.remarks = remarks end
-  local k = next(named)
-  if k ~= nil then
-    fail("unknown field %s", show(k))
-  end
   for _, bucket in pairs(a) do
     if #bucket > 0 then
       fail("unexpected item %s", show(bucket[1]))

@@ -1,0 +1,110 @@
+#!/bin/sh
+# run.sh -- `make bench`: how fast vitae writes cohorts, against raw SQLite.
+#
+# Runs `vitae run -p 1000` three times (median run by seconds) and
+# `vitae run -p 10000` once, reads the summary line vitae prints
+#   summary: patients=N alive=A dead=D rows=R seconds=S patients_per_s=P rows_per_s=Q peak_rss_kb=K
+# then runs bench/raw_insert on the 10k cohort three times (median) and prints
+# patients/s, rows/s and peak memory per size, raw SQLite rows/s, the ratio
+# vitae rows/s / raw rows/s (target: at least 0.5) and the memory ratio 10k/1k.
+#
+# Environment: VITAE (binary, default ./vitae), BUILD (build folder holding
+# bench/raw_insert, default build), BENCH_EXTRA (more population sizes to run
+# once each, e.g. "100000"), KEEP=1 keeps the cohorts in bench/tmp.
+# Takes a few minutes; the budget is about ten.
+
+VITAE=${VITAE:-./vitae}
+BUILD=${BUILD:-build}
+RAW="$BUILD/bench/raw_insert"
+TMP=bench/tmp
+SEED=1
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ -x "$VITAE" ] || die "no vitae binary at $VITAE (run make first)"
+[ -x "$RAW" ] || die "no $RAW (run make bench)"
+rm -rf "$TMP" && mkdir -p "$TMP" || die "cannot create $TMP"
+
+# field NAME LINE -- value of NAME=value in a summary line.
+field() { printf '%s\n' "$2" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+
+# median_line FILE COLUMN -- the line of FILE whose numeric COLUMN is the median.
+median_line() { sort -g -k "$2" "$1" | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'; }
+
+# run_vitae N RUNS -- run vitae RUNS times for N patients; prints the median
+# summary line (by seconds).  The cohort is left at $TMP/cN.db.
+run_vitae() {
+  n=$1; runs=$2; out="$TMP/summaries.$n"; : > "$out"
+  i=1
+  while [ "$i" -le "$runs" ]; do
+    log="$TMP/vitae.$n.$i.log"
+    "$VITAE" run -p "$n" -s "$SEED" -o "$TMP/c$n.db" -q > "$log" 2>&1 ||
+      { cat "$log" >&2; die "vitae run -p $n failed (log: $log)"; }
+    line=$(grep '^summary:' "$log" | tail -n 1)
+    [ -n "$line" ] || { cat "$log" >&2; die "vitae run -p $n printed no summary line"; }
+    secs=$(field seconds "$line")
+    [ -n "$secs" ] || die "no seconds= in: $line"
+    printf '%s %s\n' "$secs" "$line" >> "$out"
+    echo "  vitae -p $n run $i: $(field rows_per_s "$line") rows/s, $secs s" >&2
+    i=$((i + 1))
+  done
+  median_line "$out" 1 | cut -d' ' -f2-
+}
+
+echo "bench: vitae run -p 1000 (3 runs)" >&2
+s1k=$(run_vitae 1000 3) || exit 1
+echo "bench: vitae run -p 10000 (1 run)" >&2
+s10k=$(run_vitae 10000 1) || exit 1
+extra=""
+for n in $BENCH_EXTRA; do
+  echo "bench: vitae run -p $n (1 run)" >&2
+  s=$(run_vitae "$n" 1) || exit 1
+  extra="$extra
+$n $s"
+done
+
+echo "bench: raw_insert on the 10k cohort (3 runs)" >&2
+: > "$TMP/raw"
+i=1
+while [ "$i" -le 3 ]; do
+  "$RAW" "$TMP/c10000.db" > "$TMP/raw.$i.log" 2>&1 || { cat "$TMP/raw.$i.log" >&2; die "raw_insert failed"; }
+  rline=$(grep '^raw_rows=' "$TMP/raw.$i.log")
+  iline=$(grep '^raw_index_seconds=' "$TMP/raw.$i.log")
+  rps=$(printf ' %s\n' "$rline" | sed -n 's/.* raw_rows_per_s=\([^ ]*\).*/\1/p')
+  rsec=$(printf ' %s\n' "$rline" | sed -n 's/.* raw_seconds=\([^ ]*\).*/\1/p')
+  rrows=$(printf ' %s\n' "$rline" | sed -n 's/.* raw_rows=\([^ ]*\).*/\1/p')
+  isec=${iline#raw_index_seconds=}
+  [ -n "$rps" ] && [ -n "$isec" ] || die "raw_insert printed no figures (see $TMP/raw.$i.log)"
+  echo "$rps $rsec $rrows $isec" >> "$TMP/raw"
+  echo "  raw_insert run $i: $rps rows/s, index $isec s" >&2
+  i=$((i + 1))
+done
+raw=$(median_line "$TMP/raw" 1)
+set -- $raw
+raw_rps=$1; raw_sec=$2; raw_rows=$3; raw_isec=$4
+
+# row SIZE LINE -- one table row from a summary line.
+row() {
+  awk -v n="$1" -v pps="$(field patients_per_s "$2")" -v rps="$(field rows_per_s "$2")" \
+      -v kb="$(field peak_rss_kb "$2")" -v rows="$(field rows "$2")" -v s="$(field seconds "$2")" \
+      'BEGIN { printf "%-10s %12.0f %12.0f %10.1f %12d %9.2f\n", n, pps, rps, kb / 1024, rows, s }'
+}
+
+echo
+printf '%-10s %12s %12s %10s %12s %9s\n' patients patients/s rows/s "peak MB" rows seconds
+row 1000 "$s1k"
+row 10000 "$s10k"
+printf '%s\n' "$extra" | while read -r n s; do [ -n "$n" ] && row "$n" "$s"; done
+echo
+awk -v raw="$raw_rps" -v rsec="$raw_sec" -v rrows="$raw_rows" -v isec="$raw_isec" \
+    -v v="$(field rows_per_s "$s10k")" -v m1="$(field peak_rss_kb "$s1k")" -v m10="$(field peak_rss_kb "$s10k")" '
+BEGIN {
+  printf "raw SQLite insert (10k cohort, median of 3): %.0f rows/s (%d rows in %.2f s), index build %.2f s\n", raw, rrows, rsec, isec
+  printf "raw SQLite insert + index build:             %.0f rows/s\n", rrows / (rsec + isec)
+  ratio = raw > 0 ? v / raw : 0
+  printf "vitae rows/s / raw rows/s (10k):             %.2f  (target >= 0.50: %s)\n", ratio, ratio >= 0.5 ? "met" : "NOT met"
+  printf "vitae rows/s / raw insert+index rows/s:      %.2f\n", rsec + isec > 0 ? v / (rrows / (rsec + isec)) : 0
+  printf "peak memory 10k / 1k:                        %.2f\n", m1 > 0 ? m10 / m1 : 0
+}'
+
+[ "${KEEP:-0}" = 1 ] || rm -rf "$TMP"
