@@ -27,6 +27,20 @@ void vt_lua_default_limits(vt_lua_limits *l) {
   l->load_instructions = 200000000LL;
 }
 
+/* Remember where the Lua code that hit the memory cap was: a memory error
+** carries no position.  lua_getstack/lua_getinfo("Sl") do not allocate. */
+static void note_memory_position(vt_lua *vl) {
+  vl->mem_where[0] = 0;
+  if (!vl->L) return;
+  lua_Debug ar;
+  for (int level = 0; level < 8 && lua_getstack(vl->L, level, &ar); level++) {
+    if (lua_getinfo(vl->L, "Sl", &ar) && ar.currentline > 0) {
+      snprintf(vl->mem_where, sizeof vl->mem_where, "%s:%d", ar.short_src, ar.currentline);
+      return;
+    }
+  }
+}
+
 /* The allocator: refuses to grow past the cap (Lua then raises a memory error). */
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   vt_lua *vl = ud;
@@ -35,7 +49,11 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (nsize > osize) {
     size_t limit = vl->mem_limit + (vl->mem_grace ? MEM_GRACE : 0);
     if (vl->mem_used + (nsize - osize) > limit) {
-      if (!vl->mem_grace) { vl->limit_hit |= VT_LIMIT_MEMORY; vl->mem_grace = 1; }
+      if (!vl->mem_grace) {
+        vl->limit_hit |= VT_LIMIT_MEMORY;
+        vl->mem_grace = 1;
+        note_memory_position(vl);
+      }
       return NULL;
     }
   }
@@ -400,8 +418,8 @@ static int fail(vt_lua *vl, char *err, size_t errlen) {
   lua_State *L = vl->L;
   const char *msg = lua_tostring(L, -1);
   if (vl->limit_hit & VT_LIMIT_MEMORY)
-    snprintf(err, errlen, "%s (memory limit of %zu MiB per Lua state exceeded)",
-             msg ? msg : "not enough memory", vl->mem_limit >> 20);
+    snprintf(err, errlen, "%s%smemory limit of %zu MiB per Lua state exceeded", vl->mem_where,
+             vl->mem_where[0] ? ": " : "", vl->mem_limit >> 20);
   else
     snprintf(err, errlen, "%s", msg ? msg : "(error object is not a string)");
   lua_pop(L, 1);
@@ -509,12 +527,25 @@ static int run_module_chunk(vt_lua *vl, char *err, size_t errlen) {
   return 0;
 }
 
+/* Make sure a load error names the file (errors raised by the prelude's
+** checks may not carry a position). */
+static int name_file(const char *name, char *err, size_t errlen) {
+  size_t n = strlen(name);
+  if (strncmp(err, name, n) != 0) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s: %s", name, err);
+    snprintf(err, errlen, "%s", tmp);
+  }
+  return -1;
+}
+
 int vt_lua_load_string(vt_lua *vl, const char *src, size_t len, const char *name, char *err, size_t errlen) {
   char chunk[1024];
   snprintf(chunk, sizeof chunk, "@%s", name);
   vl->loading_file = name;
-  if (luaL_loadbufferx(vl->L, src, len, chunk, "t") != LUA_OK) return fail(vl, err, errlen);
-  return run_module_chunk(vl, err, errlen);
+  if (luaL_loadbufferx(vl->L, src, len, chunk, "t") != LUA_OK) { fail(vl, err, errlen); return name_file(name, err, errlen); }
+  if (run_module_chunk(vl, err, errlen) != 0) return name_file(name, err, errlen);
+  return 0;
 }
 
 int vt_lua_load_file(vt_lua *vl, const char *path, char *err, size_t errlen) {
@@ -542,7 +573,9 @@ static int call_slot(vt_lua *vl, int fn, struct vt_patient *p, char *err, size_t
   lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
   lua_rawgeti(L, LUA_REGISTRYINDEX, vl->proxy_ref);
   set_budget(vl, vl->limits.instructions);
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK) return fail(vl, err, errlen);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    return fail(vl, err, errlen);
+  }
   return 0;
 }
 

@@ -30,6 +30,7 @@ typedef struct vt_lua {
   int mem_grace;            /* the cap was hit: allow a little more to report it */
   long long budget;         /* instructions left in this call */
   int limit_hit;            /* 0, or VT_LIMIT_INSTRUCTIONS / VT_LIMIT_MEMORY */
+  char mem_where[256];      /* "file:line" of the Lua code that hit the memory cap */
   vt_lua_limits limits;
   struct vt_patient *patient;   /* patient of the current call, NULL at load time */
   struct vt_params *params;

@@ -669,9 +669,12 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
     lua_settop(L, states);
   }
   c->state = NULL;
-  if (m->states[m->initial].type != VT_S_INITIAL) {
+  /* the state named Initial starts the module, whatever its type (a plain
+  ** Initial, or e.g. a Simple or Delay as hand-written modules may use) */
+  if (m->states[m->initial].type == VT_S_TERMINAL) {
     c->state = "Initial";
-    cerr(c, "the state named Initial must have type \"Initial\"");
+    c->line = m->states[m->initial].line;
+    cerr(c, "the state named Initial cannot be Terminal");
   }
   free(names);
   lua_settop(L, base - 1);

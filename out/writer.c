@@ -37,7 +37,7 @@ const char vt_writer_pragmas[] =
   "PRAGMA journal_mode=OFF;"
   "PRAGMA synchronous=OFF;"
   "PRAGMA locking_mode=EXCLUSIVE;"
-  "PRAGMA cache_size=-65536;"        /* 64 MiB */
+  "PRAGMA cache_size=-16384;"        /* X MiB */
   "PRAGMA temp_store=FILE;";
 
 /* Column lists follow schemas/native.sql; organization, provider and payer
@@ -101,8 +101,7 @@ struct vt_writer {
   sqlite3_stmt *ins[VT_T__COUNT];
   sqlite3_stmt *ins_patient;
   char *path, *tmp;
-  char *index_sql;          /* DDL after the @indexes marker (points into the embedded text) */
-  int in_txn;               /* a transaction is open */
+  const char *index_sql;    /* DDL after the @indexes marker (points into the embedded text) */
   int failed;               /* a write failed: only abort is allowed */
   int finished;             /* finish succeeded: the file is in place */
   int64_t enc_base, cp_base, img_base;   /* global id of each patient's number 0, minus 1 */
@@ -256,7 +255,7 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
   snprintf(w->tmp, tmplen, "%s.partial-%ld", path, (long)getpid());
   memcpy(ddl, schema, (size_t)(marker - schema) + 1);
   ddl[marker - schema + 1] = '\0';
-  w->index_sql = (char *)marker + 1;
+  w->index_sql = marker + 1;
 
   if (make_dirs(dir) != 0) {
     seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
@@ -295,7 +294,6 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
     goto fail_unlink;
   }
   if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) goto fail_unlink;
-  w->in_txn = 1;
   free(dir); free(ddl);
   return w;
 
@@ -569,10 +567,8 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
   w->batch_rows += (int64_t)rec->nrows + 1;
   if (w->batch_rows >= BATCH_ROWS) {
     w->batch_rows = 0;
-    if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) { w->in_txn = 0; w->failed = 1; return -1; }
-    w->in_txn = 0;
+    if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
     if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
-    w->in_txn = 1;
   }
   return 0;
 }
@@ -659,12 +655,9 @@ int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
   w->failed = 1;   /* until everything below has succeeded */
   if (write_tail_rows(w, err, errlen) != 0) return -1;
   if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) return -1;
-  w->in_txn = 0;
   if (exec_sql(w, "BEGIN", "indexing", err, errlen) != 0) return -1;
-  w->in_txn = 1;
   if (exec_sql(w, w->index_sql, "indexing", err, errlen) != 0) return -1;
   if (exec_sql(w, "COMMIT", "indexing", err, errlen) != 0) return -1;
-  w->in_txn = 0;
   for (int t = 0; t < VT_T__COUNT; t++) { sqlite3_finalize(w->ins[t]); w->ins[t] = NULL; }
   sqlite3_finalize(w->ins_patient); w->ins_patient = NULL;
   int rc = sqlite3_close(w->db);

@@ -497,7 +497,8 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
     }
     case VT_S_ENCOUNTER:
       if (s->wellness) {
-        if (p->wellness_encounter < 0) return BLOCK;
+        /* a state reached at a rewound time waits for the visit itself */
+        if (p->wellness_encounter < 0 || t < e->wellness_time) return BLOCK;
         r->encounter = p->wellness_encounter;
         r->encounter_row = e->wellness_row;
       } else {
@@ -605,6 +606,7 @@ static int process_run(vt_engine *e, int run, vt_time t) {
   vt_patient *p = &e->p;
   vt_modrun *r = &p->runs[run];
   p->active_module = run;
+  p->now = t;               /* Lua functions see the (possibly rewound) time */
   for (;;) {
     vt_frame *f = &r->stack[r->depth - 1];
     const vt_state *s = &f->mod->states[f->state];
@@ -643,6 +645,7 @@ static int process_run(vt_engine *e, int run, vt_time t) {
       if (rr != 0) return rr;
       if (r->done) return 0;
       p->active_module = run;
+      p->now = t;
     }
   }
 }
@@ -690,6 +693,7 @@ static void wellness_visit(vt_engine *e, vt_time t) {
   enc->stop = t + 30 * VT_MS_MINUTE;
   p->wellness_encounter = id;
   e->wellness_row = (int32_t)(enc - p->rec.rows);
+  e->wellness_time = t;
   update_growth(e, t);
   vt_slot *h = vt_map_get(&p->vitals, "Height"), *w = vt_map_get(&p->vitals, "Weight"), *b = vt_map_get(&p->vitals, "BMI");
   vital_row(e, &C_HEIGHT, h->v.u.n, "cm", t, id);
@@ -812,7 +816,13 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
   vt_time last = p->alive ? p->end : p->rec.person.death;
   for (int i = 0; i < p->nruns; i++) close_encounter(e, &p->runs[i], last);
   if (!p->alive) {
-    /* nothing outlives the patient */
+    /* nothing outlives the patient: a death at a rewound time (a Delay that
+    ** ended between steps) can fall before rows other modules wrote in the
+    ** same step; they are dropped */
+    size_t k = 0;
+    for (size_t i = 0; i < p->rec.nrows; i++)
+      if (p->rec.rows[i].start <= last) p->rec.rows[k++] = p->rec.rows[i];
+    p->rec.nrows = k;
     for (size_t i = 0; i < p->rec.nrows; i++) {
       vt_row *row = &p->rec.rows[i];
       if (row->stop != VT_NO_TIME && row->stop > last) row->stop = last;

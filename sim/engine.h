@@ -31,6 +31,7 @@ typedef struct vt_engine {
   vt_growth growth;
   vt_time next_wellness;    /* next scheduled wellness visit */
   int32_t wellness_row;     /* row of this step's wellness encounter */
+  vt_time wellness_time;    /* when this step's wellness visit began */
   vt_time death_at;         /* death scheduled by a Death state with a delay */
   const vt_code *death_cause;
   char err[2048];           /* message of the last failure */

@@ -15,7 +15,7 @@ static int cmd_run(int argc, char **argv) {
   int rc = vt_config_parse_run(&cfg, argc, argv, err, sizeof err);
   if (rc == 1) { fputs(vt_config_run_usage(), stdout); vt_config_free(&cfg); return VT_EXIT_OK; }
   if (rc < 0) {
-    fprintf(stderr, "vitae run: %s\n(see 'vitae run --help')\n", err);
+    fprintf(stderr, "vitae run: %s\n", err);
     vt_config_free(&cfg);
     return VT_EXIT_USAGE;
   }

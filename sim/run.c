@@ -231,6 +231,14 @@ int vt_run(const vt_config *cfg) {
   }
   if (params) vt_params_warn_unused(params, stderr);
 
+  {
+    /* only a regular file may be replaced: never a device, FIFO or folder */
+    struct stat ost;
+    if (stat(cfg->output, &ost) == 0 && !S_ISREG(ost.st_mode)) {
+      fprintf(stderr, "vitae: %s exists and is not a regular file; not replacing it\n", cfg->output);
+      goto out;
+    }
+  }
   w = vt_writer_open(cfg->output, err, sizeof err);
   if (!w) { fprintf(stderr, "vitae: %s\n", err); goto out; }
   snprintf(g_temp_path, sizeof g_temp_path, "%s", vt_writer_temp_path(w));

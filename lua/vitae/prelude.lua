@@ -19,6 +19,7 @@
 --   codes                      code snomed loinc rxnorm cvx
 --   quantities                 years months weeks days hours minutes range exactly
 --                              gaussian exponential, and the units table
+--   rates                      by_age by_year
 
 local base = vt_require("base")
 local codes = vt_require("codes")
@@ -26,6 +27,7 @@ local Q = vt_require("quantities")
 local C = vt_require("conditions")
 local T = vt_require("transitions")
 local S = vt_require("states")
+local TB = vt_require("tables")
 local units = vt_require("units")
 
 local exports = {}
@@ -77,6 +79,10 @@ for _, name in ipairs {
 end
 exports.is_male, exports.is_female = C.is_male, C.is_female
 exports.always, exports.never = C.always, C.never
+
+-- rates by age or year
+export("by_age", TB.by_age)
+export("by_year", TB.by_year)
 
 -- codes
 for _, name in ipairs { "code", "snomed", "loinc", "rxnorm", "cvx" } do

@@ -2,7 +2,8 @@
 # place only when complete: a failed or interrupted run leaves an existing
 # database at -o byte-identical and no *.partial-* file; a successful run
 # replaces it.
-. "$VITAE_ROOT/tests/e2e/lib/common.sh"
+# shellcheck source=tests/e2e/lib/common.sh
+. "${VITAE_ROOT:-.}/tests/e2e/lib/common.sh"
 
 W=$(workdir atomic_output)
 DB="$W/cohort.db"
@@ -34,7 +35,7 @@ check "a usage error leaves the existing database byte-identical" cmp -s "$DB" "
 # stops with EXPECTED_STATUS leaving no partial file behind.
 interrupt() {
   _sig=$1; _want=$2; _target=$3
-  (cd "$VITAE_ROOT" && exec "$VITAE" run -p 20000 -s 3 --threads 2 -m "$BASIC_MODULE" -o "$_target" -q) \
+  (cd "$VITAE_ROOT" && exec "$VITAE" run -p 50000 -s 3 --threads 2 -m "$BASIC_MODULE" -o "$_target" -q) \
     > "$E2E_OUT" 2> "$E2E_ERR" &
   _pid=$!
   # Wait (up to 10 s) for the temporary file: the run is then writing and

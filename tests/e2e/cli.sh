@@ -1,7 +1,8 @@
 # cli.sh -- the command line: help and version, usage errors (status 2, a
 # message naming the flag), and the YAML run config (honoured, overridden by
 # flags, errors naming file, line and key).
-. "$VITAE_ROOT/tests/e2e/lib/common.sh"
+# shellcheck source=tests/e2e/lib/common.sh
+. "${VITAE_ROOT:-.}/tests/e2e/lib/common.sh"
 
 W=$(workdir cli)
 
@@ -51,6 +52,17 @@ usage_error "--reference-date 2023-02-30" "--reference-date" run --reference-dat
 usage_error "--threads 999" "--threads" run --threads 999 -m "$BASIC_MODULE" -o "$W/never.db"
 usage_error "--seed with no value" "--seed" run -m "$BASIC_MODULE" -o "$W/never.db" --seed
 usage_error "a misspelt flag" "--seed" run --seeds 3 -m "$BASIC_MODULE" -o "$W/never.db"
+
+usage_error "--seed beyond 2^64-1" "--seed" run --seed 18446744073709551616 -m "$BASIC_MODULE" -o "$W/never.db"
+usage_error "--reference-date 1970-01-01" "--reference-date" run --reference-date 1970-01-01 -m "$BASIC_MODULE" -o "$W/never.db"
+usage_error "-m with no path" "-m" run -o "$W/never.db" -m
+
+# Accepted forms: attached values, the largest seed, --threads auto.
+for form in "-p3" "--population=3" "--seed=18446744073709551615" "--threads=auto" "--gender=female" "--age=0-120"; do
+  rm -f "$W/forms.db"
+  vitae run -p 3 "$form" -m "$BASIC_MODULE" -o "$W/forms.db" -q
+  check_status "'$form' is accepted" 0 "$rc"
+done
 
 # The pointer to the help is given once, not repeated.
 vitae run --frobnicate -m "$BASIC_MODULE" -o "$W/never.db"

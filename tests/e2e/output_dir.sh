@@ -1,7 +1,8 @@
 # output_dir.sh -- where -o points: a folder that does not exist is created;
 # a place that cannot be written fails with status 1 and a clear message,
 # leaving nothing behind.
-. "$VITAE_ROOT/tests/e2e/lib/common.sh"
+# shellcheck source=tests/e2e/lib/common.sh
+. "${VITAE_ROOT:-.}/tests/e2e/lib/common.sh"
 
 W=$(workdir output_dir)
 

@@ -375,9 +375,14 @@ local function main(args)
   prelude_checks()
   local validate = require("validate")
   local set = validate.run(M, ROOT, function(name) current_module = name end)
+  local conflicts, count = {}, 0
   for name, p in pairs(params) do
-    check("params: " .. name .. " has one default", p.conflict == nil, p.conflict)
+    count = count + 1
+    if p.conflict then conflicts[#conflicts + 1] = name .. ":" .. p.conflict end
   end
+  table.sort(conflicts)
+  check("params: " .. count .. " learnable numbers, each with one default", #conflicts == 0,
+        table.concat(conflicts, "\n"))
   if set and sim_n > 0 then
     local sim = require("sim")
     sim.run(M, set, sim_n, report)
