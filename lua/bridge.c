@@ -6,6 +6,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +409,99 @@ static int l_vt_caller_line(lua_State *L) {
   return 1;
 }
 
+/* ---- the watchdog ------------------------------------------------------ */
+
+#define WATCH_SIGNAL SIGUSR2
+
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+static vt_lua *live;                       /* states that may be in a call */
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+static _Thread_local vt_lua *tl_calling;   /* the state this thread is calling into */
+
+static long long mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* On the worker thread: install the count hook on the state it is running. */
+static void on_watch_signal(int sig) {
+  (void)sig;
+  vt_lua *vl = tl_calling;
+  if (vl && vl->call_start_ns && !vl->hooked) {
+    vl->hooked = 1;
+    lua_sethook(vl->L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+  }
+}
+
+static void *watchdog(void *arg) {
+  (void)arg;
+  for (;;) {
+    struct timespec ts = { 0, 10 * 1000000L };
+    nanosleep(&ts, NULL);
+    long long now = mono_ns();
+    pthread_mutex_lock(&live_mu);
+    for (vt_lua *vl = live; vl; vl = vl->next_live) {
+      long long start = vl->call_start_ns;
+      if (start && !vl->hooked && now - start > VT_LUA_WATCH_MS * 1000000LL)
+        pthread_kill((pthread_t)vl->thread, WATCH_SIGNAL);
+    }
+    pthread_mutex_unlock(&live_mu);
+  }
+  return NULL;
+}
+
+static void start_watchdog(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_watch_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(WATCH_SIGNAL, &sa, NULL);
+  pthread_t th;
+  pthread_attr_t at;
+  pthread_attr_init(&at);
+  pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+  /* the watchdog must not receive process signals meant for the run */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  pthread_create(&th, &at, watchdog, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&at);
+}
+
+static void live_add(vt_lua *vl) {
+  pthread_once(&watch_once, start_watchdog);
+  pthread_mutex_lock(&live_mu);
+  vl->next_live = live;
+  live = vl;
+  pthread_mutex_unlock(&live_mu);
+}
+
+static void live_remove(vt_lua *vl) {
+  pthread_mutex_lock(&live_mu);
+  for (vt_lua **p = &live; *p; p = &(*p)->next_live)
+    if (*p == vl) { *p = vl->next_live; break; }
+  pthread_mutex_unlock(&live_mu);
+}
+
+/* Enter / leave a call into module code at run time. */
+static void call_enter(vt_lua *vl) {
+  tl_calling = vl;
+  vl->thread = (unsigned long)pthread_self();
+  vl->call_start_ns = mono_ns();
+}
+
+static void call_leave(vt_lua *vl) {
+  vl->call_start_ns = 0;
+  tl_calling = NULL;
+  if (vl->hooked) {
+    lua_sethook(vl->L, NULL, 0, 0);
+    vl->hooked = 0;
+  }
+}
+
 static void set_budget(vt_lua *vl, long long n) {
   vl->budget = n;
   vl->limit_hit = 0;
@@ -447,7 +543,10 @@ static int load_prelude(vt_lua *vl, char *err, size_t errlen) {
   lua_pushvalue(L, -2);
   lua_setupvalue(L, -2, 1);
   set_budget(vl, vl->limits.load_instructions);
-  if (lua_pcall(L, 0, 1, 0) != LUA_OK) { lua_remove(L, -2); return fail(vl, err, errlen); }
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+  int prc = lua_pcall(L, 0, 1, 0);
+  lua_sethook(L, NULL, 0, 0);
+  if (prc != LUA_OK) { lua_remove(L, -2); return fail(vl, err, errlen); }
   if (!lua_istable(L, -1)) {
     snprintf(err, errlen, "lua/vitae/prelude.lua must return a table of helpers");
     lua_pop(L, 2);
@@ -479,8 +578,6 @@ vt_lua *vt_lua_new(const vt_lua_limits *limits, struct vt_params *params, char *
   luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1); lua_pop(L, 1);
   luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1); lua_pop(L, 1);
   luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1); lua_pop(L, 1);
-  lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
-
   lua_newtable(L);
   fill_safe_globals(L);
   vl->base_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -495,7 +592,8 @@ vt_lua *vt_lua_new(const vt_lua_limits *limits, struct vt_params *params, char *
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 2);
   make_proxy(L, vl);
-  if (load_prelude(vl, err, errlen) != 0) { vt_lua_free(vl); return NULL; }
+  if (load_prelude(vl, err, errlen) != 0) { lua_close(vl->L); free(vl); return NULL; }
+  live_add(vl);
   /* from here on module code sees nothing but the base table */
   lua_pushglobaltable(L);
   lua_pushnil(L);
@@ -506,6 +604,7 @@ vt_lua *vt_lua_new(const vt_lua_limits *limits, struct vt_params *params, char *
 
 void vt_lua_free(vt_lua *vl) {
   if (!vl) return;
+  live_remove(vl);
   if (vl->L) lua_close(vl->L);
   free(vl);
 }
@@ -523,7 +622,10 @@ static int run_module_chunk(vt_lua *vl, char *err, size_t errlen) {
   lua_setupvalue(L, -2, 1);
   set_budget(vl, vl->limits.load_instructions);
   vl->patient = NULL;
-  if (lua_pcall(L, 0, 1, 0) != LUA_OK) return fail(vl, err, errlen);
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+  int rc = lua_pcall(L, 0, 1, 0);
+  lua_sethook(L, NULL, 0, 0);
+  if (rc != LUA_OK) return fail(vl, err, errlen);
   return 0;
 }
 
@@ -573,9 +675,10 @@ static int call_slot(vt_lua *vl, int fn, struct vt_patient *p, char *err, size_t
   lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
   lua_rawgeti(L, LUA_REGISTRYINDEX, vl->proxy_ref);
   set_budget(vl, vl->limits.instructions);
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-    return fail(vl, err, errlen);
-  }
+  call_enter(vl);
+  int rc = lua_pcall(L, 1, 1, 0);
+  call_leave(vl);
+  if (rc != LUA_OK) return fail(vl, err, errlen);
   return 0;
 }
 

@@ -36,10 +36,23 @@ typedef struct vt_lua {
   struct vt_params *params;
   const char *loading_file;     /* module file being loaded (for param records) */
   int base_ref;             /* registry: the shared, read-only globals table */
+  _Atomic long long call_start_ns; /* monotonic start of the call running now, 0 if none */
+  _Atomic int hooked;       /* the count hook is installed */
+  unsigned long thread;     /* pthread_t of the thread in the call */
+  struct vt_lua *next_live; /* watchdog registry */
   int proxy_ref;            /* registry: the patient proxy userdata */
 } vt_lua;
 
 enum { VT_LIMIT_INSTRUCTIONS = 1, VT_LIMIT_MEMORY = 2 };
+
+/* Limits: the count hook makes every Lua instruction trap, so it is on
+** while module files load (runaway code at load time stops
+** deterministically) but at run time it is armed only when a call has run
+** for more than VT_LUA_WATCH_MS: a watchdog thread signals the worker and
+** the handler installs the hook on the worker's own state (lua_sethook is
+** safe to call from a signal handler).  From then on the call has the
+** instruction budget; pcall cannot catch the error. */
+#define VT_LUA_WATCH_MS 50
 
 /* Default limits. */
 void vt_lua_default_limits(vt_lua_limits *l);

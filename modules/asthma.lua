@@ -34,12 +34,12 @@ local FLUTICASONE    = rxnorm(895994, "120 ACTUAT fluticasone propionate 0.044 M
 local PREDNISONE     = rxnorm(312617, "prednisone 5 MG Oral Tablet")
 
 local CHILD_ONSET = { M = param("asthma.childhood.male", 0.12), F = param("asthma.childhood.female", 0.085) }
-local ADULT_ONSET = { F = param("asthma.adult_onset.female", 0.0035),   -- yearly, adults without asthma
-                      M = param("asthma.adult_onset.male", 0.0015) }
+local ADULT_ONSET = { F = param("asthma.adult_onset.female", 0.0012),   -- yearly, adults without asthma
+                      M = param("asthma.adult_onset.male", 0.0006) }
 local function adult_onset(p) return ADULT_ONSET[p.gender] end
 
 local PERSISTENT   = param("asthma.persistent", 0.5)      -- needs a daily controller [2]
-local REMISSION    = param("asthma.childhood.remission", 0.5)  -- [3]
+local REMISSION    = param("asthma.childhood.remission", 0.6)  -- [3]
 local ATTACK       = param("asthma.attack.yearly", 0.40)   -- [1]
 local SEVERE       = param("asthma.attack.emergency", 0.15)
 local DEATH_SEVERE = by_age { { 0, param("asthma.death.severe.under_65", 0.0008) },

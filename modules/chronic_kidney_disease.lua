@@ -57,11 +57,11 @@ local function stage3_risk(p)
   return math.min(r, 1)
 end
 
-local TO_STAGE4       = param("ckd.progression.stage3_to_4", 0.015)
-local TO_STAGE4_DM    = param("ckd.progression.stage3_to_4.diabetes", 0.03)
-local TO_FAILURE      = param("ckd.progression.stage4_to_5", 0.10)
-local DEATH_STAGE3    = param("ckd.death.stage3", 0.004)      -- [2], excess over eGFR >= 60
-local DEATH_STAGE4    = param("ckd.death.stage4", 0.05)       -- [2], part of the excess (the rest is cardiovascular)
+local TO_STAGE4       = param("ckd.progression.stage3_to_4", 0.010)
+local TO_STAGE4_DM    = param("ckd.progression.stage3_to_4.diabetes", 0.020)
+local TO_FAILURE      = param("ckd.progression.stage4_to_5", 0.07)
+local DEATH_STAGE3    = param("ckd.death.stage3", 0.002)      -- [2], excess over eGFR >= 60
+local DEATH_STAGE4    = param("ckd.death.stage4", 0.03)       -- [2], part of the excess (the rest is cardiovascular)
 local DEATH_DIALYSIS  = param("ckd.death.dialysis", 0.16)     -- [3]
 local DEATH_GRAFT     = param("ckd.death.transplant", 0.03)
 local TRANSPLANTED    = param("ckd.transplant.yearly", 0.05)  -- [3]

@@ -34,20 +34,20 @@ local SERTRALINE   = rxnorm(312938, "sertraline 100 MG Oral Tablet")
 local FLUOXETINE   = rxnorm(310385, "fluoxetine 20 MG Oral Capsule")
 
 local women = by_age {                 -- yearly onset of a first episode
-  { 12, param("depression.onset.female.12_25", 0.040) },
-  { 26, param("depression.onset.female.26_49", 0.025) },
-  { 50, param("depression.onset.female.50_64", 0.018) },
-  { 65, param("depression.onset.female.65_plus", 0.012) },
+  { 12, param("depression.onset.female.12_25", 0.015) },
+  { 26, param("depression.onset.female.26_49", 0.008) },
+  { 50, param("depression.onset.female.50_64", 0.006) },
+  { 65, param("depression.onset.female.65_plus", 0.004) },
 }
 local men = by_age {
-  { 12, param("depression.onset.male.12_25", 0.022) },
-  { 26, param("depression.onset.male.26_49", 0.014) },
-  { 50, param("depression.onset.male.50_64", 0.010) },
-  { 65, param("depression.onset.male.65_plus", 0.007) },
+  { 12, param("depression.onset.male.12_25", 0.008) },
+  { 26, param("depression.onset.male.26_49", 0.005) },
+  { 50, param("depression.onset.male.50_64", 0.004) },
+  { 65, param("depression.onset.male.65_plus", 0.003) },
 }
 local function first_episode(p) return p.gender == "F" and women(p) or men(p) end
 
-local RECURRENCE    = param("depression.recurrence.yearly", 0.12)   -- [3]
+local RECURRENCE    = param("depression.recurrence.yearly", 0.08)   -- [3]
 local SEEKS_CARE    = param("depression.seeks_care", 0.6)           -- [2]
 local ANTIDEPRESSANT = param("depression.antidepressant", 0.7)
 local SUICIDE_RISK  = param("depression.suicide.per_episode", 0.001) -- [4]

@@ -56,12 +56,12 @@ local DULOXETINE    = rxnorm(596926, "duloxetine 20 MG Delayed Release Oral Caps
 local prediabetes_onset = by_age {      -- yearly onset of prediabetes (glucose regulation failing)
   { 18, param("diabetes.prediabetes.18_29", 0.006) },
   { 30, param("diabetes.prediabetes.30_44", 0.011) },
-  { 45, param("diabetes.prediabetes.45_64", 0.014) },
-  { 65, param("diabetes.prediabetes.65_plus", 0.010) },
+  { 45, param("diabetes.prediabetes.45_64", 0.012) },
+  { 65, param("diabetes.prediabetes.65_plus", 0.006) },
 }
 local RR_OBESE      = param("diabetes.rr.obesity", 2.0)          -- [7]
 local RR_OVERWEIGHT = param("diabetes.rr.overweight", 1.4)
-local PROGRESSION   = param("diabetes.progression.yearly", 0.05) -- [2]: 5-10% a year
+local PROGRESSION   = param("diabetes.progression.yearly", 0.045) -- [2]: 5-10% a year
 
 local function prediabetes_risk(p)
   local r = prediabetes_onset(p)

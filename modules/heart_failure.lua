@@ -44,8 +44,8 @@ local onset = by_age {                  -- yearly onset without risk factors
   { 45, param("heart_failure.onset.45_54", 0.0004) },
   { 55, param("heart_failure.onset.55_64", 0.0010) },
   { 65, param("heart_failure.onset.65_74", 0.0030) },
-  { 75, param("heart_failure.onset.75_84", 0.0070) },
-  { 85, param("heart_failure.onset.85_plus", 0.0150) },
+  { 75, param("heart_failure.onset.75_84", 0.0060) },
+  { 85, param("heart_failure.onset.85_plus", 0.0120) },
 }
 local RR = {                                                  -- [2]
   hypertension = param("heart_failure.rr.hypertension", 1.8),
@@ -65,7 +65,7 @@ end
 
 local MRA_SHARE   = param("heart_failure.spironolactone", 0.35)
 local ADMISSIONS  = param("heart_failure.admission.yearly", 0.25)
-local DEATH       = param("heart_failure.death.yearly", 0.07)       -- [3], beyond natural death
+local DEATH       = param("heart_failure.death.yearly", 0.05)       -- [3], beyond natural death
 
 return module "Heart Failure" {
   -- adults from 45 are checked once a year

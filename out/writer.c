@@ -32,12 +32,19 @@
 #define INDEX_MARKER  "\n-- @indexes"
 #define BATCH_ROWS    50000
 
+/* Bulk-load settings.  No journal and no syncs while writing (finish syncs
+** once, before the rename): an unfinished file is never renamed into place,
+** so a crash can only lose a temporary file.  The cache
+** holds a whole batch (50,000 rows, a few MB) and bounds the sorter of the
+** index build; a larger one did not write faster in our measurements but
+** made peak memory grow with the cohort (139 MB against 39 MB at 10,000
+** patients with 64 MiB). */
 const char vt_writer_pragmas[] =
   "PRAGMA page_size=8192;"
   "PRAGMA journal_mode=OFF;"
   "PRAGMA synchronous=OFF;"
   "PRAGMA locking_mode=EXCLUSIVE;"
-  "PRAGMA cache_size=-16384;"        /* X MiB */
+  "PRAGMA cache_size=-16384;"        /* 16 MiB, 8 times the default */
   "PRAGMA temp_store=FILE;";
 
 /* Column lists follow schemas/native.sql; organization, provider and payer

@@ -249,7 +249,9 @@ static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const v
 
 static int pick_distributed(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_dist_opt *o, int n) {
   double x = vt_rng_uniform(&e->p.rng), high = 0;
-  for (int i = 0; i < n; i++) {
+  /* the last option takes whatever is left, so its own probability (often a
+  ** function, e.g. 1 - p) never needs evaluating */
+  for (int i = 0; i < n - 1; i++) {
     double pr;
     if (o[i].attr) {
       vt_slot *a = vt_map_get(&e->p.attrs, o[i].attr);

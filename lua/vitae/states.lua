@@ -430,7 +430,7 @@ end
 -- medication_end { "Metformin", next = "X" }
 S.medication_end = ender("MedicationEnd", "medication_end", "medication_order")
 
--- careplan_start { snomed(698360004, "Diabetes self management plan"),
+-- careplan_start { snomed(735985000, "Diabetes self management plan (record artifact)"),
 --                  activities = { snomed(160670007, "Diabetic diet") }, reason = "Diagnosis", next = "X" }
 function S.careplan_start(t)
   local s, a, named = begin("CarePlanStart", "careplan_start", t)

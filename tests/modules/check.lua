@@ -358,6 +358,64 @@ end
 
 M.prelude_checks = prelude_checks
 
+-- The validator must catch what it promises to catch.
+local function validator_checks()
+  local V = require("validate")
+  local function catches(name, states, pattern)
+    local problems = V.module { name = "T", states = states }
+    local all = table.concat(problems, "\n")
+    check("validator catches " .. name, all:find(pattern, 1, true) ~= nil, "problems: " .. all)
+  end
+  local T = { type = "Terminal" }
+  catches("a missing target", { Initial = { type = "Initial", direct_transition = "Nowhere" }, Terminal = T },
+          "transition to Nowhere")
+  catches("an unreachable state", { Initial = { type = "Initial", direct_transition = "Terminal" }, Terminal = T,
+                                    Lost = { type = "Simple", direct_transition = "Terminal" } }, "state Lost cannot be reached")
+  catches("a loop that never waits", { Initial = { type = "Initial", direct_transition = "A" },
+                                       A = { type = "Simple", direct_transition = "B" },
+                                       B = { type = "Simple", distributed_transition = {
+                                         { distribution = 0.5, transition = "A" }, { distribution = 0.5, transition = "Terminal" } } },
+                                       Terminal = T }, "loop without a Delay")
+  catches("two transitions", { Initial = { type = "Initial", direct_transition = "Terminal",
+                                           conditional_transition = { { transition = "Terminal" } } }, Terminal = T },
+          "exactly one transition")
+  catches("a function in a code slot", { Initial = { type = "Initial", direct_transition = "C" },
+                                         C = { type = "ConditionOnset", codes = function() end, direct_transition = "Terminal" },
+                                         Terminal = T }, "codes")
+  catches("a code without display", { Initial = { type = "Initial", direct_transition = "C" },
+                                      C = { type = "ConditionOnset", codes = { { system = "SNOMED-CT", code = "1" } },
+                                            direct_transition = "Terminal" }, Terminal = T }, "display name missing")
+  catches("an unknown state type", { Initial = { type = "Initial", direct_transition = "X" },
+                                     X = { type = "Teleport", direct_transition = "Terminal" }, Terminal = T },
+          "unknown state type Teleport")
+  catches("an unknown field", { Initial = { type = "Initial", direct_transition = "Terminal", colour = "red" },
+                                Terminal = T }, "field colour")
+  catches("a delay without time unit", { Initial = { type = "Initial", direct_transition = "D" },
+                                         D = { type = "Delay", exact = { quantity = 1 }, direct_transition = "Terminal" },
+                                         Terminal = T }, "needs a time unit")
+  catches("a bad operator", { Initial = { type = "Guard", allow = { condition_type = "Age", operator = "=>",
+                                                                     quantity = 1, unit = "years" },
+                                          direct_transition = "Terminal" }, Terminal = T }, "unknown operator")
+  catches("probabilities above 1", { Initial = { type = "Initial", distributed_transition = {
+                                       { distribution = 0.8, transition = "Terminal" },
+                                       { distribution = 0.8, transition = "Terminal" } } }, Terminal = T },
+          "add up to 1.6")
+  catches("a missing Initial", { Terminal = T }, "no state named Initial")
+end
+
+-- The complete example at the top of docs/writing-modules.md must load and
+-- be valid.
+local function docs_example()
+  local text = read(ROOT .. "/docs/writing-modules.md")
+  if not text then return not_ok("docs: writing-modules.md is readable") end
+  local src = text:match("```lua\n(.-return module.-)```")
+  if not src then return not_ok("docs: writing-modules.md has a complete example") end
+  local m, err = run_module(src, "writing-modules.md")
+  if not m then return not_ok("docs: the example module loads", err) end
+  local problems = require("validate").module(m)
+  check("docs: the example module loads and is valid", #problems == 0, table.concat(problems, "\n"))
+end
+
 ------------------------------------------------------------------------------
 -- Main
 ------------------------------------------------------------------------------
@@ -373,6 +431,8 @@ local function main(args)
   end
   check_call("prelude: loads", function() assert(type(H.module) == "function") end)
   prelude_checks()
+  docs_example()
+  validator_checks()
   local validate = require("validate")
   local set = validate.run(M, ROOT, function(name) current_module = name end)
   local conflicts, count = {}, 0

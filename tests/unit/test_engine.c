@@ -241,6 +241,10 @@ static void test_encounters(void) {
   CHECK(cast && cast->reason == NULL, "Procedure: no reason when none is given");
   CHECK(out && out->encounter == -1 && ed && out->start == ed->stop,
         "EncounterEnd: later rows belong to no encounter");
+  const vt_row *ea = row_code(e, "4005"), *eb = row_code(e, "4006");
+  CHECK(ea && eb && ea->stop == eb->start && eb->start == ea->start + VT_MS_DAY,
+        "Encounter: a new encounter closes the module's open one");
+  CHECK(eb && eb->stop == REF, "Encounter: one left open is closed at the end of the record");
   vt_engine_free(e);
 }
 

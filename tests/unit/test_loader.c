@@ -79,12 +79,12 @@ static void test_state_errors(void) {
     "} }\n",
     PIECES("'Initial'", "NoInitial"));
 
-  expect_error("Initial of another type", "initial_simple",
-    "return { name = 'InitialSimple', states = {\n"
-    "  Initial = { type = 'Simple', direct_transition = 'Terminal' },\n"
-    "  Terminal = { type = 'Terminal' },\n"
+  expect_error("Initial that is Terminal", "initial_terminal",
+    "return { name = 'InitialTerminal', states = {\n"
+    "  Initial = { type = 'Terminal', line = 2 },\n"
+    "  Other = { type = 'Terminal', line = 3 },\n"
     "} }\n",
-    PIECES("Initial", "type"));
+    PIECES("initial_terminal.lua:2:", "state 'Initial'", "Terminal"));
 
   expect_error("transition to a missing state", "missing_target",
     "return { name = 'MissingTarget', states = {\n"
@@ -402,6 +402,16 @@ static void test_good_module(void) {
         "good module: a numeric code is stored as text");
   CHECK(strlen(m->hash) == 16, "good module: content hash");
   vt_engine_free(e);
+
+  /* the state named Initial starts the module whatever its type */
+  char path2[] = TMP "initial_simple.lua";
+  const char *src2 = "return { name = 'InitialSimple', states = {\n"
+                     "  Initial = { type = 'Simple', direct_transition = 'Terminal' },\n"
+                     "  Terminal = { type = 'Terminal' },\n"
+                     "} }\n";
+  char *paths2[1] = { path2 };
+  CHECK(write_file(path2, src2) == 0 && try_load(paths2, 1, err, sizeof err),
+        "a state named Initial of type Simple is accepted (%s)", err);
 }
 
 int main(void) {
