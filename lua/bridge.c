@@ -91,18 +91,82 @@ static int l_safe_pcall(lua_State *L) {
   return lua_gettop(L);
 }
 
+/* Message handler of xpcall: a sandbox limit passes through unchanged (the
+** user's handler, upvalue 1, could loop with hooks off); other errors go to
+** the user's handler. */
+static int xpcall_handler(lua_State *L) {
+  if (VL(L)->limit_hit) return 1;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
 /* xpcall(f, handler, ...) -> ok, results...  Limits are raised again. */
 static int l_safe_xpcall(lua_State *L) {
   int n = lua_gettop(L);
   luaL_checktype(L, 2, LUA_TFUNCTION);
-  lua_pushvalue(L, 1);           /* f */
-  lua_copy(L, 2, 1);             /* handler at 1 */
-  lua_replace(L, 2);             /* f at 2 */
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, xpcall_handler, 1);   /* wrapped handler */
+  lua_pushvalue(L, 1);                      /* f */
+  lua_replace(L, 2);                        /* f at 2 */
+  lua_replace(L, 1);                        /* wrapped handler at 1 */
   int status = lua_pcall(L, n - 2, LUA_MULTRET, 1);
   if (VL(L)->limit_hit) return lua_error(L);
   lua_pushboolean(L, status == LUA_OK);
   lua_replace(L, 1);
   return lua_gettop(L);
+}
+
+/* Is the metatable of the value at i flagged with `flag`? */
+static int mt_flag(lua_State *L, int i, const char *flag) {
+  if (!lua_getmetatable(L, i)) return 0;
+  lua_pushstring(L, flag);
+  int r = lua_rawget(L, -2) != LUA_TNIL;
+  lua_pop(L, 2);
+  return r;
+}
+
+/* getmetatable(v) for module code: like the standard one, but the prelude's
+** private marker metatables stay hidden. */
+static int l_safe_getmetatable(lua_State *L) {
+  luaL_checkany(L, 1);
+  if (!lua_getmetatable(L, 1)) { lua_pushnil(L); return 1; }
+  if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return 1;
+  lua_pushliteral(L, "__vitae_private");
+  if (lua_rawget(L, -2) != LUA_TNIL) { lua_pushnil(L); return 1; }
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* setmetatable(t, mt) for module code: no __gc finalizers (they would run
+** outside the limits and at times that depend on other patients), and no
+** change to a protected metatable. */
+static int l_safe_setmetatable(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int t = lua_type(L, 2);
+  luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+  if (t == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc finalizers are not allowed in modules");
+    lua_pop(L, 1);
+  }
+  if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL || mt_flag(L, 1, "__vitae_private"))
+    return luaL_error(L, "cannot change a protected metatable");
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+/* rawset(t, k, v) for module code: refused on the shared read-only views. */
+static int l_safe_rawset(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  luaL_checkany(L, 3);
+  if (mt_flag(L, 1, "__vitae_readonly")) return luaL_error(L, "cannot change a shared read-only table");
+  lua_settop(L, 3);
+  lua_rawset(L, 1);
+  return 1;
 }
 
 /* math.random([m [, n]]): Lua's contract, drawn from the current patient's
@@ -345,6 +409,24 @@ static void push_library_copy(lua_State *L, const char *lib, const char *const *
   lua_setfield(L, -2, "__newindex");
   lua_pushliteral(L, "protected");
   lua_setfield(L, -2, "__metatable");
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "__vitae_readonly");
+  lua_setmetatable(L, -2);
+  lua_remove(L, -2);
+}
+
+/* Replace the table at the top of the stack by a read-only view of it. */
+static void make_readonly_view(lua_State *L) {
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, readonly_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushliteral(L, "protected");
+  lua_setfield(L, -2, "__metatable");
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "__vitae_readonly");
   lua_setmetatable(L, -2);
   lua_remove(L, -2);
 }
@@ -554,10 +636,21 @@ static int load_prelude(vt_lua *vl, char *err, size_t errlen) {
   }
   lua_rawgeti(L, LUA_REGISTRYINDEX, vl->base_ref);
   lua_pushnil(L);
-  while (lua_next(L, -3)) {           /* exports -> base */
+  while (lua_next(L, -3)) {           /* exports -> base; tables as read-only views */
+    /* GMF values (the ready-made conditions is_male, always, ...) must stay
+    ** plain tables: the loader reads them raw */
+    if (lua_istable(L, -1)) {
+      int gmf = lua_getfield(L, -1, "condition_type") != LUA_TNIL;
+      lua_pop(L, 1);
+      if (!gmf) make_readonly_view(L);
+    }
     lua_pushvalue(L, -2); lua_insert(L, -2);
     lua_rawset(L, -4);
   }
+  /* module code gets the guarded metatable and rawset functions */
+  lua_pushcfunction(L, l_safe_getmetatable); lua_setfield(L, -2, "getmetatable");
+  lua_pushcfunction(L, l_safe_setmetatable); lua_setfield(L, -2, "setmetatable");
+  lua_pushcfunction(L, l_safe_rawset); lua_setfield(L, -2, "rawset");
   lua_pop(L, 3);
   return 0;
 }

@@ -49,6 +49,7 @@ typedef struct ctx {
   int line;
   jmp_buf jb;
   char *err; size_t errlen;
+  char **names;        /* sorted state names (freed on error too) */
 } ctx;
 
 /* Report an error in the current state and unwind to the compile entry. */
@@ -620,13 +621,12 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
   int base = lua_gettop(L);          /* the module table is at `base` */
   ctx *c = calloc(1, sizeof *c);
   vt_module *m = calloc(1, sizeof *m);
-  char **names = NULL;
   if (!c || !m) { free(c); free(m); snprintf(err, errlen, "out of memory"); lua_settop(L, base - 1); return NULL; }
   c->vl = vl; c->L = L; c->file = file; c->err = err; c->errlen = errlen; c->m = m;
   c->a = vt_arena_new();
   m->arena = c->a;
   if (setjmp(c->jb)) {
-    free(names);
+    free(c->names);
     lua_settop(L, base - 1);
     vt_module_free(m);
     free(c);
@@ -641,16 +641,21 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
   int states = lua_gettop(L);
   /* collect and sort the state names, so indices do not depend on hashing */
   int n = 0, cap = 64;
-  names = malloc(sizeof *names * (size_t)cap);
+  c->names = malloc(sizeof *c->names * (size_t)cap);
+  if (!c->names) cerr(c, "out of memory");
   lua_pushnil(L);
-  while (names && lua_next(L, states)) {
+  while (lua_next(L, states)) {
     if (lua_type(L, -2) != LUA_TSTRING) cerr(c, "state names must be strings");
     if (!lua_istable(L, -1)) cerr(c, "state '%s' must be a table", lua_tostring(L, -2));
-    if (n == cap) { char **nn = realloc(names, sizeof *names * (size_t)(cap *= 2)); if (!nn) break; names = nn; }
-    names[n++] = vt_arena_strdup(c->a, lua_tostring(L, -2));
+    if (n == cap) {
+      char **nn = realloc(c->names, sizeof *c->names * (size_t)(cap *= 2));
+      if (!nn) cerr(c, "out of memory");
+      c->names = nn;
+    }
+    c->names[n++] = vt_arena_strdup(c->a, lua_tostring(L, -2));
     lua_pop(L, 1);
   }
-  if (!names) cerr(c, "out of memory");
+  char **names = c->names;
   qsort(names, (size_t)n, sizeof *names, cmp_str);
   m->nstates = n;
   m->states = vt_arena_alloc(c->a, sizeof *m->states * (size_t)(n ? n : 1));
@@ -676,7 +681,7 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
     c->line = m->states[m->initial].line;
     cerr(c, "the state named Initial cannot be Terminal");
   }
-  free(names);
+  free(c->names);
   lua_settop(L, base - 1);
   free(c);
   return m;
@@ -770,7 +775,8 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       char *dir = strdup(paths[i]);
       if (!dir) goto oom;
       char *slash = strrchr(dir, '/');
-      const char *base = slash ? slash + 1 : paths[i];
+      const char *pslash = strrchr(paths[i], '/');
+      const char *base = pslash ? pslash + 1 : paths[i];
       if (slash) *slash = 0; else strcpy(dir, ".");
       int r = add_root(ms, dir);
       free(dir);

@@ -15,8 +15,9 @@ local base = {}
 -- (years(1, 5), range(50, 150), gaussian(...)) and a transition (chance,
 -- pick, when) are expanded by the state constructors into plain GMF fields;
 -- they never reach the finished module table.
-base.QUANTITY = {}
-base.TRANSITION = {}
+-- (__vitae_private hides them from module code's getmetatable.)
+base.QUANTITY = { __vitae_private = true }
+base.TRANSITION = { __vitae_private = true }
 
 local current_line = nil
 
