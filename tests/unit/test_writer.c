@@ -294,7 +294,7 @@ static void test_cohort(const char *root) {
   CHECK_STR(q_text(db, "SELECT value FROM run_info WHERE key = 'seed'", buf, sizeof buf), "42", "run_info: last value of a key");
   CHECK(q_int(db, "SELECT count(*) FROM run_info") == 3, "run_info: 3 keys");
   CHECK(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
-                  "('conditions_patient', 'observations_encounter', 'medications_code')") == 3, "indexes built at finish");
+                  "('conditions_patient', 'observations_patient', 'medications_code')") == 3, "indexes built at finish");
   CHECK(q_int(db, "SELECT count(*) FROM privacy_ledger") == 0, "privacy_ledger exists, empty");
   CHECK_STR(q_text(db, "PRAGMA integrity_check", buf, sizeof buf), "ok", "integrity_check");
   sqlite3_close(db);
