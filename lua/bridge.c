@@ -384,6 +384,23 @@ static int readonly_newindex(lua_State *L) {
   return luaL_error(L, "cannot change the shared library table (field '%s')", luaL_optstring(L, 2, "?"));
 }
 
+/* Replace the table at the top of the stack by a read-only view of it: an
+** empty table whose __index is the original (rawset refuses it too). */
+static void make_readonly_view(lua_State *L) {
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, readonly_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushliteral(L, "protected");
+  lua_setfield(L, -2, "__metatable");
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "__vitae_readonly");
+  lua_setmetatable(L, -2);
+  lua_remove(L, -2);
+}
+
 /* Copy library `lib` without the fields in `drop`, replace fields from
 ** `repl`, and leave a read-only view of it on the stack. */
 static void push_library_copy(lua_State *L, const char *lib, const char *const *drop, const luaL_Reg *repl) {
@@ -400,35 +417,7 @@ static void push_library_copy(lua_State *L, const char *lib, const char *const *
   }
   lua_pop(L, 1);
   if (repl) luaL_setfuncs(L, repl, 0);
-  /* read-only view: an empty table whose __index is the copy */
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushvalue(L, -3);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, readonly_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushliteral(L, "protected");
-  lua_setfield(L, -2, "__metatable");
-  lua_pushboolean(L, 1);
-  lua_setfield(L, -2, "__vitae_readonly");
-  lua_setmetatable(L, -2);
-  lua_remove(L, -2);
-}
-
-/* Replace the table at the top of the stack by a read-only view of it. */
-static void make_readonly_view(lua_State *L) {
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushvalue(L, -3);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, readonly_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushliteral(L, "protected");
-  lua_setfield(L, -2, "__metatable");
-  lua_pushboolean(L, 1);
-  lua_setfield(L, -2, "__vitae_readonly");
-  lua_setmetatable(L, -2);
-  lua_remove(L, -2);
+  make_readonly_view(L);
 }
 
 /* Build the safe globals into the table at the top of the stack. */
