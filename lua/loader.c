@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "lauxlib.h"
+#include "lua/json.h"
 #include "sim/arena.h"
 
 const char *const vt_state_type_names[VT_S__COUNT] = {
@@ -72,7 +73,13 @@ static void cerr(ctx *c, const char *fmt, ...) {
 static int field(ctx *c, int t, const char *name) {
   t = lua_absindex(c->L, t);
   lua_pushstring(c->L, name);
-  return lua_rawget(c->L, t);
+  int ty = lua_rawget(c->L, t);
+  if (ty == LUA_TLIGHTUSERDATA) {   /* JSON null (lua/json.h): same as absent */
+    lua_pop(c->L, 1);
+    lua_pushnil(c->L);
+    return LUA_TNIL;
+  }
+  return ty;
 }
 
 static int has(ctx *c, int t, const char *name) {
@@ -721,8 +728,16 @@ static int add_root(vt_modset *ms, const char *dir) {
   return 0;
 }
 
+/* Is `name` a module file: Lua (*.lua) or Synthea's GMF JSON (*.json)? */
+static int is_module_file(const char *name) { return ends_with(name, ".lua") || ends_with(name, ".json"); }
+
+/* Length of the extension of a module file name (".lua" or ".json"). */
+static size_t ext_len(const char *name) { return ends_with(name, ".json") ? 5 : 4; }
+
 static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *path, int sub, char *err, size_t errlen) {
-  if (vt_lua_load_file(vl, file, err, errlen) != 0) return -1;
+  if (ends_with(file, ".json")) {
+    if (vt_json_push_file(vl->L, file, err, errlen) != 0) return -1;
+  } else if (vt_lua_load_file(vl, file, err, errlen) != 0) return -1;
   vt_module *m = vt_module_compile(vl, file, path, err, errlen);
   if (!m) return -1;
   m->is_submodule = sub;
@@ -756,7 +771,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       struct dirent *e;
       int before = nfiles;
       while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || !ends_with(e->d_name, ".lua")) continue;
+        if (e->d_name[0] == '.' || !is_module_file(e->d_name)) continue;
         char file[4096];
         snprintf(file, sizeof file, "%s/%s", paths[i], e->d_name);
         struct stat fs;
@@ -765,13 +780,13 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
         if (!nf) { closedir(d); goto oom; }
         files = nf;
         files[nfiles].file = strdup(file);
-        files[nfiles].path = strndup(e->d_name, strlen(e->d_name) - 4);
+        files[nfiles].path = strndup(e->d_name, strlen(e->d_name) - ext_len(e->d_name));
         nfiles++;
       }
       closedir(d);
-      if (nfiles == before) { snprintf(err, errlen, "%s: no modules (*.lua) in this folder", paths[i]); goto done; }
+      if (nfiles == before) { snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder", paths[i]); goto done; }
     } else {
-      if (!ends_with(paths[i], ".lua")) { snprintf(err, errlen, "%s: not a Lua module (expected a .lua file or a folder)", paths[i]); goto done; }
+      if (!is_module_file(paths[i])) { snprintf(err, errlen, "%s: not a module (expected a .lua or .json file, or a folder)", paths[i]); goto done; }
       char *dir = strdup(paths[i]);
       if (!dir) goto oom;
       char *slash = strrchr(dir, '/');
@@ -785,7 +800,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       if (!nf) goto oom;
       files = nf;
       files[nfiles].file = strdup(paths[i]);
-      files[nfiles].path = strndup(base, strlen(base) - 4);
+      files[nfiles].path = strndup(base, strlen(base) - ext_len(base));
       nfiles++;
     }
   }
@@ -804,18 +819,20 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       int idx = vt_modset_find(ms, s->submodule);
       if (idx < 0) {
         char file[4096] = "";
-        for (int r = 0; r < ms->nroots && idx < 0; r++) {
-          snprintf(file, sizeof file, "%s/%s.lua", ms->roots[r], s->submodule);
-          struct stat fs;
-          if (stat(file, &fs) == 0 && S_ISREG(fs.st_mode)) {
-            if (load_one(ms, vl, file, s->submodule, 1, err, errlen) != 0) goto done;
-            m = ms->mods[mi];
-            s = &m->states[si];
-            idx = ms->n - 1;
+        static const char *const exts[] = { ".lua", ".json" };
+        for (int r = 0; r < ms->nroots && idx < 0; r++)
+          for (int x = 0; x < 2 && idx < 0; x++) {
+            snprintf(file, sizeof file, "%s/%s%s", ms->roots[r], s->submodule, exts[x]);
+            struct stat fs;
+            if (stat(file, &fs) == 0 && S_ISREG(fs.st_mode)) {
+              if (load_one(ms, vl, file, s->submodule, 1, err, errlen) != 0) goto done;
+              m = ms->mods[mi];
+              s = &m->states[si];
+              idx = ms->n - 1;
+            }
           }
-        }
         if (idx < 0) {
-          snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' not found (looked for %s.lua in %s%s)",
+          snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' not found (looked for %s.lua and .json in %s%s)",
                    m->file, s->line, s->name, s->submodule, s->submodule, ms->roots[0], ms->nroots > 1 ? " and other module folders" : "");
           goto done;
         }
