@@ -162,8 +162,6 @@ typedef struct vt_state {
   int chronic;                          /* MedicationOrder */
   int series;                           /* Vaccine */
   const vt_code *activities; int nactivities;   /* CarePlanStart */
-  const vt_code *exact_cause;           /* Death: cause codes via codes/ncodes */
-  const char *referenced_cause;         /* Death: condition_onset state or attribute of the cause */
 } vt_state;
 
 typedef struct vt_module {
