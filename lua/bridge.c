@@ -726,7 +726,6 @@ static int name_file(const char *name, char *err, size_t errlen) {
 int vt_lua_load_string(vt_lua *vl, const char *src, size_t len, const char *name, char *err, size_t errlen) {
   char chunk[1024];
   snprintf(chunk, sizeof chunk, "@%s", name);
-  vl->loading_file = name;
   if (luaL_loadbufferx(vl->L, src, len, chunk, "t") != LUA_OK) { fail(vl, err, errlen); return name_file(name, err, errlen); }
   if (run_module_chunk(vl, err, errlen) != 0) return name_file(name, err, errlen);
   return 0;

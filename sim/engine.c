@@ -337,11 +337,9 @@ static void diagnose(vt_engine *e, int run, const vt_frame *f, const vt_state *s
   int allergy = s->type == VT_S_ALLERGY_ONSET;
   int kind = allergy ? VT_ACT_ALLERGY : VT_ACT_CONDITION;
   /* an entry already active with this code is not started twice */
-  if (vt_actives_find_code(&p->active[kind], s->codes[0].code) >= 0) {
-    if (s->assign_to_attribute) {
-      int i = vt_actives_find_code(&p->active[kind], s->codes[0].code);
-      set_entry_attr(p, s->assign_to_attribute, p->active[kind].items[i].row);
-    }
+  int existing = vt_actives_find_code(&p->active[kind], s->codes[0].code);
+  if (existing >= 0) {
+    if (s->assign_to_attribute) set_entry_attr(p, s->assign_to_attribute, p->active[kind].items[existing].row);
     return;
   }
   vt_row *row = add_row(e, allergy ? VT_T_ALLERGY : VT_T_CONDITION, r, f, s, t, &s->codes[0]);
@@ -398,7 +396,7 @@ static void diagnose_pending(vt_engine *e, int run, const vt_frame *f, const cha
   p->npending = k;
 }
 
-static void add_pending(vt_engine *e, int run, const vt_frame *f, int state_index, vt_time t) {
+static void add_pending(vt_engine *e, int run, const vt_frame *f, int state_index) {
   vt_patient *p = &e->p;
   if (p->npending == p->cappending) {
     p->cappending = p->cappending ? p->cappending * 2 : 16;
@@ -406,7 +404,7 @@ static void add_pending(vt_engine *e, int run, const vt_frame *f, int state_inde
     if (!np) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
     p->pending = np;
   }
-  p->pending[p->npending++] = (vt_pending){ run, (f->mod->index << 16) | state_index, t, 0 };
+  p->pending[p->npending++] = (vt_pending){ run, (f->mod->index << 16) | state_index };
 }
 
 /* Value of a SetAttribute/Observation/VitalSign/Symptom state. */
@@ -521,7 +519,7 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
       int here = !s->target_encounter;
       if (!here && r->encounter_row >= 0 && strcmp(p->rec.rows[r->encounter_row].state, s->target_encounter) == 0) here = 1;
       if (here) diagnose(e, run, f, s, si, t);
-      else add_pending(e, run, f, si, t);
+      else add_pending(e, run, f, si);
       return EXIT;
     }
     case VT_S_CONDITION_END: case VT_S_ALLERGY_END: case VT_S_MEDICATION_END: case VT_S_CAREPLAN_END:
@@ -607,12 +605,10 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
 static int process_run(vt_engine *e, int run, vt_time t) {
   vt_patient *p = &e->p;
   vt_modrun *r = &p->runs[run];
-  p->active_module = run;
   p->now = t;               /* Lua functions see the (possibly rewound) time */
   for (;;) {
     vt_frame *f = &r->stack[r->depth - 1];
     const vt_state *s = &f->mod->states[f->state];
-    p->active_state = s;
     if (s->type == VT_S_TERMINAL) {
       if (r->depth == 1) {
         r->done = 1;
@@ -646,7 +642,6 @@ static int process_run(vt_engine *e, int run, vt_time t) {
       int rr = process_run(e, run, exit_time);
       if (rr != 0) return rr;
       if (r->done) return 0;
-      p->active_module = run;
       p->now = t;
     }
   }
@@ -806,7 +801,6 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
       rc = process_run(e, i, t);
     }
     p->wellness_encounter = -1;
-    p->active_module = -1;
     if (rc == FAIL) return -1;
     if (rc == DIED) break;
   }

@@ -17,7 +17,6 @@ void vt_patient_init(vt_patient *p) {
   memset(p, 0, sizeof *p);
   vt_record_init(&p->rec);
   p->wellness_encounter = -1;
-  p->active_module = -1;
 }
 
 void vt_patient_free(vt_patient *p) {
@@ -37,8 +36,6 @@ void vt_patient_reset(vt_patient *p) {
   for (int i = 0; i < VT_ACT__COUNT; i++) p->active[i].n = 0;
   p->npending = 0;
   p->wellness_encounter = -1;
-  p->active_module = -1;
-  p->active_state = NULL;
   p->alive = 1;
   p->natural_death = VT_NO_TIME;
 }

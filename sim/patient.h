@@ -37,7 +37,7 @@ typedef struct vt_actives { vt_active *items; int n, cap; } vt_actives;
 enum { VT_ACT_CONDITION, VT_ACT_MEDICATION, VT_ACT_CAREPLAN, VT_ACT_ALLERGY, VT_ACT__COUNT };
 
 /* An onset waiting for its target_encounter. */
-typedef struct vt_pending { int module; int state; vt_time entered; int done; } vt_pending;
+typedef struct vt_pending { int module; int state; } vt_pending;
 
 /* A stack frame of a module run: the module and the state it is in. */
 typedef struct vt_frame {
@@ -80,8 +80,6 @@ typedef struct vt_patient {
   vt_modrun *runs; int nruns;
   vt_history hist;
   int32_t wellness_encounter;   /* open wellness encounter during this step, -1 if none */
-  int active_module;            /* module run being processed, -1 outside */
-  const vt_state *active_state; /* state being processed (for Lua errors) */
 } vt_patient;
 
 void vt_patient_init(vt_patient *p);

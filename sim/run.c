@@ -124,14 +124,13 @@ static int online_cpus(void) {
   return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-static void progress(const vt_config *cfg, int64_t done, int64_t n, double t0, int final) {
+static void progress(int64_t done, int64_t n, double t0, int final) {
   double el = now_s() - t0;
   double rate = el > 0 ? (double)done / el : 0;
   double left = rate > 0 ? (double)(n - done) / rate : 0;
   fprintf(stderr, "\r  %lld/%lld patients  %.0f/s  %s %.0fs   %s", (long long)done, (long long)n, rate,
           final ? "took" : "ETA", final ? el : left, final ? "\n" : "");
   fflush(stderr);
-  (void)cfg;
 }
 
 static void today(vt_time *t) {
@@ -278,7 +277,7 @@ int vt_run(const vt_config *cfg) {
       ts.tv_nsec += 200000000L;
       if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
       pthread_cond_timedwait(&sh.ready, &sh.mu, &ts);
-      if (show && now_s() - last > 0.25) { last = now_s(); progress(cfg, sh.written, sh.n, t0, 0); }
+      if (show && now_s() - last > 0.25) { last = now_s(); progress(sh.written, sh.n, t0, 0); }
     }
     int stop = sh.stop && !s->ready;
     pthread_mutex_unlock(&sh.mu);
@@ -298,17 +297,17 @@ int vt_run(const vt_config *cfg) {
     sh.written++;
     pthread_cond_broadcast(&sh.space);
     pthread_mutex_unlock(&sh.mu);
-    if (show && now_s() - last > 0.25) { last = now_s(); progress(cfg, sh.written, sh.n, t0, 0); }
+    if (show && now_s() - last > 0.25) { last = now_s(); progress(sh.written, sh.n, t0, 0); }
   }
   for (int i = 0; i < nstarted; i++) pthread_join(ws[i].th, NULL);
   if (sh.stop) {
     if (show) fputc('\n', stderr);
-    fprintf(stderr, "vitae: %s%s\n", write_failed ? "" : "", sh.err);
+    fprintf(stderr, "vitae: %s\n", sh.err);
     if (!write_failed) fprintf(stderr, "vitae: stopped at patient %lld; no database was written\n", (long long)sh.err_index);
     else fprintf(stderr, "vitae: no database was written\n");
     goto out;
   }
-  if (show) progress(cfg, sh.written, sh.n, t0, 1);
+  if (show) progress(sh.written, sh.n, t0, 1);
   set_run_info(w, cfg, &so, ws[0].eng, params, threads, started);
   char finished[21];
   vt_time_format_iso((vt_time)time(NULL) * 1000, finished);
