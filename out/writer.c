@@ -89,6 +89,8 @@ static const char *const insert_sql[VT_T__COUNT] = {
   [VT_T_SUPPLY] =
     "INSERT INTO supplies (date,patient,encounter,code,description,quantity,"
     "module,state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+  [VT_T_TRACE] =
+    "INSERT INTO state_trace (patient,module,state,entered,exited) VALUES (?1,?2,?3,?4,?5)",
 };
 
 static const char insert_patient_sql[] =
@@ -496,6 +498,13 @@ static int bind_row(vt_writer *w, sqlite3_stmt *st, const vt_row *r, int64_t pid
     rc |= bind_text(st, 7, r->module);
     rc |= bind_text(st, 8, r->state);
     break;
+  case VT_T_TRACE:
+    rc |= sqlite3_bind_int64(st, 1, pid);
+    rc |= bind_text(st, 2, r->module);
+    rc |= bind_text(st, 3, r->state);
+    rc |= bind_time(st, 4, r->start, &w->tstart);
+    rc |= bind_time(st, 5, r->stop, &w->tstop);
+    break;
   default:
     rc = SQLITE_RANGE;
   }
@@ -577,6 +586,32 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
     if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
     if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
   }
+  return 0;
+}
+
+/* Insert one module_states row now, inside the open transaction. */
+int vt_writer_add_module_state(vt_writer *w, const char *module, const char *path, const char *state,
+                               const char *type, int64_t patients, int64_t entries, char *err, size_t errlen) {
+  if (!w || w->failed || !w->db) { seterr(err, errlen, "writing module_states: the writer failed earlier"); return -1; }
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(w->db, "INSERT INTO module_states (module,path,state,type,patients,entries)"
+                              " VALUES (?1,?2,?3,?4,?5,?6)", -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    rc |= bind_text(st, 1, module);
+    rc |= bind_text(st, 2, path);
+    rc |= bind_text(st, 3, state);
+    rc |= bind_text(st, 4, type);
+    rc |= sqlite3_bind_int64(st, 5, patients);
+    rc |= sqlite3_bind_int64(st, 6, entries);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(w->db);
+  }
+  if (rc != SQLITE_OK) {
+    seterr(err, errlen, "writing %s: module_states row for %s/%s: %s", w->path, path, state, sqlite3_errmsg(w->db));
+    sqlite3_finalize(st);
+    w->failed = 1;
+    return -1;
+  }
+  sqlite3_finalize(st);
   return 0;
 }
 

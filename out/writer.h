@@ -26,6 +26,7 @@
 **                    code = body site, reason = modality, category = SOP
 **                    class UID, text = SOP description, units = procedure code
 **   supplies         aux = quantity
+**   state_trace      start = entered, stop = exited (module, state)
 ** Encounter, care plan and imaging study numbers become global ids, from 1,
 ** in write order; patients.id is the patient index + 1.
 */
@@ -59,6 +60,11 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen);
 ** disk is full"); after a failure every further call fails and the writer
 ** should be abandoned with vt_writer_abort. */
 int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen);
+
+/* Add a module_states row (schemas/native.sql): how many patients entered
+** a state and how often.  0, or -1 with err (the writer is then failed). */
+int vt_writer_add_module_state(vt_writer *w, const char *module, const char *path, const char *state,
+                               const char *type, int64_t patients, int64_t entries, char *err, size_t errlen);
 
 /* Set a run_info key (copied; written at finish; a key set twice keeps the
 ** last value).  0, or -1 on a NULL key or out of memory. */

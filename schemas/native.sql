@@ -250,6 +250,28 @@ CREATE TABLE supplies (
   state       TEXT
 );
 
+-- What the modules did, per state: one row per state of every loaded module
+-- (submodules too), summed over the cohort.  A state no patient entered has
+-- patients = 0: `vitae compat` reports the share of states visited from it.
+CREATE TABLE module_states (
+  module      TEXT NOT NULL,        -- module name, as in the clinical tables' module column
+  path        TEXT NOT NULL,        -- module path, as CallSubmodule names it
+  state       TEXT NOT NULL,
+  type        TEXT NOT NULL,        -- GMF state type
+  patients    INTEGER NOT NULL,     -- patients who entered the state at least once
+  entries     INTEGER NOT NULL      -- times patients entered it, all told
+);
+
+-- Every state each patient entered, in order: written only by `vitae run
+-- --trace` (empty otherwise).  Times as in the clinical tables.
+CREATE TABLE state_trace (
+  patient     INTEGER NOT NULL,
+  module      TEXT NOT NULL,        -- module name
+  state       TEXT NOT NULL,
+  entered     TEXT NOT NULL,
+  exited      TEXT                  -- NULL if the patient was still in it at the end
+);
+
 -- Provenance of the cohort: vitae version, seed, population, modules and
 -- their hashes, params file hash, configuration, start and end time.
 CREATE TABLE run_info (
@@ -292,3 +314,4 @@ CREATE INDEX allergies_code          ON allergies (code);
 CREATE INDEX devices_patient         ON devices (patient);
 CREATE INDEX imaging_studies_patient   ON imaging_studies (patient);
 CREATE INDEX supplies_patient        ON supplies (patient);
+CREATE INDEX state_trace_patient     ON state_trace (patient);

@@ -44,10 +44,10 @@ static char default_output[] = "output/cohort.db";
 
 static const char *const config_keys[] = {
   "population", "seed", "modules", "output", "threads",
-  "reference_date", "age", "gender", "params", "quiet",
+  "reference_date", "age", "gender", "params", "quiet", "trace",
 };
 #define NCONFIG_KEYS ((int)(sizeof config_keys / sizeof config_keys[0]))
-#define KNOWN_KEYS "population, seed, modules, output, threads, reference_date, age, gender, params, quiet"
+#define KNOWN_KEYS "population, seed, modules, output, threads, reference_date, age, gender, params, quiet, trace"
 
 
 /* ------------------------------------------------------------------ */
@@ -626,6 +626,10 @@ static int load_key(yctx *y, vt_config *c, const char *key, const yaml_node_t *k
     if (!(s = want_scalar(y, key, v, EXPECT_BOOL))) return -1;
     return parse_bool(s, &c->quiet) ? bad_value(y, key, v, EXPECT_BOOL, "") : 0;
   }
+  if (!strcmp(key, "trace")) {
+    if (!(s = want_scalar(y, key, v, EXPECT_BOOL))) return -1;
+    return parse_bool(s, &c->trace) ? bad_value(y, key, v, EXPECT_BOOL, "") : 0;
+  }
   {
     char shown[80];
     const char *near = closest(key, config_keys, NCONFIG_KEYS);
@@ -698,7 +702,7 @@ int vt_config_load_yaml(vt_config *c, const char *path, char *err, size_t errlen
 
 enum {
   OPT_POPULATION, OPT_SEED, OPT_MODULES, OPT_OUTPUT, OPT_THREADS, OPT_DATE,
-  OPT_CONFIG, OPT_AGE, OPT_GENDER, OPT_PARAMS, OPT_QUIET, OPT_HELP
+  OPT_CONFIG, OPT_AGE, OPT_GENDER, OPT_PARAMS, OPT_QUIET, OPT_TRACE, OPT_HELP
 };
 
 typedef struct run_opt {
@@ -720,6 +724,7 @@ static const run_opt run_opts[] = {
   {0,   "gender",         OPT_GENDER,     1},
   {0,   "params",         OPT_PARAMS,     1},
   {'q', "quiet",          OPT_QUIET,      0},
+  {0,   "trace",          OPT_TRACE,      0},
   {'h', "help",           OPT_HELP,       0},
 };
 #define NRUN_OPTS ((int)(sizeof run_opts / sizeof run_opts[0]))
@@ -898,6 +903,7 @@ int vt_config_parse_run(vt_config *c, int argc, char **argv, char *err, size_t e
         goto fail;
       }
       if (o->id == OPT_QUIET) tmp.quiet = 1;
+      if (o->id == OPT_TRACE) tmp.trace = 1;
       continue;
     }
     if (!val) {
@@ -957,6 +963,8 @@ const char *vt_config_run_usage(void) {
     "      --params FILE          override module parameters by name\n"
     "                             (format: schemas/params.md)\n"
     "      --config FILE          read settings from a YAML run config\n"
+    "      --trace                also write every state each patient entered,\n"
+    "                             with entry and exit times (table state_trace)\n"
     "  -q, --quiet                no progress output\n"
     "  -h, --help                 show this help\n"
     "\n"
@@ -972,6 +980,8 @@ const char *vt_config_main_usage(void) {
     "\n"
     "commands:\n"
     "  run            simulate a cohort (see 'vitae run --help')\n"
+    "  convert        convert Synthea GMF JSON modules to Lua modules\n"
+    "  compat         load and run a module corpus, report per module\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"
@@ -1094,6 +1104,7 @@ char *vt_config_to_yaml(const vt_config *c) {
     sb_printf(&b, "params: null\n");
   }
   sb_printf(&b, "quiet: %s\n", c->quiet ? "true" : "false");
+  sb_printf(&b, "trace: %s\n", c->trace ? "true" : "false");
   if (b.oom) {
     free(b.p);
     return NULL;

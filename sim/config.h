@@ -25,6 +25,7 @@ typedef struct vt_config {
   char gender;            /* 'M', 'F', or 0 for both */
   char *params_file;      /* --params FILE, or NULL */
   int quiet;              /* 1 = no progress output */
+  int trace;              /* 1 = write the state_trace table */
   char *config_file;      /* --config FILE, or NULL */
 } vt_config;
 

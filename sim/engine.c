@@ -447,6 +447,33 @@ static void die(vt_engine *e, vt_time t, const vt_code *cause) {
   p->rec.person.death_cause = cause;
 }
 
+/* ---- state history ----------------------------------------------------- */
+
+/* Frame f enters its state `state` at time t: history, counts, trace. */
+static void enter_state(vt_engine *e, vt_frame *f, int state, vt_time t) {
+  vt_patient *p = &e->p;
+  int k = p->hist.offset[f->mod->index] + state;
+  f->state = state;
+  f->entered = t;
+  f->wake = VT_NO_TIME;
+  f->called = 0;
+  f->trace_row = -1;
+  p->hist.entered[k] = t;
+  e->state_entries[k]++;
+  if (e->opts.trace) {
+    vt_row *row = add_row(e, VT_T_TRACE, NULL, f, &f->mod->states[state], t, NULL);
+    row->encounter = -1;
+    f->trace_row = (int32_t)(row - p->rec.rows);
+  }
+}
+
+/* Frame f leaves its current state at time t. */
+static void exit_state(vt_engine *e, vt_frame *f, vt_time t) {
+  vt_patient *p = &e->p;
+  p->hist.exited[p->hist.offset[f->mod->index] + f->state] = t;
+  if (f->trace_row >= 0) p->rec.rows[f->trace_row].stop = t;
+}
+
 /* ---- states ----------------------------------------------------------- */
 
 /* Run state `s` of the top frame of run `run` at time t.  EXIT (with
@@ -491,8 +518,8 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
       f->called = 1;
       vt_frame *nf = &r->stack[r->depth++];
       memset(nf, 0, sizeof *nf);
-      nf->mod = sub; nf->state = sub->initial; nf->entered = t; nf->wake = VT_NO_TIME;
-      p->hist.entered[p->hist.offset[sub->index] + sub->initial] = t;
+      nf->mod = sub;
+      enter_state(e, nf, sub->initial, t);
       return BLOCK;   /* the loop continues with the new top frame */
     }
     case VT_S_ENCOUNTER:
@@ -630,13 +657,8 @@ static int process_run(vt_engine *e, int run, vt_time t) {
     }
     int next = next_state(e, f, s, t);
     if (next < 0) return FAIL;
-    int off = p->hist.offset[f->mod->index];
-    p->hist.exited[off + f->state] = exit_time;
-    f->state = next;
-    f->entered = exit_time;
-    f->wake = VT_NO_TIME;
-    f->called = 0;
-    p->hist.entered[off + next] = exit_time;
+    exit_state(e, f, exit_time);
+    enter_state(e, f, next, exit_time);
     if (exit_time < t) {
       /* a Delay ended between steps: run what follows at its end time */
       int rr = process_run(e, run, exit_time);
@@ -729,7 +751,9 @@ static void setup_history(vt_engine *e) {
   h->exited = malloc(sizeof *h->exited * (size_t)(total ? total : 1));
   e->p.runs = calloc((size_t)(e->ms.ntop ? e->ms.ntop : 1), sizeof *e->p.runs);
   e->p.nruns = e->ms.ntop;
-  if (!h->offset || !h->entered || !h->exited || !e->p.runs) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+  e->state_patients = calloc((size_t)(total ? total : 1), sizeof *e->state_patients);
+  e->state_entries = calloc((size_t)(total ? total : 1), sizeof *e->state_entries);
+  if (!h->offset || !h->entered || !h->exited || !e->p.runs || !e->state_patients || !e->state_entries) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
 }
 
 vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
@@ -752,6 +776,8 @@ vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
 void vt_engine_free(vt_engine *e) {
   if (!e) return;
   vt_modset_free(&e->ms);
+  free(e->state_patients);
+  free(e->state_entries);
   vt_lua_free(e->lua);
   vt_patient_free(&e->p);
   free(e);
@@ -779,8 +805,8 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
     r->depth = 1; r->done = 0;
     r->encounter = -1; r->encounter_row = -1;
     r->sleep_until = VT_NO_TIME;
-    r->stack[0] = (vt_frame){ m, m->initial, birth, VT_NO_TIME, 0 };
-    p->hist.entered[p->hist.offset[m->index] + m->initial] = birth;
+    r->stack[0].mod = m;
+    enter_state(e, &r->stack[0], m->initial, birth);
   }
   e->next_wellness = vt_wellness_next(birth, birth - 1);
   int rc = 0;
@@ -826,5 +852,7 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
     }
   }
   update_growth(e, last);
+  for (int i = 0; i < p->hist.total; i++)
+    if (p->hist.entered[i] != VT_NO_TIME) e->state_patients[i]++;
   return 0;
 }

@@ -21,6 +21,7 @@ typedef struct vt_sim_opts {
   vt_time reference;        /* simulation end: everyone is simulated up to here */
   int age_min, age_max;     /* age at the reference date */
   char gender;              /* 'M', 'F', or 0 for both */
+  int trace;                /* record every state entered (state_trace rows) */
 } vt_sim_opts;
 
 typedef struct vt_engine {
@@ -34,6 +35,9 @@ typedef struct vt_engine {
   vt_time wellness_time;    /* when this step's wellness visit began */
   vt_time death_at;         /* death scheduled by a Death state with a delay */
   const vt_code *death_cause;
+  /* per state of every module, [p.hist.offset[module] + state]: patients
+  ** who entered it, and entries, summed over the patients simulated */
+  int64_t *state_patients, *state_entries;
   char err[2048];           /* message of the last failure */
 } vt_engine;
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/commands.h"
 #include "sim/config.h"
 #include "sim/run.h"
 #include "sim/version.h"
@@ -36,6 +37,8 @@ int main(int argc, char **argv) {
     return VT_EXIT_OK;
   }
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "convert") == 0) return vt_cmd_convert(argc - 1, argv + 1);
+  if (strcmp(cmd, "compat") == 0) return vt_cmd_compat(argc - 1, argv + 1);
   fprintf(stderr, "vitae: unknown command '%s'\n%s", cmd, vt_config_main_usage());
   return VT_EXIT_USAGE;
 }

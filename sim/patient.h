@@ -46,6 +46,7 @@ typedef struct vt_frame {
   vt_time entered;      /* when the current state was entered */
   vt_time wake;         /* Delay: when it ends; VT_NO_TIME before computed */
   int called;           /* CallSubmodule: the submodule frame is pushed */
+  int32_t trace_row;    /* --trace: its state_trace row, -1 if none */
 } vt_frame;
 
 #define VT_MAX_DEPTH 16

@@ -9,6 +9,7 @@
 const char *const vt_table_names[VT_T__COUNT] = {
   "encounters", "conditions", "medications", "observations", "procedures",
   "immunizations", "careplans", "allergies", "devices", "imaging_studies", "supplies",
+  "state_trace",
 };
 
 static void *xrealloc(void *p, size_t n) {

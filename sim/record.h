@@ -30,6 +30,7 @@ typedef enum vt_table {
   VT_T_ENCOUNTER, VT_T_CONDITION, VT_T_MEDICATION, VT_T_OBSERVATION,
   VT_T_PROCEDURE, VT_T_IMMUNIZATION, VT_T_CAREPLAN, VT_T_ALLERGY,
   VT_T_DEVICE, VT_T_IMAGING, VT_T_SUPPLY,
+  VT_T_TRACE,             /* state_trace (--trace): start = entered, stop = exited */
   VT_T__COUNT
 } vt_table;
 

@@ -184,11 +184,29 @@ static void set_run_info(vt_writer *w, const vt_config *cfg, const vt_sim_opts *
   if (yaml) { vt_writer_set_info(w, "config", yaml); free(yaml); }
 }
 
+/* The module_states rows: each worker's counts, summed (every worker loaded
+** the same modules in the same order).  0, or -1 with err. */
+static int write_module_states(vt_writer *w, const worker *ws, int threads, char *err, size_t errlen) {
+  const vt_engine *e0 = ws[0].eng;
+  for (int m = 0; m < e0->ms.n; m++) {
+    const vt_module *mod = e0->ms.mods[m];
+    for (int s = 0; s < mod->nstates; s++) {
+      int k = e0->p.hist.offset[m] + s;
+      int64_t pats = 0, ents = 0;
+      for (int i = 0; i < threads; i++) { pats += ws[i].eng->state_patients[k]; ents += ws[i].eng->state_entries[k]; }
+      if (vt_writer_add_module_state(w, mod->name, mod->path, mod->states[s].name,
+                                     vt_state_type_names[mod->states[s].type], pats, ents, err, errlen) != 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
 int vt_run(const vt_config *cfg) {
   double t0 = now_s();
   char err[4096];
   int status = VT_EXIT_FAIL;
-  vt_sim_opts so = { cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender };
+  vt_sim_opts so = { cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender, cfg->trace };
   if (!so.reference) today(&so.reference);
   /* the writer (this thread) needs a core of its own: by default one
   ** worker per CPU but one (measured on 2 cores: 1 worker + writer writes
@@ -309,6 +327,10 @@ int vt_run(const vt_config *cfg) {
   }
   if (show) progress(sh.written, sh.n, t0, 1);
   set_run_info(w, cfg, &so, ws[0].eng, params, threads, started);
+  if (write_module_states(w, ws, threads, err, sizeof err) != 0) {
+    fprintf(stderr, "vitae: %s\nvitae: no database was written\n", err);
+    goto out;
+  }
   char finished[21];
   vt_time_format_iso((vt_time)time(NULL) * 1000, finished);
   vt_writer_set_info(w, "finished", finished);
