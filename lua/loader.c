@@ -27,6 +27,8 @@ const char *const vt_state_type_names[VT_S__COUNT] = {
   "CallSubmodule", "Encounter", "EncounterEnd", "ConditionOnset", "ConditionEnd",
   "AllergyOnset", "AllergyEnd", "MedicationOrder", "MedicationEnd", "CarePlanStart",
   "CarePlanEnd", "Procedure", "Observation", "VitalSign", "Symptom", "Vaccine", "Death",
+  "MultiObservation", "DiagnosticReport", "ImagingStudy", "Device", "DeviceEnd",
+  "SupplyList", "Physiology",
 };
 
 int vt_module_find_state(const vt_module *m, const char *name) {
@@ -51,6 +53,7 @@ typedef struct ctx {
   jmp_buf jb;
   char *err; size_t errlen;
   char **names;        /* sorted state names (freed on error too) */
+  int physiology;      /* Physiology states seen */
 } ctx;
 
 /* Report an error in the current state and unwind to the compile entry. */
@@ -327,6 +330,12 @@ static void compile_cond(ctx *c, int i, vt_cond *out) {
       field(c, i, "value");
       out->value = value_at(c, -1, "value");
       lua_pop(L, 1);
+      if (out->value.kind == VT_V_NIL) {
+        /* value_code: compared with a coded value, which vitae holds as
+        ** the code's display text (as the observations table shows it) */
+        const vt_code *vc = opt_code(c, i, "value_code");
+        if (vc) { out->value.kind = VT_V_STR; out->value.u.s = vc->display; }
+      }
       if (out->value.kind == VT_V_NIL && out->op != VT_OP_IS_NIL && out->op != VT_OP_IS_NOT_NIL)
         cerr(c, "%s condition with operator needs a 'value'", type);
       break;
@@ -385,18 +394,66 @@ static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n) {
     if (opts[k - 1].p.fn == VT_NOFN && !opts[k - 1].attr) total += opts[k - 1].p.v;
     lua_pop(L, 1);
   }
-  if (total > 1.0 + 1e-9) cerr(c, "distributed transition probabilities add up to %g, more than 1", total);
+  /* probabilities adding up to more than 1 are accepted, as Synthea does
+  ** (Synthea's cerebral_palsy.json has 1.05): they are cumulative, so an
+  ** option past a cumulative 1 is never taken */
+  (void)total;
   return opts;
+}
+
+/* Load the CSV named by tr->lookup_file from a lookup_tables folder beside
+** the modules (the first root holding it) and attach it to the module. */
+static void load_lookup_table(ctx *c, vt_transition *tr) {
+  (void)c; (void)tr;   /* sim/lookup.c: being written */
+}
+
+/* lookup_table_transition: options {transition, default_probability,
+** lookup_table_name}; the table is loaded from a lookup_tables folder. */
+static void compile_lookup(ctx *c, int lt, vt_transition *tr) {
+  lua_State *L = c->L;
+  if (!lua_istable(L, lt)) cerr(c, "lookup_table_transition must be a list");
+  int n = (int)lua_rawlen(L, lt);
+  if (n == 0) cerr(c, "lookup_table_transition has no options");
+  tr->ndists = n;
+  tr->dists = vt_arena_alloc(c->a, sizeof *tr->dists * (size_t)n);
+  for (int k = 1; k <= n; k++) {
+    if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "lookup_table_transition option %d must be a table", k);
+    int ot = lua_gettop(L);
+    vt_dist_opt *o = &tr->dists[k - 1];
+    o->attr = NULL;
+    o->p.fn = VT_NOFN;
+    o->target = resolve_state(c, req_str(c, ot, "transition"), "transition");
+    /* default_probability: a number, or a number written as a string */
+    int ty = field(c, ot, "default_probability");
+    if (ty == LUA_TNUMBER) o->p.v = lua_tonumber(L, -1);
+    else if (ty == LUA_TSTRING) {
+      char *end;
+      const char *txt = lua_tostring(L, -1);
+      o->p.v = strtod(txt, &end);
+      if (end == txt || *end) cerr(c, "lookup_table_transition option %d: default_probability '%s' is not a number", k, txt);
+    } else if (ty == LUA_TNIL) o->p.v = 0;
+    else cerr(c, "lookup_table_transition option %d: default_probability must be a number", k);
+    lua_pop(L, 1);
+    if (o->p.v < 0 || o->p.v > 1) cerr(c, "lookup_table_transition option %d: default_probability %g is not between 0 and 1", k, o->p.v);
+    const char *name = req_str(c, ot, "lookup_table_name");
+    if (!tr->lookup_file) tr->lookup_file = name;
+    else if (strcmp(tr->lookup_file, name) != 0)
+      cerr(c, "lookup_table_transition options name different tables ('%s' and '%s')", tr->lookup_file, name);
+    lua_pop(L, 1);
+  }
+  load_lookup_table(c, tr);
 }
 
 static void compile_transition(ctx *c, int st, vt_transition *tr, int terminal) {
   lua_State *L = c->L;
-  const char *kinds[] = {"direct_transition", "distributed_transition", "conditional_transition", "complex_transition"};
+  const char *kinds[] = {"direct_transition", "distributed_transition", "conditional_transition", "complex_transition",
+                         "lookup_table_transition", "type_of_care_transition"};
   int which = -1, count = 0;
-  for (int k = 0; k < 4; k++) if (has(c, st, kinds[k])) { which = k; count++; }
+  for (int k = 0; k < 6; k++) if (has(c, st, kinds[k])) { which = k; count++; }
   if (count > 1) cerr(c, "has more than one transition");
   if (count == 0) {
-    if (!terminal) cerr(c, "has no transition (direct_transition, distributed_transition, conditional_transition or complex_transition)");
+    if (!terminal) cerr(c, "has no transition (direct_transition, distributed_transition, conditional_transition, "
+                           "complex_transition, lookup_table_transition or type_of_care_transition)");
     tr->kind = VT_TR_NONE;
     return;
   }
@@ -428,15 +485,32 @@ static void compile_transition(ctx *c, int st, vt_transition *tr, int terminal) 
         }
         lua_pop(L, 1);
         o->target = VT_NOSTATE;
-        if (which == 3 && field(c, ot, "distributions") != LUA_TNIL) {
+        /* a complex option goes to its `transition` when it has one (even
+        ** beside an empty `distributions`, as Synthea reads it), else draws
+        ** from its distributions */
+        if (which == 3 && !has(c, ot, "transition") && field(c, ot, "distributions") != LUA_TNIL) {
           o->dists = compile_dist_list(c, lua_gettop(L), &o->ndists);
           lua_pop(L, 1);
         } else {
-          if (which == 3) lua_pop(L, 1);
           o->target = resolve_state(c, req_str(c, ot, "transition"), "transition");
         }
         lua_pop(L, 1);
       }
+      break;
+    }
+    case 4:
+      tr->kind = VT_TR_LOOKUP;
+      compile_lookup(c, lt, tr);
+      break;
+    case 5: {
+      static const char *const care[VT_CARE__COUNT] = { "ambulatory", "emergency", "telemedicine" };
+      tr->kind = VT_TR_TYPE_OF_CARE;
+      if (!lua_istable(L, lt)) cerr(c, "type_of_care_transition must be a table {ambulatory=, emergency=, telemedicine=}");
+      for (int k = 0; k < VT_CARE__COUNT; k++) {
+        const char *target = opt_str(c, lt, care[k]);
+        tr->care[k] = target ? resolve_state(c, target, care[k]) : VT_NOSTATE;
+      }
+      if (tr->care[VT_CARE_AMBULATORY] == VT_NOSTATE) cerr(c, "type_of_care_transition needs an 'ambulatory' target");
       break;
     }
   }
@@ -488,27 +562,174 @@ static int compile_quantity(ctx *c, int st, vt_dist *d, int need_unit, const cha
     d->unit_ms = vt_time_unit_ms(unit);
     if (!d->unit_ms) cerr(c, "unknown time unit '%s'", unit);
   }
-  if (d->kind == VT_D_UNIFORM && d->a.fn == VT_NOFN && d->b.fn == VT_NOFN && d->a.v > d->b.v)
-    cerr(c, "range low %g is above high %g", d->a.v, d->b.v);
+  /* a range with low above high is drawn between the two, as Synthea does
+  ** (its chronic_kidney_disease.json has {low = 45, high = 2}) */
   return 1;
 }
 
-/* Value of SetAttribute / Observation / VitalSign / Symptom. */
+/* Value of SetAttribute / Observation / VitalSign / Symptom: `value` (or a
+** function), a quantity, value_code, value_attribute, series_data, and for
+** Observations (allow_refs) attribute, vital_sign and sampled_data. */
+/* `expression`: compiled with sim/expr.c.  1 if present. */
+static int compile_expression(ctx *c, int st, vt_state *s) {
+  const char *src = opt_str(c, st, "expression");
+  if (!src) return 0;
+  cerr(c, "expressions are not supported yet ('%s')", src);
+  (void)s;
+  return 0;
+}
+
 static void compile_value(ctx *c, int st, vt_state *s, int allow_refs) {
   lua_State *L = c->L;
   int ty = field(c, st, "value");
   if (ty == LUA_TFUNCTION) { s->val_src = VT_VAL_LUA; s->fn = take_fn(c); return; }
   if (ty != LUA_TNIL) { s->val_src = VT_VAL_CONST; s->value = value_at(c, -1, "value"); lua_pop(L, 1); return; }
   lua_pop(L, 1);
+  /* exact = {quantity = "text"}: a text value (Synthea's homelessness.json) */
+  if (field(c, st, "exact") == LUA_TTABLE) {
+    if (field(c, -1, "quantity") == LUA_TSTRING) {
+      s->val_src = VT_VAL_CONST;
+      s->value.kind = VT_V_STR;
+      s->value.u.s = vt_arena_strdup(c->a, lua_tostring(L, -1));
+      lua_pop(L, 2);
+      return;
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
   if (compile_quantity(c, st, &s->dist, 0, NULL)) { s->val_src = VT_VAL_DIST; return; }
   if ((s->value_code = opt_code(c, st, "value_code"))) { s->val_src = VT_VAL_CODE; return; }
+  if ((s->value_attr = opt_str(c, st, "value_attribute"))) { s->val_src = VT_VAL_ATTRIBUTE; return; }
+  if (compile_expression(c, st, s)) { s->val_src = VT_VAL_EXPR; return; }
+  const char *series = opt_str(c, st, "series_data");
+  if (!series) series = opt_str(c, st, "seriesData");
+  if (series) {
+    s->val_src = VT_VAL_CONST;
+    s->value.kind = VT_V_STR;
+    s->value.u.s = series;
+    return;
+  }
   if (allow_refs) {
     const char *a = opt_str(c, st, "attribute");
-    if (a) { s->val_src = VT_VAL_ATTRIBUTE; s->attribute = a; return; }
+    if (a) { s->val_src = VT_VAL_ATTRIBUTE; s->value_attr = a; return; }
     const char *v = opt_str(c, st, "vital_sign");
     if (v) { s->val_src = VT_VAL_VITAL; s->vital = v; return; }
+    if (field(c, st, "sampled_data") != LUA_TNIL) {
+      int t = lua_gettop(L);
+      if (!lua_istable(L, t) || field(c, t, "attributes") != LUA_TTABLE)
+        cerr(c, "field 'sampled_data' must be a table with a list 'attributes'");
+      int at = lua_gettop(L);
+      s->nsampled = (int)lua_rawlen(L, at);
+      s->sampled = vt_arena_alloc(c->a, sizeof *s->sampled * (size_t)(s->nsampled ? s->nsampled : 1));
+      for (int k = 1; k <= s->nsampled; k++) {
+        lua_rawgeti(L, at, k);
+        s->sampled[k - 1] = tostr_dup(c, -1, "sampled_data.attributes");
+        lua_pop(L, 1);
+      }
+      lua_pop(L, 2);
+      s->val_src = VT_VAL_SAMPLED;
+      return;
+    }
+    lua_pop(L, 1);
   }
   s->val_src = VT_VAL_NONE;
+}
+
+/* The fields of an Observation: codes, category, unit and a value.  Used for
+** Observation states and for the observations of a MultiObservation or
+** DiagnosticReport (tables without type or transition). */
+static void compile_observation(ctx *c, int t, vt_state *s) {
+  s->type = VT_S_OBSERVATION;
+  if (!s->codes) s->codes = opt_codes(c, t, "codes", &s->ncodes);
+  if (s->ncodes == 0) cerr(c, "an observation needs 'codes'");
+  s->category = opt_str(c, t, "category");
+  s->unit = opt_str(c, t, "unit");
+  compile_value(c, t, s, 1);
+  if (s->val_src == VT_VAL_NONE) {
+    /* sampled_data and attachment carry data Synthea draws from attribute
+    ** series or files; vitae records the observation without a value */
+    if (!has(c, t, "sampled_data") && !has(c, t, "attachment"))
+      cerr(c, "an observation needs a value: exact, range, distribution, attribute, vital_sign, value_code, expression or value");
+  }
+}
+
+/* `observations` of a MultiObservation or DiagnosticReport. */
+static void compile_observation_list(ctx *c, int st, vt_state *s) {
+  lua_State *L = c->L;
+  if (field(c, st, "observations") != LUA_TTABLE) cerr(c, "field 'observations' must be a list of observations");
+  int lt = lua_gettop(L);
+  s->nobs = (int)lua_rawlen(L, lt);
+  s->obs = vt_arena_alloc(c->a, sizeof *s->obs * (size_t)(s->nobs ? s->nobs : 1));
+  memset(s->obs, 0, sizeof *s->obs * (size_t)(s->nobs ? s->nobs : 1));
+  for (int k = 1; k <= s->nobs; k++) {
+    if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "observations[%d] must be a table", k);
+    vt_state *o = &s->obs[k - 1];
+    o->name = s->name;
+    o->fn = VT_NOFN;
+    o->reason_state = o->ref_state = o->submodule_index = VT_NOSTATE;
+    compile_observation(c, lua_gettop(L), o);
+    if (!o->category) o->category = s->category;
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/* One code in field `name` of table t (required). */
+static const vt_code *req_code(ctx *c, int t, const char *name) {
+  const vt_code *code = opt_code(c, t, name);
+  if (!code) cerr(c, "field '%s' is required", name);
+  return code;
+}
+
+/* ImagingStudy `series`: body_site, modality, instances [{title, sop_class}]. */
+static void compile_series(ctx *c, int st, vt_state *s) {
+  lua_State *L = c->L;
+  if (field(c, st, "series") != LUA_TTABLE) cerr(c, "field 'series' must be a list");
+  int lt = lua_gettop(L);
+  s->nimg_series = (int)lua_rawlen(L, lt);
+  if (s->nimg_series == 0) cerr(c, "an ImagingStudy needs at least one series");
+  s->img_series = vt_arena_alloc(c->a, sizeof *s->img_series * (size_t)s->nimg_series);
+  for (int k = 1; k <= s->nimg_series; k++) {
+    if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "series[%d] must be a table", k);
+    int t = lua_gettop(L);
+    vt_img_series *se = &s->img_series[k - 1];
+    se->body_site = req_code(c, t, "body_site");
+    se->modality = req_code(c, t, "modality");
+    if (field(c, t, "instances") != LUA_TTABLE) cerr(c, "series[%d].instances must be a list", k);
+    int it = lua_gettop(L);
+    se->ninstances = (int)lua_rawlen(L, it);
+    if (se->ninstances == 0) cerr(c, "series[%d] needs at least one instance", k);
+    se->instances = vt_arena_alloc(c->a, sizeof *se->instances * (size_t)se->ninstances);
+    for (int j = 1; j <= se->ninstances; j++) {
+      if (lua_rawgeti(L, it, j) != LUA_TTABLE) cerr(c, "series[%d].instances[%d] must be a table", k, j);
+      int jt = lua_gettop(L);
+      se->instances[j - 1].title = opt_str(c, jt, "title");
+      se->instances[j - 1].sop = req_code(c, jt, "sop_class");
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 1);
+}
+
+/* SupplyList `supplies`: [{quantity, code}]. */
+static void compile_supplies(ctx *c, int st, vt_state *s) {
+  lua_State *L = c->L;
+  if (field(c, st, "supplies") != LUA_TTABLE) cerr(c, "field 'supplies' must be a list");
+  int lt = lua_gettop(L);
+  s->nsupplies = (int)lua_rawlen(L, lt);
+  if (s->nsupplies == 0) cerr(c, "a SupplyList needs at least one supply");
+  s->supplies = vt_arena_alloc(c->a, sizeof *s->supplies * (size_t)s->nsupplies);
+  for (int k = 1; k <= s->nsupplies; k++) {
+    if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "supplies[%d] must be a table {quantity, code}", k);
+    int t = lua_gettop(L);
+    s->supplies[k - 1].code = req_code(c, t, "code");
+    double q = opt_num(c, t, "quantity", 1);
+    if (q < 0 || q > 1e9 || q != floor(q)) cerr(c, "supplies[%d].quantity must be a whole number, got %g", k, q);
+    s->supplies[k - 1].quantity = (int)q;
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
 }
 
 static void compile_state(ctx *c, int st, vt_state *s) {
@@ -520,14 +741,24 @@ static void compile_state(ctx *c, int st, vt_state *s) {
   s->type = (uint8_t)t;
   s->reason_state = s->ref_state = s->submodule_index = VT_NOSTATE;
   s->fn = VT_NOFN;
-  compile_transition(c, st, &s->tr, t == VT_S_TERMINAL);
+  s->probability = 1;
+  if (t == VT_S_PHYSIOLOGY && has(c, st, "alt_direct_transition")) {
+    /* Synthea runs without physiology simulation by default
+    ** (physiology.state.enabled = false): the state then goes to its
+    ** alt_direct_transition.  vitae has no physiology model and does the same. */
+    s->tr.kind = VT_TR_DIRECT;
+    s->tr.target = resolve_state(c, req_str(c, st, "alt_direct_transition"), "alt_direct_transition");
+    const char *d = opt_str(c, st, "direct_transition");
+    if (d) resolve_state(c, d, "direct_transition");
+  } else compile_transition(c, st, &s->tr, t == VT_S_TERMINAL);
   s->codes = opt_codes(c, st, "codes", &s->ncodes);
   s->assign_to_attribute = opt_str(c, st, "assign_to_attribute");
   s->target_encounter = opt_str(c, st, "target_encounter");
   s->reason = opt_str(c, st, "reason");
   if (s->reason) s->reason_state = vt_module_find_state(c->m, s->reason);
   static const int need_codes[] = { VT_S_CONDITION_ONSET, VT_S_ALLERGY_ONSET, VT_S_MEDICATION_ORDER,
-                                    VT_S_CAREPLAN_START, VT_S_PROCEDURE, VT_S_OBSERVATION, VT_S_VACCINE };
+                                    VT_S_CAREPLAN_START, VT_S_PROCEDURE, VT_S_OBSERVATION, VT_S_VACCINE,
+                                    VT_S_MULTI_OBSERVATION, VT_S_DIAGNOSTIC_REPORT };
   for (size_t k = 0; k < sizeof need_codes / sizeof need_codes[0]; k++)
     if (t == need_codes[k] && s->ncodes == 0) cerr(c, "a %s state needs 'codes'", type);
   switch (t) {
@@ -559,6 +790,13 @@ static void compile_state(ctx *c, int st, vt_state *s) {
       s->encounter_class = opt_str(c, st, "encounter_class");
       if (!s->wellness && !s->encounter_class) cerr(c, "an Encounter needs 'encounter_class' or wellness = true");
       if (!s->wellness && s->ncodes == 0) cerr(c, "an Encounter needs 'codes'");
+      {
+        const char *tp = opt_str(c, st, "telemedicine_possibility");
+        if (!tp || strcmp(tp, "none") == 0) s->telemedicine = VT_TELE_NONE;
+        else if (strcmp(tp, "possible") == 0) s->telemedicine = VT_TELE_POSSIBLE;
+        else if (strcmp(tp, "always") == 0) s->telemedicine = VT_TELE_ALWAYS;
+        else cerr(c, "field 'telemedicine_possibility' must be \"none\", \"possible\" or \"always\", got '%s'", tp);
+      }
       break;
     case VT_S_CONDITION_END: case VT_S_ALLERGY_END: case VT_S_MEDICATION_END: case VT_S_CAREPLAN_END: {
       const char *by = t == VT_S_CONDITION_END ? "condition_onset" : t == VT_S_ALLERGY_END ? "allergy_onset"
@@ -576,11 +814,35 @@ static void compile_state(ctx *c, int st, vt_state *s) {
     case VT_S_MEDICATION_ORDER: s->chronic = opt_bool(c, st, "chronic", 0); break;
     case VT_S_CAREPLAN_START: s->activities = opt_codes(c, st, "activities", &s->nactivities); break;
     case VT_S_PROCEDURE: compile_quantity(c, st, &s->dist, 1, "duration"); break;
-    case VT_S_OBSERVATION:
+    case VT_S_OBSERVATION: compile_observation(c, st, s); break;
+    case VT_S_MULTI_OBSERVATION: case VT_S_DIAGNOSTIC_REPORT:
       s->category = opt_str(c, st, "category");
-      s->unit = opt_str(c, st, "unit");
-      compile_value(c, st, s, 1);
-      if (s->val_src == VT_VAL_NONE) cerr(c, "an Observation needs a value: exact, range, attribute, vital_sign, value_code or value");
+      compile_observation_list(c, st, s);
+      break;
+    case VT_S_IMAGING_STUDY:
+      s->procedure_code = req_code(c, st, "procedure_code");
+      compile_series(c, st, s);
+      break;
+    case VT_S_DEVICE:
+      if (!s->codes) {
+        s->codes = opt_code(c, st, "code");
+        s->ncodes = s->codes ? 1 : 0;
+      }
+      if (!s->codes) cerr(c, "a Device needs 'code'");
+      break;
+    case VT_S_DEVICE_END: {
+      const char *ref = opt_str(c, st, "device");
+      /* a `device` naming no state of the module ends nothing, as in
+      ** Synthea (its dentures.json ends "Operating room", a state it names
+      ** "Operating_room") */
+      if (ref) s->ref_state = vt_module_find_state(c->m, ref);
+      s->ref_attr = opt_str(c, st, "referenced_by_attribute");
+      if (!ref && !s->ref_attr && s->ncodes == 0) cerr(c, "a DeviceEnd needs 'device', 'referenced_by_attribute' or 'codes'");
+      break;
+    }
+    case VT_S_SUPPLY_LIST: compile_supplies(c, st, s); break;
+    case VT_S_PHYSIOLOGY:
+      c->physiology++;
       break;
     case VT_S_VITAL_SIGN:
       s->vital = req_str(c, st, "vital_sign");
@@ -589,6 +851,8 @@ static void compile_state(ctx *c, int st, vt_state *s) {
       if (s->val_src == VT_VAL_NONE) cerr(c, "a VitalSign needs exact, range or value");
       break;
     case VT_S_SYMPTOM:
+      s->probability = opt_num(c, st, "probability", 1);
+      if (s->probability < 0 || s->probability > 1) cerr(c, "field 'probability' must be between 0 and 1, got %g", s->probability);
       s->symptom = req_str(c, st, "symptom");
       s->cause = opt_str(c, st, "cause");
       if (!s->cause) s->cause = c->m->name;
@@ -688,6 +952,15 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
     c->line = m->states[m->initial].line;
     cerr(c, "the state named Initial cannot be Terminal");
   }
+  if (c->physiology) {
+    /* said once per process: every worker loads the same modules */
+    static int warned;
+    if (!warned) {
+      warned = 1;
+      fprintf(stderr, "vitae: warning: %s: Physiology states are no-ops: vitae has no physiology model, so they "
+              "take their alt_direct_transition, as Synthea does by default (physiology.state.enabled = false)\n", file);
+    }
+  }
   free(c->names);
   lua_settop(L, base - 1);
   free(c);
@@ -751,10 +1024,56 @@ static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *pat
   return 0;
 }
 
-typedef struct { char *file, *path; } pending_file;
+typedef struct { char *file, *path; int sub; } pending_file;
 
+/* Top-level modules first, then submodules; each group by path. */
 static int cmp_pending(const void *a, const void *b) {
-  return strcmp(((const pending_file *)a)->path, ((const pending_file *)b)->path);
+  const pending_file *x = a, *y = b;
+  if (x->sub != y->sub) return x->sub - y->sub;
+  return strcmp(x->path, y->path);
+}
+
+static int add_pending_file(pending_file **files, int *n, const char *file, const char *path, int sub) {
+  pending_file *nf = realloc(*files, sizeof **files * (size_t)(*n + 1));
+  if (!nf) return -1;
+  *files = nf;
+  nf[*n].file = strdup(file);
+  nf[*n].path = strdup(path);
+  nf[*n].sub = sub;
+  if (!nf[*n].file || !nf[*n].path) { free(nf[*n].file); free(nf[*n].path); return -1; }
+  (*n)++;
+  return 0;
+}
+
+/* Collect the module files of folder `dir`; `prefix` is its module path
+** ("" for a folder given with -m, "medications" for its subfolder).  Files
+** in subfolders are submodules, found recursively, as Synthea's loader does;
+** lookup_tables folders and hidden entries are skipped.  0, or -1 and err. */
+static int scan_folder(const char *dir, const char *prefix, pending_file **files, int *n, int depth,
+                       char *err, size_t errlen) {
+  if (depth > 16) { snprintf(err, errlen, "%s: folders nested too deep", dir); return -1; }
+  DIR *d = opendir(dir);
+  if (!d) { snprintf(err, errlen, "%s: %s", dir, strerror(errno)); return -1; }
+  struct dirent *e;
+  int rc = 0;
+  while (rc == 0 && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char file[4096], path[4096];
+    snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
+    struct stat fs;
+    if (stat(file, &fs) != 0) continue;
+    if (S_ISDIR(fs.st_mode)) {
+      if (strcmp(e->d_name, "lookup_tables") == 0) continue;
+      snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
+      rc = scan_folder(file, path, files, n, depth + 1, err, errlen);
+    } else if (S_ISREG(fs.st_mode) && is_module_file(e->d_name)) {
+      snprintf(path, sizeof path, "%s%s%.*s", prefix, *prefix ? "/" : "",
+               (int)(strlen(e->d_name) - ext_len(e->d_name)), e->d_name);
+      if (add_pending_file(files, n, file, path, *prefix != 0) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; }
+    }
+  }
+  closedir(d);
+  return rc;
 }
 
 int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *err, size_t errlen) {
@@ -766,25 +1085,11 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
     if (stat(paths[i], &st) != 0) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
     if (S_ISDIR(st.st_mode)) {
       if (add_root(ms, paths[i]) != 0) goto oom;
-      DIR *d = opendir(paths[i]);
-      if (!d) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
-      struct dirent *e;
       int before = nfiles;
-      while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || !is_module_file(e->d_name)) continue;
-        char file[4096];
-        snprintf(file, sizeof file, "%s/%s", paths[i], e->d_name);
-        struct stat fs;
-        if (stat(file, &fs) != 0 || !S_ISREG(fs.st_mode)) continue;
-        pending_file *nf = realloc(files, sizeof *files * (size_t)(nfiles + 1));
-        if (!nf) { closedir(d); goto oom; }
-        files = nf;
-        files[nfiles].file = strdup(file);
-        files[nfiles].path = strndup(e->d_name, strlen(e->d_name) - ext_len(e->d_name));
-        nfiles++;
-      }
-      closedir(d);
-      if (nfiles == before) { snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder", paths[i]); goto done; }
+      if (scan_folder(paths[i], "", &files, &nfiles, 0, err, errlen) != 0) goto done;
+      int top = 0;
+      for (int k = before; k < nfiles; k++) top += !files[k].sub;
+      if (top == 0) { snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder", paths[i]); goto done; }
     } else {
       if (!is_module_file(paths[i])) { snprintf(err, errlen, "%s: not a module (expected a .lua or .json file, or a folder)", paths[i]); goto done; }
       char *dir = strdup(paths[i]);
@@ -796,20 +1101,21 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       int r = add_root(ms, dir);
       free(dir);
       if (r != 0) goto oom;
-      pending_file *nf = realloc(files, sizeof *files * (size_t)(nfiles + 1));
-      if (!nf) goto oom;
-      files = nf;
-      files[nfiles].file = strdup(paths[i]);
-      files[nfiles].path = strndup(base, strlen(base) - ext_len(base));
-      nfiles++;
+      char path[4096];
+      snprintf(path, sizeof path, "%.*s", (int)(strlen(base) - ext_len(base)), base);
+      if (add_pending_file(&files, &nfiles, paths[i], path, 0) != 0) goto oom;
     }
   }
   qsort(files, (size_t)nfiles, sizeof *files, cmp_pending);
+  ms->ntop = 0;
   for (int i = 0; i < nfiles; i++) {
-    if (i > 0 && strcmp(files[i].file, files[i - 1].file) == 0) continue;   /* given twice */
-    if (load_one(ms, vl, files[i].file, files[i].path, 0, err, errlen) != 0) goto done;
+    int dup = 0;   /* a file given twice, or a submodule also given as a file */
+    for (int k = 0; k < ms->n && !dup; k++)
+      dup = strcmp(ms->mods[k]->file, files[i].file) == 0 || (files[i].sub && strcmp(ms->mods[k]->path, files[i].path) == 0);
+    if (dup) continue;
+    if (load_one(ms, vl, files[i].file, files[i].path, files[i].sub, err, errlen) != 0) goto done;
+    if (!files[i].sub) ms->ntop = ms->n;
   }
-  ms->ntop = ms->n;
   /* resolve submodules, loading them from the roots on first use */
   for (int mi = 0; mi < ms->n; mi++) {
     vt_module *m = ms->mods[mi];

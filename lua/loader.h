@@ -20,8 +20,10 @@ typedef struct vt_modset {
   char **roots; int nroots;       /* folders submodules are looked up in */
 } vt_modset;
 
-/* Load every module under `paths` (folders: their *.lua files, not
-** recursively; files: themselves) and the submodules they call.  Returns 0,
+/* Load every module under `paths` (folders: their *.lua and *.json files
+** are top-level modules, files in their subfolders, recursively, are
+** submodules named by relative path; files: themselves) and the submodules
+** they call.  Returns 0,
 ** or -1 with err naming the file, the state, the line and the field. */
 int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *err, size_t errlen);
 void vt_modset_free(vt_modset *ms);

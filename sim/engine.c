@@ -18,6 +18,7 @@
 ** the next one: the per-step cost is a comparison per module.
 */
 #include "engine.h"
+#include "synthea_attrs.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -27,6 +28,10 @@
 #include <strings.h>
 
 enum { BLOCK = 0, EXIT = 1, FAIL = -1, DIED = 2 };
+
+/* States one module may run at one time step before it counts as an
+** endless loop (Synthea modules run a few hundred at most). */
+#define MAX_STATES_PER_STEP 100000L
 
 /* Codes the native lifecycle writes (LOINC for vital signs, SNOMED CT for
 ** the wellness encounter types). */
@@ -245,6 +250,37 @@ static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const v
   return 0;
 }
 
+/* ---- type of care ------------------------------------------------------ */
+
+/* Synthea's telemedicine configuration (src/main/resources/
+** telemedicine_config.json, Apache-2.0): telemedicine from 2020-01-01; the
+** care sought by people whose insurance is Medicaid, dual eligible or none
+** ("high emergency use") and by everyone else, before and from 2020. */
+static const double CARE_SHARES[2][2][VT_CARE__COUNT] = {
+  /* before 2020 */ { { 0.75, 0.25, 0.00 }, /* high emergency use */ { 0.65, 0.35, 0.00 } },
+  /* from 2020 */   { { 0.56, 0.20, 0.24 }, /* high emergency use */ { 0.66, 0.25, 0.09 } },
+};
+
+/* Is the patient's insurance one Synthea counts as high emergency use?  The
+** attribute insurance_status when set (medicaid, dual eligible, none), and
+** otherwise a Low socioeconomic status, which vitae uses in its place. */
+static int high_emergency_use(const vt_patient *p) {
+  vt_slot *a = vt_map_get(&p->attrs, "insurance_status");
+  if (a && a->v.kind == VT_V_STR) {
+    const char *s = a->v.u.s;
+    return strcasecmp(s, "medicaid") == 0 || strcasecmp(s, "dual eligible") == 0 || strcasecmp(s, "dual_eligible") == 0 ||
+           strcasecmp(s, "no_insurance") == 0 || strcasecmp(s, "uninsured") == 0 || strcasecmp(s, "none") == 0;
+  }
+  return p->rec.person.ses && strcmp(p->rec.person.ses, "Low") == 0;
+}
+
+/* Shares of ambulatory, emergency and telemedicine care for the patient at t. */
+static const double *care_shares(const vt_patient *p, vt_time t) {
+  static vt_time start;
+  if (!start) start = vt_time_from_date(2020, 1, 1);
+  return CARE_SHARES[t >= start][high_emergency_use(p)];
+}
+
 /* ---- transitions ------------------------------------------------------ */
 
 static int pick_distributed(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_dist_opt *o, int n) {
@@ -263,12 +299,32 @@ static int pick_distributed(vt_engine *e, const vt_frame *f, const vt_state *s, 
   return o[n - 1].target;   /* leftover probability goes to the last option */
 }
 
+/* lookup_table_transition: the probabilities of the table row matching the
+** patient, or the options' default probabilities when no row matches. */
+static int pick_lookup(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_transition *tr, vt_time t) {
+  (void)t;
+  return pick_distributed(e, f, s, tr->dists, tr->ndists);
+}
+
 /* The next state of `s`, or FAIL. */
 static int next_state(vt_engine *e, const vt_frame *f, const vt_state *s, vt_time t) {
   const vt_transition *tr = &s->tr;
   switch (tr->kind) {
     case VT_TR_DIRECT: return tr->target;
     case VT_TR_DISTRIBUTED: return pick_distributed(e, f, s, tr->dists, tr->ndists);
+    case VT_TR_LOOKUP:
+      return pick_lookup(e, f, s, tr, t);
+    case VT_TR_TYPE_OF_CARE: {
+      const double *sh = care_shares(&e->p, t);
+      double x = vt_rng_uniform(&e->p.rng), high = 0;
+      int care = VT_CARE_AMBULATORY;
+      for (int i = 0; i < VT_CARE__COUNT; i++) {
+        high += sh[i];
+        if (x < high) { care = i; break; }
+      }
+      /* a care type the state does not offer falls back to ambulatory */
+      return tr->care[care] != VT_NOSTATE ? tr->care[care] : tr->care[VT_CARE_AMBULATORY];
+    }
     case VT_TR_CONDITIONAL: case VT_TR_COMPLEX:
       for (int i = 0; i < tr->nopts; i++) {
         const vt_cond_opt *o = &tr->opts[i];
@@ -320,6 +376,7 @@ static int act_kind_of(int state_type) {
     case VT_S_MEDICATION_ORDER: case VT_S_MEDICATION_END: return VT_ACT_MEDICATION;
     case VT_S_CAREPLAN_START: case VT_S_CAREPLAN_END: return VT_ACT_CAREPLAN;
     case VT_S_ALLERGY_ONSET: case VT_S_ALLERGY_END: return VT_ACT_ALLERGY;
+    case VT_S_DEVICE: case VT_S_DEVICE_END: return VT_ACT_DEVICE;
     default: return VT_ACT_CONDITION;
   }
 }
@@ -420,7 +477,7 @@ static int state_value(vt_engine *e, const vt_frame *f, const vt_state *s, vt_va
       return 0;
     }
     case VT_VAL_ATTRIBUTE: {
-      vt_slot *a = vt_map_get(&p->attrs, s->attribute);
+      vt_slot *a = vt_map_get(&p->attrs, s->value_attr);
       if (a) *v = a->v;
       if (v->kind == VT_V_ENTRY) { v->kind = VT_V_STR; v->u.s = p->rec.rows[a->v.u.entry].code ? p->rec.rows[a->v.u.entry].code->code : ""; }
       return 0;
@@ -431,6 +488,20 @@ static int state_value(vt_engine *e, const vt_frame *f, const vt_state *s, vt_va
       return 0;
     }
     case VT_VAL_CODE: v->kind = VT_V_STR; v->u.s = s->value_code->display; return 0;
+    case VT_VAL_SAMPLED: {
+      /* the series data of the attributes, as text ("1 2 3 | 4 5 6") */
+      char buf[4096];
+      size_t n = 0;
+      buf[0] = 0;
+      for (int i = 0; i < s->nsampled && n < sizeof buf; i++) {
+        vt_slot *a = vt_map_get(&p->attrs, s->sampled[i]);
+        const char *txt = a && a->v.kind == VT_V_STR ? a->v.u.s : "";
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " | " : "", txt);
+      }
+      v->kind = VT_V_STR;
+      v->u.s = vt_record_strdup(&p->rec, buf);
+      return 0;
+    }
     case VT_VAL_LUA: {
       char msg[1024];
       if (vt_lua_call_value(e->lua, s->fn, p, v, msg, sizeof msg) != 0) return failf(e, f, s, "%s", msg);
@@ -445,6 +516,39 @@ static void die(vt_engine *e, vt_time t, const vt_code *cause) {
   p->alive = 0;
   p->rec.person.death = t;
   p->rec.person.death_cause = cause;
+}
+
+/* Record observation state `s` (an Observation, or one observation of a
+** MultiObservation / DiagnosticReport) at time t.  0 or FAIL. */
+static int record_observation(vt_engine *e, vt_modrun *r, const vt_frame *f, const vt_state *s, vt_time t) {
+  vt_patient *p = &e->p;
+  vt_value v;
+  if (state_value(e, f, s, &v)) return FAIL;
+  vt_row *row = add_row(e, VT_T_OBSERVATION, r, f, s, t, &s->codes[0]);
+  row->category = s->category;
+  row->units = s->unit;
+  if (v.kind == VT_V_NUM) { row->value_type = VT_OBS_NUMERIC; row->value = v.u.n; }
+  else if (v.kind == VT_V_BOOL) { row->value_type = VT_OBS_TEXT; row->text = v.u.b ? "true" : "false"; }
+  else { row->value_type = VT_OBS_TEXT; row->text = v.kind == VT_V_STR ? v.u.s : ""; }
+  vt_slot *o = vt_map_put(&p->observations, s->codes[0].code, NULL);
+  o->v = v; o->t = t;
+  return 0;
+}
+
+/* A device identifier in the GS1 UDI layout Synthea's devices carry:
+** (01) 14-digit device id, (11) manufacture date, (17) expiry date,
+** (10) lot, (21) serial -- drawn from the patient's stream. */
+static const char *device_udi(vt_engine *e, vt_time t) {
+  vt_patient *p = &e->p;
+  char made[11], expires[11], buf[96];
+  vt_time_format_date(t - (vt_time)(vt_rng_uniform(&p->rng) * 365.0) * VT_MS_DAY, made);
+  vt_time_format_date(t + (vt_time)(365.0 + vt_rng_uniform(&p->rng) * 4 * 365.0) * VT_MS_DAY, expires);
+  unsigned long long gtin = (unsigned long long)(vt_rng_uniform(&p->rng) * 1e13);
+  unsigned lot = (unsigned)(vt_rng_uniform(&p->rng) * 1e6), serial = (unsigned)(vt_rng_uniform(&p->rng) * 1e9);
+  snprintf(buf, sizeof buf, "(01)0%013llu(11)%c%c%c%c%c%c(17)%c%c%c%c%c%c(10)%06u(21)%09u", gtin,
+           made[2], made[3], made[5], made[6], made[8], made[9],
+           expires[2], expires[3], expires[5], expires[6], expires[8], expires[9], lot, serial);
+  return vt_record_strdup(&p->rec, buf);
 }
 
 /* ---- state history ----------------------------------------------------- */
@@ -526,6 +630,10 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
       if (s->wellness) {
         /* a state reached at a rewound time waits for the visit itself */
         if (p->wellness_encounter < 0 || t < e->wellness_time) return BLOCK;
+        /* each module joins a given wellness visit once (Synthea marks the
+        ** visit per module): a second wellness Encounter waits for the next */
+        if (p->wellness_joined[f->mod->index] == p->wellness_encounter) return BLOCK;
+        p->wellness_joined[f->mod->index] = p->wellness_encounter;
         r->encounter = p->wellness_encounter;
         r->encounter_row = e->wellness_row;
       } else {
@@ -533,6 +641,15 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
         vt_row *row = add_row(e, VT_T_ENCOUNTER, NULL, f, s, t, &s->codes[0]);
         row->id = p->rec.nencounters++;
         row->text = s->encounter_class;
+        /* telemedicine: "always" is a virtual visit; "possible" turns an
+        ** ambulatory visit virtual with the telemedicine share of care among
+        ** non-emergency care (0 before 2020) */
+        if (s->telemedicine == VT_TELE_ALWAYS) row->text = "virtual";
+        else if (s->telemedicine == VT_TELE_POSSIBLE) {
+          const double *sh = care_shares(p, t);
+          double share = sh[VT_CARE_TELEMEDICINE] / (sh[VT_CARE_AMBULATORY] + sh[VT_CARE_TELEMEDICINE]);
+          if (share > 0 && vt_rng_uniform(&p->rng) < share) row->text = "virtual";
+        }
         row->reason = reason_code(e, run, f, s);
         r->encounter = row->id;
         r->encounter_row = (int32_t)(row - p->rec.rows);
@@ -574,19 +691,53 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
       if (s->assign_to_attribute) set_entry_attr(p, s->assign_to_attribute, (int32_t)(p->rec.nrows - 1));
       return EXIT;
     }
-    case VT_S_OBSERVATION: {
-      vt_value v;
-      if (state_value(e, f, s, &v)) return FAIL;
-      vt_row *row = add_row(e, VT_T_OBSERVATION, r, f, s, t, &s->codes[0]);
-      row->category = s->category;
-      row->units = s->unit;
-      if (v.kind == VT_V_NUM) { row->value_type = VT_OBS_NUMERIC; row->value = v.u.n; }
-      else if (v.kind == VT_V_BOOL) { row->value_type = VT_OBS_TEXT; row->text = v.u.b ? "true" : "false"; }
-      else { row->value_type = VT_OBS_TEXT; row->text = v.kind == VT_V_STR ? v.u.s : ""; }
-      vt_slot *o = vt_map_put(&p->observations, s->codes[0].code, NULL);
-      o->v = v; o->t = t;
+    case VT_S_OBSERVATION:
+      return record_observation(e, r, f, s, t) ? FAIL : EXIT;
+    case VT_S_MULTI_OBSERVATION: case VT_S_DIAGNOSTIC_REPORT:
+      /* the panel's observations, each a row of its own (the panel code
+      ** itself has no value: Synthea's CSV export writes only these too) */
+      for (int i = 0; i < s->nobs; i++)
+        if (record_observation(e, r, f, &s->obs[i], t)) return FAIL;
+      return EXIT;
+    case VT_S_IMAGING_STUDY: {
+      int32_t study = p->rec.nimaging++;
+      for (int i = 0; i < s->nimg_series; i++) {
+        const vt_img_series *se = &s->img_series[i];
+        for (int k = 0; k < se->ninstances; k++) {
+          vt_row *row = add_row(e, VT_T_IMAGING, r, f, s, t, se->body_site);
+          row->id = study;
+          row->aux = i + 1;
+          row->value = k + 1;
+          row->reason = se->modality;
+          row->category = se->instances[k].sop->code;
+          row->text = se->instances[k].sop->display;
+          row->units = s->procedure_code->code;
+        }
+      }
+      /* the imaging procedure itself, as Synthea records it */
+      vt_row *proc = add_row(e, VT_T_PROCEDURE, r, f, s, t, s->procedure_code);
+      proc->stop = t + 30 * VT_MS_MINUTE;
       return EXIT;
     }
+    case VT_S_DEVICE: {
+      vt_row *row = add_row(e, VT_T_DEVICE, r, f, s, t, &s->codes[0]);
+      row->text = device_udi(e, t);
+      int32_t idx = (int32_t)(p->rec.nrows - 1);
+      vt_actives_add(&p->active[VT_ACT_DEVICE], &s->codes[0], idx, run, si);
+      if (s->assign_to_attribute) set_entry_attr(p, s->assign_to_attribute, idx);
+      return EXIT;
+    }
+    case VT_S_DEVICE_END:
+      end_entry(e, run, s, t);
+      return EXIT;
+    case VT_S_SUPPLY_LIST:
+      for (int i = 0; i < s->nsupplies; i++) {
+        vt_row *row = add_row(e, VT_T_SUPPLY, r, f, s, t, s->supplies[i].code);
+        row->aux = s->supplies[i].quantity;
+      }
+      return EXIT;
+    case VT_S_PHYSIOLOGY:
+      return EXIT;   /* no physiology model: the loader made it go to alt_direct_transition */
     case VT_S_VITAL_SIGN: {
       vt_value v;
       if (state_value(e, f, s, &v)) return FAIL;
@@ -596,6 +747,7 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
     }
     case VT_S_SYMPTOM: {
       vt_value v;
+      if (s->probability < 1 && vt_rng_uniform(&p->rng) >= s->probability) return EXIT;   /* not felt */
       if (state_value(e, f, s, &v)) return FAIL;
       if (v.kind != VT_V_NUM) return failf(e, f, s, "a symptom severity must be a number");
       vt_slot *o = vt_map_put(&p->symptoms, s->symptom, s->cause);
@@ -633,9 +785,12 @@ static int process_run(vt_engine *e, int run, vt_time t) {
   vt_patient *p = &e->p;
   vt_modrun *r = &p->runs[run];
   p->now = t;               /* Lua functions see the (possibly rewound) time */
-  for (;;) {
+  for (long steps = 0;; steps++) {
     vt_frame *f = &r->stack[r->depth - 1];
     const vt_state *s = &f->mod->states[f->state];
+    if (steps == MAX_STATES_PER_STEP)
+      return failf(e, f, s, "%ld states ran at one time without time passing: the module loops "
+                   "through this state with no Delay or Guard on the way", steps);
     if (s->type == VT_S_TERMINAL) {
       if (r->depth == 1) {
         r->done = 1;
@@ -738,6 +893,7 @@ static void wellness_visit(vt_engine *e, vt_time t) {
   set_vital(p, "Heart Rate", v.heart_rate, t);
   set_vital(p, "Respiration Rate", v.resp_rate, t);
   set_vital(p, "Body Temperature", v.temperature, t);
+  vt_sattr_wellness(p, t);
 }
 
 static void setup_history(vt_engine *e) {
@@ -751,9 +907,10 @@ static void setup_history(vt_engine *e) {
   h->exited = malloc(sizeof *h->exited * (size_t)(total ? total : 1));
   e->p.runs = calloc((size_t)(e->ms.ntop ? e->ms.ntop : 1), sizeof *e->p.runs);
   e->p.nruns = e->ms.ntop;
+  e->p.wellness_joined = malloc(sizeof *e->p.wellness_joined * (size_t)(e->ms.n ? e->ms.n : 1));
   e->state_patients = calloc((size_t)(total ? total : 1), sizeof *e->state_patients);
   e->state_entries = calloc((size_t)(total ? total : 1), sizeof *e->state_entries);
-  if (!h->offset || !h->entered || !h->exited || !e->p.runs || !e->state_patients || !e->state_entries) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+  if (!h->offset || !h->entered || !h->exited || !e->p.runs || !e->state_patients || !e->state_entries || !e->p.wellness_joined) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
 }
 
 vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
@@ -789,6 +946,7 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
   vt_rng_seed_patient(&p->rng, e->opts.seed, (uint64_t)index, 0);
   vt_demo_opts d = { e->opts.reference, e->opts.age_min, e->opts.age_max, e->opts.gender };
   vt_demo_draw(&p->rng, &d, &p->rec);
+  vt_sattr_birth(p, p->rec.person.birth);
   p->rec.person.index = index;
   p->rec.person.death = VT_NO_TIME;
   p->rec.person.death_cause = NULL;
@@ -799,6 +957,7 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
   e->death_at = VT_NO_TIME;
   e->death_cause = NULL;
   for (int i = 0; i < p->hist.total; i++) { p->hist.entered[i] = VT_NO_TIME; p->hist.exited[i] = VT_NO_TIME; }
+  for (int i = 0; i < e->ms.n; i++) p->wellness_joined[i] = -1;
   for (int i = 0; i < p->nruns; i++) {
     vt_modrun *r = &p->runs[i];
     const vt_module *m = e->ms.mods[i];
@@ -817,6 +976,7 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
     if (e->death_at != VT_NO_TIME && (dies == VT_NO_TIME || e->death_at < dies)) { dies = e->death_at; cause = e->death_cause; }
     if (dies != VT_NO_TIME && dies <= t) { die(e, dies, cause); break; }
     p->now = t;
+    vt_sattr_step(p, t);
     if (t >= e->next_wellness) {
       wellness_visit(e, t);
       e->next_wellness = vt_wellness_next(birth, t);

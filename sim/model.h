@@ -77,8 +77,14 @@ typedef struct vt_dist {
 } vt_dist;
 
 typedef enum {
-  VT_TR_NONE, VT_TR_DIRECT, VT_TR_DISTRIBUTED, VT_TR_CONDITIONAL, VT_TR_COMPLEX
+  VT_TR_NONE, VT_TR_DIRECT, VT_TR_DISTRIBUTED, VT_TR_CONDITIONAL, VT_TR_COMPLEX,
+  VT_TR_LOOKUP, VT_TR_TYPE_OF_CARE
 } vt_tr_kind;
+
+/* type_of_care_transition targets, indexed by care type. */
+enum { VT_CARE_AMBULATORY, VT_CARE_EMERGENCY, VT_CARE_TELEMEDICINE, VT_CARE__COUNT };
+
+struct vt_lookup;   /* sim/lookup.h */
 
 typedef struct vt_dist_opt {
   vt_num p;                 /* probability */
@@ -95,8 +101,12 @@ typedef struct vt_cond_opt {
 typedef struct vt_transition {
   uint8_t kind;
   int target;                          /* direct */
-  vt_dist_opt *dists; int ndists;      /* distributed */
+  vt_dist_opt *dists; int ndists;      /* distributed; lookup: targets and
+                                          default probabilities (p.v) */
   vt_cond_opt *opts; int nopts;        /* conditional, complex */
+  struct vt_lookup *lookup;            /* lookup: the table (owned by the module) */
+  const char *lookup_file;             /* lookup: its file, for messages */
+  int care[VT_CARE__COUNT];            /* type of care: target per care type, VT_NOSTATE if none */
 } vt_transition;
 
 typedef enum {
@@ -107,6 +117,8 @@ typedef enum {
   VT_S_MEDICATION_ORDER, VT_S_MEDICATION_END, VT_S_CAREPLAN_START, VT_S_CAREPLAN_END,
   VT_S_PROCEDURE, VT_S_OBSERVATION, VT_S_VITAL_SIGN, VT_S_SYMPTOM, VT_S_VACCINE,
   VT_S_DEATH,
+  VT_S_MULTI_OBSERVATION, VT_S_DIAGNOSTIC_REPORT, VT_S_IMAGING_STUDY,
+  VT_S_DEVICE, VT_S_DEVICE_END, VT_S_SUPPLY_LIST, VT_S_PHYSIOLOGY,
   VT_S__COUNT
 } vt_state_type;
 
@@ -117,8 +129,23 @@ extern const char *const vt_state_type_names[VT_S__COUNT];
 ** gets its value. */
 typedef enum {
   VT_VAL_NONE, VT_VAL_CONST, VT_VAL_DIST, VT_VAL_ATTRIBUTE, VT_VAL_VITAL,
-  VT_VAL_CODE, VT_VAL_LUA
+  VT_VAL_CODE, VT_VAL_LUA, VT_VAL_EXPR, VT_VAL_SAMPLED
 } vt_val_src;
+
+struct vt_expr;   /* sim/expr.h */
+
+/* An ImagingStudy series: body site, modality and its instances. */
+typedef struct vt_img_instance { const char *title; const vt_code *sop; } vt_img_instance;
+typedef struct vt_img_series {
+  const vt_code *body_site, *modality;
+  vt_img_instance *instances; int ninstances;
+} vt_img_series;
+
+/* A SupplyList item. */
+typedef struct vt_supply { const vt_code *code; int quantity; } vt_supply;
+
+/* Telemedicine possibility of an Encounter. */
+enum { VT_TELE_NONE, VT_TELE_POSSIBLE, VT_TELE_ALWAYS };
 
 typedef struct vt_state {
   const char *name;
@@ -133,11 +160,15 @@ typedef struct vt_state {
   int reason_state;                     /* resolved when `reason` names a state */
 
   /* SetAttribute, Counter, Observation, VitalSign, Symptom values */
-  const char *attribute;                /* SetAttribute/Counter attribute; value source attribute */
+  const char *attribute;                /* SetAttribute/Counter: the attribute set */
+  const char *value_attr;               /* VT_VAL_ATTRIBUTE: the attribute read */
+  const char **sampled; int nsampled;   /* VT_VAL_SAMPLED: attributes holding series data */
   uint8_t val_src;                      /* vt_val_src */
   vt_value value;                       /* VT_VAL_CONST */
   const vt_code *value_code;            /* VT_VAL_CODE */
   int fn;                               /* VT_VAL_LUA */
+  struct vt_expr *expr;                 /* VT_VAL_EXPR (owned by the module) */
+  const char **expr_vars;               /* VT_VAL_EXPR: its variable names */
   vt_dist dist;                         /* Delay, Death delay, Procedure duration, VT_VAL_DIST */
   const char *unit;                     /* Observation / VitalSign unit */
   const char *category;                 /* Observation category, allergy category */
@@ -162,6 +193,17 @@ typedef struct vt_state {
   int chronic;                          /* MedicationOrder */
   int series;                           /* Vaccine */
   const vt_code *activities; int nactivities;   /* CarePlanStart */
+  double probability;                   /* Symptom: chance it is felt (1 if absent) */
+  uint8_t telemedicine;                 /* Encounter: VT_TELE_* */
+
+  /* MultiObservation, DiagnosticReport: the observations recorded (each a
+  ** VT_S_OBSERVATION with codes, category, unit and value) */
+  struct vt_state *obs; int nobs;
+  /* ImagingStudy */
+  const vt_code *procedure_code;
+  vt_img_series *img_series; int nimg_series;
+  /* SupplyList */
+  vt_supply *supplies; int nsupplies;
 } vt_state;
 
 typedef struct vt_module {
@@ -174,6 +216,9 @@ typedef struct vt_module {
   vt_state *states; int nstates;
   int initial;              /* index of the state named "Initial" */
   struct vt_arena *arena;
+  /* what the module owns besides the arena: lookup tables, expressions */
+  struct vt_lookup **lookups; int nlookups;
+  struct vt_expr **exprs; int nexprs;
 } vt_module;
 
 /* Find a state by name; VT_NOSTATE if absent. */

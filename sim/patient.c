@@ -25,7 +25,7 @@ void vt_patient_free(vt_patient *p) {
   free(p->observations.slots);
   for (int i = 0; i < VT_ACT__COUNT; i++) free(p->active[i].items);
   free(p->pending); free(p->runs);
-  free(p->hist.entered); free(p->hist.exited); free(p->hist.offset);
+  free(p->hist.entered); free(p->hist.exited); free(p->hist.offset); free(p->wellness_joined);
   memset(p, 0, sizeof *p);
 }
 

@@ -34,7 +34,7 @@ typedef struct vt_active {
 
 typedef struct vt_actives { vt_active *items; int n, cap; } vt_actives;
 
-enum { VT_ACT_CONDITION, VT_ACT_MEDICATION, VT_ACT_CAREPLAN, VT_ACT_ALLERGY, VT_ACT__COUNT };
+enum { VT_ACT_CONDITION, VT_ACT_MEDICATION, VT_ACT_CAREPLAN, VT_ACT_ALLERGY, VT_ACT_DEVICE, VT_ACT__COUNT };
 
 /* An onset waiting for its target_encounter. */
 typedef struct vt_pending { int module; int state; } vt_pending;
@@ -81,6 +81,8 @@ typedef struct vt_patient {
   vt_modrun *runs; int nruns;
   vt_history hist;
   int32_t wellness_encounter;   /* open wellness encounter during this step, -1 if none */
+  int32_t *wellness_joined;     /* per module index: the wellness encounter it last
+                                   joined (a module joins each visit once), -1 */
 } vt_patient;
 
 void vt_patient_init(vt_patient *p);

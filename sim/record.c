@@ -24,7 +24,7 @@ void vt_record_reset(vt_record *r) {
   for (size_t i = 0; i < r->nold; i++) free(r->old[i]);
   r->nold = 0;
   r->nrows = 0; r->nstrs = 0;
-  r->nencounters = 0; r->ncareplans = 0;
+  r->nencounters = 0; r->ncareplans = 0; r->nimaging = 0;
   memset(&r->person, 0, sizeof r->person);
 }
 

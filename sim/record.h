@@ -79,7 +79,7 @@ typedef struct vt_person_row {
 typedef struct vt_record {
   vt_person_row person;
   vt_row *rows; size_t nrows, caprows;
-  int32_t nencounters, ncareplans;
+  int32_t nencounters, ncareplans, nimaging;   /* per-patient numbers given so far */
   /* string arena for values produced at run time; reset with the record */
   char *strs; size_t nstrs, capstrs;
   /* chunks no longer current but still referenced (arena growth) */
