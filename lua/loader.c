@@ -21,6 +21,7 @@
 #include "lauxlib.h"
 #include "lua/json.h"
 #include "sim/arena.h"
+#include "sim/patient.h"
 
 const char *const vt_state_type_names[VT_S__COUNT] = {
   "Initial", "Terminal", "Simple", "Guard", "Delay", "SetAttribute", "Counter",
@@ -326,6 +327,7 @@ static void compile_cond(ctx *c, int i, vt_cond *out) {
         out->name = opt_str(c, i, "referenced_by_attribute");
         if (!out->ncodes && !out->name) cerr(c, "Observation condition needs 'codes' or 'referenced_by_attribute'");
       }
+      if (out->name) out->hash = vt_key_hash(out->name);
       out->op = parse_op(c, req_str(c, i, "operator"));
       field(c, i, "value");
       out->value = value_at(c, -1, "value");

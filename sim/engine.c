@@ -188,7 +188,7 @@ static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const v
     case VT_C_RACE: return p->rec.person.race && strcasecmp(p->rec.person.race, c->name) == 0;
     case VT_C_SES: return p->rec.person.ses && strcasecmp(p->rec.person.ses, c->name) == 0;
     case VT_C_ATTRIBUTE: {
-      vt_slot *a = vt_map_get(&p->attrs, c->name);
+      vt_slot *a = vt_map_geth(&p->attrs, c->name, c->hash);
       vt_value nil = { VT_V_NIL, { 0 } };
       return compare(a ? &a->v : &nil, c->op, &c->value);
     }
@@ -201,7 +201,7 @@ static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const v
       return compare(&v, c->op, &c->value);
     }
     case VT_C_VITAL: {
-      vt_slot *a = vt_map_get(&p->vitals, c->name);
+      vt_slot *a = vt_map_geth(&p->vitals, c->name, c->hash);
       vt_value nil = { VT_V_NIL, { 0 } };
       return compare(a ? &a->v : &nil, c->op, &c->value);
     }

@@ -51,6 +51,7 @@ typedef enum {
 typedef struct vt_cond {
   uint8_t kind;
   uint8_t op;               /* vt_op, for comparisons */
+  uint32_t hash;            /* vt_key_hash(name) for attribute and vital sign lookups */
   const char *name;         /* gender, race, SES category, attribute, symptom,
                                vital sign, PriorState name, referenced_by_attribute */
   vt_value value;           /* comparison operand */

@@ -18,11 +18,16 @@
 #include "vtime.h"
 
 /* One named value (attributes, vital signs, symptoms, latest observations). */
-typedef struct vt_slot { const char *key; const char *key2; vt_value v; vt_time t; } vt_slot;
+typedef struct vt_slot { const char *key; const char *key2; vt_value v; vt_time t; uint32_t hash; } vt_slot;
 
-/* A small string-keyed table; keys are not copied (they live in module data
-** or in the patient's record arena). */
-typedef struct vt_map { vt_slot *slots; int n, cap; } vt_map;
+/* A string-keyed table in insertion order, with a hash index; keys are not
+** copied (they live in module data, in the patient's record arena or are
+** literals). */
+typedef struct vt_map {
+  vt_slot *slots; int n, cap;
+  int32_t *index; int index_cap;   /* open addressing: slot + 1 by key hash, 0 empty */
+  int has_key2;                    /* some slot has a key2: lookups scan */
+} vt_map;
 
 /* An active entry: a condition, medication, care plan or allergy in effect. */
 typedef struct vt_active {
@@ -92,6 +97,9 @@ void vt_patient_reset(vt_patient *p);
 
 /* Attribute and named-value maps. */
 vt_slot *vt_map_get(const vt_map *m, const char *key);
+/* The same with the key's hash already computed (vt_key_hash). */
+vt_slot *vt_map_geth(const vt_map *m, const char *key, uint32_t hash);
+uint32_t vt_key_hash(const char *key);
 vt_slot *vt_map_get2(const vt_map *m, const char *key, const char *key2);
 vt_slot *vt_map_put(vt_map *m, const char *key, const char *key2);
 void vt_map_del(vt_map *m, const char *key);

@@ -803,12 +803,9 @@ void vt_sattr_birth(vt_patient *p, vt_time t) {
   const vt_person_row *r = &p->rec.person;
 
   /* the bookkeeping slot first, so that vt_sattr_step finds it at once */
+  /* (the engine calls this first, on an empty map: the slot is slots[0];
+  ** vt_sattr_step falls back to a lookup if it is not) */
   put_num(a, K_NEXT, (double)t, t);
-  if (a->slots[0].key != K_NEXT) {
-    vt_slot *s = vt_map_get(a, K_NEXT), tmp = a->slots[0];
-    a->slots[0] = *s;
-    *s = tmp;
-  }
 
   /* demographics as Synthea's attributes (Generator.pickDemographics) */
   put_str(a, "gender", r->gender == 'M' ? "M" : "F", t);
