@@ -5,9 +5,11 @@
 ** The table is read with raw accesses only; errors are raised with longjmp
 ** to the compile entry point and name file, state, line and field.
 */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include "loader.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -21,6 +23,8 @@
 #include "lauxlib.h"
 #include "lua/json.h"
 #include "sim/arena.h"
+#include "sim/expr.h"
+#include "sim/lookup.h"
 #include "sim/patient.h"
 
 const char *const vt_state_type_names[VT_S__COUNT] = {
@@ -403,10 +407,36 @@ static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n) {
   return opts;
 }
 
-/* Load the CSV named by tr->lookup_file from a lookup_tables folder beside
-** the modules (the first root holding it) and attach it to the module. */
+/* Load the CSV named by tr->lookup_file from the lookup_tables folder beside
+** the module file, or beside a folder above it (a submodule in
+** modules/medications/ finds modules/lookup_tables/), and attach it to the
+** module, which owns it. */
 static void load_lookup_table(ctx *c, vt_transition *tr) {
-  (void)c; (void)tr;   /* sim/lookup.c: being written */
+  char dir[PATH_MAX], path[PATH_MAX + 300];
+  snprintf(path, sizeof path, "%s", c->file);
+  char *slash = strrchr(path, '/');
+  if (slash) *slash = 0; else snprintf(path, sizeof path, ".");
+  if (!realpath(path, dir)) cerr(c, "cannot resolve the folder of %s: %s", c->file, strerror(errno));
+  int found = 0;
+  for (int up = 0; up < 8 && !found; up++) {
+    snprintf(path, sizeof path, "%s/lookup_tables/%s", strcmp(dir, "/") ? dir : "", tr->lookup_file);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) found = 1;
+    else if ((slash = strrchr(dir, '/')) && slash != dir) *slash = 0;
+    else break;
+  }
+  if (!found) cerr(c, "lookup table '%s' not found in a lookup_tables folder beside %s or above it", tr->lookup_file, c->file);
+  const char **targets = vt_arena_alloc(c->a, sizeof *targets * (size_t)tr->ndists);
+  for (int k = 0; k < tr->ndists; k++) targets[k] = c->m->states[tr->dists[k].target].name;
+  char msg[1024];
+  vt_lookup *t = vt_lookup_load(path, targets, tr->ndists, msg, sizeof msg);
+  if (!t) cerr(c, "lookup_table_transition: %s", msg);
+  vt_lookup **ls = realloc(c->m->lookups, sizeof *ls * (size_t)(c->m->nlookups + 1));
+  if (!ls) { vt_lookup_free(t); cerr(c, "out of memory"); }
+  c->m->lookups = ls;
+  ls[c->m->nlookups++] = t;
+  tr->lookup = t;
+  tr->lookup_file = vt_arena_strdup(c->a, path);
 }
 
 /* lookup_table_transition: options {transition, default_probability,
@@ -572,13 +602,19 @@ static int compile_quantity(ctx *c, int st, vt_dist *d, int need_unit, const cha
 /* Value of SetAttribute / Observation / VitalSign / Symptom: `value` (or a
 ** function), a quantity, value_code, value_attribute, series_data, and for
 ** Observations (allow_refs) attribute, vital_sign and sampled_data. */
-/* `expression`: compiled with sim/expr.c.  1 if present. */
+/* `expression` (sim/expr.h): compiled once, owned by the module.  1 if present. */
 static int compile_expression(ctx *c, int st, vt_state *s) {
   const char *src = opt_str(c, st, "expression");
   if (!src) return 0;
-  cerr(c, "expressions are not supported yet ('%s')", src);
-  (void)s;
-  return 0;
+  char msg[256];
+  vt_expr *x = vt_expr_compile(src, msg, sizeof msg);
+  if (!x) cerr(c, "expression \"%s\": %s", src, msg);
+  vt_expr **xs = realloc(c->m->exprs, sizeof *xs * (size_t)(c->m->nexprs + 1));
+  if (!xs) { vt_expr_free(x); cerr(c, "out of memory"); }
+  c->m->exprs = xs;
+  xs[c->m->nexprs++] = x;
+  s->expr = x;
+  return 1;
 }
 
 static void compile_value(ctx *c, int st, vt_state *s, int allow_refs) {
@@ -971,6 +1007,10 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
 
 void vt_module_free(vt_module *m) {
   if (!m) return;
+  for (int i = 0; i < m->nlookups; i++) vt_lookup_free(m->lookups[i]);
+  for (int i = 0; i < m->nexprs; i++) vt_expr_free(m->exprs[i]);
+  free(m->lookups);
+  free(m->exprs);
   vt_arena_free(m->arena);
   free(m);
 }

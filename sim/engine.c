@@ -18,6 +18,8 @@
 ** the next one: the per-step cost is a comparison per module.
 */
 #include "engine.h"
+#include "expr.h"
+#include "lookup.h"
 #include "synthea_attrs.h"
 
 #include <math.h>
@@ -299,11 +301,63 @@ static int pick_distributed(vt_engine *e, const vt_frame *f, const vt_state *s, 
   return o[n - 1].target;   /* leftover probability goes to the last option */
 }
 
+/* An attribute value as lookup tables and messages write it: text as is, a
+** whole number without decimals, a boolean as true/false.  NULL if unset. */
+static const char *attr_text(const vt_patient *p, const char *name, char *buf, size_t len) {
+  vt_slot *a = vt_map_get(&p->attrs, name);
+  if (!a) return NULL;
+  switch (a->v.kind) {
+    case VT_V_STR: return a->v.u.s;
+    case VT_V_BOOL: return a->v.u.b ? "true" : "false";
+    case VT_V_NUM:
+      if (a->v.u.n == floor(a->v.u.n) && fabs(a->v.u.n) < 1e15) snprintf(buf, len, "%.0f", a->v.u.n);
+      else snprintf(buf, len, "%g", a->v.u.n);
+      return buf;
+    case VT_V_ENTRY: {
+      const vt_row *r = &p->rec.rows[a->v.u.entry];
+      return r->code ? r->code->code : "";
+    }
+    default: return NULL;
+  }
+}
+
 /* lookup_table_transition: the probabilities of the table row matching the
-** patient, or the options' default probabilities when no row matches. */
+** patient (age in completed years, time in ms, other keys attributes), or
+** the options' default probabilities when no row matches. */
 static int pick_lookup(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_transition *tr, vt_time t) {
-  (void)t;
-  return pick_distributed(e, f, s, tr->dists, tr->ndists);
+  enum { MAXKEYS = 32 };
+  const vt_patient *p = &e->p;
+  int nkeys = vt_lookup_nkeys(tr->lookup);
+  if (nkeys > MAXKEYS) return failf(e, f, s, "lookup table %s has more than %d key columns", tr->lookup_file, MAXKEYS);
+  int64_t nums[MAXKEYS];
+  const char *strs[MAXKEYS];
+  char bufs[MAXKEYS][32];
+  for (int k = 0; k < nkeys; k++) {
+    nums[k] = VT_LOOKUP_NONE;
+    strs[k] = NULL;
+    switch (vt_lookup_key_kind(tr->lookup, k)) {
+      case VT_LOOKUP_AGE: nums[k] = vt_time_age_years(p->rec.person.birth, t); break;
+      case VT_LOOKUP_TIME: nums[k] = t; break;
+      default: strs[k] = attr_text(p, vt_lookup_key_name(tr->lookup, k), bufs[k], sizeof bufs[k]);
+    }
+  }
+  double probs[256];
+  if (tr->ndists > 256) return failf(e, f, s, "lookup_table_transition has more than 256 options");
+  int m = vt_lookup_match(tr->lookup, nums, strs, probs);
+  if (m < 0) {
+    for (int k = 0; k < nkeys; k++)
+      if (vt_lookup_key_kind(tr->lookup, k) == VT_LOOKUP_STRING && !strs[k])
+        return failf(e, f, s, "lookup table %s keys on '%s', which this patient does not have as an attribute",
+                     tr->lookup_file, vt_lookup_key_name(tr->lookup, k));
+    return failf(e, f, s, "lookup table %s: a key has no value for this patient", tr->lookup_file);
+  }
+  if (m == 0) return pick_distributed(e, f, s, tr->dists, tr->ndists);
+  double x = vt_rng_uniform(&e->p.rng), high = 0;
+  for (int i = 0; i < tr->ndists - 1; i++) {
+    high += probs[i];
+    if (x < high) return tr->dists[i].target;
+  }
+  return tr->dists[tr->ndists - 1].target;
 }
 
 /* The next state of `s`, or FAIL. */
@@ -488,6 +542,31 @@ static int state_value(vt_engine *e, const vt_frame *f, const vt_state *s, vt_va
       return 0;
     }
     case VT_VAL_CODE: v->kind = VT_V_STR; v->u.s = s->value_code->display; return 0;
+    case VT_VAL_EXPR: {
+      /* #{name}: "age" in decimal years, a vital sign, or a numeric (or
+      ** boolean) attribute, in Synthea's order; NAN when the patient has none */
+      enum { MAXVARS = 64 };
+      double vars[MAXVARS];
+      int n = vt_expr_nvars(s->expr);
+      if (n > MAXVARS) return failf(e, f, s, "an expression with more than %d variables", MAXVARS);
+      for (int i = 0; i < n; i++) {
+        const char *name = vt_expr_var_name(s->expr, i);
+        vars[i] = NAN;
+        if (strcmp(name, "age") == 0) { vars[i] = vt_time_age_exact(p->rec.person.birth, p->now); continue; }
+        const char *vital = vt_vital_resolve(name);
+        vt_slot *a = vital ? vt_map_get(&p->vitals, vital) : NULL;
+        if (!a) a = vt_map_get(&p->vitals, name);
+        if (!a || a->v.kind != VT_V_NUM) a = vt_map_get(&p->attrs, name);
+        if (a && a->v.kind == VT_V_NUM) vars[i] = a->v.u.n;
+        else if (a && a->v.kind == VT_V_BOOL) vars[i] = a->v.u.b;
+      }
+      double d;
+      char msg[256];
+      if (vt_expr_eval(s->expr, vars, &d, msg, sizeof msg) != 0) return failf(e, f, s, "expression: %s", msg);
+      if (vt_expr_type(s->expr) == VT_EXPR_BOOLEAN) { v->kind = VT_V_BOOL; v->u.b = d != 0; }
+      else *v = num_value(d);
+      return 0;
+    }
     case VT_VAL_SAMPLED: {
       /* the series data of the attributes, as text ("1 2 3 | 4 5 6") */
       char buf[4096];

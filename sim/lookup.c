@@ -1,0 +1,780 @@
+/*
+** lookup.c -- Synthea lookup tables (see lookup.h): read the CSV behind a
+** lookup_table_transition once, check it, and index it so that finding a
+** patient's row costs one hash of the string keys and a binary search over
+** the range boundaries of the rows that share those strings.
+**
+** Layout: every row keeps its string key values (pointers into the file's
+** text, NUL-terminated in place), its ranges (at most two: age and time) and
+** its effective probabilities in target order.  Rows with equal string keys
+** form a group, found through an open-addressing hash table.  A large group
+** is cut into segments at every range boundary of one range column; each
+** segment lists, in file order, the rows whose range covers it.
+*/
+#include "lookup.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest range bound accepted: leaves room for hi + 1 in half-open form. */
+#define RANGE_MAX ((int64_t)1 << 62)
+/* Groups with at most this many rows are scanned rather than segmented. */
+#define SCAN_ROWS 8
+/* At most two range columns: "age" and "time" (column names are unique). */
+#define MAX_RANGES 2
+
+typedef struct {
+  uint64_t hash;
+  int row0;          /* first row of the group: its string values are the group's */
+  int first, n;      /* live rows: t->grow[first .. first + n), in file order */
+  int segslot;       /* range slot the segments cut, -1 to scan the rows */
+  int nseg;          /* segment i is [segstart[i], segstart[i + 1]) */
+  int64_t *segstart; /* nseg + 1 boundaries */
+  int *segoff;       /* nseg + 1 offsets into segrows */
+  int *segrows;      /* rows covering each segment, file order */
+} group;
+
+struct vt_lookup {
+  int nkeys, ntargets, nrows;
+  int nstr, nrange;
+  char **key_names;       /* nkeys names, lowercased */
+  int *key_kind;          /* nkeys VT_LOOKUP_* */
+  int *str_key;           /* string slot -> key column */
+  int range_key[MAX_RANGES]; /* range slot -> key column */
+  char *text;             /* the file; string values point into it */
+  const char **cells;     /* nrows * nstr string values */
+  int64_t *ranges;        /* nrows * nrange * 2: lo, hi (inclusive) */
+  double *probs;          /* nrows * ntargets, target order */
+  int *grow;              /* live rows ordered by group, file order inside */
+  int ngroups;
+  group *groups;
+  uint32_t *slots;        /* group index + 1; 0 = empty */
+  uint32_t mask;
+};
+
+/* Write "PATH:LINE: message" (or "PATH: message" when line is 0) to err. */
+static void fail(char *err, size_t errlen, const char *path, int line, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  if (!err || errlen == 0) return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (line > 0) snprintf(err, errlen, "%s:%d: %s", path, line, msg);
+  else snprintf(err, errlen, "%s: %s", path, msg);
+}
+
+static char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
+static int ascii_ieq(const char *a, const char *b) {
+  for (; *a && *b; a++, b++)
+    if (ascii_lower(*a) != ascii_lower(*b)) return 0;
+  return *a == *b;
+}
+
+/* ------------------------------------------------------------------ */
+/* CSV records                                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+  const char *path;
+  char *p, *end;       /* cursor in the text; *end is a NUL */
+  int line;            /* physical line of the cursor, 1-based */
+  char **fields;
+  int nfields, cap;
+  char *err;
+  size_t errlen;
+} csv;
+
+static int csv_push(csv *r, char *field) {
+  if (r->nfields == r->cap) {
+    int cap = r->cap ? r->cap * 2 : 16;
+    char **f = realloc(r->fields, (size_t)cap * sizeof *f);
+    if (!f) {
+      fail(r->err, r->errlen, r->path, r->line, "not enough memory");
+      return -1;
+    }
+    r->fields = f;
+    r->cap = cap;
+  }
+  r->fields[r->nfields++] = field;
+  return 0;
+}
+
+/* Read the next non-blank record into r->fields, unquoting and
+** NUL-terminating its fields in place.  *start gets the line it starts on.
+** Returns 1 for a record, 0 at the end of the text, -1 on an error. */
+static int csv_record(csv *r, int *start) {
+  for (;;) {
+    int first_quoted = 0;
+    if (r->p >= r->end) return 0;
+    *start = r->line;
+    r->nfields = 0;
+    for (;;) {
+      char *field = r->p, *w = r->p, d;
+      if (*r->p == '"') {
+        if (r->nfields == 0) first_quoted = 1;
+        r->p++;
+        for (;;) {
+          char c;
+          if (r->p >= r->end) {
+            fail(r->err, r->errlen, r->path, *start, "quoted field without its closing quote");
+            return -1;
+          }
+          c = *r->p++;
+          if (c == '"') {
+            if (r->p < r->end && *r->p == '"') { *w++ = '"'; r->p++; continue; }
+            break;
+          }
+          if (c == '\n' || (c == '\r' && !(r->p < r->end && *r->p == '\n'))) r->line++;
+          *w++ = c;
+        }
+        if (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') {
+          fail(r->err, r->errlen, r->path, r->line, "text after the closing quote of a field");
+          return -1;
+        }
+      } else {
+        while (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') r->p++;
+        w = r->p;
+      }
+      d = r->p < r->end ? *r->p : '\0';
+      *w = '\0';
+      if (csv_push(r, field) < 0) return -1;
+      if (d == ',') { r->p++; continue; }
+      if (d == '\r') {
+        r->p++;
+        if (r->p < r->end && *r->p == '\n') r->p++;
+        r->line++;
+      } else if (d == '\n') {
+        r->p++;
+        r->line++;
+      }
+      break;
+    }
+    if (r->nfields == 1 && !first_quoted && r->fields[0][0] == '\0') continue; /* blank line */
+    return 1;
+  }
+}
+
+/* Read the whole file into a NUL-terminated buffer.  NULL with err set. */
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  if (!f) {
+    fail(err, errlen, path, 0, "cannot read: %s", strerror(errno));
+    return NULL;
+  }
+  for (;;) {
+    size_t got;
+    if (cap - n < 4096) {
+      size_t ncap = cap ? cap * 2 : 65536;
+      char *nb = realloc(buf, ncap + 1);
+      if (!nb) {
+        free(buf);
+        fclose(f);
+        fail(err, errlen, path, 0, "not enough memory");
+        return NULL;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  if (ferror(f)) {
+    fail(err, errlen, path, 0, "cannot read: %s", strerror(errno));
+    free(buf);
+    fclose(f);
+    return NULL;
+  }
+  fclose(f);
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cells                                                               */
+/* ------------------------------------------------------------------ */
+
+/* A whole number of n digits at s, at most RANGE_MAX.  0, or -1. */
+static int parse_bound(const char *s, size_t n, int64_t *v) {
+  int64_t x = 0;
+  if (n == 0) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    if (x > (RANGE_MAX - (s[i] - '0')) / 10) return -1;
+    x = x * 10 + (s[i] - '0');
+  }
+  *v = x;
+  return 0;
+}
+
+/* "lo-hi" split at the first '-'; the bounds are put in order (Synthea's
+** Range.between accepts them either way).  0, or -1 if malformed. */
+static int parse_range(const char *s, int64_t *lo, int64_t *hi) {
+  const char *dash = strchr(s, '-');
+  if (!dash) return -1;
+  if (parse_bound(s, (size_t)(dash - s), lo) < 0) return -1;
+  if (parse_bound(dash + 1, strlen(dash + 1), hi) < 0) return -1;
+  if (*lo > *hi) { int64_t x = *lo; *lo = *hi; *hi = x; }
+  return 0;
+}
+
+/* A probability: a finite number >= 0, blanks around it allowed (as Java's
+** Double.parseDouble allows).  0, or -1. */
+static int parse_prob(const char *s, double *v) {
+  char *endp;
+  while (*s == ' ' || *s == '\t') s++;
+  if (*s == '\0') return -1;
+  *v = strtod(s, &endp);
+  if (endp == s) return -1;
+  while (*endp == ' ' || *endp == '\t') endp++;
+  if (*endp != '\0' || !isfinite(*v) || *v < 0) return -1;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Index                                                               */
+/* ------------------------------------------------------------------ */
+
+/* FNV-1a over string values, with a separator after each. */
+static uint64_t hash_strings(const char *const *v, int n, const int *idx) {
+  uint64_t h = 1469598103934665603ULL;
+  for (int i = 0; i < n; i++) {
+    const unsigned char *s = (const unsigned char *)v[idx ? idx[i] : i];
+    for (; *s; s++) { h ^= *s; h *= 1099511628211ULL; }
+    h ^= 0xFF;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/* Group whose strings equal v (indexed through idx when not NULL); -1. */
+static int find_group(const vt_lookup *t, uint64_t h, const char *const *v, const int *idx) {
+  uint32_t i = (uint32_t)h & t->mask;
+  while (t->slots[i]) {
+    const group *g = &t->groups[t->slots[i] - 1];
+    if (g->hash == h) {
+      const char *const *gv = t->cells + (size_t)g->row0 * (size_t)t->nstr;
+      int k = 0;
+      while (k < t->nstr && strcmp(gv[k], v[idx ? idx[k] : k]) == 0) k++;
+      if (k == t->nstr) return (int)(t->slots[i] - 1);
+    }
+    i = (i + 1) & t->mask;
+  }
+  return -1;
+}
+
+typedef struct { int64_t r[2 * MAX_RANGES]; int row; } rowkey;
+
+static int cmp_rowkey(const void *a, const void *b) {
+  const rowkey *x = a, *y = b;
+  for (int i = 0; i < 2 * MAX_RANGES; i++)
+    if (x->r[i] != y->r[i]) return x->r[i] < y->r[i] ? -1 : 1;
+  return (x->row > y->row) - (x->row < y->row);
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Index of the last boundary <= v among pts[0..n), or -1. */
+static int seg_find(const int64_t *pts, int n, int64_t v) {
+  int lo = 0, hi = n; /* answer in [lo - 1, hi - 1] */
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (pts[mid] <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/* Sorted distinct boundaries (lo and hi + 1) of range slot s over the rows
+** of g; returns their count, the array in *out (malloc'd), -1 on no memory. */
+static int seg_points(const vt_lookup *t, const group *g, int s, int64_t **out) {
+  int64_t *pts = malloc((size_t)g->n * 2 * sizeof *pts);
+  int m = 0;
+  if (!pts) return -1;
+  for (int i = 0; i < g->n; i++) {
+    const int64_t *r = t->ranges + ((size_t)t->grow[g->first + i] * (size_t)t->nrange + (size_t)s) * 2;
+    pts[m++] = r[0];
+    pts[m++] = r[1] + 1;
+  }
+  qsort(pts, (size_t)m, sizeof *pts, cmp_i64);
+  int u = 0;
+  for (int i = 0; i < m; i++)
+    if (u == 0 || pts[u - 1] != pts[i]) pts[u++] = pts[i];
+  *out = pts;
+  return u;
+}
+
+/* Cut group g into segments along the range slot whose segments hold the
+** fewest rows at worst.  Leaves g scanned when segmenting does not pay.
+** 0, or -1 on no memory. */
+static int segment_group(vt_lookup *t, group *g) {
+  int best = -1, bestmax = 0;
+  long besttotal = 0;
+  g->segslot = -1;
+  if (g->n <= SCAN_ROWS || t->nrange == 0) return 0;
+  for (int s = 0; s < t->nrange; s++) {
+    int64_t *pts;
+    int m = seg_points(t, g, s, &pts), mx = 0;
+    long total = 0;
+    int *cnt;
+    if (m < 0) return -1;
+    cnt = calloc((size_t)m, sizeof *cnt);
+    if (!cnt) { free(pts); return -1; }
+    for (int i = 0; i < g->n; i++) {
+      const int64_t *r = t->ranges + ((size_t)t->grow[g->first + i] * (size_t)t->nrange + (size_t)s) * 2;
+      int a = seg_find(pts, m, r[0]), b = seg_find(pts, m, r[1] + 1);
+      for (int k = a; k < b; k++) cnt[k]++;
+      total += b - a;
+    }
+    for (int k = 0; k < m; k++) if (cnt[k] > mx) mx = cnt[k];
+    free(cnt);
+    free(pts);
+    if (best < 0 || mx < bestmax || (mx == bestmax && total < besttotal)) {
+      best = s; bestmax = mx; besttotal = total;
+    }
+  }
+  /* Nested ranges can make the lists long: then a plain scan is as good. */
+  if (bestmax * 2 > g->n || besttotal > 16L * g->n) return 0;
+
+  int64_t *pts;
+  int m = seg_points(t, g, best, &pts);
+  if (m < 0) return -1;
+  int *off = calloc((size_t)m + 1, sizeof *off);
+  int *rows = malloc((size_t)besttotal * sizeof *rows + 1);
+  if (!off || !rows) { free(pts); free(off); free(rows); return -1; }
+  for (int i = 0; i < g->n; i++) {
+    const int64_t *r = t->ranges + ((size_t)t->grow[g->first + i] * (size_t)t->nrange + (size_t)best) * 2;
+    int a = seg_find(pts, m, r[0]), b = seg_find(pts, m, r[1] + 1);
+    for (int k = a; k < b; k++) off[k + 1]++;
+  }
+  for (int k = 0; k < m; k++) off[k + 1] += off[k];
+  int *fill = malloc((size_t)m * sizeof *fill);
+  if (!fill) { free(pts); free(off); free(rows); return -1; }
+  memcpy(fill, off, (size_t)m * sizeof *fill);
+  for (int i = 0; i < g->n; i++) {
+    int row = t->grow[g->first + i];
+    const int64_t *r = t->ranges + ((size_t)row * (size_t)t->nrange + (size_t)best) * 2;
+    int a = seg_find(pts, m, r[0]), b = seg_find(pts, m, r[1] + 1);
+    for (int k = a; k < b; k++) rows[fill[k]++] = row;
+  }
+  free(fill);
+  g->segslot = best;
+  g->nseg = m - 1;
+  g->segstart = pts;
+  g->segoff = off;
+  g->segrows = rows;
+  return 0;
+}
+
+/* Group the rows by string keys, fold exact repeats into the earlier row
+** (the later row's probabilities win, as with Java's HashMap.put) and build
+** the segments.  0, or -1 on no memory. */
+static int build_index(vt_lookup *t) {
+  int n = t->nrows;
+  uint32_t cap = 8;
+  int *rowgroup = NULL, *count = NULL;
+  rowkey *keys = NULL;
+  int rc = -1;
+
+  while (cap < (uint32_t)n * 2u) cap *= 2;
+  t->mask = cap - 1;
+  t->slots = calloc(cap, sizeof *t->slots);
+  t->groups = calloc((size_t)n, sizeof *t->groups);
+  t->grow = malloc((size_t)n * sizeof *t->grow);
+  rowgroup = malloc((size_t)n * sizeof *rowgroup);
+  keys = malloc((size_t)n * sizeof *keys);
+  if (!t->slots || !t->groups || !t->grow || !rowgroup || !keys) goto out;
+
+  for (int r = 0; r < n; r++) {
+    const char *const *v = t->cells + (size_t)r * (size_t)t->nstr;
+    uint64_t h = hash_strings(v, t->nstr, NULL);
+    int g = find_group(t, h, v, NULL);
+    if (g < 0) {
+      uint32_t i = (uint32_t)h & t->mask;
+      while (t->slots[i]) i = (i + 1) & t->mask;
+      g = t->ngroups++;
+      t->slots[i] = (uint32_t)g + 1;
+      t->groups[g].hash = h;
+      t->groups[g].row0 = r;
+      t->groups[g].segslot = -1;
+    }
+    rowgroup[r] = g;
+    t->groups[g].n++;
+  }
+  count = calloc((size_t)t->ngroups + 1, sizeof *count);
+  if (!count) goto out;
+  for (int g = 0, at = 0; g < t->ngroups; g++) {
+    t->groups[g].first = at;
+    count[g] = at;
+    at += t->groups[g].n;
+  }
+  for (int r = 0; r < n; r++) t->grow[count[rowgroup[r]]++] = r;
+
+  /* Exact repeats: sort each group's rows by ranges, then file order. */
+  for (int g = 0; g < t->ngroups; g++) {
+    group *gr = &t->groups[g];
+    int live = 0;
+    for (int i = 0; i < gr->n; i++) {
+      rowkey *k = &keys[i];
+      int row = t->grow[gr->first + i];
+      memset(k->r, 0, sizeof k->r);
+      for (int s = 0; s < t->nrange; s++) {
+        k->r[2 * s] = t->ranges[((size_t)row * (size_t)t->nrange + (size_t)s) * 2];
+        k->r[2 * s + 1] = t->ranges[((size_t)row * (size_t)t->nrange + (size_t)s) * 2 + 1];
+      }
+      k->row = row;
+    }
+    qsort(keys, (size_t)gr->n, sizeof *keys, cmp_rowkey);
+    for (int i = 0; i < gr->n;) {
+      int j = i + 1;
+      while (j < gr->n && memcmp(keys[j].r, keys[i].r, sizeof keys[i].r) == 0) j++;
+      if (j - i > 1) {
+        memcpy(t->probs + (size_t)keys[i].row * (size_t)t->ntargets,
+               t->probs + (size_t)keys[j - 1].row * (size_t)t->ntargets,
+               (size_t)t->ntargets * sizeof *t->probs);
+        for (int k = i + 1; k < j; k++) rowgroup[keys[k].row] = -1; /* folded */
+      }
+      i = j;
+    }
+    for (int i = 0; i < gr->n; i++) {
+      int row = t->grow[gr->first + i];
+      if (rowgroup[row] >= 0) t->grow[gr->first + live++] = row;
+    }
+    gr->n = live;
+    if (segment_group(t, gr) < 0) goto out;
+  }
+  rc = 0;
+out:
+  free(rowgroup);
+  free(count);
+  free(keys);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loading                                                             */
+/* ------------------------------------------------------------------ */
+
+void vt_lookup_free(vt_lookup *t) {
+  if (!t) return;
+  if (t->key_names)
+    for (int k = 0; k < t->nkeys; k++) free(t->key_names[k]);
+  free(t->key_names);
+  free(t->key_kind);
+  free(t->str_key);
+  free(t->text);
+  free(t->cells);
+  free(t->ranges);
+  free(t->probs);
+  free(t->grow);
+  if (t->groups)
+    for (int g = 0; g < t->ngroups; g++) {
+      free(t->groups[g].segstart);
+      free(t->groups[g].segoff);
+      free(t->groups[g].segrows);
+    }
+  free(t->groups);
+  free(t->slots);
+  free(t);
+}
+
+/* Check the header against the targets: the last ntargets columns must be
+** the targets, in any order.  Fills colmap[c] (target of probability column
+** c).  0, or -1 with err set. */
+static int match_targets(char **hdr, int ncols, const char *const *targets, int ntargets,
+                         int *colmap, const char *path, char *err, size_t errlen) {
+  int nkeys = ncols - ntargets;
+  for (int j = 0; j < ntargets; j++) {
+    if (!targets[j] || !targets[j][0]) {
+      fail(err, errlen, path, 0, "transition %d has no name", j + 1);
+      return -1;
+    }
+    for (int i = 0; i < j; i++)
+      if (strcmp(targets[i], targets[j]) == 0) {
+        fail(err, errlen, path, 0, "transition '%.100s' is listed twice", targets[j]);
+        return -1;
+      }
+  }
+  if (ncols < ntargets) {
+    fail(err, errlen, path, 1, "%d columns, fewer than the %d transitions that should be the last columns",
+         ncols, ntargets);
+    return -1;
+  }
+  for (int c = 0; c < ntargets; c++) {
+    const char *name = hdr[nkeys + c];
+    colmap[c] = -1;
+    for (int j = 0; j < ntargets; j++)
+      if (strcmp(name, targets[j]) == 0) colmap[c] = j;
+    for (int i = 0; i < c; i++)
+      if (colmap[c] >= 0 && colmap[i] == colmap[c]) {
+        fail(err, errlen, path, 1, "column '%.100s' appears twice", name);
+        return -1;
+      }
+    if (colmap[c] < 0) {
+      /* Name the option left without a column too (there is one). */
+      const char *orphan = NULL;
+      for (int j = 0; j < ntargets && !orphan; j++) {
+        int found = 0;
+        for (int i = nkeys; i < ncols; i++)
+          if (strcmp(hdr[i], targets[j]) == 0) found = 1;
+        if (!found) orphan = targets[j];
+      }
+      fail(err, errlen, path, 1,
+           "probability column '%.100s' matches no transition; transition '%.100s' has no column "
+           "(the last %d columns must be named after the %d transitions)",
+           name, orphan ? orphan : "?", ntargets, ntargets);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Make room for `need` rows in the row arrays (capacity *cap rows).
+** 0, or -1 on no memory (the arrays stay valid for vt_lookup_free). */
+static int reserve_rows(vt_lookup *t, int *cap, int need) {
+  size_t ncap;
+  void *p;
+  if (need <= *cap) return 0;
+  ncap = *cap ? (size_t)*cap * 2 : 64;
+  if ((p = realloc(t->cells, ncap * ((size_t)t->nstr + 1) * sizeof *t->cells)) == NULL) return -1;
+  t->cells = p;
+  if ((p = realloc(t->ranges, ncap * ((size_t)t->nrange * 2 + 1) * sizeof *t->ranges)) == NULL) return -1;
+  t->ranges = p;
+  if ((p = realloc(t->probs, ncap * (size_t)t->ntargets * sizeof *t->probs)) == NULL) return -1;
+  t->probs = p;
+  *cap = (int)ncap;
+  return 0;
+}
+
+vt_lookup *vt_lookup_load(const char *path, const char *const *targets, int ntargets,
+                          char *err, size_t errlen) {
+  vt_lookup *t;
+  size_t len = 0;
+  csv r;
+  int line = 0, rc, ncols, nkeys, cap = 0;
+  int *colmap = NULL;
+  double *raw = NULL;
+  char **hdr = NULL;
+
+  memset(&r, 0, sizeof r);
+  if (err && errlen) err[0] = '\0';
+  if (!path) path = "(null)";
+  if (ntargets <= 0 || !targets) {
+    fail(err, errlen, path, 0, "a lookup table transition needs at least one option");
+    return NULL;
+  }
+  t = calloc(1, sizeof *t);
+  if (!t) {
+    fail(err, errlen, path, 0, "not enough memory");
+    return NULL;
+  }
+  t->ntargets = ntargets;
+  t->text = read_file(path, &len, err, errlen);
+  if (!t->text) goto fail;
+  if (memchr(t->text, '\0', len)) {
+    fail(err, errlen, path, 0, "not a text file (it holds a NUL byte)");
+    goto fail;
+  }
+
+  r.path = path;
+  r.p = t->text;
+  r.end = t->text + len;
+  r.line = 1;
+  r.err = err;
+  r.errlen = errlen;
+  if (len >= 3 && memcmp(r.p, "\xEF\xBB\xBF", 3) == 0) r.p += 3; /* byte order mark */
+
+  rc = csv_record(&r, &line);
+  if (rc <= 0) {
+    if (rc == 0) fail(err, errlen, path, 1, "empty file: no header line");
+    goto fail;
+  }
+  ncols = r.nfields;
+  hdr = malloc((size_t)ncols * sizeof *hdr);
+  colmap = malloc((size_t)ntargets * sizeof *colmap);
+  raw = malloc((size_t)ntargets * sizeof *raw);
+  if (!hdr || !colmap || !raw) {
+    fail(err, errlen, path, 0, "not enough memory");
+    goto fail;
+  }
+  memcpy(hdr, r.fields, (size_t)ncols * sizeof *hdr);
+  if (match_targets(hdr, ncols, targets, ntargets, colmap, path, err, errlen) < 0) goto fail;
+
+  /* Key columns. */
+  nkeys = t->nkeys = ncols - ntargets;
+  t->key_names = calloc((size_t)nkeys + 1, sizeof *t->key_names);
+  t->key_kind = calloc((size_t)nkeys + 1, sizeof *t->key_kind);
+  t->str_key = calloc((size_t)nkeys + 1, sizeof *t->str_key);
+  if (!t->key_names || !t->key_kind || !t->str_key) {
+    fail(err, errlen, path, 0, "not enough memory");
+    goto fail;
+  }
+  for (int k = 0; k < nkeys; k++) {
+    size_t n = strlen(hdr[k]);
+    if (n == 0) {
+      fail(err, errlen, path, 1, "key column %d has no name", k + 1);
+      goto fail;
+    }
+    for (int i = 0; i < k; i++)
+      if (ascii_ieq(hdr[i], hdr[k])) {
+        fail(err, errlen, path, 1, "column '%.100s' appears twice", hdr[k]);
+        goto fail;
+      }
+    t->key_names[k] = malloc(n + 1);
+    if (!t->key_names[k]) {
+      fail(err, errlen, path, 0, "not enough memory");
+      goto fail;
+    }
+    for (size_t i = 0; i <= n; i++) t->key_names[k][i] = ascii_lower(hdr[k][i]);
+    if (strcmp(t->key_names[k], "age") == 0) t->key_kind[k] = VT_LOOKUP_AGE;
+    else if (strcmp(t->key_names[k], "time") == 0) t->key_kind[k] = VT_LOOKUP_TIME;
+    else t->key_kind[k] = VT_LOOKUP_STRING;
+    if (t->key_kind[k] == VT_LOOKUP_STRING) t->str_key[t->nstr++] = k;
+    else t->range_key[t->nrange++] = k;
+  }
+
+  /* Rows. */
+  for (;;) {
+    int row;
+    rc = csv_record(&r, &line);
+    if (rc < 0) goto fail;
+    if (rc == 0) break;
+    if (r.nfields != ncols) {
+      fail(err, errlen, path, line, "%d fields, but the header has %d columns", r.nfields, ncols);
+      goto fail;
+    }
+    row = t->nrows;
+    if (row == INT32_MAX / 4) {
+      fail(err, errlen, path, line, "too many rows");
+      goto fail;
+    }
+    if (reserve_rows(t, &cap, row + 1) < 0) {
+      fail(err, errlen, path, 0, "not enough memory");
+      goto fail;
+    }
+    for (int s = 0; s < t->nstr; s++) t->cells[(size_t)row * (size_t)t->nstr + (size_t)s] = r.fields[t->str_key[s]];
+    for (int s = 0; s < t->nrange; s++) {
+      int k = t->range_key[s];
+      int64_t *lh = t->ranges + ((size_t)row * (size_t)t->nrange + (size_t)s) * 2;
+      if (parse_range(r.fields[k], &lh[0], &lh[1]) < 0) {
+        fail(err, errlen, path, line,
+             "column '%.100s': a range must be 'low-high' with whole numbers from 0 to %lld, found '%.60s'",
+             hdr[k], (long long)RANGE_MAX, r.fields[k]);
+        goto fail;
+      }
+    }
+    for (int c = 0; c < ntargets; c++) {
+      const char *cell = r.fields[nkeys + c];
+      if (parse_prob(cell, &raw[c]) < 0) {
+        fail(err, errlen, path, line, "column '%.100s': not a probability (a finite number >= 0): '%.60s'",
+             hdr[nkeys + c], cell);
+        goto fail;
+      }
+    }
+    /* Effective probabilities of Synthea's walk over the columns in file
+    ** order: the leftover to the last column, anything past 1 lost.  A
+    ** column that is not cut keeps its value exactly. */
+    {
+      double cum = 0, *out = t->probs + (size_t)row * (size_t)ntargets;
+      for (int c = 0; c < ntargets; c++) {
+        double e;
+        if (cum >= 1) e = 0;
+        else if (c == ntargets - 1) e = 1 - cum;
+        else if (cum + raw[c] <= 1) e = raw[c];
+        else e = 1 - cum;
+        cum += raw[c];
+        out[colmap[c]] = e;
+      }
+    }
+    t->nrows++;
+  }
+  if (t->nrows == 0) {
+    fail(err, errlen, path, r.line, "no rows after the header");
+    goto fail;
+  }
+  if (build_index(t) < 0) {
+    fail(err, errlen, path, 0, "not enough memory");
+    goto fail;
+  }
+  free(r.fields);
+  free(hdr);
+  free(colmap);
+  free(raw);
+  return t;
+
+fail:
+  free(r.fields);
+  free(hdr);
+  free(colmap);
+  free(raw);
+  vt_lookup_free(t);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queries                                                             */
+/* ------------------------------------------------------------------ */
+
+int vt_lookup_nkeys(const vt_lookup *t) { return t->nkeys; }
+
+const char *vt_lookup_key_name(const vt_lookup *t, int k) {
+  return (k >= 0 && k < t->nkeys) ? t->key_names[k] : NULL;
+}
+
+int vt_lookup_key_kind(const vt_lookup *t, int k) {
+  return (k >= 0 && k < t->nkeys) ? t->key_kind[k] : -1;
+}
+
+int vt_lookup_key_is_range(const vt_lookup *t, int k) {
+  return (k >= 0 && k < t->nkeys) ? t->key_kind[k] != VT_LOOKUP_STRING : 0;
+}
+
+int vt_lookup_nrows(const vt_lookup *t) { return t->nrows; }
+
+int vt_lookup_match(const vt_lookup *t, const int64_t *nums, const char *const *strs, double *probs) {
+  int64_t v[MAX_RANGES];
+  const int *rows;
+  int nrows, g;
+
+  for (int s = 0; s < t->nstr; s++)
+    if (!strs || !strs[t->str_key[s]]) return -1;
+  for (int s = 0; s < t->nrange; s++) {
+    if (!nums || nums[t->range_key[s]] == VT_LOOKUP_NONE) return -1;
+    v[s] = nums[t->range_key[s]];
+  }
+  g = find_group(t, hash_strings(strs, t->nstr, t->str_key), strs, t->str_key);
+  if (g < 0) return 0;
+
+  const group *gr = &t->groups[g];
+  if (gr->segslot >= 0) {
+    int i = seg_find(gr->segstart, gr->nseg + 1, v[gr->segslot]);
+    if (i < 0 || i >= gr->nseg) return 0;
+    rows = gr->segrows + gr->segoff[i];
+    nrows = gr->segoff[i + 1] - gr->segoff[i];
+  } else {
+    rows = t->grow + gr->first;
+    nrows = gr->n;
+  }
+  for (int i = 0; i < nrows; i++) {
+    const int64_t *r = t->ranges + (size_t)rows[i] * (size_t)t->nrange * 2;
+    int s = 0;
+    while (s < t->nrange && v[s] >= r[2 * s] && v[s] <= r[2 * s + 1]) s++;
+    if (s == t->nrange) {
+      memcpy(probs, t->probs + (size_t)rows[i] * (size_t)t->ntargets, (size_t)t->ntargets * sizeof *probs);
+      return 1;
+    }
+  }
+  return 0;
+}
