@@ -6,11 +6,14 @@
 #   summary: patients=N alive=A dead=D rows=R seconds=S patients_per_s=P rows_per_s=Q peak_rss_kb=K
 # then runs bench/raw_insert on the 10k cohort three times (median) and prints
 # patients/s, rows/s and peak memory per size, raw SQLite rows/s, the ratio
-# vitae rows/s / raw rows/s (target: at least 0.5) and the memory ratio 10k/1k.
+# vitae rows/s / raw rows/s (target: at least 0.5) and the memory ratio 10k/1k;
+# last, the same figures for Synthea's whole module corpus (1000 patients,
+# median of 3 runs) with its ratio to the raw SQLite insert rate.
 #
 # Environment: VITAE (binary, default ./vitae), BUILD (build folder holding
 # bench/raw_insert, default build), BENCH_EXTRA (more population sizes to run
-# once each, e.g. "100000"), KEEP=1 keeps the cohorts in bench/tmp.
+# once each, e.g. "100000"), KEEP=1 keeps the cohorts in bench/tmp,
+# VITAE_SHARED (default ../shared) for Synthea's corpus, run last (3 runs).
 # Takes a few minutes; the budget is about ten.
 
 VITAE=${VITAE:-./vitae}
@@ -112,5 +115,49 @@ BEGIN {
   printf "vitae rows/s / raw insert+index rows/s:      %.2f\n", ratio2
   printf "peak memory 10k / 1k:                        %.2f\n", mem
 }'
+
+# ---- Synthea's whole module corpus --------------------------------------
+# `vitae run -m SHARED/synthea/modules -p 1000`, three runs, the median by
+# seconds: patients/s, rows/s and rows/s against the raw SQLite insert rate
+# measured above.  Skipped, with the reason, when the corpus is not there
+# (VITAE_SHARED, default ../shared) or a run fails.
+CORPUS="${VITAE_SHARED:-$(cd .. && pwd)/shared}/synthea/modules"
+corpus_line=""
+corpus_skip=""
+if [ ! -d "$CORPUS" ]; then
+  corpus_skip="corpus not found at $CORPUS"
+else
+  echo "bench: vitae run -m $CORPUS -p 1000 (3 runs)" >&2
+  : > "$TMP/summaries.corpus"
+  i=1
+  while [ "$i" -le 3 ]; do
+    log="$TMP/corpus.$i.log"
+    if ! "$VITAE" run -m "$CORPUS" -p 1000 -s "$SEED" -o "$TMP/corpus.db" -q > "$log" 2>&1; then
+      corpus_skip="the run failed: $(grep '^vitae:' "$log" | head -n 1)"
+      break
+    fi
+    line=$(grep '^summary:' "$log" | tail -n 1)
+    if [ -z "$line" ]; then corpus_skip="the run printed no summary line (log: $log)"; break; fi
+    printf '%s %s\n' "$(field seconds "$line")" "$line" >> "$TMP/summaries.corpus"
+    echo "  corpus run $i: $(field rows_per_s "$line") rows/s, $(field seconds "$line") s" >&2
+    i=$((i + 1))
+  done
+  [ -n "$corpus_skip" ] || corpus_line=$(median_line "$TMP/summaries.corpus" 1 | cut -d' ' -f2-)
+  rm -f "$TMP/corpus.db"
+fi
+echo
+if [ -n "$corpus_line" ]; then
+  nfiles=$(find "$CORPUS" -name '*.json' -o -name '*.lua' | wc -l | tr -d ' ')
+  awk -v n="$nfiles" -v raw="$raw_rps" -v pps="$(field patients_per_s "$corpus_line")" \
+      -v rps="$(field rows_per_s "$corpus_line")" -v rows="$(field rows "$corpus_line")" \
+      -v s="$(field seconds "$corpus_line")" -v kb="$(field peak_rss_kb "$corpus_line")" '
+  BEGIN {
+    printf "Synthea corpus (%d module files), 1000 patients, median of 3:\n", n
+    printf "  %.0f patients/s, %.0f rows/s (%d rows in %.2f s, peak %.1f MB)\n", pps, rps, rows, s, kb / 1024
+    printf "  vitae rows/s / raw rows/s (corpus):         %.2f\n", (raw > 0) ? rps / raw : 0
+  }'
+else
+  echo "Synthea corpus: skipped ($corpus_skip)"
+fi
 
 [ "${KEEP:-0}" = 1 ] || rm -rf "$TMP"

@@ -311,13 +311,18 @@ static void compile_cond(ctx *c, int i, vt_cond *out) {
     case VT_C_DATE: {
       out->op = parse_op(c, req_str(c, i, "operator"));
       if (has(c, i, "year")) { out->by_year = 1; out->quantity = opt_num(c, i, "year", 0); }
+      else if (has(c, i, "month")) {
+        out->by_year = 2;   /* the month of the year, 1-12 */
+        out->quantity = opt_num(c, i, "month", 0);
+        if (out->quantity < 1 || out->quantity > 12) cerr(c, "Date condition: month must be 1 to 12, got %g", out->quantity);
+      }
       else if (field(c, i, "date") == LUA_TTABLE) {
         int dt = lua_gettop(L);
         int y = (int)opt_num(c, dt, "year", 1970), mo = (int)opt_num(c, dt, "month", 1), d = (int)opt_num(c, dt, "day", 1);
         out->date = vt_time_from_date(y, mo, d) + (int64_t)opt_num(c, dt, "hour", 0) * VT_MS_HOUR
                     + (int64_t)opt_num(c, dt, "minute", 0) * VT_MS_MINUTE;
         lua_pop(L, 1);
-      } else cerr(c, "Date condition needs 'year' or 'date'");
+      } else cerr(c, "Date condition needs 'year', 'month' or 'date'");
       break;
     }
     case VT_C_RACE: out->name = req_str(c, i, "race"); break;
@@ -792,6 +797,7 @@ static void compile_state(ctx *c, int st, vt_state *s) {
   s->codes = opt_codes(c, st, "codes", &s->ncodes);
   s->assign_to_attribute = opt_str(c, st, "assign_to_attribute");
   s->target_encounter = opt_str(c, st, "target_encounter");
+  if (s->target_encounter && !*s->target_encounter) s->target_encounter = NULL;   /* "" means none */
   s->reason = opt_str(c, st, "reason");
   if (s->reason) s->reason_state = vt_module_find_state(c->m, s->reason);
   static const int need_codes[] = { VT_S_CONDITION_ONSET, VT_S_ALLERGY_ONSET, VT_S_MEDICATION_ORDER,
@@ -840,7 +846,15 @@ static void compile_state(ctx *c, int st, vt_state *s) {
       const char *by = t == VT_S_CONDITION_END ? "condition_onset" : t == VT_S_ALLERGY_END ? "allergy_onset"
                      : t == VT_S_MEDICATION_END ? "medication_order" : "careplan";
       const char *ref = opt_str(c, st, by);
-      if (ref) s->ref_state = resolve_state(c, ref, by);
+      if (ref) {
+        s->ref_state = resolve_state(c, ref, by);
+        int want = t == VT_S_CONDITION_END ? VT_S_CONDITION_ONSET : t == VT_S_ALLERGY_END ? VT_S_ALLERGY_ONSET
+                 : t == VT_S_MEDICATION_END ? VT_S_MEDICATION_ORDER : VT_S_CAREPLAN_START;
+        if (c->m->states[s->ref_state].type != want)
+          cerr(c, "%s '%s' is a %s state, not a %s", by, ref,
+               c->m->states[s->ref_state].type < VT_S__COUNT ? vt_state_type_names[c->m->states[s->ref_state].type] : "not yet compiled",
+               vt_state_type_names[want]);
+      }
       s->ref_attr = opt_str(c, st, "referenced_by_attribute");
       if (!ref && !s->ref_attr && s->ncodes == 0) cerr(c, "a %s needs '%s', 'referenced_by_attribute' or 'codes'", type, by);
       break;
@@ -971,6 +985,16 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
   for (int k = 0; k < n; k++) m->states[k].name = names[k];
   m->initial = vt_module_find_state(m, "Initial");
   if (m->initial == VT_NOSTATE) cerr(c, "module '%s' has no state named 'Initial'", m->name);
+  /* every state's type first, so that a state can check the type of a state
+  ** it refers to (ConditionEnd -> ConditionOnset) whatever the order */
+  for (int k = 0; k < n; k++) {
+    m->states[k].type = VT_S__COUNT;
+    lua_getfield(L, states, m->states[k].name);
+    if (lua_istable(L, -1) && lua_getfield(L, -1, "type") == LUA_TSTRING)
+      for (int t = 0; t < VT_S__COUNT; t++)
+        if (strcmp(lua_tostring(L, -1), vt_state_type_names[t]) == 0) m->states[k].type = (uint8_t)t;
+    lua_settop(L, states);
+  }
   for (int k = 0; k < n; k++) {
     vt_state *s = &m->states[k];
     c->state = s->name;

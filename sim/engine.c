@@ -146,6 +146,26 @@ static int32_t attr_entry(const vt_patient *p, const char *name) {
   return s && s->v.kind == VT_V_ENTRY ? s->v.u.entry : -1;
 }
 
+/* Days since 1970-01-01 of t, rounded down (times before 1970 are negative). */
+static int64_t day_of(vt_time t) { return t >= 0 ? t / VT_MS_DAY : -((-t + VT_MS_DAY - 1) / VT_MS_DAY); }
+
+/* Completed calendar months from birth to t. */
+static int age_months(vt_time birth, vt_time t) {
+  int y1, m1, d1, y2, m2, d2;
+  vt_civil_from_days(day_of(birth), &y1, &m1, &d1);
+  vt_civil_from_days(day_of(t), &y2, &m2, &d2);
+  int months = (y2 - y1) * 12 + (m2 - m1);
+  if (d2 < d1) months--;
+  return months < 0 ? 0 : months;
+}
+
+/* Month of the year of t, 1-12. */
+static int month_of(vt_time t) {
+  int y, m, d;
+  vt_civil_from_days(day_of(t), &y, &m, &d);
+  return m;
+}
+
 static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_cond *c, vt_time t) {
   vt_patient *p = &e->p;
   switch (c->kind) {
@@ -178,12 +198,18 @@ static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const v
     }
     case VT_C_GENDER: return p->rec.person.gender == c->name[0];
     case VT_C_AGE: {
-      vt_value age = num_value((double)(t - p->rec.person.birth) / (double)c->unit_ms);
+      /* completed units, as Synthea's Logic.Age (ageInYears, ageInMonths):
+      ** "age > 40 years" holds from the 41st birthday */
+      double units;
+      if (c->unit_ms == VT_MS_GMF_YEAR) units = vt_time_age_years(p->rec.person.birth, t);
+      else if (c->unit_ms == VT_MS_GMF_MONTH) units = age_months(p->rec.person.birth, t);
+      else units = floor((double)(t - p->rec.person.birth) / (double)c->unit_ms);
+      vt_value age = num_value(units);
       vt_value q = num_value(c->quantity);
       return compare(&age, c->op, &q);
     }
     case VT_C_DATE: {
-      vt_value l = c->by_year ? num_value(vt_time_year(t)) : num_value((double)t);
+      vt_value l = c->by_year == 1 ? num_value(vt_time_year(t)) : c->by_year == 2 ? num_value(month_of(t)) : num_value((double)t);
       vt_value r = c->by_year ? num_value(c->quantity) : num_value((double)c->date);
       return compare(&l, c->op, &r);
     }
@@ -406,23 +432,31 @@ static vt_row *add_row(vt_engine *e, vt_table table, const vt_modrun *run, const
   r->encounter = run ? run->encounter : -1;
   r->module = f ? f->mod->name : "lifecycle";
   r->state = s ? s->name : "";
+  /* an encounter with a set end (the scheduled wellness visit) lasts until
+  ** the last row recorded in it, e.g. a result after a procedure's duration */
+  if (run && run->encounter >= 0 && run->encounter_row >= 0) {
+    vt_row *enc = &p->rec.rows[run->encounter_row];
+    if (enc->stop != VT_NO_TIME && t > enc->stop) enc->stop = t;
+  }
   return r;
 }
 
-/* The code of a state's `reason`: a ConditionOnset state of the module
-** (its condition, if recorded) or an attribute holding an entry. */
+/* The code of a state's `reason`, as Synthea finds it: an attribute holding
+** an entry (a condition recorded with assign_to_attribute), else the active
+** condition that a state of that name recorded, in this module or any other
+** (a submodule may name its caller's ConditionOnset).  NULL if none. */
 static const vt_code *reason_code(vt_engine *e, int run, const vt_frame *f, const vt_state *s) {
-  if (!s->reason) return NULL;
+  (void)f;
+  if (!s->reason || !*s->reason) return NULL;
   vt_patient *p = &e->p;
-  if (s->reason_state != VT_NOSTATE) {
-    const vt_actives *a = &p->active[VT_ACT_CONDITION];
-    for (int i = a->n - 1; i >= 0; i--)
-      if (a->items[i].module == run && a->items[i].state == s->reason_state) return a->items[i].code;
-    const vt_state *rs = &f->mod->states[s->reason_state];
-    return rs->ncodes ? &rs->codes[0] : NULL;
-  }
   int32_t row = attr_entry(p, s->reason);
-  return row >= 0 ? p->rec.rows[row].code : NULL;
+  if (row >= 0) return p->rec.rows[row].code;
+  const vt_actives *a = &p->active[VT_ACT_CONDITION];
+  for (int i = a->n - 1; i >= 0; i--)
+    if (a->items[i].module == run && strcmp(p->rec.rows[a->items[i].row].state, s->reason) == 0) return a->items[i].code;
+  for (int i = a->n - 1; i >= 0; i--)
+    if (strcmp(p->rec.rows[a->items[i].row].state, s->reason) == 0) return a->items[i].code;
+  return NULL;
 }
 
 static int act_kind_of(int state_type) {
@@ -729,11 +763,12 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
           double share = sh[VT_CARE_TELEMEDICINE] / (sh[VT_CARE_AMBULATORY] + sh[VT_CARE_TELEMEDICINE]);
           if (share > 0 && vt_rng_uniform(&p->rng) < share) row->text = "virtual";
         }
-        row->reason = reason_code(e, run, f, s);
         r->encounter = row->id;
         r->encounter_row = (int32_t)(row - p->rec.rows);
       }
+      /* onsets waiting for this encounter first: its reason may be one */
       diagnose_pending(e, run, f, s->name, t);
+      if (!s->wellness) p->rec.rows[r->encounter_row].reason = reason_code(e, run, f, s);
       return EXIT;
     case VT_S_ENCOUNTER_END:
       close_encounter(e, r, t);
@@ -760,14 +795,24 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
       return EXIT;
     }
     case VT_S_PROCEDURE: {
+      /* a procedure with a duration lasts it: the module stays in the state
+      ** until it ends, as in Synthea (Procedure is delayable there) */
+      if (f->wake != VT_NO_TIME) {
+        if (t >= f->wake) { *exit_time = f->wake; return EXIT; }
+        return BLOCK;
+      }
       vt_row *row = add_row(e, VT_T_PROCEDURE, r, f, s, t, &s->codes[0]);
       row->reason = reason_code(e, run, f, s);
+      int32_t idx = (int32_t)(p->rec.nrows - 1);
+      if (s->assign_to_attribute) set_entry_attr(p, s->assign_to_attribute, idx);
       if (s->dist.kind != VT_D_NONE) {
         int64_t ms;
         if (draw_ms(e, f, s, &s->dist, &ms)) return FAIL;
-        p->rec.rows[p->rec.nrows - 1].stop = t + ms;
+        p->rec.rows[idx].stop = t + ms;
+        f->wake = t + ms;
+        if (t >= f->wake) { *exit_time = f->wake; return EXIT; }
+        return BLOCK;
       }
-      if (s->assign_to_attribute) set_entry_attr(p, s->assign_to_attribute, (int32_t)(p->rec.nrows - 1));
       return EXIT;
     }
     case VT_S_OBSERVATION:
@@ -885,7 +930,7 @@ static int process_run(vt_engine *e, int run, vt_time t) {
     if (rc == BLOCK) {
       if (r->depth > depth) continue;          /* a submodule was pushed: run it */
       r->sleep_until = VT_NO_TIME;
-      if (s->type == VT_S_DELAY) r->sleep_until = f->wake;
+      if (s->type == VT_S_DELAY || s->type == VT_S_PROCEDURE) r->sleep_until = f->wake;
       else if (s->type == VT_S_ENCOUNTER && s->wellness) r->sleep_until = e->next_wellness;
       return 0;
     }

@@ -58,7 +58,7 @@ typedef struct vt_cond {
   double quantity;          /* Age quantity (years), Date year */
   int64_t unit_ms;          /* Age unit, PriorState `within` */
   vt_time date;             /* Date condition: operand as a time */
-  int by_year;              /* Date condition compares calendar years */
+  int by_year;              /* Date condition: 0 the time, 1 the calendar year, 2 the month (1-12) */
   const vt_code *codes; int ncodes;
   int ref_state;            /* PriorState: resolved state index */
   int since_state;          /* PriorState `since`: state index or VT_NOSTATE */

@@ -91,8 +91,8 @@ void vt_time_format_iso(vt_time t, char out[21]) {
 
 int64_t vt_time_unit_ms(const char *u) {
   static const struct { const char *name; int64_t ms; } units[] = {
-    {"years", VT_MS_YEAR}, {"year", VT_MS_YEAR},
-    {"months", VT_MS_MONTH}, {"month", VT_MS_MONTH},
+    {"years", VT_MS_GMF_YEAR}, {"year", VT_MS_GMF_YEAR},
+    {"months", VT_MS_GMF_MONTH}, {"month", VT_MS_GMF_MONTH},
     {"weeks", VT_MS_WEEK}, {"week", VT_MS_WEEK},
     {"days", VT_MS_DAY}, {"day", VT_MS_DAY},
     {"hours", VT_MS_HOUR}, {"hour", VT_MS_HOUR},

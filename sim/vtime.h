@@ -15,9 +15,14 @@ typedef int64_t vt_time;
 #define VT_MS_HOUR   (60LL * VT_MS_MINUTE)
 #define VT_MS_DAY    (24LL * VT_MS_HOUR)
 #define VT_MS_WEEK   (7LL * VT_MS_DAY)
-/* Average Gregorian year and month, as used for GMF "years" and "months". */
+/* Average Gregorian year and month (ages, schedules). */
 #define VT_MS_YEAR   31556952000LL
 #define VT_MS_MONTH  (VT_MS_YEAR / 12)
+/* A GMF quantity of "years" or "months" (Delay, durations, PriorState
+** within), as Synthea converts them (helpers/Utilities.convertTime): 365 and
+** 30 days.  Age conditions count calendar years and months instead. */
+#define VT_MS_GMF_YEAR  (365LL * VT_MS_DAY)
+#define VT_MS_GMF_MONTH (30LL * VT_MS_DAY)
 
 /* Days since the epoch of a proleptic Gregorian date (month 1-12). */
 int64_t vt_days_from_civil(int y, int m, int d);

@@ -20,7 +20,10 @@ static int test_failures, test_count;
   } while (0)
 
 #define CHECK_NEAR(a, b, tol, ...) CHECK(fabs((double)(a) - (double)(b)) <= (tol), __VA_ARGS__)
-#define CHECK_STR(a, b, ...) CHECK((a) && (b) && strcmp((a), (b)) == 0, __VA_ARGS__)
+#define CHECK_STR(a, b, ...) do { \
+    const char *check_a_ = (a), *check_b_ = (b); \
+    CHECK(check_a_ && check_b_ && strcmp(check_a_, check_b_) == 0, __VA_ARGS__); \
+  } while (0)
 
 static inline int test_done(void) { return test_failures ? 1 : 0; }
 

@@ -103,7 +103,8 @@ static void test_time(void) {
   CHECK_NEAR(vt_time_age_exact(birth, birth + 10 * VT_MS_YEAR), 10.0, 1e-9, "age: exact years");
   CHECK(vt_time_year(vt_time_from_date(1999, 12, 31)) == 1999, "year of a date");
 
-  CHECK(vt_time_unit_ms("years") == VT_MS_YEAR && vt_time_unit_ms("year") == VT_MS_YEAR, "units: years");
+  CHECK(vt_time_unit_ms("years") == 365 * 86400000LL && vt_time_unit_ms("year") == 365 * 86400000LL, "units: a GMF year is 365 days, as in Synthea");
+  CHECK(vt_time_unit_ms("months") == 30 * 86400000LL, "units: a GMF month is 30 days, as in Synthea");
   CHECK(vt_time_unit_ms("weeks") == 7 * 86400000LL, "units: weeks");
   CHECK(vt_time_unit_ms("minutes") == 60000, "units: minutes");
   CHECK(vt_time_unit_ms("fortnights") == 0, "units: unknown unit is 0");
