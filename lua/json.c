@@ -36,6 +36,8 @@ typedef struct jctx {
   char *err; size_t errlen;
   int failed;                  /* a syntax error was written to err */
   int depth;                   /* containers open around the cursor */
+  int line;                    /* line of the cursor, 1-based (newlines only occur between tokens) */
+  int states_depth;            /* depth of the module's "states" object, 0 until seen */
 } jctx;
 
 /* 1 for bytes that end the fast scan of a string: '"', '\\', control
@@ -87,7 +89,7 @@ static int jfail(jctx *c, const char *at, const char *fmt, ...) {
 
 static void skip_ws(jctx *c) {
   const char *p = c->p, *e = c->end;
-  while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) c->line += *p++ == '\n';
   c->p = p;
 }
 
@@ -306,7 +308,9 @@ static int read_array(jctx *c) {
 static int read_object(jctx *c) {
   lua_State *L = c->L;
   char d[16];
+  int line = c->line;
   if (enter(c)) return -1;
+  int depth = c->depth;
   lua_createtable(L, 0, 0);
   skip_ws(c);
   if (c->p < c->end && *c->p == '}') { c->p++; c->depth--; return 0; }
@@ -331,6 +335,8 @@ static int read_object(jctx *c) {
     }
     c->p++;
     skip_ws(c);
+    if (depth == 1 && !c->states_depth && lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "states") == 0)
+      c->states_depth = 2;   /* the module's states: each state object gets its line */
     if (read_value(c)) return -1;
     lua_rawset(L, -3);
     skip_ws(c);
@@ -341,7 +347,16 @@ static int read_object(jctx *c) {
       if (c->p < c->end && *c->p == '}') return jfail(c, p, "trailing comma in object");
       continue;
     }
-    if (p < c->end && *p == '}') { c->p++; c->depth--; return 0; }
+    if (p < c->end && *p == '}') {
+      c->p++;
+      c->depth--;
+      if (c->states_depth && depth == c->states_depth + 1 && lua_getfield(L, -1, "line") == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_pushinteger(L, line);
+        lua_setfield(L, -2, "line");
+      } else if (c->states_depth && depth == c->states_depth + 1) lua_pop(L, 1);
+      return 0;
+    }
     return jfail(c, p, "expected ',' or '}' in object, got %s", describe(p, c->end, d, sizeof d));
   }
 }
@@ -391,6 +406,7 @@ int vt_json_push(lua_State *L, const char *src, size_t len, const char *name, ch
   jctx c;
   memset(&c, 0, sizeof c);
   c.L = L; c.src = c.p = src ? src : ""; c.end = c.src + (src ? len : 0);
+  c.line = 1;
   c.name = name ? name : "(json)";
   c.err = err; c.errlen = errlen;
   if (err && errlen) err[0] = 0;

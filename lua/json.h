@@ -8,6 +8,10 @@
 ** are Lua integers when written as integers that fit, else floats, and null
 ** is a light userdata sentinel (not nil, so keys holding null are kept).
 **
+** The objects inside the top-level object's "states" object (a module's
+** states) get a field `line` holding the line of their opening brace,
+** unless they have one, so that module errors can name the line.
+**
 ** Anything outside the grammar is refused with "NAME:LINE:COL: message"
 ** (1-based; the column counts UTF-8 characters): unexpected characters,
 ** unterminated strings, bad escapes, invalid UTF-8, leading zeros, trailing

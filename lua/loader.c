@@ -851,7 +851,7 @@ static void compile_state(ctx *c, int st, vt_state *s) {
         int want = t == VT_S_CONDITION_END ? VT_S_CONDITION_ONSET : t == VT_S_ALLERGY_END ? VT_S_ALLERGY_ONSET
                  : t == VT_S_MEDICATION_END ? VT_S_MEDICATION_ORDER : VT_S_CAREPLAN_START;
         if (c->m->states[s->ref_state].type != want)
-          cerr(c, "%s '%s' is a %s state, not a %s", by, ref,
+          cerr(c, "%s '%s' is a state of type %s, not %s", by, ref,
                c->m->states[s->ref_state].type < VT_S__COUNT ? vt_state_type_names[c->m->states[s->ref_state].type] : "not yet compiled",
                vt_state_type_names[want]);
       }
