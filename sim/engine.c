@@ -201,8 +201,15 @@ static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const v
       /* completed units, as Synthea's Logic.Age (ageInYears, ageInMonths):
       ** "age > 40 years" holds from the 41st birthday */
       double units;
-      if (c->unit_ms == VT_MS_GMF_YEAR) units = vt_time_age_years(p->rec.person.birth, t);
-      else if (c->unit_ms == VT_MS_GMF_MONTH) units = age_months(p->rec.person.birth, t);
+      if (c->unit_ms == VT_MS_GMF_YEAR || c->unit_ms == VT_MS_GMF_MONTH) {
+        int64_t day = day_of(t);
+        if (day != e->age_day) {
+          e->age_day = day;
+          e->age_years = vt_time_age_years(p->rec.person.birth, t);
+          e->age_months = age_months(p->rec.person.birth, t);
+        }
+        units = c->unit_ms == VT_MS_GMF_YEAR ? e->age_years : e->age_months;
+      }
       else units = floor((double)(t - p->rec.person.birth) / (double)c->unit_ms);
       vt_value age = num_value(units);
       vt_value q = num_value(c->quantity);
@@ -1080,6 +1087,7 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
   p->end = e->opts.reference;
   e->death_at = VT_NO_TIME;
   e->death_cause = NULL;
+  e->age_day = INT64_MIN;
   for (int i = 0; i < p->hist.total; i++) { p->hist.entered[i] = VT_NO_TIME; p->hist.exited[i] = VT_NO_TIME; }
   for (int i = 0; i < e->ms.n; i++) p->wellness_joined[i] = -1;
   for (int i = 0; i < p->nruns; i++) {

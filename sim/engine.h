@@ -38,6 +38,10 @@ typedef struct vt_engine {
   /* per state of every module, [p.hist.offset[module] + state]: patients
   ** who entered it, and entries, summed over the patients simulated */
   int64_t *state_patients, *state_entries;
+  /* completed years and months of age on one day, cached: Age conditions
+  ** ask for them many times a step */
+  int64_t age_day;
+  int age_years, age_months;
   char err[2048];           /* message of the last failure */
 } vt_engine;
 
