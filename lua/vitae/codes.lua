@@ -10,9 +10,10 @@ local fail = base.fail
 local codes = {}
 
 -- The code systems module-format.md allows.
+-- (NUBC: discharge dispositions; NullFlavor: HL7's "unknown" and the like.)
 codes.SYSTEMS = {
   ["SNOMED-CT"] = true, ["LOINC"] = true, ["RxNorm"] = true, ["CVX"] = true,
-  ["DICOM-DCM"] = true, ["DICOM-SOP"] = true,
+  ["DICOM-DCM"] = true, ["DICOM-SOP"] = true, ["NUBC"] = true, ["NullFlavor"] = true,
 }
 
 -- Code value as text: integers without ".0", strings as they are.

@@ -184,10 +184,20 @@ function C.observation_condition(code, op, v)
   return t
 end
 
+-- Vital signs: the ones the engine keeps for every patient, then the ones
+-- Synthea's modules set and read themselves (VitalSign states), which a
+-- patient has only once a module set them.
 local VITALS = {
   ["Height"] = true, ["Weight"] = true, ["BMI"] = true,
   ["Systolic Blood Pressure"] = true, ["Diastolic Blood Pressure"] = true,
   ["Heart Rate"] = true, ["Respiration Rate"] = true,
+
+  ["Oxygen Saturation"] = true, ["Head Circumference"] = true, ["Head Circumference Percentile"] = true,
+  ["Blood Glucose"] = true, ["Glucose"] = true, ["Urea Nitrogen"] = true, ["Creatinine"] = true,
+  ["Calcium"] = true, ["Sodium"] = true, ["Potassium"] = true, ["Chloride"] = true,
+  ["Carbon Dioxide"] = true, ["Total Cholesterol"] = true, ["Triglycerides"] = true,
+  ["LDL"] = true, ["HDL"] = true, ["Microalbumin Creatinine Ratio"] = true, ["EGFR"] = true,
+  ["Left ventricular Ejection fraction"] = true,
 }
 C.VITALS = VITALS
 

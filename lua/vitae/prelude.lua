@@ -10,7 +10,10 @@
 --                              condition_end allergy_onset allergy_end medication_order
 --                              medication_end careplan_start careplan_end procedure
 --                              observation vital_sign symptom vaccine death
---   transitions                next = "S", chance, pick, when, from_attribute
+--                              multi_observation diagnostic_report imaging_study
+--                              device device_end supply_list physiology
+--   transitions                next = "S", chance, pick, when, from_attribute,
+--                              lookup_table, type_of_care
 --   conditions                 age age_at_least age_below age_between gender is_male
 --                              is_female race ses year year_at_least year_before date
 --                              attribute has_condition has_medication has_careplan
@@ -57,6 +60,8 @@ for _, name in ipairs {
   "call_submodule", "encounter", "encounter_end", "condition_onset", "condition_end",
   "allergy_onset", "allergy_end", "medication_order", "medication_end",
   "careplan_start", "careplan_end", "procedure", "vital_sign", "vaccine", "death",
+  "multi_observation", "diagnostic_report", "imaging_study", "device", "device_end",
+  "supply_list", "physiology",
 } do
   export(name, S[name])
 end
@@ -64,7 +69,7 @@ export("observation", state_or_condition(S.observation, C.observation_condition)
 export("symptom", state_or_condition(S.symptom, C.symptom_condition))
 
 -- transitions
-for _, name in ipairs { "chance", "pick", "when", "from_attribute" } do
+for _, name in ipairs { "chance", "pick", "when", "from_attribute", "lookup_table", "type_of_care" } do
   export(name, T[name])
 end
 

@@ -19,38 +19,57 @@ local fail, show = base.fail, base.show
 local S = {}
 
 -- GMF fields each state type may carry besides type, line, remarks and its
--- transition (module-format.md, table "States").
+-- transition (module-format.md, table "States").  Besides the fields vitae
+-- reads, every field Synthea's module corpus uses is accepted, so that a
+-- converted JSON module (`vitae convert`) keeps all of its fields.
 local FIELDS = {
-  Initial = {}, Simple = {}, Terminal = {},
+  Initial = {}, Terminal = {},
+  Simple = { "assign_to_attribute" },
   Guard = { "allow" },
   Delay = { "exact", "range", "distribution", "unit" },
-  SetAttribute = { "attribute", "value", "range", "distribution" },
+  SetAttribute = { "attribute", "value", "range", "distribution", "value_code", "value_attribute",
+                   "expression", "series_data", "seriesData", "period" },
   Counter = { "attribute", "action", "amount" },
   CallSubmodule = { "submodule" },
-  Encounter = { "encounter_class", "codes", "reason", "wellness" },
+  Encounter = { "encounter_class", "codes", "reason", "wellness", "telemedicine_possibility" },
   EncounterEnd = { "discharge_disposition" },
   ConditionOnset = { "codes", "target_encounter", "assign_to_attribute" },
   ConditionEnd = { "condition_onset", "referenced_by_attribute", "codes" },
-  AllergyOnset = { "codes", "allergy_type", "category", "target_encounter", "assign_to_attribute", "reactions" },
+  -- allergyType: a spelling of allergy_type found in Synthea's corpus (not read)
+  AllergyOnset = { "codes", "allergy_type", "category", "target_encounter", "assign_to_attribute", "reactions",
+                   "allergyType" },
   AllergyEnd = { "allergy_onset", "referenced_by_attribute", "codes" },
-  MedicationOrder = { "codes", "reason", "chronic", "assign_to_attribute", "prescription", "administration" },
+  MedicationOrder = { "codes", "reason", "chronic", "assign_to_attribute", "prescription", "administration",
+                      "target_encounter" },
   MedicationEnd = { "medication_order", "referenced_by_attribute", "codes" },
-  CarePlanStart = { "codes", "activities", "reason", "assign_to_attribute", "goals" },
+  CarePlanStart = { "codes", "activities", "reason", "assign_to_attribute", "goals", "target_encounter" },
   CarePlanEnd = { "careplan", "referenced_by_attribute", "codes" },
-  Procedure = { "codes", "reason", "duration", "distribution", "unit", "assign_to_attribute" },
-  Observation = { "codes", "category", "unit", "exact", "range", "attribute", "vital_sign", "value_code", "value" },
-  VitalSign = { "vital_sign", "unit", "exact", "range", "value" },
-  Symptom = { "symptom", "cause", "exact", "range", "value" },
+  Procedure = { "codes", "reason", "duration", "range", "distribution", "unit", "assign_to_attribute",
+                "target_encounter" },
+  Observation = { "codes", "category", "unit", "exact", "range", "distribution", "attribute", "vital_sign",
+                  "value_code", "value", "expression", "sampled_data", "attachment", "target_encounter" },
+  MultiObservation = { "codes", "category", "observations", "number_of_observations", "target_encounter" },
+  DiagnosticReport = { "codes", "observations", "number_of_observations", "target_encounter" },
+  ImagingStudy = { "procedure_code", "series" },
+  Device = { "code", "manufacturer", "model", "assign_to_attribute" },
+  DeviceEnd = { "device", "referenced_by_attribute", "codes" },
+  SupplyList = { "supplies" },
+  VitalSign = { "vital_sign", "unit", "exact", "range", "distribution", "expression", "value" },
+  Symptom = { "symptom", "cause", "exact", "range", "distribution", "probability", "value" },
   Vaccine = { "codes", "series" },
   Death = { "codes", "condition_onset", "referenced_by_attribute", "exact", "range" },
+  Physiology = { "model", "solver", "step_size", "sim_duration", "lead_time", "inputs", "outputs",
+                 "alt_direct_transition" },
 }
 S.FIELDS = FIELDS
 
-S.TRANSITIONS = { "direct_transition", "distributed_transition", "conditional_transition", "complex_transition" }
+S.TRANSITIONS = { "direct_transition", "distributed_transition", "conditional_transition", "complex_transition",
+                  "lookup_table_transition", "type_of_care_transition" }
 
+-- Synthea's encounter classes.
 local ENCOUNTER_CLASSES = {
   ambulatory = true, emergency = true, inpatient = true, urgentcare = true,
-  outpatient = true, wellness = true,
+  outpatient = true, wellness = true, home = true, hospice = true, snf = true, virtual = true,
 }
 
 ------------------------------------------------------------------------------
@@ -93,6 +112,16 @@ local function take(list)
   return table.remove(list, 1)
 end
 
+-- Remove and return the first item of the first non-empty list (a value
+-- may be false, so `take(a) or take(b)` would skip it).
+local function take_first(...)
+  for i = 1, select("#", ...) do
+    local list = select(i, ...)
+    if #list > 0 then return take(list) end
+  end
+  return nil
+end
+
 -- Remove and return a named field.
 local function named_take(named, key)
   local v = named[key]
@@ -107,10 +136,16 @@ local function set(s, field, v, how)
   s[field] = v
 end
 
--- A copy of a code table, checked.
+-- A copy of a code table, checked.  A GMF `value_set` (a terminology
+-- service query Synthea may draw a code from) is kept as it is.
 local function code_copy(c, what)
   if not base.is_code(c) then fail("%s must be a code such as snomed(74400008, \"Appendicitis\"), got %s", what, show(c)) end
-  return codes.code(c.system, c.code, c.display)
+  local out = codes.code(c.system, c.code, c.display)
+  if c.value_set ~= nil then
+    if type(c.value_set) ~= "string" then fail("%s: value_set must be a string", what) end
+    out.value_set = c.value_set
+  end
+  return out
 end
 
 -- A list of codes from a GMF `codes` field or a list given by name.
@@ -286,7 +321,7 @@ function S.set_attribute(t)
   local s, a, named = begin("SetAttribute", "set_attribute", t)
   local name = take(a.strings)
   set(s, "attribute", name)
-  local v = take(a.quantities) or take(a.values) or take(a.strings)
+  local v = take_first(a.quantities, a.values, a.strings)
   if v ~= nil then set_value(s, v, true, "value") end
   local nv = named_take(named, "value")
   if nv ~= nil then set_value(s, nv, true, "value") end
@@ -460,6 +495,10 @@ function S.procedure(t)
   return finish("procedure", s, a, named)
 end
 
+-- Where an observation's value comes from: exactly one of these.
+local OBSERVATION_VALUES = { "exact", "range", "distribution", "value", "attribute", "vital_sign", "value_code",
+                             "expression", "sampled_data", "attachment" }
+
 -- observation { loinc("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"), range(6.5, 9),
 --               unit = "%", category = "laboratory", next = "X" }: record a value.
 -- The value is a constant, a function of the patient, a range or gaussian,
@@ -469,14 +508,14 @@ function S.observation(t)
   local s, a, named = begin("Observation", "observation", t)
   take_codes(s, a, named, true, "loinc(\"4548-4\", \"Hemoglobin A1c/Hemoglobin.total in Blood\")")
   local unit
-  local v = take(a.quantities) or take(a.values)
+  local v = take_first(a.quantities, a.values)
   if v ~= nil then unit = set_value(s, v, false, "value") end
   local nv = named_take(named, "value")
   if nv ~= nil then unit = set_value(s, nv, false, "value") or unit end
   local vc = named_take(named, "value_code")
   if vc ~= nil then set(s, "value_code", code_copy(vc, "value_code")) end
   local nsrc = 0
-  for _, f in ipairs { "exact", "range", "value", "attribute", "vital_sign", "value_code" } do
+  for _, f in ipairs(OBSERVATION_VALUES) do
     if s[f] ~= nil or named[f] ~= nil then nsrc = nsrc + 1 end
   end
   if nsrc ~= 1 then
@@ -486,6 +525,7 @@ function S.observation(t)
   if vs ~= nil and not C.VITALS[vs] then fail("unknown vital sign %s", show(vs)) end
   if named.unit == nil and unit ~= nil then s.unit = unit end
   if s.unit == nil and named.unit == nil and s.value_code == nil and named.value_code == nil
+     and named.sampled_data == nil and named.attachment == nil
      and type(s.value) ~= "string" and type(s.value) ~= "boolean" then
     fail("a numeric observation needs unit = ... (e.g. units.mg_dL, or \"{score}\")")
   end
@@ -501,12 +541,12 @@ function S.vital_sign(t)
   local vs = s.vital_sign or named.vital_sign
   if not C.VITALS[vs] then fail("unknown vital sign %s (known: %s)", show(vs), base.keys(C.VITALS)) end
   local unit
-  local v = take(a.quantities) or take(a.values)
+  local v = take_first(a.quantities, a.values)
   if v ~= nil then unit = set_value(s, v, false, "value") end
   local nv = named_take(named, "value")
   if nv ~= nil then unit = set_value(s, nv, false, "value") or unit end
-  if s.exact == nil and s.range == nil and s.value == nil
-     and named.exact == nil and named.range == nil then
+  if s.exact == nil and s.range == nil and s.value == nil and named.exact == nil
+     and named.range == nil and named.distribution == nil and named.expression == nil then
     fail("needs a value, e.g. range(140, 170)")
   end
   if named.unit == nil and unit ~= nil then s.unit = unit end
@@ -519,17 +559,25 @@ end
 function S.symptom(t)
   local s, a, named = begin("Symptom", "symptom", t)
   set(s, "symptom", take(a.strings))
-  take_string(s, named, "cause", "cause")
-  local v = take(a.quantities) or take(a.values)
+  local cause = named_take(named, "cause")
+  if cause ~= nil then
+    if type(cause) ~= "string" then fail("cause must be a string, got %s", show(cause)) end
+    s.cause = cause   -- may be "": no cause, as some Synthea modules say
+  end
+  local v = take_first(a.quantities, a.values)
   if v ~= nil then set_value(s, v, false, "severity") end
   local sev = named_take(named, "severity")
   if sev ~= nil then set_value(s, sev, false, "severity") end
   if type(s.symptom or named.symptom) ~= "string" then
     fail("needs a symptom name: symptom { \"Chest Pain\", severity = range(40, 80), next = \"S\" }")
   end
-  if s.exact == nil and s.range == nil and s.value == nil
-     and named.exact == nil and named.range == nil and named.value == nil then
+  if s.exact == nil and s.range == nil and s.value == nil and named.exact == nil
+     and named.range == nil and named.value == nil and named.distribution == nil then
     fail("needs a severity, e.g. severity = range(20, 60)")
+  end
+  local pr = named.probability
+  if pr ~= nil and (type(pr) ~= "number" or pr < 0 or pr > 1) then
+    fail("probability must be a number between 0 and 1, got %s", show(pr))
   end
   return finish("symptom", s, a, named)
 end
@@ -548,7 +596,8 @@ end
 -- death { snomed(22298006, "Myocardial infarction (disorder)"), next = "Terminal" }:
 -- the patient dies of that cause; cause = "Diagnosis" names the onset
 -- state instead, cause_attribute = "name" an attribute holding it, and
--- after = days(1, 30) delays the death.
+-- after = days(1, 30) delays the death.  A code may be given together with
+-- cause = "Diagnosis" (as some Synthea modules do).
 function S.death(t)
   local s, a, named = begin("Death", "death", t)
   take_codes(s, a, named, false)
@@ -572,10 +621,108 @@ function S.death(t)
   for _, f in ipairs { "codes", "condition_onset", "referenced_by_attribute" } do
     if s[f] ~= nil or named[f] ~= nil then n = n + 1 end
   end
-  if n ~= 1 then
+  if n == 0 then
     fail("needs one cause: a code, cause = \"OnsetState\" or cause_attribute = \"name\"")
   end
   return finish("death", s, a, named)
+end
+
+-- A list field of plain GMF tables (observations of a panel, imaging series,
+-- supplies, physiology inputs): a Lua list of tables, checked only for shape.
+local function check_list(named, key, required)
+  local v = named[key]
+  if v == nil then
+    if required then fail("needs %s = { ... }", key) end
+    return
+  end
+  if type(v) ~= "table" or getmetatable(v) ~= nil then fail("%s must be a list of tables", key) end
+  for i, item in ipairs(v) do
+    if type(item) ~= "table" or getmetatable(item) ~= nil then
+      fail("%s item %d must be a table, got %s", key, i, show(item))
+    end
+  end
+end
+
+-- The panel states: multi_observation (vital signs, scores) and
+-- diagnostic_report (laboratory panels).  Each records its observations, whose
+-- items have the fields of an observation state (codes, category, unit and a
+-- value), under the panel's code.
+local function panel(ty, ctor)
+  return function(t)
+    local s, a, named = begin(ty, ctor, t)
+    take_codes(s, a, named, true, "loinc(\"58410-2\", \"CBC panel - Blood by Automated count\")")
+    take_string(s, named, "at", "target_encounter", "at (an encounter state)")
+    check_list(named, "observations", true)
+    local n = named.number_of_observations
+    if n ~= nil and (math.type(n) ~= "integer" or n < 0) then
+      fail("number_of_observations must be a whole number, got %s", show(n))
+    end
+    return finish(ctor, s, a, named)
+  end
+end
+
+-- multi_observation { loinc("85354-9", "Blood pressure panel with all children optional"),
+--   category = "vital-signs", observations = { { codes = {...}, unit = "mm[Hg]", vital_sign = "..." }, ... },
+--   next = "X" }
+S.multi_observation = panel("MultiObservation", "multi_observation")
+
+-- diagnostic_report { loinc("58410-2", "CBC panel - Blood by Automated count"),
+--   observations = { { category = "laboratory", codes = {...}, unit = "10*3/uL", range = {...} }, ... },
+--   next = "X" }
+S.diagnostic_report = panel("DiagnosticReport", "diagnostic_report")
+
+-- imaging_study { snomed(399208008, "Plain X-ray of chest (procedure)"), series = { {
+--   body_site = snomed(...), modality = code("DICOM-DCM", "CR", "Computed Radiography"),
+--   instances = { { title = "...", sop_class = code("DICOM-SOP", "...", "...") } } } }, next = "X" }:
+-- an imaging study; the code is the imaging procedure's.
+function S.imaging_study(t)
+  local s, a, named = begin("ImagingStudy", "imaging_study", t)
+  local c = take(a.codes)
+  if c ~= nil then set(s, "procedure_code", code_copy(c, "procedure code"), "procedure code") end
+  if s.procedure_code == nil and named.procedure_code == nil then
+    fail("needs the imaging procedure's code, e.g. snomed(399208008, \"Plain X-ray of chest (procedure)\")")
+  end
+  check_list(named, "series", true)
+  return finish("imaging_study", s, a, named)
+end
+
+-- device { snomed(706004007, "Implantable cardiac pacemaker (physical object)"), as = "pacemaker", next = "X" }:
+-- the patient gets a device (manufacturer = ..., model = ... optional).
+function S.device(t)
+  local s, a, named = begin("Device", "device", t)
+  local c = take(a.codes)
+  if c ~= nil then set(s, "code", code_copy(c, "device code"), "device code") end
+  if s.code == nil and named.code == nil then
+    fail("needs the device's code, e.g. snomed(706004007, \"Implantable cardiac pacemaker (physical object)\")")
+  end
+  take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
+  return finish("device", s, a, named)
+end
+
+-- device_end { "Pacemaker", next = "X" }: the device is removed (its device
+-- state, attribute = "name", or its code).
+S.device_end = ender("DeviceEnd", "device_end", "device")
+
+-- supply_list { supplies = { { quantity = 1, code = snomed(469020004, "Dental floss (physical object)") } },
+--               next = "X" }: supplies used at the current encounter.
+function S.supply_list(t)
+  local s, a, named = begin("SupplyList", "supply_list", t)
+  check_list(named, "supplies", true)
+  return finish("supply_list", s, a, named)
+end
+
+-- physiology { model = "circulation/McSharry2003_Synthetic_ECG.xml", solver = "runge_kutta",
+--              step_size = 0.01, sim_duration = 4, lead_time = 0, inputs = {...}, outputs = {...},
+--              next = "X", alt_direct_transition = "Y" }: run a physiology model (Synthea's
+-- SBML simulations); alt_direct_transition is taken where physiology is not simulated.
+function S.physiology(t)
+  local s, a, named = begin("Physiology", "physiology", t)
+  if type(named.model) ~= "string" then fail("needs model = \"path of the model file\"") end
+  check_list(named, "inputs", false)
+  check_list(named, "outputs", false)
+  local alt = named.alt_direct_transition
+  if alt ~= nil then base.check_name(alt, "alt_direct_transition") end
+  return finish("physiology", s, a, named)
 end
 
 ------------------------------------------------------------------------------
@@ -592,6 +739,14 @@ function S.targets(st)
     if o.transition ~= nil then out[#out + 1] = o.transition end
     for _, d in ipairs(o.distributions or {}) do out[#out + 1] = d.transition end
   end
+  for _, o in ipairs(st.lookup_table_transition or {}) do out[#out + 1] = o.transition end
+  local care = st.type_of_care_transition
+  if type(care) == "table" then
+    for _, k in ipairs { "ambulatory", "emergency", "telemedicine" } do
+      if care[k] ~= nil then out[#out + 1] = care[k] end
+    end
+  end
+  if st.alt_direct_transition ~= nil then out[#out + 1] = st.alt_direct_transition end
   return out
 end
 
@@ -614,7 +769,14 @@ end
 local REFS = {
   target_encounter = "Encounter", condition_onset = "ConditionOnset",
   medication_order = "MedicationOrder", careplan = "CarePlanStart", allergy_onset = "AllergyOnset",
+  device = "Device",
 }
+
+-- References that may name a state of another module: an onset's
+-- target_encounter may be the encounter of the module that called this one
+-- as a submodule, and a DeviceEnd naming no state of its module ends nothing
+-- (as in Synthea).  When they name a state of this module, its type is checked.
+local OTHER_MODULE = { target_encounter = true, device = true }
 
 -- Check a module's state table; returns a list of problems (empty if none).
 function S.problems(states)
@@ -649,7 +811,9 @@ function S.problems(states)
         local ref = st[field]
         if type(ref) == "string" then
           local rs = states[ref]
-          if type(rs) ~= "table" then
+          if type(rs) ~= "table" and OTHER_MODULE[field] then
+            -- may name a state of another module (see OTHER_MODULE)
+          elseif type(rs) ~= "table" then
             problem(name, st, "%s names %s, which is not a state of this module", field, show(ref))
           elseif rs.type ~= want then
             problem(name, st, "%s names %s, a %s state (needs %s)", field, show(ref), tostring(rs.type), want)
@@ -687,8 +851,17 @@ local function finish_module(m, prefix)
   return m
 end
 
+-- Module-level GMF fields that module "Name" { ... } takes from among the
+-- states, with the test telling such a value from a state.
+local MODULE_FIELDS = {
+  remarks = function(v) return type(v) == "table" and v.type == nil end,  -- a list of strings
+  gmf_version = function(v) return type(v) == "number" end,               -- 1 or 2
+  specialty = function(v) return type(v) == "string" end,                 -- e.g. "CARDIOVASCULAR DISEASE (CARDIOLOGY)"
+}
+
 -- module "Appendicitis" { Initial = ..., ... }: the module table.  A list of
--- strings under the key `remarks` is kept as the module's remarks.
+-- strings under the key `remarks` is kept as the module's remarks;
+-- gmf_version = 2 and specialty = "..." are kept as the module's too.
 -- module { name = "X", states = {...} } checks a plain GMF table.
 function S.module(name)
   if type(name) == "table" and getmetatable(name) == nil then
@@ -704,13 +877,15 @@ function S.module(name)
     if type(states) ~= "table" or getmetatable(states) ~= nil then
       fail("takes a table of states: module %q { Initial = ..., ... }", name)
     end
-    local remarks = states.remarks
-    if remarks ~= nil and type(remarks) == "table" and remarks.type == nil then
-      states.remarks = nil
-    else
-      remarks = nil
+    local m = { name = name, states = states }
+    for key, ok in pairs(MODULE_FIELDS) do
+      local v = states[key]
+      if v ~= nil and ok(v) then
+        m[key] = v
+        states[key] = nil
+      end
     end
-    return finish_module({ name = name, remarks = remarks, states = states }, "")
+    return finish_module(m, "")
   end)
 end
 

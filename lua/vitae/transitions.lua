@@ -4,6 +4,9 @@
 --   pick { {0.2, "A"}, {0.8, "B"} }       distributed_transition
 --   when { {is_male, "A"}, otherwise = "B" }            conditional_transition
 --   when { {is_male, pick {...}}, otherwise = "B" }     complex_transition
+--   lookup_table("t.csv", { {0.9, "A"}, {0.1, "B"} })   lookup_table_transition
+--   type_of_care { ambulatory = "A", telemedicine = "B", emergency = "C" }
+--                                                        type_of_care_transition
 -- chance, pick and when return an intermediate value (base.TRANSITION) that a
 -- state constructor puts in the right GMF field.
 
@@ -27,10 +30,13 @@ function T.from_attribute(name, default)
   return { attribute = name, default = default }
 end
 
--- The probability left for the "no" branch of chance(p, ...).
+-- The probability left for the "no" branch of chance(p, ...).  A number is
+-- rounded to 15 significant digits, so that chance(0.95, ...) leaves 0.05 as
+-- written, not 0.050000000000000044 (the engine gives the last option
+-- whatever is left anyway).
 local function complement(p)
   if type(p) == "number" then
-    return 1 - p
+    return tonumber(string.format("%.15g", 1 - p))
   elseif type(p) == "function" then
     return function(patient) return 1 - p(patient) end
   end
@@ -145,6 +151,52 @@ function T.when(opts)
     out[i] = opt
   end
   return transition(complex and "complex_transition" or "conditional_transition", out)
+end
+
+-- lookup_table("uti_recurrence.csv", { {0.9, "Cystitis"}, {0.1, "Pyelonephritis"} }):
+-- the probability of each option is read from a row of that lookup table
+-- (modules' lookup_tables/ folder) matching the patient; the number is the
+-- option's probability when no row matches.
+function T.lookup_table(file, opts)
+  if type(file) ~= "string" or file == "" then
+    fail("lookup_table needs the table's file name, e.g. lookup_table(\"uti_recurrence.csv\", {...})")
+  end
+  if type(opts) ~= "table" or getmetatable(opts) ~= nil or #opts == 0 then
+    fail("lookup_table takes a list of options: { {default probability, \"State\"}, ... }")
+  end
+  local out = {}
+  for i, o in ipairs(opts) do
+    if type(o) ~= "table" or #o ~= 2 or type(o[1]) ~= "number" then
+      fail("option %d must be {default probability, \"State\"}, got %s", i, show(o))
+    end
+    if o[1] ~= o[1] or o[1] < 0 or o[1] > 1 then
+      fail("option %d: default probability must be between 0 and 1, got %s", i, tostring(o[1]))
+    end
+    base.check_name(o[2], "option " .. i .. " state")
+    out[i] = { transition = o[2], default_probability = o[1], lookup_table_name = file }
+  end
+  for k in pairs(opts) do
+    if math.type(k) ~= "integer" or k < 1 or k > #opts then fail("unexpected key %s", show(k)) end
+  end
+  return transition("lookup_table_transition", out)
+end
+
+-- type_of_care { ambulatory = "Office", telemedicine = "Video", emergency = "ED" }:
+-- the way on depends on the type of care the patient's encounter takes.
+function T.type_of_care(opts)
+  if type(opts) ~= "table" or getmetatable(opts) ~= nil then
+    fail("type_of_care takes { ambulatory = \"S\", telemedicine = \"S\", emergency = \"S\" }")
+  end
+  local out, n = {}, 0
+  for k, v in pairs(opts) do
+    if k ~= "ambulatory" and k ~= "telemedicine" and k ~= "emergency" then
+      fail("unknown type of care %s (known: ambulatory, emergency, telemedicine)", show(k))
+    end
+    out[k] = base.check_name(v, k)
+    n = n + 1
+  end
+  if n == 0 then fail("type_of_care needs at least one type of care") end
+  return transition("type_of_care_transition", out)
 end
 
 return T
