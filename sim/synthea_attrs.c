@@ -11,6 +11,7 @@
 ** the comment says so.  docs/synthea-attributes.md lists every name.
 */
 #include "synthea_attrs.h"
+#include "growth_charts.h"
 
 #include <math.h>
 #include <string.h>
@@ -124,107 +125,26 @@ static vt_time birthday(vt_time birth, int k) {
 /* LMS growth charts                                                   */
 /* ------------------------------------------------------------------ */
 
-/* One LMS row: x (age in months, or length in cm), Box-Cox power L,
-** median M, coefficient of variation S. */
-typedef struct lms { double x, l, m, s; } lms;
-
-/* Interpolated L, M, S at x (clamped to the table). */
-static void lms_at(const lms *t, int n, double x, double *l, double *m, double *s) {
-  if (x <= t[0].x) { *l = t[0].l; *m = t[0].m; *s = t[0].s; return; }
-  if (x >= t[n - 1].x) { *l = t[n - 1].l; *m = t[n - 1].m; *s = t[n - 1].s; return; }
-  int i = 1;
-  while (t[i].x < x) i++;
-  double f = (x - t[i - 1].x) / (t[i].x - t[i - 1].x);
-  *l = t[i - 1].l + f * (t[i].l - t[i - 1].l);
-  *m = t[i - 1].m + f * (t[i].m - t[i - 1].m);
-  *s = t[i - 1].s + f * (t[i].s - t[i - 1].s);
+/* Value at z-score z, and z-score of a value, on a CDC chart at x
+** (sim/growth_charts.h). */
+static double chart_value(vt_chart chart, char gender, double x, double z) {
+  int n;
+  double l, m, sd;
+  const vt_lms *t = vt_chart_rows(chart, gender, &n);
+  vt_lms_params(t, n, x, &l, &m, &sd);
+  return vt_lms_value(l, m, sd, z);
 }
-static double lms_value(const lms *t, int n, double x, double z) {
-  double l, m, s;
-  lms_at(t, n, x, &l, &m, &s);
-  return fabs(l) < 1e-9 ? m * exp(s * z) : m * pow(1.0 + l * s * z, 1.0 / l);
-}
-static double lms_z(const lms *t, int n, double x, double value) {
-  double l, m, s;
-  lms_at(t, n, x, &l, &m, &s);
-  if (value <= 0.0) return -6.0;
-  return fabs(l) < 1e-9 ? log(value / m) / s : (pow(value / m, l) - 1.0) / (l * s);
+static double chart_z(vt_chart chart, char gender, double x, double value) {
+  int n;
+  double l, m, sd;
+  const vt_lms *t = vt_chart_rows(chart, gender, &n);
+  vt_lms_params(t, n, x, &l, &m, &sd);
+  return vt_lms_z(l, m, sd, value);
 }
 
-/* CDC 2000 growth charts (CDC NCHS; Kuczmarski et al., Vital Health Stat
-** 11(246), 2002), LMS parameters as in Synthea's resources
-** cdc_growth_charts.json and cdc_wtleninf.csv, which Synthea's
-** LifecycleModule uses for these measures.  A subset of the rows; L, M and
-** S are interpolated linearly between them. */
-
-/* BMI-for-age (bmiagerev), every 6 months from 24.5 to 240 months. */
-static const lms bmi_m[] = {
-  {24.5,-1.98237,16.5478,0.080127}, {30.5,-1.64211,16.2497,0.075499}, {36.5,-1.41999,16.0003,0.072634},
-  {42.5,-1.43816,15.7941,0.071495}, {48.5,-1.71487,15.6282,0.071889}, {54.5,-2.15535,15.5026,0.073491},
-  {60.5,-2.61517,15.4191,0.075992}, {66.5,-2.98180,15.3795,0.079211}, {72.5,-3.21171,15.3835,0.083048},
-  {78.5,-3.31477,15.4290,0.087400}, {84.5,-3.32319,15.5129,0.092131}, {90.5,-3.27045,15.6317,0.097082},
-  {96.5,-3.18306,15.7823,0.102091}, {102.5,-3.07938,15.9617,0.107013}, {108.5,-2.97115,16.1671,0.111721},
-  {114.5,-2.86531,16.3961,0.116113}, {120.5,-2.76565,16.6461,0.120112}, {126.5,-2.67390,16.9151,0.123664},
-  {132.5,-2.59056,17.2009,0.126735}, {138.5,-2.51532,17.5014,0.129309}, {144.5,-2.44743,17.8146,0.131389},
-  {150.5,-2.38586,18.1387,0.132991}, {156.5,-2.32946,18.4718,0.134141}, {162.5,-2.27702,18.8120,0.134880},
-  {168.5,-2.22736,19.1576,0.135251}, {174.5,-2.17943,19.5067,0.135309}, {180.5,-2.13234,19.8577,0.135110},
-  {186.5,-2.08557,20.2086,0.134718}, {192.5,-2.03902,20.5576,0.134198}, {198.5,-1.99315,20.9029,0.133620},
-  {204.5,-1.94913,21.2425,0.133057}, {210.5,-1.90883,21.5742,0.132585}, {216.5,-1.87467,21.8959,0.132286},
-  {222.5,-1.84932,22.2054,0.132249}, {228.5,-1.83514,22.5007,0.132566}, {234.5,-1.83340,22.7799,0.133339},
-  {240,-1.84358,23.0414,0.134675},
-};
-static const lms bmi_f[] = {
-  {24.5,-1.02450,16.3880,0.085026}, {30.5,-1.53454,16.0059,0.080932}, {36.5,-2.09683,15.6992,0.078605},
-  {42.5,-2.61873,15.4647,0.077904}, {48.5,-3.01852,15.2985,0.078713}, {54.5,-3.25930,15.1961,0.080904},
-  {60.5,-3.35008,15.1519,0.084300}, {66.5,-3.32552,15.1606,0.088680}, {72.5,-3.22561,15.2169,0.093803},
-  {78.5,-3.08429,15.3161,0.099427}, {84.5,-2.92619,15.4536,0.105325}, {90.5,-2.76731,15.6252,0.111295},
-  {96.5,-2.61719,15.8270,0.117159}, {102.5,-2.48095,16.0552,0.122771}, {108.5,-2.36092,16.3061,0.128014},
-  {114.5,-2.25778,16.5763,0.132797}, {120.5,-2.17130,16.8623,0.137057}, {126.5,-2.10075,17.1610,0.140754},
-  {132.5,-2.04524,17.4691,0.143868}, {138.5,-2.00380,17.7836,0.146399}, {144.5,-1.97552,18.1015,0.148361},
-  {150.5,-1.95952,18.4200,0.149783}, {156.5,-1.95498,18.7364,0.150705}, {162.5,-1.96110,19.0481,0.151176},
-  {168.5,-1.97707,19.3526,0.151256}, {174.5,-2.00201,19.6475,0.151010}, {180.5,-2.03489,19.9306,0.150512},
-  {186.5,-2.07446,20.1998,0.149843}, {192.5,-2.11916,20.4533,0.149090}, {198.5,-2.16704,20.6891,0.148349},
-  {204.5,-2.21574,20.9058,0.147723}, {210.5,-2.26238,21.1016,0.147323}, {216.5,-2.30369,21.2753,0.147269},
-  {222.5,-2.33604,21.4255,0.147689}, {228.5,-2.35568,21.5508,0.148724}, {234.5,-2.35898,21.6501,0.150521},
-  {240,-2.34280,21.7219,0.153241},
-};
-
-/* Head circumference-for-age (hcageinf), months 0 to 36. */
-static const lms head_m[] = {
-  {0,4.42783,35.8137,0.052173}, {1,3.86958,39.2074,0.040948}, {2,3.30559,40.6523,0.037028},
-  {3,2.72059,41.7652,0.034364}, {4,2.16805,42.6612,0.032462}, {6,1.25516,44.0361,0.030023},
-  {9,0.43698,45.4791,0.028234}, {12,0.17115,46.4985,0.027602}, {15,0.27023,47.2630,0.027590},
-  {18,0.57723,47.8582,0.027943}, {21,0.98427,48.3338,0.028520}, {24,1.42408,48.7206,0.029242},
-  {30,2.26411,49.3046,0.030939}, {36,2.91093,49.6839,0.032654},
-};
-static const lms head_f[] = {
-  {0,-1.29875,34.7116,0.046905}, {1,-1.58102,37.9767,0.038068}, {2,-1.59314,39.3801,0.035080},
-  {3,-1.52149,40.4677,0.033096}, {4,-1.39457,41.3484,0.031710}, {6,-1.04658,42.7103,0.029974},
-  {9,-0.44217,44.1574,0.028739}, {12,0.14103,45.1951,0.028315}, {15,0.65194,45.9849,0.028314},
-  {18,1.07978,46.6095,0.028563}, {21,1.42960,47.1168,0.028968}, {24,1.71166,47.5369,0.029479},
-  {30,2.11589,48.1896,0.030696}, {36,2.35085,48.6334,0.031948},
-};
-
-/* Weight-for-length (wtleninf), by recumbent length in cm, 45 to 103.5. */
-static const lms wfl_m[] = {
-  {45,1.44904,2.2898,0.149237}, {45.5,1.31794,2.3862,0.144790}, {47.5,0.75662,2.7980,0.129156},
-  {50.5,-0.06327,3.4796,0.111735}, {55.5,-1.05513,4.7217,0.094736}, {60.5,-1.49380,6.0169,0.086341},
-  {65.5,-1.51879,7.3042,0.082006}, {70.5,-1.33363,8.5498,0.079464}, {75.5,-1.09726,9.7421,0.077734},
-  {80.5,-0.90472,10.8896,0.076526}, {85.5,-0.81215,12.0161,0.075868}, {90.5,-0.86145,13.1552,0.075891},
-  {95.5,-1.09102,14.3442,0.076687}, {100.5,-1.53158,15.6179,0.078183}, {103.5,-1.90022,16.4347,0.079278},
-};
-static const lms wfl_f[] = {
-  {45,0.66684,2.3054,0.168970}, {45.5,0.69962,2.4033,0.157655}, {47.5,0.75175,2.8171,0.125837},
-  {50.5,0.36155,3.4892,0.103403}, {55.5,-0.88997,4.6932,0.092246}, {60.5,-1.46405,5.9479,0.090021},
-  {65.5,-1.49820,7.1967,0.088823}, {70.5,-1.32324,8.4057,0.086502}, {75.5,-1.07030,9.5665,0.083250},
-  {80.5,-0.85784,10.6892,0.080100}, {85.5,-0.86819,11.7952,0.078240}, {90.5,-1.24694,12.9141,0.078454},
-  {95.5,-1.89672,14.0846,0.080715}, {100.5,-2.49199,15.3572,0.084581}, {103.5,-2.71778,16.1910,0.087501},
-};
 
 double vt_sattr_bmi_percentile(char gender, double months, double bmi) {
-  const lms *t = gender == 'M' ? bmi_m : bmi_f;
-  int n = gender == 'M' ? NELEM(bmi_m) : NELEM(bmi_f);
-  return 100.0 * normal_cdf(lms_z(t, n, months, bmi));
+  return 100.0 * normal_cdf(chart_z(VT_CHART_BMI, gender, months, bmi));
 }
 
 /* ------------------------------------------------------------------ */
@@ -521,9 +441,9 @@ static void growth_percentiles(vt_patient *p, vt_time t) {
   /* weight-for-length percentile to 36 months; Synthea gives 99 when the
   ** length is beyond the chart (103.5 cm) */
   if (age <= 3 && months <= 36 && h && w && h->v.kind == VT_V_NUM && w->v.kind == VT_V_NUM) {
-    const lms *tb = g == 'M' ? wfl_m : wfl_f;
-    int n = g == 'M' ? NELEM(wfl_m) : NELEM(wfl_f);
-    double pct = h->v.u.n > tb[n - 1].x ? 99.0 : 100.0 * normal_cdf(lms_z(tb, n, h->v.u.n, w->v.u.n));
+    int n;
+    const vt_lms *tb = vt_chart_rows(VT_CHART_WEIGHT_FOR_LENGTH, g, &n);
+    double pct = h->v.u.n > tb[n - 1].x ? 99.0 : 100.0 * normal_cdf(chart_z(VT_CHART_WEIGHT_FOR_LENGTH, g, h->v.u.n, w->v.u.n));
     put_num(&p->attrs, "current_weight_length_percentile", pct, t);
   }
   /* head circumference to 36 months, at the person's own head z-score
@@ -531,9 +451,7 @@ static void growth_percentiles(vt_patient *p, vt_time t) {
   if (age <= 3 && months <= 36) {
     double z = get_num(&p->attrs, K_HEAD_Z, 0.0);
     double am = (double)(t - birth) / (double)VT_MS_MONTH;
-    const lms *tb = g == 'M' ? head_m : head_f;
-    int n = g == 'M' ? NELEM(head_m) : NELEM(head_f);
-    set_vital(p, "Head Circumference", lms_value(tb, n, am, z), t);
+    set_vital(p, "Head Circumference", chart_value(VT_CHART_HEAD, g, am, z), t);
     set_vital(p, "Head Circumference Percentile", 100.0 * normal_cdf(z), t);
   }
   /* BMI percentile from 2 to 19 years; kept afterwards, as in Synthea */
