@@ -109,6 +109,7 @@ struct vt_writer {
   sqlite3 *db;
   sqlite3_stmt *ins[VT_T__COUNT];
   sqlite3_stmt *ins_patient;
+  sqlite3_stmt *ins_period;    /* observation_periods */
   char *path, *tmp;
   const char *index_sql;    /* DDL after the @indexes marker (points into the embedded text) */
   int failed;               /* a write failed: only abort is allowed */
@@ -231,6 +232,7 @@ static int exec_sql(vt_writer *w, const char *sql, const char *what, char *err, 
 static void close_db(vt_writer *w) {
   for (int t = 0; t < VT_T__COUNT; t++) { sqlite3_finalize(w->ins[t]); w->ins[t] = NULL; }
   sqlite3_finalize(w->ins_patient); w->ins_patient = NULL;
+  sqlite3_finalize(w->ins_period); w->ins_period = NULL;
   if (w->db) { sqlite3_close_v2(w->db); w->db = NULL; }
 }
 
@@ -300,6 +302,11 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
   }
   if (sqlite3_prepare_v3(w->db, insert_patient_sql, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_patient, NULL) != SQLITE_OK) {
     seterr(err, errlen, "preparing the patients insert in %s: %s", path, sqlite3_errmsg(w->db));
+    goto fail_unlink;
+  }
+  if (sqlite3_prepare_v3(w->db, "INSERT INTO observation_periods (patient,start,stop,whole_life) VALUES (?1,?2,?3,?4)",
+                         -1, SQLITE_PREPARE_PERSISTENT, &w->ins_period, NULL) != SQLITE_OK) {
+    seterr(err, errlen, "preparing the observation_periods insert in %s: %s", path, sqlite3_errmsg(w->db));
     goto fail_unlink;
   }
   if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) goto fail_unlink;
@@ -541,6 +548,18 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
     return -1;
   }
   int64_t pid = p->index + 1;
+  {
+    sqlite3_stmt *st = w->ins_period;
+    rc = sqlite3_bind_int64(st, 1, pid);
+    rc |= bind_time(st, 2, p->obs_start, &w->tstart);
+    rc |= bind_time(st, 3, p->obs_end, &w->tstop);
+    rc |= sqlite3_bind_int(st, 4, !p->obs_cut);
+    if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) {
+      write_error(w, rc, p->index, "observation_periods", (size_t)-1, err, errlen);
+      w->failed = 1;
+      return -1;
+    }
+  }
   int32_t max_enc = rec->nencounters - 1, max_cp = rec->ncareplans - 1, max_img = -1;
   int64_t counts[VT_T__COUNT] = {0};
   for (size_t i = 0; i < rec->nrows; i++) {
@@ -579,8 +598,8 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
   w->stats.patients++;
   if (p->death == VT_NO_TIME) w->stats.alive++; else w->stats.dead++;
   for (int t = 0; t < VT_T__COUNT; t++) w->stats.rows[t] += counts[t];
-  w->stats.total_rows += (int64_t)rec->nrows + 1;
-  w->batch_rows += (int64_t)rec->nrows + 1;
+  w->stats.total_rows += (int64_t)rec->nrows + 2;
+  w->batch_rows += (int64_t)rec->nrows + 2;
   if (w->batch_rows >= BATCH_ROWS) {
     w->batch_rows = 0;
     if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
@@ -701,6 +720,7 @@ int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
   if (exec_sql(w, w->index_sql, "indexing", err, errlen) != 0) return -1;
   if (exec_sql(w, "COMMIT", "indexing", err, errlen) != 0) return -1;
   for (int t = 0; t < VT_T__COUNT; t++) { sqlite3_finalize(w->ins[t]); w->ins[t] = NULL; }
+  sqlite3_finalize(w->ins_period); w->ins_period = NULL;
   sqlite3_finalize(w->ins_patient); w->ins_patient = NULL;
   int rc = sqlite3_close(w->db);
   if (rc != SQLITE_OK) {
@@ -736,7 +756,14 @@ void vt_writer_free(vt_writer *w) {
 }
 
 const vt_writer_stats *vt_writer_get_stats(const vt_writer *w) {
-  return &w->stats;
+  vt_writer_stats *s = (vt_writer_stats *)&w->stats;
+  s->ntables = 0;
+  for (int t = 0; t < VT_T__COUNT && s->ntables < VT_STATS_MAX_TABLES; t++) {
+    s->tables[s->ntables].name = vt_table_names[t];
+    s->tables[s->ntables].rows = s->rows[t];
+    s->ntables++;
+  }
+  return s;
 }
 
 const char *vt_writer_temp_path(const vt_writer *w) {

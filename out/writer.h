@@ -39,10 +39,16 @@
 
 typedef struct vt_writer vt_writer;
 
+#define VT_STATS_MAX_TABLES 32
+
+/* What a writer (native or OMOP) wrote; tables[] lists the tables with
+** their row counts in schema order (filled by the writer's get_stats). */
 typedef struct vt_writer_stats {
   int64_t patients, alive, dead;
-  int64_t rows[VT_T__COUNT];   /* rows written per clinical table */
+  int64_t rows[VT_T__COUNT];   /* native: rows written per clinical table */
   int64_t total_rows;          /* all rows, including patients */
+  int ntables;
+  struct { const char *name; int64_t rows; } tables[VT_STATS_MAX_TABLES];
 } vt_writer_stats;
 
 /* The PRAGMA statements of a bulk-load connection (journal off, no syncs, a

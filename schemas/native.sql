@@ -44,6 +44,18 @@ CREATE TABLE patients (
   education   TEXT                  -- less_than_hs, hs_degree, some_college, bs_degree
 );
 
+-- Each patient's observation window: the record holds what happened in it
+-- (and what was still active when it opened, as first recorded at its
+-- start).  By default the whole life, birth to death or the reference date;
+-- `vitae run --history-years N` keeps the last N years, `--observation
+-- random` draws an enrolment window per patient (sim/window.c).
+CREATE TABLE observation_periods (
+  patient     INTEGER NOT NULL,     -- patients.id
+  start       TEXT NOT NULL,
+  stop        TEXT NOT NULL,        -- death, the reference date, or the window's end
+  whole_life  INTEGER NOT NULL      -- 1 if the window is the whole life
+);
+
 CREATE TABLE organizations (
   id          INTEGER PRIMARY KEY,
   name        TEXT,
@@ -315,3 +327,4 @@ CREATE INDEX devices_patient         ON devices (patient);
 CREATE INDEX imaging_studies_patient   ON imaging_studies (patient);
 CREATE INDEX supplies_patient        ON supplies (patient);
 CREATE INDEX state_trace_patient     ON state_trace (patient);
+CREATE INDEX observation_periods_patient ON observation_periods (patient);

@@ -41,13 +41,17 @@ static char default_output[] = "output/cohort.db";
 #define EXPECT_BOOL       "true or false"
 #define EXPECT_PATH       "a path"
 #define EXPECT_MODULES    "a path or a list of paths"
+#define EXPECT_FORMAT     "native or omop"
+#define EXPECT_HISTORY    "a number of years from 1 to 200, or 0 for the whole life"
+#define EXPECT_OBSERVATION "full or random"
 
 static const char *const config_keys[] = {
   "population", "seed", "modules", "output", "threads",
   "reference_date", "age", "gender", "params", "quiet", "trace",
+  "format", "vocab", "history_years", "observation",
 };
 #define NCONFIG_KEYS ((int)(sizeof config_keys / sizeof config_keys[0]))
-#define KNOWN_KEYS "population, seed, modules, output, threads, reference_date, age, gender, params, quiet, trace"
+#define KNOWN_KEYS "population, seed, modules, output, threads, reference_date, age, gender, params, quiet, trace, format, vocab, history_years, observation"
 
 
 /* ------------------------------------------------------------------ */
@@ -153,6 +157,25 @@ static int parse_seed(const char *s, uint64_t *out) {
   return parse_uint(s, UINT64_MAX, out);
 }
 
+static int parse_format(const char *s, int *out) {
+  if (streq_nocase(s, "native")) { *out = VT_FORMAT_NATIVE; return 0; }
+  if (streq_nocase(s, "omop")) { *out = VT_FORMAT_OMOP; return 0; }
+  return -1;
+}
+
+static int parse_history(const char *s, int *out) {
+  uint64_t v;
+  if (parse_uint(s, 200, &v)) return -1;
+  *out = (int)v;
+  return 0;
+}
+
+static int parse_observation(const char *s, int *out) {
+  if (streq_nocase(s, "full")) { *out = 0; return 0; }
+  if (streq_nocase(s, "random")) { *out = 1; return 0; }
+  return -1;
+}
+
 /* "auto" or 0 mean one thread per online CPU. */
 static int parse_threads(const char *s, int *out) {
   uint64_t v;
@@ -250,6 +273,7 @@ void vt_config_free(vt_config *c) {
   if (c->output != default_output) free(c->output);
   free(c->params_file);
   free(c->config_file);
+  free(c->vocab_dir);
   vt_config_defaults(c);
 }
 
@@ -279,9 +303,10 @@ static int config_copy(vt_config *dst, const vt_config *src) {
   dst->modules = NULL;
   dst->nmodules = 0;
   dst->output = default_output;
-  dst->params_file = dst->config_file = NULL;
+  dst->params_file = dst->config_file = dst->vocab_dir = NULL;
   if ((src->output != default_output && set_string(&dst->output, src->output)) ||
       set_string(&dst->params_file, src->params_file) ||
+      set_string(&dst->vocab_dir, src->vocab_dir) ||
       set_string(&dst->config_file, src->config_file))
     goto fail;
   for (int i = 0; i < src->nmodules; i++)
@@ -596,6 +621,23 @@ static int load_key(yctx *y, vt_config *c, const char *key, const yaml_node_t *k
     if (!(s = want_path(y, key, v))) return -1;
     return set_string(&c->params_file, s) ? oom(y, v) : 0;
   }
+  if (!strcmp(key, "vocab")) {
+    if (is_null(v)) { free(c->vocab_dir); c->vocab_dir = NULL; return 0; }
+    if (!(s = want_path(y, key, v))) return -1;
+    return set_string(&c->vocab_dir, s) ? oom(y, v) : 0;
+  }
+  if (!strcmp(key, "format")) {
+    if (!(s = want_scalar(y, key, v, EXPECT_FORMAT))) return -1;
+    return parse_format(s, &c->format) ? bad_value(y, key, v, EXPECT_FORMAT, "") : 0;
+  }
+  if (!strcmp(key, "history_years")) {
+    if (!(s = want_scalar(y, key, v, EXPECT_HISTORY))) return -1;
+    return parse_history(s, &c->history_years) ? bad_value(y, key, v, EXPECT_HISTORY, "") : 0;
+  }
+  if (!strcmp(key, "observation")) {
+    if (!(s = want_scalar(y, key, v, EXPECT_OBSERVATION))) return -1;
+    return parse_observation(s, &c->observation) ? bad_value(y, key, v, EXPECT_OBSERVATION, "") : 0;
+  }
   if (!strcmp(key, "output")) {
     if (!(s = want_path(y, key, v))) return -1;
     return set_string(&c->output, s) ? oom(y, v) : 0;
@@ -702,7 +744,8 @@ int vt_config_load_yaml(vt_config *c, const char *path, char *err, size_t errlen
 
 enum {
   OPT_POPULATION, OPT_SEED, OPT_MODULES, OPT_OUTPUT, OPT_THREADS, OPT_DATE,
-  OPT_CONFIG, OPT_AGE, OPT_GENDER, OPT_PARAMS, OPT_QUIET, OPT_TRACE, OPT_HELP
+  OPT_CONFIG, OPT_AGE, OPT_GENDER, OPT_PARAMS, OPT_QUIET, OPT_TRACE, OPT_HELP,
+  OPT_FORMAT, OPT_VOCAB, OPT_HISTORY, OPT_OBSERVATION
 };
 
 typedef struct run_opt {
@@ -725,6 +768,10 @@ static const run_opt run_opts[] = {
   {0,   "params",         OPT_PARAMS,     1},
   {'q', "quiet",          OPT_QUIET,      0},
   {0,   "trace",          OPT_TRACE,      0},
+  {'f', "format",         OPT_FORMAT,     1},
+  {0,   "vocab",          OPT_VOCAB,      1},
+  {0,   "history-years",  OPT_HISTORY,    1},
+  {0,   "observation",    OPT_OBSERVATION, 1},
   {'h', "help",           OPT_HELP,       0},
 };
 #define NRUN_OPTS ((int)(sizeof run_opts / sizeof run_opts[0]))
@@ -775,6 +822,9 @@ static const char *opt_expect(int id) {
   case OPT_DATE:       return EXPECT_DATE;
   case OPT_AGE:        return EXPECT_AGE;
   case OPT_GENDER:     return EXPECT_GENDER;
+  case OPT_FORMAT:     return EXPECT_FORMAT;
+  case OPT_HISTORY:    return EXPECT_HISTORY;
+  case OPT_OBSERVATION: return EXPECT_OBSERVATION;
   default:             return EXPECT_PATH;
   }
 }
@@ -810,6 +860,13 @@ static int apply_opt(vt_config *c, const run_opt *o, const char *flag, const cha
   case OPT_THREADS:    rc = parse_threads(val, &c->threads); break;
   case OPT_AGE:        rc = parse_age(val, &c->age_min, &c->age_max); break;
   case OPT_GENDER:     rc = parse_gender(val, &c->gender); break;
+  case OPT_FORMAT:     rc = parse_format(val, &c->format); break;
+  case OPT_HISTORY:    rc = parse_history(val, &c->history_years); break;
+  case OPT_OBSERVATION: rc = parse_observation(val, &c->observation); break;
+  case OPT_VOCAB:
+    if (!*val) { rc = -1; break; }
+    if (set_string(&c->vocab_dir, val)) { seterr(err, errlen, "%s: out of memory", flag); return -1; }
+    break;
   case OPT_DATE:
     rc = parse_date(val, &c->reference_date);
     if (rc < -1) {
@@ -963,6 +1020,14 @@ const char *vt_config_run_usage(void) {
     "      --params FILE          override module parameters by name\n"
     "                             (format: schemas/params.md)\n"
     "      --config FILE          read settings from a YAML run config\n"
+    "  -f, --format native|omop   the database layout: vitae's own (default,\n"
+    "                             schemas/native.sql) or OMOP CDM 5.4\n"
+    "                             (schemas/omop.sql)\n"
+    "      --vocab DIR            an OHDSI vocabulary download (CONCEPT.csv) for\n"
+    "                             OMOP concept ids; without it they are 0\n"
+    "      --history-years N      keep only the last N years of each record\n"
+    "      --observation full|random  the whole life (default), or a random\n"
+    "                             enrolment window per patient, as an EHR extract\n"
     "      --trace                also write every state each patient entered,\n"
     "                             with entry and exit times (table state_trace)\n"
     "  -q, --quiet                no progress output\n"
@@ -1105,6 +1170,16 @@ char *vt_config_to_yaml(const vt_config *c) {
   }
   sb_printf(&b, "quiet: %s\n", c->quiet ? "true" : "false");
   sb_printf(&b, "trace: %s\n", c->trace ? "true" : "false");
+  sb_printf(&b, "format: %s\n", c->format == VT_FORMAT_OMOP ? "omop" : "native");
+  if (c->vocab_dir) {
+    sb_printf(&b, "vocab: ");
+    sb_quoted(&b, c->vocab_dir);
+    sb_printf(&b, "\n");
+  } else {
+    sb_printf(&b, "vocab: null\n");
+  }
+  sb_printf(&b, "history_years: %d\n", c->history_years);
+  sb_printf(&b, "observation: %s\n", c->observation ? "random" : "full");
   if (b.oom) {
     free(b.p);
     return NULL;

@@ -13,6 +13,8 @@
 #define VT_CONFIG_MAX_THREADS 256
 #define VT_CONFIG_MAX_AGE     120
 
+enum { VT_FORMAT_NATIVE = 0, VT_FORMAT_OMOP = 1 };
+
 typedef struct vt_config {
   int64_t population;     /* patients written, living and dead; >= 1; default 1000 */
   uint64_t seed;          /* run seed; default 1 */
@@ -26,6 +28,10 @@ typedef struct vt_config {
   char *params_file;      /* --params FILE, or NULL */
   int quiet;              /* 1 = no progress output */
   int trace;              /* 1 = write the state_trace table */
+  int format;             /* VT_FORMAT_NATIVE (default) or VT_FORMAT_OMOP */
+  char *vocab_dir;        /* --vocab DIR (OMOP concept ids), or NULL */
+  int history_years;      /* --history-years N: keep the last N years; 0 = all */
+  int observation;        /* --observation: 0 full life (default), 1 random enrolment windows */
   char *config_file;      /* --config FILE, or NULL */
 } vt_config;
 

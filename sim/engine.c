@@ -159,6 +159,24 @@ static int age_months(vt_time birth, vt_time t) {
   return months < 0 ? 0 : months;
 }
 
+/* The first day after `day` on which the completed months of age (and so
+** perhaps the years) change: the birth day of the month, or the 1st of the
+** following month when the month is too short for it. */
+static int64_t next_month_anniversary(vt_time birth, int64_t day) {
+  int by, bm, bd, y, m, d;
+  vt_civil_from_days(day_of(birth), &by, &bm, &bd);
+  vt_civil_from_days(day, &y, &m, &d);
+  (void)by; (void)bm;
+  for (int k = 0; k < 3; k++) {          /* this month, or the next ones */
+    int ny = y + (m + k - 1) / 12, nm = (m + k - 1) % 12 + 1;
+    int64_t first = vt_days_from_civil(ny, nm, 1);
+    int64_t len = vt_days_from_civil(ny + nm / 12, nm % 12 + 1, 1) - first;
+    int64_t at = bd <= len ? first + bd - 1 : first + len;   /* short month: the 1st after it */
+    if (at > day) return at;
+  }
+  return day + 1;
+}
+
 /* Month of the year of t, 1-12. */
 static int month_of(vt_time t) {
   int y, m, d;
@@ -203,8 +221,9 @@ static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const v
       double units;
       if (c->unit_ms == VT_MS_GMF_YEAR || c->unit_ms == VT_MS_GMF_MONTH) {
         int64_t day = day_of(t);
-        if (day != e->age_day) {
+        if (day < e->age_day || day >= e->age_until) {
           e->age_day = day;
+          e->age_until = next_month_anniversary(p->rec.person.birth, day);
           e->age_years = vt_time_age_years(p->rec.person.birth, t);
           e->age_months = age_months(p->rec.person.birth, t);
         }
@@ -1088,6 +1107,7 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
   e->death_at = VT_NO_TIME;
   e->death_cause = NULL;
   e->age_day = INT64_MIN;
+  e->age_until = INT64_MIN;
   for (int i = 0; i < p->hist.total; i++) { p->hist.entered[i] = VT_NO_TIME; p->hist.exited[i] = VT_NO_TIME; }
   for (int i = 0; i < e->ms.n; i++) p->wellness_joined[i] = -1;
   for (int i = 0; i < p->nruns; i++) {
@@ -1144,6 +1164,8 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
     }
   }
   update_growth(e, last);
+  vt_window_choose(&p->rec, &e->opts.window, e->opts.seed, index, p->end);
+  vt_window_apply(&p->rec);
   for (int i = 0; i < p->hist.total; i++)
     if (p->hist.entered[i] != VT_NO_TIME) e->state_patients[i]++;
   return 0;

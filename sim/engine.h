@@ -15,6 +15,7 @@
 #include "lua/loader.h"
 #include "sim/lifetables.h"
 #include "sim/patient.h"
+#include "sim/window.h"
 
 typedef struct vt_sim_opts {
   uint64_t seed;
@@ -22,6 +23,7 @@ typedef struct vt_sim_opts {
   int age_min, age_max;     /* age at the reference date */
   char gender;              /* 'M', 'F', or 0 for both */
   int trace;                /* record every state entered (state_trace rows) */
+  vt_window_opts window;    /* observation window (sim/window.h) */
 } vt_sim_opts;
 
 typedef struct vt_engine {
@@ -40,7 +42,7 @@ typedef struct vt_engine {
   int64_t *state_patients, *state_entries;
   /* completed years and months of age on one day, cached: Age conditions
   ** ask for them many times a step */
-  int64_t age_day;
+  int64_t age_day, age_until;   /* valid for days [age_day, age_until) */
   int age_years, age_months;
   char err[2048];           /* message of the last failure */
 } vt_engine;

@@ -74,6 +74,10 @@ typedef struct vt_person_row {
   const char *ssn, *drivers, *passport;
   const vt_code *death_cause;  /* may be NULL */
   double height_cm, weight_kg; /* at the end of the record */
+  vt_time obs_start, obs_end;  /* observation window: the record holds what
+                                  happened in it (default birth to death or
+                                  the reference date; see sim/window.h) */
+  int obs_cut;                 /* the window is less than the whole life */
 } vt_person_row;
 
 typedef struct vt_record {

@@ -206,7 +206,8 @@ int vt_run(const vt_config *cfg) {
   double t0 = now_s();
   char err[4096];
   int status = VT_EXIT_FAIL;
-  vt_sim_opts so = { cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender, cfg->trace };
+  vt_sim_opts so = { cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender, cfg->trace,
+                     { cfg->history_years, cfg->observation } };
   if (!so.reference) today(&so.reference);
   /* the writer (this thread) needs a core of its own: by default one
   ** worker per CPU but one (measured on 2 cores: 1 worker + writer writes
@@ -351,8 +352,8 @@ int vt_run(const vt_config *cfg) {
       printf("vitae: wrote %s\n", cfg->output);
       printf("  patients   %s (alive %lld, dead %lld)\n", commas(st.patients, a), (long long)st.alive, (long long)st.dead);
       printf("  rows       %s\n", commas(st.total_rows, a));
-      for (int t = 0; t < VT_T__COUNT; t++)
-        if (st.rows[t]) printf("    %-16s %s\n", vt_table_names[t], commas(st.rows[t], b));
+      for (int t = 0; t < st.ntables; t++)
+        if (st.tables[t].rows) printf("    %-21s %s\n", st.tables[t].name, commas(st.tables[t].rows, b));
       printf("  time       %.2f s: %.0f patients/s, %.0f rows/s; peak memory %.1f MB\n", el,
              (double)st.patients / el, (double)st.total_rows / el, (double)ru.ru_maxrss / 1024.0);
     }
