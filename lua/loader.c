@@ -1232,6 +1232,26 @@ void vt_modset_free(vt_modset *ms) {
   memset(ms, 0, sizeof *ms);
 }
 
+/* Every code of one state, observations of a panel included. */
+static void state_codes(const vt_state *s, void (*fn)(const vt_code *, void *), void *ud) {
+  for (int i = 0; i < s->ncodes; i++) fn(&s->codes[i], ud);
+  for (int i = 0; i < s->nactivities; i++) fn(&s->activities[i], ud);
+  if (s->value_code) fn(s->value_code, ud);
+  if (s->procedure_code) fn(s->procedure_code, ud);
+  for (int i = 0; i < s->nimg_series; i++) {
+    fn(s->img_series[i].body_site, ud);
+    fn(s->img_series[i].modality, ud);
+    for (int k = 0; k < s->img_series[i].ninstances; k++) fn(s->img_series[i].instances[k].sop, ud);
+  }
+  for (int i = 0; i < s->nsupplies; i++) fn(s->supplies[i].code, ud);
+  for (int i = 0; i < s->nobs; i++) state_codes(&s->obs[i], fn, ud);
+}
+
+void vt_modset_each_code(const vt_modset *ms, void (*fn)(const vt_code *c, void *ud), void *ud) {
+  for (int m = 0; m < ms->n; m++)
+    for (int k = 0; k < ms->mods[m]->nstates; k++) state_codes(&ms->mods[m]->states[k], fn, ud);
+}
+
 int vt_modset_find(const vt_modset *ms, const char *path) {
   for (int i = 0; i < ms->n; i++) if (strcmp(ms->mods[i]->path, path) == 0) return i;
   return -1;

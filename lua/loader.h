@@ -27,6 +27,10 @@ typedef struct vt_modset {
 ** or -1 with err naming the file, the state, the line and the field. */
 int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *err, size_t errlen);
 void vt_modset_free(vt_modset *ms);
+/* Call fn for every code the modules can write: state codes, value codes,
+** care plan activities, panel observations, imaging, supplies (a code may
+** come more than once). */
+void vt_modset_each_code(const vt_modset *ms, void (*fn)(const vt_code *c, void *ud), void *ud);
 /* Index of the module with this path, or -1. */
 int vt_modset_find(const vt_modset *ms, const char *path);
 /* Compile the module table at the top of vl's stack (popped). `file` names

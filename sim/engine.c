@@ -48,6 +48,15 @@ static const vt_code C_HEART_RATE = {"LOINC", "8867-4", "Heart rate"};
 static const vt_code C_RESP_RATE = {"LOINC", "9279-1", "Respiratory rate"};
 static const vt_code C_NATURAL_DEATH = {"SNOMED-CT", "419620001", "Death (event)"};
 static const char *const HYPERTENSION_CODE = "59621000";   /* Essential hypertension (disorder) */
+static const vt_code *const LIFECYCLE_CODES[] = {
+  &C_WELL_CHILD, &C_GENERAL_EXAM, &C_HEIGHT, &C_WEIGHT, &C_BMI, &C_SYSTOLIC, &C_DIASTOLIC,
+  &C_HEART_RATE, &C_RESP_RATE, &C_NATURAL_DEATH,
+};
+
+void vt_engine_each_code(const vt_engine *e, void (*fn)(const vt_code *c, void *ud), void *ud) {
+  for (size_t i = 0; i < sizeof LIFECYCLE_CODES / sizeof LIFECYCLE_CODES[0]; i++) fn(LIFECYCLE_CODES[i], ud);
+  vt_modset_each_code(&e->ms, fn, ud);
+}
 
 /* Record a run-time error naming the module file, module, state and line. */
 static int failf(vt_engine *e, const vt_frame *f, const vt_state *s, const char *fmt, ...) {

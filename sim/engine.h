@@ -55,6 +55,9 @@ vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
                          struct vt_params *params, const vt_lua_limits *limits,
                          char *err, size_t errlen);
 void vt_engine_free(vt_engine *e);
+/* Call fn for every code a run can write: the lifecycle's own (wellness
+** visits, vital signs, natural death) and the modules' (lua/loader.h). */
+void vt_engine_each_code(const vt_engine *e, void (*fn)(const vt_code *c, void *ud), void *ud);
 /* Simulate patient `index` into e->p.rec.  0, or -1 with e->err set (a
 ** module error at run time: file, module, state, line, message). */
 int vt_engine_simulate(vt_engine *e, int64_t index);

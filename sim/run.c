@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "out/writer.h"
+#include "out/sink.h"
 #include "sim/engine.h"
 #include "sim/params.h"
 #include "sim/version.h"
@@ -150,20 +150,20 @@ static const char *commas(int64_t n, char *buf) {
   return buf;
 }
 
-static void set_run_info(vt_writer *w, const vt_config *cfg, const vt_sim_opts *so, const vt_engine *eng,
+static void set_run_info(vt_sink *w, const vt_config *cfg, const vt_sim_opts *so, const vt_engine *eng,
                          const vt_params *params, int threads, const char *started) {
   char buf[64];
-  vt_writer_set_info(w, "vitae_version", VT_VERSION);
+  vt_sink_set_info(w, "vitae_version", VT_VERSION);
   snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->seed);
-  vt_writer_set_info(w, "seed", buf);
+  vt_sink_set_info(w, "seed", buf);
   snprintf(buf, sizeof buf, "%lld", (long long)cfg->population);
-  vt_writer_set_info(w, "population", buf);
+  vt_sink_set_info(w, "population", buf);
   char d[11];
   vt_time_format_date(so->reference, d);
-  vt_writer_set_info(w, "reference_date", d);
+  vt_sink_set_info(w, "reference_date", d);
   snprintf(buf, sizeof buf, "%d", threads);
-  vt_writer_set_info(w, "threads", buf);
-  vt_writer_set_info(w, "started", started);
+  vt_sink_set_info(w, "threads", buf);
+  vt_sink_set_info(w, "started", started);
   size_t cap = 256, len = 0;
   for (int i = 0; i < eng->ms.n; i++) cap += strlen(eng->ms.mods[i]->file) + strlen(eng->ms.mods[i]->name) + 40;
   char *mods = malloc(cap);
@@ -173,20 +173,20 @@ static void set_run_info(vt_writer *w, const vt_config *cfg, const vt_sim_opts *
       len += (size_t)snprintf(mods + len, cap - len, "%s\t%s\t%s%s\n", eng->ms.mods[i]->name,
                               eng->ms.mods[i]->file, eng->ms.mods[i]->hash,
                               eng->ms.mods[i]->is_submodule ? "\tsubmodule" : "");
-    vt_writer_set_info(w, "modules", mods);
+    vt_sink_set_info(w, "modules", mods);
     free(mods);
   }
   if (params) {
-    vt_writer_set_info(w, "params_file", params->path);
-    vt_writer_set_info(w, "params_hash", params->hash);
+    vt_sink_set_info(w, "params_file", params->path);
+    vt_sink_set_info(w, "params_hash", params->hash);
   }
   char *yaml = vt_config_to_yaml(cfg);
-  if (yaml) { vt_writer_set_info(w, "config", yaml); free(yaml); }
+  if (yaml) { vt_sink_set_info(w, "config", yaml); free(yaml); }
 }
 
 /* The module_states rows: each worker's counts, summed (every worker loaded
 ** the same modules in the same order).  0, or -1 with err. */
-static int write_module_states(vt_writer *w, const worker *ws, int threads, char *err, size_t errlen) {
+static int write_module_states(vt_sink *w, const worker *ws, int threads, char *err, size_t errlen) {
   const vt_engine *e0 = ws[0].eng;
   for (int m = 0; m < e0->ms.n; m++) {
     const vt_module *mod = e0->ms.mods[m];
@@ -194,7 +194,7 @@ static int write_module_states(vt_writer *w, const worker *ws, int threads, char
       int k = e0->p.hist.offset[m] + s;
       int64_t pats = 0, ents = 0;
       for (int i = 0; i < threads; i++) { pats += ws[i].eng->state_patients[k]; ents += ws[i].eng->state_entries[k]; }
-      if (vt_writer_add_module_state(w, mod->name, mod->path, mod->states[s].name,
+      if (vt_sink_add_module_state(w, mod->name, mod->path, mod->states[s].name,
                                      vt_state_type_names[mod->states[s].type], pats, ents, err, errlen) != 0)
         return -1;
     }
@@ -238,7 +238,8 @@ int vt_run(const vt_config *cfg) {
   worker *ws = calloc((size_t)threads, sizeof *ws);
   shared sh;
   memset(&sh, 0, sizeof sh);
-  vt_writer *w = NULL;
+  vt_sink *w = NULL;
+  struct vt_vocab *vocab = NULL;   /* OMOP concept ids (--vocab) */
   int nstarted = 0;
   if (!ws) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
   for (int i = 0; i < threads; i++) {
@@ -260,9 +261,9 @@ int vt_run(const vt_config *cfg) {
       goto out;
     }
   }
-  w = vt_writer_open(cfg->output, err, sizeof err);
+  w = vt_sink_open(cfg->format == VT_FORMAT_OMOP ? VT_SINK_OMOP : VT_SINK_NATIVE, cfg->output, vocab, err, sizeof err);
   if (!w) { fprintf(stderr, "vitae: %s\n", err); goto out; }
-  snprintf(g_temp_path, sizeof g_temp_path, "%s", vt_writer_temp_path(w));
+  snprintf(g_temp_path, sizeof g_temp_path, "%s", vt_sink_temp_path(w));
   g_have_temp = 1;
   install_signals();
 
@@ -301,7 +302,7 @@ int vt_run(const vt_config *cfg) {
     int stop = sh.stop && !s->ready;
     pthread_mutex_unlock(&sh.mu);
     if (stop) break;
-    if (vt_writer_write(w, &s->rec, err, sizeof err) != 0) {
+    if (vt_sink_write(w, &s->rec, err, sizeof err) != 0) {
       pthread_mutex_lock(&sh.mu);
       sh.stop = 1;
       snprintf(sh.err, sizeof sh.err, "%s", err);
@@ -334,14 +335,15 @@ int vt_run(const vt_config *cfg) {
   }
   char finished[21];
   vt_time_format_iso((vt_time)time(NULL) * 1000, finished);
-  vt_writer_set_info(w, "finished", finished);
-  vt_writer_stats st = *vt_writer_get_stats(w);
-  if (vt_writer_finish(w, err, sizeof err) != 0) {
+  vt_sink_set_info(w, "finished", finished);
+  vt_writer_stats st = *vt_sink_stats(w);
+  if (vt_sink_finish(w, err, sizeof err) != 0) {
     fprintf(stderr, "vitae: %s\nvitae: no database was written\n", err);
     goto out;
   }
   g_have_temp = 0;
-  vt_writer_free(w);
+  vt_sink_report(w, stderr);
+  vt_sink_free(w);
   w = NULL;
   {
     double el = now_s() - t0;
@@ -363,7 +365,7 @@ int vt_run(const vt_config *cfg) {
   }
   status = VT_EXIT_OK;
 out:
-  if (w) { vt_writer_abort(w); g_have_temp = 0; }
+  if (w) { vt_sink_abort(w); g_have_temp = 0; }
   if (ws) for (int i = 0; i < threads; i++) vt_engine_free(ws[i].eng);
   free(ws);
   if (sh.slots) {
