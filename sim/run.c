@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "out/sink.h"
+#include "out/vocab.h"
 #include "sim/engine.h"
 #include "sim/params.h"
 #include "sim/version.h"
@@ -184,6 +185,21 @@ static void set_run_info(vt_sink *w, const vt_config *cfg, const vt_sim_opts *so
   if (yaml) { vt_sink_set_info(w, "config", yaml); free(yaml); }
 }
 
+/* The codes a run can write, for the vocabulary (vt_engine_each_code). */
+typedef struct code_list { const vt_code **items; size_t n, cap; } code_list;
+
+static void collect_code(const vt_code *c, void *ud) {
+  code_list *l = ud;
+  if (l->n == (size_t)-1) return;   /* out of memory earlier */
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 1024;
+    const vt_code **n = realloc(l->items, cap * sizeof *n);
+    if (!n) { free(l->items); l->items = NULL; l->n = (size_t)-1; return; }
+    l->items = n; l->cap = cap;
+  }
+  l->items[l->n++] = c;
+}
+
 /* The module_states rows: each worker's counts, summed (every worker loaded
 ** the same modules in the same order).  0, or -1 with err. */
 static int write_module_states(vt_sink *w, const worker *ws, int threads, char *err, size_t errlen) {
@@ -260,6 +276,22 @@ int vt_run(const vt_config *cfg) {
       fprintf(stderr, "vitae: %s exists and is not a regular file; not replacing it\n", cfg->output);
       goto out;
     }
+  }
+  if (cfg->vocab_dir && cfg->format != VT_FORMAT_OMOP)
+    fprintf(stderr, "vitae: note: --vocab is used by --format omop only; the native format keeps the source codes\n");
+  if (cfg->vocab_dir && cfg->format == VT_FORMAT_OMOP) {
+    double tv = now_s();
+    code_list codes = { NULL, 0, 0 };
+    vt_engine_each_code(ws[0].eng, collect_code, &codes);
+    if (codes.n == (size_t)-1) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
+    vocab = vt_vocab_load(cfg->vocab_dir, codes.items, codes.n, err, sizeof err);
+    free(codes.items);
+    if (!vocab) { fprintf(stderr, "vitae: %s\n", err); status = VT_EXIT_USAGE; goto out; }
+    if (!cfg->quiet)
+      fprintf(stderr, "vitae: vocabulary %s: %zu concepts kept of %zu read, in %.1f s\n", cfg->vocab_dir,
+              vt_vocab_size(vocab), vt_vocab_rows(vocab), now_s() - tv);
+  } else if (cfg->format == VT_FORMAT_OMOP) {
+    fprintf(stderr, "vitae: note: no --vocab: OMOP concept ids are 0, and the codes are in the *_source_value columns\n");
   }
   w = vt_sink_open(cfg->format == VT_FORMAT_OMOP ? VT_SINK_OMOP : VT_SINK_NATIVE, cfg->output, vocab, err, sizeof err);
   if (!w) { fprintf(stderr, "vitae: %s\n", err); goto out; }
@@ -366,6 +398,7 @@ int vt_run(const vt_config *cfg) {
   status = VT_EXIT_OK;
 out:
   if (w) { vt_sink_abort(w); g_have_temp = 0; }
+  vt_vocab_free(vocab);
   if (ws) for (int i = 0; i < threads; i++) vt_engine_free(ws[i].eng);
   free(ws);
   if (sh.slots) {
