@@ -11,5 +11,7 @@
 int vt_cmd_convert(int argc, char **argv);
 /* vitae compat PATH [-p N] [-s SEED]: load and run a module corpus, report per module. */
 int vt_cmd_compat(int argc, char **argv);
+/* vitae inspect PATH [--top N] [--json]: table counts and top codes of a cohort (native or OMOP). */
+int vt_cmd_inspect(int argc, char **argv);
 
 #endif

@@ -1047,6 +1047,7 @@ const char *vt_config_main_usage(void) {
     "  run            simulate a cohort (see 'vitae run --help')\n"
     "  convert        convert Synthea GMF JSON modules to Lua modules\n"
     "  compat         load and run a module corpus, report per module\n"
+    "  inspect        show a cohort's table counts and most frequent codes\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"
