@@ -14,6 +14,8 @@
 # bench/raw_insert, default build), BENCH_EXTRA (more population sizes to run
 # once each, e.g. "100000"), KEEP=1 keeps the cohorts in bench/tmp,
 # VITAE_SHARED (default ../shared) for Synthea's corpus, run last (3 runs).
+# Then the OHDSI vocabulary loader on a synthetic 5,000,000-concept Athena
+# download (see its section; VOCAB_N sets the size, 0 skips it).
 # Takes a few minutes; the budget is about ten.
 
 VITAE=${VITAE:-./vitae}
@@ -158,6 +160,110 @@ if [ -n "$corpus_line" ]; then
   }'
 else
   echo "Synthea corpus: skipped ($corpus_skip)"
+fi
+
+# ---- OHDSI vocabulary: vt_vocab_load on a large download -----------------
+# bench/gen_vocab writes a synthetic Athena download of VOCAB_N concepts
+# (default 5,000,000: a CONCEPT.csv of about 640 MB and a
+# CONCEPT_RELATIONSHIP.csv of about 415 MB) once into a temporary folder
+# under VOCAB_TMP (default ${TMPDIR:-/tmp}).  bench/vocab_load then times
+# vt_vocab_load with 2,000 wanted codes on CONCEPT.csv alone, three runs
+# with the page cache warm and three with the files dropped from it first
+# (--cold: read from the disk, as a first load of a download is), medians
+# by seconds; then one warm run with the relationships as well (their "Maps
+# to" targets are fetched by a second, id-only pass over CONCEPT.csv).
+# Each run also times a plain read(2) of CONCEPT.csv, the yardstick of the
+# target: a load well under the time to read the file twice (taken as
+# load / (2 x read) < 0.75), with peak memory a few MB over the program
+# before the load whatever VOCAB_N.  Skipped, with the reason, when
+# VOCAB_N=0 or when the disk has less than 1.5 times the room the files
+# take.  KEEP=1 keeps the folder.
+VOCAB_N=${VOCAB_N:-5000000}
+GEN="$BUILD/bench/gen_vocab"
+VLOAD="$BUILD/bench/vocab_load"
+vocab_skip=""
+VDIR=""
+
+# vocab_run OUT ARGS... -- one vocab_load run; appends "vocab_seconds
+# read_seconds peak_kb baseline_kb found standard kept" to OUT.
+vocab_run() {
+  out=$1; shift
+  log="$VDIR/vocab_load.log"
+  "$VLOAD" "$@" > "$log" 2>&1 || { vocab_skip="vocab_load $* failed: $(tail -n 1 "$log")"; return 1; }
+  r=$(grep '^read_seconds=' "$log")
+  l=$(grep '^vocab_seconds=' "$log")
+  { [ -n "$r" ] && [ -n "$l" ]; } || { vocab_skip="vocab_load printed no figures (see $log)"; return 1; }
+  printf '%s %s %s %s %s %s %s\n' "$(field vocab_seconds " $l")" "$(field read_seconds " $r")" \
+    "$(field peak_rss_kb " $l")" "$(field baseline_rss_kb " $l")" "$(field found " $l")" \
+    "$(field standard " $l")" "$(field kept " $l")" >> "$out"
+  echo "  vocab_load $*: $(field vocab_seconds " $l") s (read $(field read_seconds " $r") s)" >&2
+}
+
+if [ "$VOCAB_N" = 0 ]; then
+  vocab_skip="VOCAB_N=0"
+elif [ ! -x "$GEN" ] || [ ! -x "$VLOAD" ]; then
+  vocab_skip="no $GEN or $VLOAD (run make bench)"
+else
+  vparent=${VOCAB_TMP:-${TMPDIR:-/tmp}}
+  need_kb=$(awk -v n="$VOCAB_N" 'BEGIN { printf "%.0f", n * 230 * 1.5 / 1024 }')
+  avail_kb=$(df -Pk "$vparent" 2>/dev/null | awk 'NR == 2 { print $4 }')
+  if [ -z "$avail_kb" ] || [ "$avail_kb" -lt "$need_kb" ]; then
+    vocab_skip="not enough disk space in $vparent (${avail_kb:-?} kB free, $need_kb kB wanted)"
+  elif ! VDIR=$(mktemp -d "$vparent/vitae-vocab.XXXXXX"); then
+    VDIR=""
+    vocab_skip="cannot create a folder in $vparent"
+  else
+    echo "bench: gen_vocab $VOCAB_N concepts into $VDIR" >&2
+    mkdir "$VDIR/full" "$VDIR/concept"
+    if ! "$GEN" "$VDIR/full" "$VOCAB_N" --relationships > "$VDIR/gen.log" 2>&1; then
+      vocab_skip="gen_vocab failed: $(tail -n 1 "$VDIR/gen.log")"
+    else
+      for f in CONCEPT.csv VOCABULARY.csv wanted.tsv; do ln -s "../full/$f" "$VDIR/concept/$f"; done
+      echo "bench: vt_vocab_load on CONCEPT.csv (3 runs warm, 3 cold), with CONCEPT_RELATIONSHIP.csv (1 run)" >&2
+      : > "$VDIR/runs.warm"
+      : > "$VDIR/runs.cold"
+      : > "$VDIR/runs.full"
+      for i in 1 2 3; do
+        vocab_run "$VDIR/runs.warm" "$VDIR/concept" || break
+        vocab_run "$VDIR/runs.cold" --cold "$VDIR/concept" || break
+      done
+      [ -n "$vocab_skip" ] || vocab_run "$VDIR/runs.full" "$VDIR/full"
+    fi
+  fi
+fi
+echo
+if [ -z "$vocab_skip" ]; then
+  cbytes=$(wc -c < "$VDIR/full/CONCEPT.csv" | tr -d ' ')
+  rbytes=$(wc -c < "$VDIR/full/CONCEPT_RELATIONSHIP.csv" | tr -d ' ')
+  rrows=$(($(wc -l < "$VDIR/full/CONCEPT_RELATIONSHIP.csv") - 1))
+  nwanted=$(wc -l < "$VDIR/full/wanted.tsv" | tr -d ' ')
+  awk -v n="$VOCAB_N" -v cb="$cbytes" -v rb="$rbytes" -v rr="$rrows" -v w="$nwanted" \
+      -v warm="$(median_line "$VDIR/runs.warm" 1)" -v cold="$(median_line "$VDIR/runs.cold" 1)" \
+      -v full="$(cat "$VDIR/runs.full")" '
+  function row(label, line,   a) {
+    split(line, a, " ")
+    ratio = a[1] / (2 * a[2])
+    printf "  %-24s %8.2f %8.2f %10.2f %9.1f %+9.1f\n", label, a[1], a[2], ratio, a[3] / 1024, (a[3] - a[4]) / 1024
+    return ratio
+  }
+  BEGIN {
+    printf "OHDSI vocabulary: %d concepts (CONCEPT.csv %.0f MB), %d wanted codes; median of 3 runs\n", n, cb / 1048576, w
+    printf "  %-24s %8s %8s %10s %9s %9s\n", "CONCEPT.csv only", "load s", "read s", "load/2read", "peak MB", "+MB"
+    rw = row("page cache warm", warm)
+    rc = row("page cache cold (disk)", cold)
+    split(warm, a, " ")
+    printf "  %d found, %d with a standard concept, %d concepts kept\n", a[5], a[6], a[7]
+    printf "  target, load under reading the file twice (load/2read < 0.75): cold %s, warm %s\n",
+           rc < 0.75 ? "met" : "NOT met", rw < 0.75 ? "met" : "NOT met"
+    split(full, b, " ")
+    printf "  with CONCEPT_RELATIONSHIP.csv (%.0f MB, %d rows), warm, 1 run: %.2f s, peak %.1f MB (%+.1f MB); %d with a standard concept, %d kept\n",
+           rb / 1048576, rr, b[1], b[3] / 1024, (b[3] - b[4]) / 1024, b[6], b[7]
+  }'
+else
+  echo "OHDSI vocabulary: skipped ($vocab_skip)"
+fi
+if [ -n "$VDIR" ] && [ -d "$VDIR" ]; then
+  if [ "${KEEP:-0}" = 1 ]; then echo "  (vocabulary kept in $VDIR)"; else rm -rf "$VDIR"; fi
 fi
 
 [ "${KEEP:-0}" = 1 ] || rm -rf "$TMP"

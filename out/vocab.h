@@ -24,8 +24,9 @@ typedef struct vt_concept {
   int64_t source_concept_id;  /* the code's own concept */
   const char *domain_id;      /* domain of concept_id ("Condition", "Drug",
                                  "Measurement", "Observation", "Procedure",
-                                 "Device", ...) */
-  const char *name;           /* concept_name of concept_id */
+                                 "Device", ...); of the code's own concept
+                                 when concept_id is 0 */
+  const char *name;           /* concept_name of concept_id (likewise) */
 } vt_concept;
 
 /* Load the vocabulary in folder `dir`, keeping the concepts of the `n` codes
@@ -51,6 +52,13 @@ const char *vt_vocab_version(const vt_vocab *v);
 
 /* Concepts kept, and rows read (for reporting). */
 size_t vt_vocab_size(const vt_vocab *v);
+size_t vt_vocab_rows(const vt_vocab *v);   /* rows of CONCEPT.csv */
+
+/* The OMOP vocabulary_id of a vitae code system: "SNOMED-CT" -> "SNOMED",
+** "NUBC" -> "UB04 Pt dis status", FHIR system URIs likewise; any other
+** system is returned as is (so "LOINC", "RxNorm", "ICD10CM" stand for
+** themselves).  NULL for NULL. */
+const char *vt_vocab_id(const char *system);
 
 void vt_vocab_free(vt_vocab *v);
 

@@ -1,0 +1,1323 @@
+/*
+** vocab.c -- OHDSI vocabulary lookups for the OMOP writer (see vocab.h).
+**
+** An Athena download is gigabytes: CONCEPT.csv has millions of rows,
+** CONCEPT_RELATIONSHIP.csv and CONCEPT_ANCESTOR.csv tens of millions.  A
+** run needs a few thousand of those concepts.  So every file is streamed
+** through one fixed buffer, rows are split in place (no allocation per
+** line), and only the rows that matter are copied out: memory is
+** proportional to the wanted set, never to the download.
+**
+** The load makes up to five passes, each skipped when it has nothing to do:
+**   1. CONCEPT.csv: the concepts of the wanted (vocabulary, code) pairs and
+**      every UCUM unit;
+**   2. CONCEPT_RELATIONSHIP.csv: the "Maps to" targets of the wanted codes
+**      whose own concept is not a valid standard concept;
+**   3. CONCEPT_ANCESTOR.csv: the ancestors of the kept drug concepts (and of
+**      the targets found in 2 for them): candidates for their ingredient;
+**   4. CONCEPT.csv again, for the targets found in 2 and the ingredients
+**      among the ancestors found in 3 that pass 1 did not keep (only the
+**      concept_id of the other rows is looked at);
+**   5. VOCABULARY.csv: the version of the "None" vocabulary.
+** Then every wanted code is resolved to its standard concept and every drug
+** concept to its ingredient.
+**
+** Files are tab-separated without quoting (Athena's layout) or
+** comma-separated with RFC 4180 quoting; the header line says which.
+** Columns are found by name (any order, any case).
+*/
+#include "vocab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define VT_SSE2 1
+#endif
+
+#define RD_BUFSIZE   (1u << 20)   /* read buffer; also the longest line */
+#define RD_MAXFIELDS 64           /* columns a file may have */
+#define POOL_BLOCK   (64u << 10)  /* string pool block */
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* Write a message into err (if any).  Returns -1 for `return fail(...)`. */
+static int fail(char *err, size_t errlen, const char *fmt, ...) {
+  if (err && errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+/* ---- hashing --------------------------------------------------------- */
+
+/* The 64-bit finalizer of MurmurHash3 (public domain): spreads the bits of
+** a key over the whole word. */
+static uint64_t mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+/* A hash of n bytes salted with a small integer: eight bytes at a time
+** (codes are short; this runs for a third of the rows of CONCEPT.csv). */
+static uint64_t hash_bytes(const char *s, size_t n, uint32_t salt) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL * (salt + 1) ^ n;
+  uint64_t w;
+  for (; n >= 8; s += 8, n -= 8) {
+    memcpy(&w, s, 8);
+    h = mix64(h ^ w);
+  }
+  w = 0;
+  memcpy(&w, s, n);
+  return mix64(h ^ w ^ 0x5bd1e995ULL);
+}
+
+/* ---- a map from concept ids to 32-bit values ----------------------------
+** Open addressing with linear probing, at most half full.  INT64_MIN marks
+** an empty slot (parse_i64 never yields it). */
+
+#define ID_EMPTY INT64_MIN
+
+typedef struct idmap {
+  int64_t *keys;
+  uint32_t *vals;
+  size_t cap, n;      /* cap is 0 or a power of two */
+} idmap;
+
+static void idmap_free(idmap *m) {
+  free(m->keys);
+  free(m->vals);
+  memset(m, 0, sizeof *m);
+}
+
+/* Look key up: 1 and *val set if present, else 0. */
+static int idmap_get(const idmap *m, int64_t key, uint32_t *val) {
+  if (!m->n) return 0;
+  size_t mask = m->cap - 1, i = (size_t)mix64((uint64_t)key) & mask;
+  for (;;) {
+    if (m->keys[i] == key) { *val = m->vals[i]; return 1; }
+    if (m->keys[i] == ID_EMPTY) return 0;
+    i = (i + 1) & mask;
+  }
+}
+
+/* Insert key -> val unless key is there.  Returns 1 if inserted, 0 if the
+** key was present (*old gets its value when old is not NULL), -1 when out of
+** memory. */
+static int idmap_put(idmap *m, int64_t key, uint32_t val, uint32_t *old) {
+  if (2 * (m->n + 1) > m->cap) {
+    size_t cap = m->cap ? 2 * m->cap : 64;
+    int64_t *keys = malloc(cap * sizeof *keys);
+    uint32_t *vals = malloc(cap * sizeof *vals);
+    if (!keys || !vals) { free(keys); free(vals); return -1; }
+    for (size_t i = 0; i < cap; i++) keys[i] = ID_EMPTY;
+    for (size_t j = 0; j < m->cap; j++) {
+      if (m->keys[j] == ID_EMPTY) continue;
+      size_t i = (size_t)mix64((uint64_t)m->keys[j]) & (cap - 1);
+      while (keys[i] != ID_EMPTY) i = (i + 1) & (cap - 1);
+      keys[i] = m->keys[j];
+      vals[i] = m->vals[j];
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+  }
+  size_t mask = m->cap - 1, i = (size_t)mix64((uint64_t)key) & mask;
+  while (m->keys[i] != ID_EMPTY) {
+    if (m->keys[i] == key) { if (old) *old = m->vals[i]; return 0; }
+    i = (i + 1) & mask;
+  }
+  m->keys[i] = key;
+  m->vals[i] = val;
+  m->n++;
+  return 1;
+}
+
+/* ---- the vocabulary -------------------------------------------------- */
+
+/* A kept concept. */
+typedef struct con {
+  int64_t id;
+  const char *name;         /* in the pool */
+  const char *domain;       /* interned */
+  uint8_t standard;         /* standard_concept is "S" */
+  uint8_t valid;            /* invalid_reason is empty */
+  uint8_t drug;             /* domain_id is "Drug" */
+  uint8_t ingredient;       /* class Ingredient of RxNorm or RxNorm Extension */
+} con;
+
+/* A wanted (vocabulary, code) pair, or a UCUM unit. */
+typedef struct entry {
+  uint64_t hash;
+  const char *code;         /* in the pool */
+  uint32_t codelen;
+  uint32_t voc;             /* index in vocs */
+  int32_t src;              /* the code's own concept in cons, -1 if none */
+  int32_t target;           /* its best "Maps to" target in cons, -1 if none */
+  vt_concept out;           /* the answer of vt_vocab_find */
+} entry;
+
+/* A drug concept whose ingredient is looked for in CONCEPT_ANCESTOR. */
+typedef struct drug {
+  int32_t best;             /* ingredient in cons, -1 if none */
+  int32_t level;            /* its min_levels_of_separation */
+} drug;
+
+typedef struct block { struct block *next; size_t used; char data[]; } block;
+
+struct vt_vocab {
+  /* The vocabularies the wanted codes belong to; vocs[0] is UCUM. */
+  char **vocs;
+  size_t *voclen;
+  size_t nvoc;
+
+  entry *ents;
+  size_t nent, capent;
+  uint32_t *etab;           /* hash of ents: index + 1, 0 if empty */
+  size_t etabcap;
+
+  con *cons;
+  size_t ncon, capcon;
+  idmap byid;               /* concept id -> index in cons */
+
+  drug *drugs;
+  size_t ndrug, capdrug;
+  idmap drugid;             /* drug concept id -> index in drugs */
+
+  const char **doms;        /* interned domain names */
+  size_t ndom, capdom;
+
+  block *pool;              /* strings */
+  char *version;
+  size_t rows;              /* rows of CONCEPT.csv read */
+};
+
+/* Copy n bytes into the string pool, NUL-terminated; NULL when out of
+** memory. */
+static char *pool_dup(vt_vocab *v, const char *s, size_t n) {
+  block *b = v->pool;
+  if (!b || b->used + n + 1 > POOL_BLOCK) {
+    size_t cap = n + 1 > POOL_BLOCK ? n + 1 : POOL_BLOCK;
+    b = malloc(sizeof *b + cap);
+    if (!b) return NULL;
+    b->next = v->pool;
+    b->used = 0;
+    v->pool = b;
+  }
+  char *d = b->data + b->used;
+  memcpy(d, s, n);
+  d[n] = '\0';
+  b->used += n + 1;
+  return d;
+}
+
+/* The interned copy of a domain name; NULL when out of memory. */
+static const char *intern_domain(vt_vocab *v, const char *s, size_t n) {
+  for (size_t i = 0; i < v->ndom; i++)
+    if (strlen(v->doms[i]) == n && memcmp(v->doms[i], s, n) == 0) return v->doms[i];
+  if (v->ndom == v->capdom) {
+    size_t cap = v->capdom ? 2 * v->capdom : 16;
+    const char **d = realloc(v->doms, cap * sizeof *d);
+    if (!d) return NULL;
+    v->doms = d;
+    v->capdom = cap;
+  }
+  char *c = pool_dup(v, s, n);
+  if (!c) return NULL;
+  v->doms[v->ndom++] = c;
+  return c;
+}
+
+/* Index of vocabulary_id s in vocs, or -1. */
+static int voc_find(const vt_vocab *v, const char *s, size_t n) {
+  for (size_t i = 0; i < v->nvoc; i++)
+    if (v->voclen[i] == n && memcmp(v->vocs[i], s, n) == 0) return (int)i;
+  return -1;
+}
+
+/* Index of vocabulary_id s in vocs, added if missing; -1 when out of
+** memory. */
+static int voc_add(vt_vocab *v, const char *s) {
+  size_t n = strlen(s);
+  int i = voc_find(v, s, n);
+  if (i >= 0) return i;
+  char **vocs = realloc(v->vocs, (v->nvoc + 1) * sizeof *vocs);
+  if (!vocs) return -1;
+  v->vocs = vocs;
+  size_t *lens = realloc(v->voclen, (v->nvoc + 1) * sizeof *lens);
+  if (!lens) return -1;
+  v->voclen = lens;
+  char *c = pool_dup(v, s, n);
+  if (!c) return -1;
+  v->vocs[v->nvoc] = c;
+  v->voclen[v->nvoc] = n;
+  return (int)v->nvoc++;
+}
+
+/* Index of the entry (voc, code) in ents, or -1. */
+static long ent_find(const vt_vocab *v, uint32_t voc, const char *code, size_t n, uint64_t h) {
+  if (!v->nent) return -1;
+  size_t mask = v->etabcap - 1, i = (size_t)h & mask;
+  for (uint32_t k; (k = v->etab[i]) != 0; i = (i + 1) & mask) {
+    const entry *e = &v->ents[k - 1];
+    if (e->hash == h && e->voc == voc && e->codelen == n && memcmp(e->code, code, n) == 0)
+      return (long)(k - 1);
+  }
+  return -1;
+}
+
+/* Add the entry (voc, code), which must not be there.  Returns its index,
+** or -1 when out of memory. */
+static long ent_add(vt_vocab *v, uint32_t voc, const char *code, size_t n, uint64_t h) {
+  if (n > UINT32_MAX || v->nent >= INT32_MAX) return -1;
+  if (v->nent == v->capent) {
+    size_t cap = v->capent ? 2 * v->capent : 256;
+    entry *e = realloc(v->ents, cap * sizeof *e);
+    if (!e) return -1;
+    v->ents = e;
+    v->capent = cap;
+  }
+  if (2 * (v->nent + 1) > v->etabcap) {
+    size_t cap = v->etabcap ? 2 * v->etabcap : 512;
+    uint32_t *t = calloc(cap, sizeof *t);
+    if (!t) return -1;
+    for (size_t k = 0; k < v->nent; k++) {
+      size_t i = (size_t)v->ents[k].hash & (cap - 1);
+      while (t[i]) i = (i + 1) & (cap - 1);
+      t[i] = (uint32_t)(k + 1);
+    }
+    free(v->etab);
+    v->etab = t;
+    v->etabcap = cap;
+  }
+  const char *c = pool_dup(v, code, n);
+  if (!c) return -1;
+  entry *e = &v->ents[v->nent];
+  memset(e, 0, sizeof *e);
+  e->hash = h;
+  e->code = c;
+  e->codelen = (uint32_t)n;
+  e->voc = voc;
+  e->src = e->target = -1;
+  size_t mask = v->etabcap - 1, i = (size_t)h & mask;
+  while (v->etab[i]) i = (i + 1) & mask;
+  v->etab[i] = (uint32_t)(v->nent + 1);
+  return (long)v->nent++;
+}
+
+/* Index of the drug slot of concept id, added if missing; -1 when out of
+** memory. */
+static long drug_add(vt_vocab *v, int64_t id) {
+  uint32_t old;
+  if (idmap_get(&v->drugid, id, &old)) return old;
+  if (v->ndrug == v->capdrug) {
+    size_t cap = v->capdrug ? 2 * v->capdrug : 64;
+    drug *d = realloc(v->drugs, cap * sizeof *d);
+    if (!d) return -1;
+    v->drugs = d;
+    v->capdrug = cap;
+  }
+  if (idmap_put(&v->drugid, id, (uint32_t)v->ndrug, NULL) < 0) return -1;
+  v->drugs[v->ndrug].best = -1;
+  v->drugs[v->ndrug].level = 0;
+  return (long)v->ndrug++;
+}
+
+/* ---- the reader -------------------------------------------------------
+** One file at a time through a fixed buffer.  A record is a line of a
+** tab-separated file, or a line of a comma-separated one where a quoted
+** field may hold separators, quotes ("") and line breaks.  Fields are not
+** copied: r->f[i] points into the buffer, r->len[i] is the length; in a
+** comma-separated file quoted fields are unquoted in place.
+**
+** Tab-separated files (Athena's, gigabytes) take a fast path: the tabs and
+** line breaks of a chunk of whole lines are indexed in one sweep (sixteen
+** bytes at a time with SSE2), and the chunk is checked as a whole: if it has
+** no NUL byte, as many separators as lines times fields, and a line break
+** as the last separator of every line, then every line has the right
+** number of fields (the count of line breaks leaves no room for another).
+** Rows are then served from the index, filling only the columns the pass
+** looks at for every row (the "probes"; rd_all fills the others for a row
+** it keeps).  A chunk that fails the check -- a blank line, a short or long
+** row, a NUL -- is read again line by line, which finds and reports the
+** line at fault. */
+
+#define RD_CHUNK (128u << 10)     /* bytes indexed at a time */
+
+typedef struct reader {
+  const char *path;
+  int fd;
+  char *buf;                /* RD_BUFSIZE bytes */
+  size_t beg, end;          /* unread bytes: buf[beg, end) */
+  int eof;
+  long lineno;              /* line the current record starts on */
+  long nextline;            /* line the next record starts on */
+  int csv;                  /* comma-separated, quotes honoured */
+  int nf;                   /* fields of the header */
+  int n;                    /* fields of the current record */
+  char *f[RD_MAXFIELDS];
+  size_t len[RD_MAXFIELDS];
+  /* The fast path. */
+  uint32_t *sep;            /* offsets in the chunk of its tabs and breaks */
+  char *chunk;              /* the indexed lines (buf is not refilled while
+                               rows are served from them) */
+  size_t nsep, next;        /* separators; first of the next row */
+  size_t row;               /* first separator of the current row */
+  int partial;              /* the current row has only its probes */
+  long slow;                /* lines to read the slow way */
+  int probe[RD_MAXFIELDS], nprobe;
+  char *err;
+  size_t errlen;
+} reader;
+
+/* "FILE:LINE: message" for the current record.  Returns -1. */
+static int rd_fail(reader *r, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return fail(r->err, r->errlen, "%s:%ld: %s", r->path, r->lineno, msg);
+}
+
+/* Open path.  `buf` holds RD_BUFSIZE bytes, `sep` RD_CHUNK + 64 offsets.
+** Returns 0, 1 if the file does not exist (nothing reported), or -1 with
+** the error reported. */
+static int rd_open(reader *r, const char *path, char *buf, uint32_t *sep, char *err, size_t errlen) {
+  memset(r, 0, sizeof *r);
+  r->path = path;
+  r->buf = buf;
+  r->sep = sep;
+  r->err = err;
+  r->errlen = errlen;
+  r->nextline = 1;
+  r->fd = open(path, O_RDONLY);
+  if (r->fd < 0) {
+    if (errno == ENOENT) return 1;
+    return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+  }
+#ifdef POSIX_FADV_SEQUENTIAL
+  (void)posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  return 0;
+}
+
+static void rd_close(reader *r) {
+  if (r->fd >= 0) close(r->fd);
+  r->fd = -1;
+}
+
+/* The columns a pass reads in every row (the others are filled by rd_all). */
+static void rd_probe(reader *r, const int *cols, int n) {
+  r->nprobe = 0;
+  for (int i = 0; i < n; i++)
+    if (cols[i] >= 0) r->probe[r->nprobe++] = cols[i];
+}
+
+/* Move the unread bytes to the front of the buffer and read more.  Returns
+** 0 (r->eof set at the end of the file) or -1. */
+static int rd_fill(reader *r) {
+  if (r->beg) {
+    memmove(r->buf, r->buf + r->beg, r->end - r->beg);
+    r->end -= r->beg;
+    r->beg = 0;
+  }
+  while (r->end < RD_BUFSIZE) {
+    ssize_t k = read(r->fd, r->buf + r->end, RD_BUFSIZE - r->end);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      r->lineno = r->nextline;
+      return rd_fail(r, "read error: %s", strerror(errno));
+    }
+    if (k == 0) r->eof = 1;
+    r->end += (size_t)k;
+    break;
+  }
+  return 0;
+}
+
+/* The next physical line, without its line break (LF or CRLF).  Returns 1,
+** 0 at the end of the file, or -1. */
+static int rd_line(reader *r, char **p, size_t *len) {
+  size_t from = 0;                /* bytes of the line already searched */
+  for (;;) {
+    char *s = r->buf + r->beg;
+    size_t avail = r->end - r->beg, n;
+    char *nl = memchr(s + from, '\n', avail - from);
+    if (nl) {
+      n = (size_t)(nl - s);
+      r->beg += n + 1;
+    } else if (r->eof) {
+      if (!avail) return 0;
+      n = avail;
+      r->beg = r->end;
+    } else {
+      if (avail == RD_BUFSIZE) {
+        r->lineno = r->nextline;
+        return rd_fail(r, "line longer than %u bytes", RD_BUFSIZE);
+      }
+      from = avail;
+      if (rd_fill(r) < 0) return -1;
+      continue;
+    }
+    r->lineno = r->nextline++;
+    if (n && s[n - 1] == '\r') n--;
+    *p = s;
+    *len = n;
+    return 1;
+  }
+}
+
+/* The next record of a comma-separated file: its bytes up to the line
+** break that is not inside quotes.  Returns 1, 0 at the end, or -1. */
+static int rd_csv_record(reader *r, char **p, size_t *len) {
+  enum { START, PLAIN, QUOTED, QUOTE } st = START;
+  size_t i = 0;
+  long breaks = 0;                /* line breaks inside quotes */
+  for (;;) {
+    char *s = r->buf + r->beg;
+    size_t avail = r->end - r->beg;
+    for (; i < avail; i++) {
+      char c = s[i];
+      switch (st) {
+      case START: st = c == '"' ? QUOTED : c == ',' ? START : PLAIN; break;
+      case PLAIN: if (c == ',') st = START; break;
+      case QUOTED: if (c == '"') st = QUOTE; else if (c == '\n') breaks++; break;
+      case QUOTE: st = c == '"' ? QUOTED : c == ',' ? START : PLAIN; break;
+      }
+      if (c == '\n' && st != QUOTED) goto found;
+    }
+    if (r->eof) {
+      if (!avail) return 0;
+      r->lineno = r->nextline;
+      if (st == QUOTED) return rd_fail(r, "quoted field not closed at the end of the file");
+      r->beg = r->end;
+      r->nextline += breaks + 1;
+      *p = s;
+      *len = avail;
+      if (avail && s[avail - 1] == '\r') (*len)--;
+      return 1;
+    }
+    if (avail == RD_BUFSIZE) {
+      r->lineno = r->nextline;
+      return rd_fail(r, "record longer than %u bytes", RD_BUFSIZE);
+    }
+    if (rd_fill(r) < 0) return -1;
+  }
+found:
+  r->lineno = r->nextline;
+  r->nextline += breaks + 1;
+  *p = r->buf + r->beg;
+  *len = i;
+  r->beg += i + 1;
+  if (i && (*p)[i - 1] == '\r') (*len)--;
+  return 1;
+}
+
+/* Split the record p[0, len) into r->f, r->len and r->n (r->n may exceed
+** RD_MAXFIELDS; only the first RD_MAXFIELDS are stored).  Returns 0 or -1
+** (a comma-separated record with text after a closing quote). */
+static int rd_split(reader *r, char *p, size_t len) {
+  char *s = p, *e = p + len;
+  int n = 0;
+  if (!r->csv) {
+    for (;;) {
+      char *t = memchr(s, '\t', (size_t)(e - s));
+      if (n < RD_MAXFIELDS) {
+        r->f[n] = s;
+        r->len[n] = (size_t)((t ? t : e) - s);
+      }
+      n++;
+      if (!t) break;
+      s = t + 1;
+    }
+    r->n = n;
+    return 0;
+  }
+  for (;;) {
+    char *start = s, *w;
+    if (s < e && *s == '"') {
+      w = s++;
+      for (;;) {
+        if (s >= e) return rd_fail(r, "field %d: quoted field not closed", n + 1);
+        if (*s == '"') {
+          if (s + 1 < e && s[1] == '"') { *w++ = '"'; s += 2; continue; }
+          s++;
+          break;
+        }
+        *w++ = *s++;
+      }
+      if (s < e && *s != ',')
+        return rd_fail(r, "field %d: text after the closing quote", n + 1);
+    } else {
+      while (s < e && *s != ',') s++;
+      w = s;
+    }
+    if (n < RD_MAXFIELDS) {
+      r->f[n] = start;
+      r->len[n] = (size_t)(w - start);
+    }
+    n++;
+    if (s >= e) break;
+    s++;
+  }
+  r->n = n;
+  return 0;
+}
+
+#ifdef VT_SSE2
+/* Population count of a 64-bit word ("Bit Twiddling Hacks", public
+** domain). */
+static unsigned popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+#endif
+
+/* Index s[0, n): the offsets of its tabs and line breaks go to sep (which
+** has room for n + 64), the number of line breaks to *nls, the offset just
+** past the last one to *cut (0 if none), and *nul is set when a NUL byte
+** comes before *cut.  Returns the number of separators up to *cut. */
+static size_t index_chunk(const char *s, size_t n, uint32_t *sep, size_t *nls, size_t *cut, int *nul) {
+  size_t k = 0, lines = 0, last = 0, off = 0, firstnul = (size_t)-1;
+#ifdef VT_SSE2
+  const __m128i vtab = _mm_set1_epi8('\t'), vnl = _mm_set1_epi8('\n'), vzero = _mm_setzero_si128();
+  for (; off + 64 <= n; off += 64) {
+    __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + off));
+    __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + off + 16));
+    __m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(s + off + 32));
+    __m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(s + off + 48));
+    uint64_t t = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, vtab)) |
+                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, vtab)) << 16 |
+                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, vtab)) << 32 |
+                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, vtab)) << 48;
+    uint64_t l = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, vnl)) |
+                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, vnl)) << 16 |
+                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, vnl)) << 32 |
+                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, vnl)) << 48;
+    __m128i z = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x0, vzero), _mm_cmpeq_epi8(x1, vzero)),
+                             _mm_or_si128(_mm_cmpeq_epi8(x2, vzero), _mm_cmpeq_epi8(x3, vzero)));
+    if (_mm_movemask_epi8(z) && firstnul == (size_t)-1) firstnul = off;   /* somewhere in this block */
+    if (l) {
+      lines += popcount64(l);
+      last = off + 64 - (size_t)__builtin_clzll(l);
+    }
+    /* The separators' offsets, eight written at a time whether or not
+    ** there are that many (sep has room): no branch per separator. */
+    uint64_t m = t | l;
+    unsigned c = popcount64(m);
+    for (int i = 0; i < 8; i++) {
+      sep[k + (size_t)i] = (uint32_t)(off + (size_t)__builtin_ctzll(m | 0x8000000000000000ULL));
+      m &= m - 1;
+    }
+    for (unsigned i = 8; i < c; i++) {
+      sep[k + i] = (uint32_t)(off + (size_t)__builtin_ctzll(m));
+      m &= m - 1;
+    }
+    k += c;
+  }
+#endif
+  for (; off < n; off++) {
+    char ch = s[off];
+    if (ch == '\t') sep[k++] = (uint32_t)off;
+    else if (ch == '\n') { sep[k++] = (uint32_t)off; lines++; last = off + 1; }
+    else if (ch == '\0' && firstnul == (size_t)-1) firstnul = off;
+  }
+  while (k && sep[k - 1] >= last) k--;
+  *nls = lines;
+  *cut = last;
+  *nul = firstnul < last;
+  return k;
+}
+
+/* Fill column c of the row whose first separator is r->row (fast path). */
+static void rd_col(reader *r, int c) {
+  const uint32_t *sp = r->sep + r->row;
+  char *start = c ? r->chunk + sp[c - 1] + 1 : r->row ? r->chunk + sp[-1] + 1 : r->chunk;
+  char *end = r->chunk + sp[c];
+  if (c == r->nf - 1 && end > start && end[-1] == '\r') end--;
+  r->f[c] = start;
+  r->len[c] = (size_t)(end - start);
+}
+
+/* Fill every column of the current row. */
+static void rd_all(reader *r) {
+  if (!r->partial) return;
+  for (int c = 0; c < r->nf; c++) rd_col(r, c);
+  r->partial = 0;
+}
+
+/* Index the next chunk of whole lines at r->beg.  Returns 1 (rows ready),
+** 2 (r->slow lines to read line by line), 0 at the end of the file, or
+** -1. */
+static int rd_index(reader *r) {
+  for (;;) {
+    size_t avail = r->end - r->beg;
+    if (avail < RD_CHUNK && !r->eof) {
+      if (rd_fill(r) < 0) return -1;
+      continue;
+    }
+    if (!avail) return 0;
+    size_t n = avail < RD_CHUNK ? avail : RD_CHUNK, lines, cut;
+    int nul;
+    char *s = r->buf + r->beg;
+    size_t k = index_chunk(s, n, r->sep, &lines, &cut, &nul);
+    if (!lines) {                 /* a line longer than a chunk, or the last */
+      r->slow = 1;
+      return 2;
+    }
+    int ok = !nul && k == lines * (size_t)r->nf;
+    for (size_t i = r->nf - 1; ok && i < k; i += (size_t)r->nf) ok = s[r->sep[i]] == '\n';
+    if (!ok) {
+      r->slow = (long)lines;
+      return 2;
+    }
+    r->chunk = s;
+    r->nsep = k;
+    r->next = 0;
+    r->beg += cut;
+    return 1;
+  }
+}
+
+/* The next line of a tab-separated file, line by line.  Returns 1, 0 at
+** the end, or -1; blank lines are skipped (and counted in r->slow). */
+static int rd_slow_line(reader *r) {
+  char *p;
+  size_t len;
+  int k;
+  do {
+    k = rd_line(r, &p, &len);
+    if (k <= 0) return k;
+    if (r->slow > 0) r->slow--;
+  } while (len == 0);
+  if (memchr(p, '\0', len)) return rd_fail(r, "NUL byte in the line");
+  rd_split(r, p, len);
+  r->partial = 0;
+  return 1;
+}
+
+/* The next record, with the number of fields of the header and no NUL
+** byte; blank lines are skipped.  On the fast path only the probe columns
+** are filled (rd_all fills the rest).  Returns 1, 0 at the end, or -1. */
+static int rd_next(reader *r) {
+  if (r->csv) {
+    char *p;
+    size_t len;
+    int k;
+    do {
+      k = rd_csv_record(r, &p, &len);
+      if (k <= 0) return k;
+    } while (len == 0);
+    if (memchr(p, '\0', len)) return rd_fail(r, "NUL byte in the line");
+    if (rd_split(r, p, len) < 0) return -1;
+  } else {
+    for (;;) {
+      if (r->next < r->nsep) {
+        r->row = r->next;
+        r->next += (size_t)r->nf;
+        r->lineno = r->nextline++;
+        r->n = r->nf;
+        r->partial = 1;
+        if (r->nprobe) {
+          for (int i = 0; i < r->nprobe; i++) rd_col(r, r->probe[i]);
+        } else {
+          rd_all(r);
+        }
+        return 1;
+      }
+      r->nsep = r->next = 0;
+      if (r->slow > 0) {
+        int k = rd_slow_line(r);
+        if (k < 0) return -1;
+        if (k == 0) return 0;
+        break;
+      }
+      int k = rd_index(r);
+      if (k <= 0) return k;
+    }
+  }
+  if (r->n != r->nf)
+    return rd_fail(r, "%d field%s, the header has %d", r->n, r->n == 1 ? "" : "s", r->nf);
+  return 1;
+}
+
+/* What every pass needs: the buffers (allocated once per load) and where
+** to report an error. */
+typedef struct io {
+  char *buf;                /* RD_BUFSIZE bytes */
+  uint32_t *sep;            /* RD_CHUNK + 64 offsets */
+  char *err;
+  size_t errlen;
+} io;
+
+/* Open path for a pass: rd_open with the buffers of io. */
+static int rd_open_io(reader *r, const char *path, const io *o) {
+  return rd_open(r, path, o->buf, o->sep, o->err, o->errlen);
+}
+
+/* Case-insensitive comparison of field s[0, n) with name, spaces around the
+** field ignored. */
+static int same_name(const char *s, size_t n, const char *name) {
+  while (n && (*s == ' ')) { s++; n--; }
+  while (n && s[n - 1] == ' ') n--;
+  size_t m = strlen(name);
+  if (n != m) return 0;
+  for (size_t i = 0; i < n; i++) {
+    char a = s[i], b = name[i];
+    if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
+    if (a != b) return 0;
+  }
+  return 1;
+}
+
+/* Read the header: skip a UTF-8 byte order mark, choose the separator (a
+** tab anywhere in the line: tab-separated, else a comma: comma-separated),
+** and find the column of each of the `n` lower-case names (col[i] = -1 for a
+** missing one; an error if it is among the first `required`).  Returns 0 or
+** -1. */
+static int rd_header(reader *r, const char *const *names, int *col, int n, int required) {
+  char *p;
+  size_t len;
+  int k;
+  do {
+    k = rd_line(r, &p, &len);
+    if (k < 0) return -1;
+    if (k == 0) {
+      r->lineno = r->nextline;
+      return fail(r->err, r->errlen, "%s: empty file, no header", r->path);
+    }
+    if (r->lineno == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) { p += 3; len -= 3; }
+  } while (len == 0);
+  if (memchr(p, '\0', len)) return rd_fail(r, "NUL byte in the header");
+  if (memchr(p, '\t', len)) r->csv = 0;
+  else if (memchr(p, ',', len)) r->csv = 1;
+  else return rd_fail(r, "header has neither tabs nor commas: not a CSV or TSV file");
+  if (rd_split(r, p, len) < 0) return -1;
+  if (r->n > RD_MAXFIELDS) return rd_fail(r, "more than %d columns", RD_MAXFIELDS);
+  r->nf = r->n;
+  for (int i = 0; i < n; i++) {
+    col[i] = -1;
+    for (int j = 0; j < r->n; j++)
+      if (same_name(r->f[j], r->len[j], names[i])) { col[i] = j; break; }
+    if (i < required && col[i] < 0) return rd_fail(r, "no column %s in the header", names[i]);
+  }
+  return 0;
+}
+
+/* Parse an integer (optional '-', digits, nothing else) that fits int64_t
+** and is not INT64_MIN.  Returns 0 or -1.  (Every row's id is parsed: up
+** to 18 digits cannot overflow, so only longer ones are checked digit by
+** digit.) */
+static int parse_i64(const char *s, size_t n, int64_t *out) {
+  int neg = 0;
+  uint64_t x = 0;
+  if (n && *s == '-') { neg = 1; s++; n--; }
+  if (!n) return -1;
+  if (n <= 18) {
+    for (size_t i = 0; i < n; i++) {
+      unsigned d = (unsigned)(unsigned char)s[i] - '0';
+      if (d > 9) return -1;
+      x = 10 * x + d;
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      unsigned d = (unsigned)(unsigned char)s[i] - '0';
+      if (d > 9 || x > ((uint64_t)INT64_MAX - d) / 10) return -1;
+      x = 10 * x + d;
+    }
+  }
+  *out = neg ? -(int64_t)x : (int64_t)x;
+  return 0;
+}
+
+/* Field c of the current record as an id; an error naming the column if it
+** is not a number. */
+static int rd_id(reader *r, int c, const char *name, int64_t *out) {
+  if (parse_i64(r->f[c], r->len[c], out) == 0) return 0;
+  size_t n = r->len[c] > 40 ? 40 : r->len[c];
+  return rd_fail(r, "%s '%.*s%s' is not a number", name, (int)n, r->f[c], n < r->len[c] ? "..." : "");
+}
+
+static int field_is(const reader *r, int c, const char *s) {
+  size_t n = strlen(s);
+  return c >= 0 && r->len[c] == n && memcmp(r->f[c], s, n) == 0;
+}
+
+/* ---- CONCEPT.csv ----------------------------------------------------- */
+
+enum { C_ID, C_NAME, C_DOMAIN, C_VOCAB, C_CLASS, C_STANDARD, C_CODE, C_INVALID, C__N };
+static const char *const concept_cols[C__N] = {
+  "concept_id", "concept_name", "domain_id", "vocabulary_id", "concept_class_id",
+  "standard_concept", "concept_code", "invalid_reason",
+};
+
+/* Whether the current row is a drug ingredient: class Ingredient of RxNorm
+** or RxNorm Extension (the ingredients drug_era is built on). */
+static int is_ingredient(const reader *r, const int *col) {
+  return field_is(r, col[C_CLASS], "Ingredient") &&
+         (field_is(r, col[C_VOCAB], "RxNorm") || field_is(r, col[C_VOCAB], "RxNorm Extension"));
+}
+
+/* Copy the concept of the current row (whose id is `id`) into cons.
+** Returns its index or -1 (out of memory, reported). */
+static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
+  if (v->ncon >= INT32_MAX) return rd_fail(r, "too many concepts");
+  if (v->ncon == v->capcon) {
+    size_t cap = v->capcon ? 2 * v->capcon : 256;
+    con *c = realloc(v->cons, cap * sizeof *c);
+    if (!c) return rd_fail(r, "out of memory");
+    v->cons = c;
+    v->capcon = cap;
+  }
+  con *c = &v->cons[v->ncon];
+  memset(c, 0, sizeof *c);
+  c->id = id;
+  c->name = pool_dup(v, r->f[col[C_NAME]], r->len[col[C_NAME]]);
+  c->domain = intern_domain(v, r->f[col[C_DOMAIN]], r->len[col[C_DOMAIN]]);
+  if (!c->name || !c->domain) return rd_fail(r, "out of memory");
+  c->standard = (uint8_t)field_is(r, col[C_STANDARD], "S");
+  c->valid = col[C_INVALID] < 0 || r->len[col[C_INVALID]] == 0;
+  c->drug = strcmp(c->domain, "Drug") == 0;
+  c->ingredient = (uint8_t)is_ingredient(r, col);
+  if (idmap_put(&v->byid, id, (uint32_t)v->ncon, NULL) < 0) return rd_fail(r, "out of memory");
+  return (long)v->ncon++;
+}
+
+/* How good a concept is as the one of its code: valid and standard first. */
+static int con_rank(const con *c) { return 2 * c->valid + c->standard; }
+
+/* Pass 1: read CONCEPT.csv, keeping the concepts of the wanted codes and of
+** UCUM.  Returns 0 or -1. */
+static int pass_concepts(vt_vocab *v, const char *path, const io *o) {
+  reader r;
+  int col[C__N], k = rd_open_io(&r, path, o);
+  if (k > 0) return fail(o->err, o->errlen, "%s: no such file (an Athena download has CONCEPT.csv)", path);
+  if (k < 0) return -1;
+  if (rd_header(&r, concept_cols, col, C__N, C_INVALID) < 0) goto bad;
+  int probes[3] = { col[C_ID], col[C_VOCAB], col[C_CODE] };
+  rd_probe(&r, probes, 3);
+  while ((k = rd_next(&r)) > 0) {
+    int64_t id;
+    v->rows++;
+    if (rd_id(&r, col[C_ID], "concept_id", &id) < 0) goto bad;
+    int voc = voc_find(v, r.f[col[C_VOCAB]], r.len[col[C_VOCAB]]);
+    if (voc < 0) continue;
+    const char *code = r.f[col[C_CODE]];
+    size_t n = r.len[col[C_CODE]];
+    uint64_t h = hash_bytes(code, n, (uint32_t)voc);
+    long e = ent_find(v, (uint32_t)voc, code, n, h);
+    if (e < 0) {
+      if (voc != 0) continue;                 /* not wanted; UCUM units all are */
+      if ((e = ent_add(v, 0, code, n, h)) < 0) { rd_fail(&r, "out of memory"); goto bad; }
+    }
+    rd_all(&r);
+    long c = con_add(v, &r, col, id);
+    if (c < 0) goto bad;
+    entry *en = &v->ents[e];
+    /* A code on several rows (not in Athena, but possible in an export):
+    ** the valid standard concept wins, then the first. */
+    if (en->src < 0 || con_rank(&v->cons[c]) > con_rank(&v->cons[en->src])) en->src = (int32_t)c;
+  }
+  if (k < 0) goto bad;
+  rd_close(&r);
+  return 0;
+bad:
+  rd_close(&r);
+  return -1;
+}
+
+/* Pass 4: read CONCEPT.csv again for the "Maps to" targets in `targets`
+** and the ingredients among the ancestors in `ancs` that are not kept yet
+** (only concept_id is looked at in the other rows).  Ancestors that are not
+** ingredients are not kept.  Returns 0 or -1. */
+static int pass_fetch(vt_vocab *v, const idmap *targets, const idmap *ancs, const char *path, const io *o) {
+  reader r;
+  int col[C__N], k = rd_open_io(&r, path, o);
+  uint32_t dummy;
+  if (k > 0) return fail(o->err, o->errlen, "%s: no such file (removed while loading?)", path);
+  if (k < 0) return -1;
+  if (rd_header(&r, concept_cols, col, C__N, C_INVALID) < 0) goto bad;
+  rd_probe(&r, &col[C_ID], 1);
+  while ((k = rd_next(&r)) > 0) {
+    int64_t id;
+    if (rd_id(&r, col[C_ID], "concept_id", &id) < 0) goto bad;
+    int target = idmap_get(targets, id, &dummy);
+    if (!target && !idmap_get(ancs, id, &dummy)) continue;
+    if (idmap_get(&v->byid, id, &dummy)) continue;
+    rd_all(&r);
+    if (!target && !is_ingredient(&r, col)) continue;
+    if (con_add(v, &r, col, id) < 0) goto bad;
+  }
+  if (k < 0) goto bad;
+  rd_close(&r);
+  return 0;
+bad:
+  rd_close(&r);
+  return -1;
+}
+
+/* ---- CONCEPT_RELATIONSHIP.csv ---------------------------------------- */
+
+/* A "Maps to" row of a wanted code: entry index, target concept id. */
+typedef struct mapping { uint32_t ent; int64_t to; } mapping;
+
+typedef struct mappings { mapping *m; size_t n, cap; } mappings;
+
+/* Pass 2: the "Maps to" targets of the concepts in `need` (concept id ->
+** entry).  Returns 0, or -1. */
+static int pass_relationships(const idmap *need, mappings *out, const char *path, const io *o) {
+  enum { R_ID1, R_ID2, R_REL, R_INVALID, R__N };
+  static const char *const cols[R__N] = { "concept_id_1", "concept_id_2", "relationship_id", "invalid_reason" };
+  reader r;
+  int col[R__N], k = rd_open_io(&r, path, o);
+  if (k > 0) return 0;
+  if (k < 0) return -1;
+  if (rd_header(&r, cols, col, R__N, R_INVALID) < 0) goto bad;
+  rd_probe(&r, col, 1);
+  while ((k = rd_next(&r)) > 0) {
+    int64_t id1, id2;
+    uint32_t e;
+    if (rd_id(&r, col[R_ID1], "concept_id_1", &id1) < 0) goto bad;
+    if (!idmap_get(need, id1, &e)) continue;
+    rd_all(&r);
+    if (rd_id(&r, col[R_ID2], "concept_id_2", &id2) < 0) goto bad;
+    if (!field_is(&r, col[R_REL], "Maps to")) continue;
+    if (col[R_INVALID] >= 0 && r.len[col[R_INVALID]] != 0) continue;
+    if (out->n == out->cap) {
+      size_t cap = out->cap ? 2 * out->cap : 64;
+      mapping *m = realloc(out->m, cap * sizeof *m);
+      if (!m) { rd_fail(&r, "out of memory"); goto bad; }
+      out->m = m;
+      out->cap = cap;
+    }
+    out->m[out->n].ent = e;
+    out->m[out->n].to = id2;
+    out->n++;
+  }
+  if (k < 0) goto bad;
+  rd_close(&r);
+  return 0;
+bad:
+  rd_close(&r);
+  return -1;
+}
+
+/* ---- CONCEPT_ANCESTOR.csv -------------------------------------------- */
+
+/* An ancestor of a drug: index in v->drugs, ancestor id, distance. */
+typedef struct ancestor { uint32_t drug; int32_t level; int64_t id; } ancestor;
+
+typedef struct ancestors { ancestor *a; size_t n, cap; } ancestors;
+
+/* Pass 3: the ancestors of the concepts in v->drugid.  Returns 0 or -1. */
+static int pass_ancestors(vt_vocab *v, ancestors *out, const char *path, const io *o) {
+  enum { A_ANC, A_DESC, A_LEVEL, A__N };
+  static const char *const cols[A__N] = { "ancestor_concept_id", "descendant_concept_id", "min_levels_of_separation" };
+  reader r;
+  int col[A__N], k = rd_open_io(&r, path, o);
+  if (k > 0) return 0;
+  if (k < 0) return -1;
+  if (rd_header(&r, cols, col, A__N, A_LEVEL) < 0) goto bad;
+  rd_probe(&r, &col[A_DESC], 1);
+  while ((k = rd_next(&r)) > 0) {
+    int64_t anc, desc, level = 0;
+    uint32_t d;
+    if (rd_id(&r, col[A_DESC], "descendant_concept_id", &desc) < 0) goto bad;
+    if (!idmap_get(&v->drugid, desc, &d)) continue;
+    rd_all(&r);
+    if (rd_id(&r, col[A_ANC], "ancestor_concept_id", &anc) < 0) goto bad;
+    if (col[A_LEVEL] >= 0 && rd_id(&r, col[A_LEVEL], "min_levels_of_separation", &level) < 0) goto bad;
+    if (level < 0 || level > INT32_MAX) { rd_fail(&r, "min_levels_of_separation out of range"); goto bad; }
+    if (out->n == out->cap) {
+      size_t cap = out->cap ? 2 * out->cap : 256;
+      ancestor *a = realloc(out->a, cap * sizeof *a);
+      if (!a) { rd_fail(&r, "out of memory"); goto bad; }
+      out->a = a;
+      out->cap = cap;
+    }
+    out->a[out->n].drug = d;
+    out->a[out->n].level = (int32_t)level;
+    out->a[out->n].id = anc;
+    out->n++;
+  }
+  if (k < 0) goto bad;
+  rd_close(&r);
+  return 0;
+bad:
+  rd_close(&r);
+  return -1;
+}
+
+/* ---- VOCABULARY.csv -------------------------------------------------- */
+
+/* Pass 5: vocabulary_version of the "None" row, if the file is there. */
+static int pass_version(vt_vocab *v, const char *path, const io *o) {
+  enum { V_ID, V_VERSION, V__N };
+  static const char *const cols[V__N] = { "vocabulary_id", "vocabulary_version" };
+  reader r;
+  int col[V__N], k = rd_open_io(&r, path, o);
+  if (k > 0) return 0;
+  if (k < 0) return -1;
+  if (rd_header(&r, cols, col, V__N, V__N) < 0) goto bad;
+  while ((k = rd_next(&r)) > 0) {
+    if (!field_is(&r, col[V_ID], "None") || v->version) continue;
+    size_t n = r.len[col[V_VERSION]];
+    if (!n) continue;
+    if (!(v->version = malloc(n + 1))) { rd_fail(&r, "out of memory"); goto bad; }
+    memcpy(v->version, r.f[col[V_VERSION]], n);
+    v->version[n] = '\0';
+  }
+  if (k < 0) goto bad;
+  rd_close(&r);
+  return 0;
+bad:
+  rd_close(&r);
+  return -1;
+}
+
+/* ---- systems --------------------------------------------------------- */
+
+/* vitae's code systems (and their FHIR URIs) with their OMOP
+** vocabulary_id.  Sources: OHDSI's VOCABULARY table (the vocabulary_id
+** values); Synthea's modules (the systems vitae inherits).  DICOM-DCM goes
+** to "DICOM", the id of the DICOM vocabulary proposed to OHDSI (not in Athena
+** downloads at the time of writing: such codes are then simply not found);
+** NUBC discharge dispositions are the UB-04 patient discharge status codes. */
+static const struct { const char *system, *vocabulary; } systems[] = {
+  { "SNOMED-CT", "SNOMED" },
+  { "SNOMED CT", "SNOMED" },
+  { "http://snomed.info/sct", "SNOMED" },
+  { "http://loinc.org", "LOINC" },
+  { "RXNORM", "RxNorm" },
+  { "http://www.nlm.nih.gov/research/umls/rxnorm", "RxNorm" },
+  { "http://hl7.org/fhir/sid/cvx", "CVX" },
+  { "NUBC", "UB04 Pt dis status" },
+  { "DICOM-DCM", "DICOM" },
+  { "http://dicom.nema.org/resources/ontology/DCM", "DICOM" },
+  { "http://unitsofmeasure.org", "UCUM" },
+  { "ICD-10-CM", "ICD10CM" },
+  { "http://hl7.org/fhir/sid/icd-10-cm", "ICD10CM" },
+  { "ICD-9-CM", "ICD9CM" },
+  { "http://hl7.org/fhir/sid/ndc", "NDC" },
+  { "CPT", "CPT4" },
+  { "http://www.ama-assn.org/go/cpt", "CPT4" },
+};
+
+const char *vt_vocab_id(const char *system) {
+  if (!system) return NULL;
+  for (size_t i = 0; i < sizeof systems / sizeof systems[0]; i++)
+    if (strcmp(system, systems[i].system) == 0) return systems[i].vocabulary;
+  return system;
+}
+
+/* ---- load and lookups ------------------------------------------------ */
+
+/* dir/name, in buf of size n; -1 if too long. */
+static int join(char *buf, size_t n, const char *dir, const char *name, char *err, size_t errlen) {
+  int k = snprintf(buf, n, "%s/%s", dir, name);
+  if (k < 0 || (size_t)k >= n) return fail(err, errlen, "%s: folder name too long", dir);
+  return 0;
+}
+
+/* Choose each entry's standard concept and each drug's ingredient, and fill
+** the answers of vt_vocab_find. */
+static void resolve(vt_vocab *v, const mappings *maps, const ancestors *anc) {
+  uint32_t c;
+  for (size_t i = 0; i < maps->n; i++) {
+    entry *e = &v->ents[maps->m[i].ent];
+    if (!idmap_get(&v->byid, maps->m[i].to, &c)) continue;
+    const con *t = &v->cons[c];
+    if (!t->valid || !t->standard) continue;
+    /* Several targets (a one-to-many mapping): the smallest id, so that the
+    ** answer does not depend on the order of the file. */
+    if (e->target < 0 || t->id < v->cons[e->target].id) e->target = (int32_t)c;
+  }
+  for (size_t i = 0; i < anc->n; i++) {
+    const ancestor *a = &anc->a[i];
+    drug *d = &v->drugs[a->drug];
+    if (!idmap_get(&v->byid, a->id, &c) || !v->cons[c].ingredient || !v->cons[c].valid) continue;
+    /* A combination drug has several ingredients: the nearest, then the
+    ** smallest id. */
+    if (d->best < 0 || a->level < d->level ||
+        (a->level == d->level && v->cons[c].id < v->cons[d->best].id)) {
+      d->best = (int32_t)c;
+      d->level = a->level;
+    }
+  }
+  for (size_t i = 0; i < v->nent; i++) {
+    entry *e = &v->ents[i];
+    if (e->src < 0) continue;
+    const con *s = &v->cons[e->src], *std = NULL;
+    if (s->valid && s->standard) std = s;
+    else if (e->target >= 0) std = &v->cons[e->target];
+    e->out.concept_id = std ? std->id : 0;
+    e->out.source_concept_id = s->id;
+    e->out.domain_id = std ? std->domain : s->domain;
+    e->out.name = std ? std->name : s->name;
+  }
+}
+
+vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n, char *err, size_t errlen) {
+  char path[4096];
+  io o = { NULL, NULL, err, errlen };
+  idmap need = {0}, targets = {0}, ancs = {0};
+  mappings maps = {0};
+  ancestors anc = {0};
+  vt_vocab *v = calloc(1, sizeof *v);
+  if (err && errlen) err[0] = '\0';
+  if (!v) { fail(err, errlen, "out of memory"); return NULL; }
+  if (!dir || !*dir) { fail(err, errlen, "no vocabulary folder given"); goto bad; }
+  o.buf = malloc(RD_BUFSIZE);
+  o.sep = malloc((RD_CHUNK + 64) * sizeof *o.sep);
+  if (!o.buf || !o.sep) { fail(err, errlen, "out of memory"); goto bad; }
+
+  /* The wanted codes, and UCUM as vocabulary 0. */
+  if (voc_add(v, "UCUM") != 0) { fail(err, errlen, "out of memory"); goto bad; }
+  for (size_t i = 0; i < n; i++) {
+    const vt_code *w = wanted ? wanted[i] : NULL;
+    if (!w || !w->system || !w->code) continue;
+    int voc = voc_add(v, vt_vocab_id(w->system));
+    if (voc < 0) { fail(err, errlen, "out of memory"); goto bad; }
+    size_t len = strlen(w->code);
+    uint64_t h = hash_bytes(w->code, len, (uint32_t)voc);
+    if (ent_find(v, (uint32_t)voc, w->code, len, h) < 0 && ent_add(v, (uint32_t)voc, w->code, len, h) < 0) {
+      fail(err, errlen, "out of memory");
+      goto bad;
+    }
+  }
+
+  if (join(path, sizeof path, dir, "CONCEPT.csv", err, errlen) < 0) goto bad;
+  if (pass_concepts(v, path, &o) < 0) goto bad;
+
+  /* Codes whose concept is not a valid standard one need their "Maps to";
+  ** drug codes need their ingredient. */
+  for (size_t i = 0; i < v->nent; i++) {
+    const entry *e = &v->ents[i];
+    if (e->src < 0 || e->voc == 0) continue;
+    const con *s = &v->cons[e->src];
+    if ((!s->valid || !s->standard) && idmap_put(&need, s->id, (uint32_t)i, NULL) < 0) goto oom;
+    if (s->drug && drug_add(v, s->id) < 0) goto oom;
+  }
+  if (need.n) {
+    if (join(path, sizeof path, dir, "CONCEPT_RELATIONSHIP.csv", err, errlen) < 0) goto bad;
+    if (pass_relationships(&need, &maps, path, &o) < 0) goto bad;
+  }
+  for (size_t i = 0; i < maps.n; i++) {
+    if (idmap_put(&targets, maps.m[i].to, 0, NULL) < 0) goto oom;
+    if (v->cons[v->ents[maps.m[i].ent].src].drug && drug_add(v, maps.m[i].to) < 0) goto oom;
+  }
+  if (v->ndrug) {
+    if (join(path, sizeof path, dir, "CONCEPT_ANCESTOR.csv", err, errlen) < 0) goto bad;
+    if (pass_ancestors(v, &anc, path, &o) < 0) goto bad;
+  }
+  for (size_t i = 0; i < anc.n; i++)
+    if (idmap_put(&ancs, anc.a[i].id, 0, NULL) < 0) goto oom;
+  /* Fetch what pass 1 did not keep. */
+  {
+    size_t missing = 0;
+    uint32_t dummy;
+    for (size_t i = 0; i < targets.cap && !missing; i++)
+      if (targets.keys[i] != ID_EMPTY && !idmap_get(&v->byid, targets.keys[i], &dummy)) missing++;
+    for (size_t i = 0; i < ancs.cap && !missing; i++)
+      if (ancs.keys[i] != ID_EMPTY && !idmap_get(&v->byid, ancs.keys[i], &dummy)) missing++;
+    if (missing) {
+      if (join(path, sizeof path, dir, "CONCEPT.csv", err, errlen) < 0) goto bad;
+      if (pass_fetch(v, &targets, &ancs, path, &o) < 0) goto bad;
+    }
+  }
+  if (join(path, sizeof path, dir, "VOCABULARY.csv", err, errlen) < 0) goto bad;
+  if (pass_version(v, path, &o) < 0) goto bad;
+
+  resolve(v, &maps, &anc);
+  free(o.buf);
+  free(o.sep);
+  idmap_free(&need);
+  idmap_free(&targets);
+  idmap_free(&ancs);
+  free(maps.m);
+  free(anc.a);
+  return v;
+
+oom:
+  fail(err, errlen, "out of memory");
+bad:
+  free(o.buf);
+  free(o.sep);
+  idmap_free(&need);
+  idmap_free(&targets);
+  idmap_free(&ancs);
+  free(maps.m);
+  free(anc.a);
+  vt_vocab_free(v);
+  return NULL;
+}
+
+/* The entry of (vocabulary_id, code), or NULL. */
+static const entry *lookup(const vt_vocab *v, const char *vocabulary, const char *code) {
+  if (!v || !vocabulary || !code) return NULL;
+  int voc = voc_find(v, vocabulary, strlen(vocabulary));
+  if (voc < 0) return NULL;
+  size_t n = strlen(code);
+  long e = ent_find(v, (uint32_t)voc, code, n, hash_bytes(code, n, (uint32_t)voc));
+  return e < 0 || v->ents[e].src < 0 ? NULL : &v->ents[e];
+}
+
+const vt_concept *vt_vocab_find(const vt_vocab *v, const char *system, const char *code) {
+  const entry *e = lookup(v, vt_vocab_id(system), code);
+  return e ? &e->out : NULL;
+}
+
+int64_t vt_vocab_unit(const vt_vocab *v, const char *ucum) {
+  const entry *e = lookup(v, "UCUM", ucum);
+  return e ? e->out.concept_id : 0;
+}
+
+int64_t vt_vocab_ingredient(const vt_vocab *v, int64_t drug_concept_id) {
+  uint32_t d;
+  if (v && idmap_get(&v->drugid, drug_concept_id, &d) && v->drugs[d].best >= 0)
+    return v->cons[v->drugs[d].best].id;
+  return drug_concept_id;
+}
+
+const char *vt_vocab_version(const vt_vocab *v) { return v ? v->version : NULL; }
+
+size_t vt_vocab_size(const vt_vocab *v) { return v ? v->ncon : 0; }
+
+size_t vt_vocab_rows(const vt_vocab *v) { return v ? v->rows : 0; }
+
+void vt_vocab_free(vt_vocab *v) {
+  if (!v) return;
+  for (block *b = v->pool, *next; b; b = next) {
+    next = b->next;
+    free(b);
+  }
+  free(v->vocs);
+  free(v->voclen);
+  free(v->ents);
+  free(v->etab);
+  free(v->cons);
+  idmap_free(&v->byid);
+  free(v->drugs);
+  idmap_free(&v->drugid);
+  free(v->doms);
+  free(v->version);
+  free(v);
+}
