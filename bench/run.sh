@@ -14,7 +14,8 @@
 # bench/raw_insert, default build), BENCH_EXTRA (more population sizes to run
 # once each, e.g. "100000"), KEEP=1 keeps the cohorts in bench/tmp,
 # VITAE_SHARED (default ../shared) for Synthea's corpus, run last (3 runs).
-# Then the OHDSI vocabulary loader on a synthetic 5,000,000-concept Athena
+# Then the 10k cohort as OMOP CDM (--format omop), with and without a
+# vocabulary, and the OHDSI vocabulary loader on a synthetic 5,000,000-concept Athena
 # download (see its section; VOCAB_N sets the size, 0 skips it).
 # Takes a few minutes; the budget is about ten.
 
@@ -117,6 +118,35 @@ BEGIN {
   printf "vitae rows/s / raw insert+index rows/s:      %.2f\n", ratio2
   printf "peak memory 10k / 1k:                        %.2f\n", mem
 }'
+
+# ---- OMOP CDM output ------------------------------------------------------
+# The same 10,000-patient cohort written as OMOP CDM 5.4 (`--format omop`),
+# once without a vocabulary and once with Eunomia's vocabulary subset when
+# VITAE_SHARED has it: rows/s beside the native format's.
+omop_run() {   # omop_run LABEL ARGS... -- prints the summary line
+  log="$TMP/omop.log"
+  "$VITAE" run -p 10000 -s "$SEED" --format omop -o "$TMP/omop.db" -q "$@" > "$log" 2>&1 ||
+    { cat "$log" >&2; die "vitae run --format omop $* failed (log: $log)"; }
+  grep '^summary:' "$log" | tail -n 1
+}
+echo "bench: vitae run -p 10000 --format omop (1 run each)" >&2
+o_plain=$(omop_run plain) || exit 1
+VOCAB_DIR="${VITAE_SHARED:-$(cd .. && pwd)/shared}/data/vocab"
+o_vocab=""
+[ -f "$VOCAB_DIR/CONCEPT.csv" ] && { o_vocab=$(omop_run vocab --vocab "$VOCAB_DIR") || exit 1; }
+rm -f "$TMP/omop.db"
+echo
+printf '%-30s %12s %12s %10s %12s\n' "10,000 patients" patients/s rows/s "peak MB" rows
+orow() {
+  awk -v n="$1" -v pps="$(field patients_per_s "$2")" -v rps="$(field rows_per_s "$2")" \
+      -v kb="$(field peak_rss_kb "$2")" -v rows="$(field rows "$2")" \
+      'BEGIN { printf "%-30s %12.0f %12.0f %10.1f %12d\n", n, pps, rps, kb / 1024, rows }'
+}
+orow "native" "$s10k"
+orow "OMOP, no vocabulary" "$o_plain"
+[ -n "$o_vocab" ] && orow "OMOP, Eunomia vocabulary" "$o_vocab"
+awk -v o="$(field rows_per_s "$o_plain")" -v n="$(field rows_per_s "$s10k")" -v raw="$raw_rps" \
+  'BEGIN { printf "OMOP rows/s / native rows/s: %.2f; OMOP rows/s / raw rows/s: %.2f\n", (n > 0) ? o / n : 0, (raw > 0) ? o / raw : 0 }'
 
 # ---- Synthea's whole module corpus --------------------------------------
 # `vitae run -m SHARED/synthea/modules -p 1000`, three runs, the median by
