@@ -36,7 +36,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC:= $(wildcard bench/*.c)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
-EMBED    := schemas/native.sql $(wildcard lua/vitae/*.lua) $(wildcard lua/convert/*.lua)
+EMBED    := schemas/native.sql schemas/omop.sql $(wildcard lua/vitae/*.lua) $(wildcard lua/convert/*.lua)
 
 PROG := vitae$(if $(SANITIZE),-san)
 

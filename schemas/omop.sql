@@ -395,7 +395,12 @@ CREATE TABLE dose_era (
 );
 -- @indexes
 -- The official CDM 5.4 indexes of these tables, built once all rows are
--- written, less those on primary keys (a rowid alias is its own index).
+-- written, less those on primary keys (a rowid alias is its own index) and
+-- idx_measurement_visit_id_1: measurement is most of the rows, and that index
+-- alone took a tenth of a 3,000-patient run (0.22 s of 2.2 s) for a lookup
+-- (a visit's measurements) a scan answers in a fraction of a second.  Add it
+-- when you need it:
+--   CREATE INDEX idx_measurement_visit_id_1 ON measurement (visit_occurrence_id ASC);
 CREATE INDEX idx_gender                     ON person (gender_concept_id ASC);
 CREATE INDEX idx_observation_period_id_1    ON observation_period (person_id ASC);
 CREATE INDEX idx_visit_person_id_1          ON visit_occurrence (person_id ASC);
@@ -417,7 +422,6 @@ CREATE INDEX idx_device_concept_id_1        ON device_exposure (device_concept_i
 CREATE INDEX idx_device_visit_id_1          ON device_exposure (visit_occurrence_id ASC);
 CREATE INDEX idx_measurement_person_id_1    ON measurement (person_id ASC);
 CREATE INDEX idx_measurement_concept_id_1   ON measurement (measurement_concept_id ASC);
-CREATE INDEX idx_measurement_visit_id_1     ON measurement (visit_occurrence_id ASC);
 CREATE INDEX idx_observation_person_id_1    ON observation (person_id ASC);
 CREATE INDEX idx_observation_concept_id_1   ON observation (observation_concept_id ASC);
 CREATE INDEX idx_observation_visit_id_1     ON observation (visit_occurrence_id ASC);

@@ -1,0 +1,312 @@
+# omop.sh -- `vitae run --format omop` writes an OMOP CDM 5.4 database that
+# (1) copies table by table into one built from OHDSI's official SQLite DDL,
+# (2) passes data-quality checks in the style of OHDSI's Data Quality
+#     Dashboard (each a count of bad rows that must be 0): events within
+#     their person's observation period and life, starts not after ends,
+#     references that resolve, one death per person, eras consistent with
+#     the rows they are built from;
+# (3) with --vocab (Eunomia's 2,436-concept subset) has a concept wherever
+#     the vocabulary has a standard concept for the code, in the table of
+#     its domain, and maps at least MAPPED_FLOOR percent of its coded rows;
+# (4) is the same with 1 and 2 threads;
+# (5) still passes (2) with --history-years 5 --observation random, with
+#     observation periods shorter than lifetimes.
+# Skips when modules/ holds no module or `vitae run` has no --format.
+# shellcheck source=tests/e2e/lib/common.sh
+. "${VITAE_ROOT:-.}/tests/e2e/lib/common.sh"
+
+if ! have_default_modules; then
+  skip "omop" "modules/ holds no module yet"
+  finish
+fi
+need_sqlite3 "omop" || finish
+vitae run --help
+if ! grep -q -- '--format' "$E2E_OUT" "$E2E_ERR"; then
+  skip "omop" "vitae run has no --format option yet"
+  finish
+fi
+
+SHARED=${VITAE_SHARED:-$VITAE_ROOT/../shared}
+OFFICIAL_DIR="$SHARED/data/omop-cdm/5.4/sqlite"
+VOCAB_DIR="$SHARED/data/vocab"
+W=$(workdir omop)
+N=300
+SEED=11
+
+# Share of coded rows (conditions, drugs, procedures, measurements,
+# observations, devices, death causes) that Eunomia's vocabulary subset maps
+# to a standard concept.  Measured on the default modules, 300 patients:
+# 96.0-96.5% over seeds 1-5 and 11-13 (96.5% at seed 11).  What stays
+# unmapped are codes Eunomia's patients never had (the subset keeps only the
+# concepts their records used: CVX 08, LOINC 33914-3 without its "Maps to",
+# ...), about 18 codes.  The floor leaves three points for seeds and module
+# changes, and still fails if a whole vocabulary stops mapping (RxNorm alone
+# is 7-8% of the coded rows, LOINC about 80%).
+MAPPED_FLOOR=93
+
+# run_omop NAME ARGS...: write $W/NAME.db; ok/notok on the exit status.
+run_omop() {
+  _name=$1; shift
+  vitae run -p $N -s $SEED --format omop -o "$W/$_name.db" -q "$@"
+  check_status "run --format omop $* ($_name): exits 0" 0 "$rc"
+  [ "$rc" -eq 0 ] && [ -f "$W/$_name.db" ]
+}
+
+# Event tables: table:start column:end column (- when none).
+EVENTS="condition_occurrence:condition_start_date:condition_end_date
+drug_exposure:drug_exposure_start_date:drug_exposure_end_date
+procedure_occurrence:procedure_date:procedure_end_date
+measurement:measurement_date:-
+observation:observation_date:-
+device_exposure:device_exposure_start_date:device_exposure_end_date
+visit_occurrence:visit_start_date:visit_end_date"
+
+# dqd DB TAG: the data-quality checks on one database.
+dqd() {
+  _db=$1; _t=$2
+  check_eq "$_t: the database is sound" ok "$(sql "$_db" "PRAGMA integrity_check")"
+  check_zero "$_t: every person has exactly one observation period" "$_db" \
+    "SELECT count(*) FROM person p WHERE (SELECT count(*) FROM observation_period o WHERE o.person_id = p.person_id) != 1"
+  check_zero "$_t: observation periods start no later than they end, not before birth" "$_db" \
+    "SELECT count(*) FROM observation_period o JOIN person p USING (person_id)
+       WHERE o.observation_period_start_date > o.observation_period_end_date
+          OR o.observation_period_start_date < substr(p.birth_datetime, 1, 10)"
+  check_zero "$_t: at most one death per person" "$_db" \
+    "SELECT count(*) FROM (SELECT person_id FROM death GROUP BY person_id HAVING count(*) > 1)"
+  check_zero "$_t: death: the person exists, dies within the period's end, not before birth" "$_db" \
+    "SELECT count(*) FROM death d LEFT JOIN person p USING (person_id) LEFT JOIN observation_period o USING (person_id)
+       WHERE p.person_id IS NULL OR d.death_date < substr(p.birth_datetime, 1, 10)
+          OR d.death_date > o.observation_period_end_date"
+  check_zero "$_t: dates are YYYY-MM-DD, datetimes YYYY-MM-DD HH:MM:SS" "$_db" \
+    "SELECT (SELECT count(*) FROM visit_occurrence WHERE date(visit_start_date) IS NOT visit_start_date
+                OR visit_start_datetime NOT GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]')
+          + (SELECT count(*) FROM condition_occurrence WHERE date(condition_start_date) IS NOT condition_start_date)
+          + (SELECT count(*) FROM observation_period WHERE date(observation_period_end_date) IS NOT observation_period_end_date)
+          + (SELECT count(*) FROM person WHERE datetime(birth_datetime) IS NOT birth_datetime)"
+  for spec in $EVENTS; do
+    t=${spec%%:*}; rest=${spec#*:}; s=${rest%%:*}; e=${rest#*:}
+    check_zero "$_t: $t: every person_id exists" "$_db" \
+      "SELECT count(*) FROM $t WHERE person_id NOT IN (SELECT person_id FROM person)"
+    check_zero "$_t: $t: $s within the person's observation period" "$_db" \
+      "SELECT count(*) FROM $t x WHERE NOT EXISTS (SELECT 1 FROM observation_period o WHERE o.person_id = x.person_id
+         AND x.$s BETWEEN o.observation_period_start_date AND o.observation_period_end_date)"
+    check_zero "$_t: $t: not before birth" "$_db" \
+      "SELECT count(*) FROM $t x JOIN person p USING (person_id) WHERE x.$s < substr(p.birth_datetime, 1, 10)"
+    check_zero "$_t: $t: not after death" "$_db" \
+      "SELECT count(*) FROM $t x JOIN death d USING (person_id) WHERE x.$s > d.death_date"
+    if [ "$e" != - ]; then
+      check_zero "$_t: $t: $s not after $e" "$_db" "SELECT count(*) FROM $t WHERE $e IS NOT NULL AND $e < $s"
+      check_zero "$_t: $t: $e within the observation period and life" "$_db" \
+        "SELECT count(*) FROM $t x JOIN observation_period o USING (person_id) LEFT JOIN death d USING (person_id)
+           WHERE x.$e > o.observation_period_end_date OR x.$e > d.death_date"
+    fi
+    if [ "$t" != visit_occurrence ]; then
+      check_zero "$_t: $t: every visit_occurrence_id is a visit of the same person" "$_db" \
+        "SELECT count(*) FROM $t x WHERE x.visit_occurrence_id IS NOT NULL AND NOT EXISTS
+           (SELECT 1 FROM visit_occurrence v WHERE v.visit_occurrence_id = x.visit_occurrence_id AND v.person_id = x.person_id)"
+    fi
+  done
+  check_zero "$_t: preceding visits are earlier visits of the same person" "$_db" \
+    "SELECT count(*) FROM visit_occurrence v WHERE preceding_visit_occurrence_id IS NOT NULL AND NOT EXISTS
+       (SELECT 1 FROM visit_occurrence u WHERE u.visit_occurrence_id = v.preceding_visit_occurrence_id
+          AND u.person_id = v.person_id AND u.visit_start_datetime <= v.visit_start_datetime)"
+  check_zero "$_t: visits have a visit concept" "$_db" "SELECT count(*) FROM visit_occurrence WHERE visit_concept_id = 0"
+  # eras against their source rows
+  check_zero "$_t: condition_era: every condition with a concept lies within exactly one era of it" "$_db" \
+    "SELECT count(*) FROM condition_occurrence c WHERE c.condition_concept_id != 0 AND (SELECT count(*) FROM condition_era e
+       WHERE e.person_id = c.person_id AND e.condition_concept_id = c.condition_concept_id
+         AND c.condition_start_date >= e.condition_era_start_date
+         AND coalesce(c.condition_end_date, c.condition_start_date) <= e.condition_era_end_date) != 1"
+  check_zero "$_t: condition_era: occurrence counts sum to the occurrences, per person and concept" "$_db" \
+    "WITH e AS (SELECT person_id, condition_concept_id, sum(condition_occurrence_count) FROM condition_era GROUP BY 1, 2),
+          c AS (SELECT person_id, condition_concept_id, count(*) FROM condition_occurrence
+                WHERE condition_concept_id != 0 GROUP BY 1, 2)
+     SELECT count(*) FROM (SELECT * FROM (SELECT * FROM e EXCEPT SELECT * FROM c)
+                           UNION ALL SELECT * FROM (SELECT * FROM c EXCEPT SELECT * FROM e))"
+  check_zero "$_t: condition_era: eras of a person and concept are more than 30 days apart" "$_db" \
+    "SELECT count(*) FROM condition_era a JOIN condition_era b USING (person_id, condition_concept_id)
+       WHERE a.condition_era_id != b.condition_era_id AND b.condition_era_start_date >= a.condition_era_start_date
+         AND julianday(b.condition_era_start_date) - julianday(a.condition_era_end_date) <= 30"
+  check_zero "$_t: condition_era: start not after end" "$_db" \
+    "SELECT count(*) FROM condition_era WHERE condition_era_start_date > condition_era_end_date"
+  check_zero "$_t: drug_era: every drug exposure with a concept lies within an era of the person" "$_db" \
+    "SELECT count(*) FROM drug_exposure x WHERE x.drug_concept_id != 0 AND NOT EXISTS (SELECT 1 FROM drug_era e
+       WHERE e.person_id = x.person_id AND x.drug_exposure_start_date >= e.drug_era_start_date
+         AND x.drug_exposure_end_date <= e.drug_era_end_date)"
+  check_zero "$_t: drug_era: exposure counts sum to the exposures with a concept, per person" "$_db" \
+    "WITH e AS (SELECT person_id, sum(drug_exposure_count) FROM drug_era GROUP BY 1),
+          x AS (SELECT person_id, count(*) FROM drug_exposure WHERE drug_concept_id != 0 GROUP BY 1)
+     SELECT count(*) FROM (SELECT * FROM (SELECT * FROM e EXCEPT SELECT * FROM x)
+                           UNION ALL SELECT * FROM (SELECT * FROM x EXCEPT SELECT * FROM e))"
+  check_zero "$_t: drug_era: eras of a person and ingredient are more than 30 days apart" "$_db" \
+    "SELECT count(*) FROM drug_era a JOIN drug_era b USING (person_id, drug_concept_id)
+       WHERE a.drug_era_id != b.drug_era_id AND b.drug_era_start_date >= a.drug_era_start_date
+         AND julianday(b.drug_era_start_date) - julianday(a.drug_era_end_date) <= 30"
+  check_zero "$_t: drug_era: 0 <= gap_days <= the era's length" "$_db" \
+    "SELECT count(*) FROM drug_era WHERE drug_era_start_date > drug_era_end_date OR gap_days < 0
+       OR gap_days > julianday(drug_era_end_date) - julianday(drug_era_start_date)"
+  check_zero "$_t: eras within the observation period" "$_db" \
+    "SELECT (SELECT count(*) FROM condition_era e JOIN observation_period o USING (person_id)
+               WHERE e.condition_era_start_date < o.observation_period_start_date
+                  OR e.condition_era_end_date > o.observation_period_end_date)
+          + (SELECT count(*) FROM drug_era e JOIN observation_period o USING (person_id)
+               WHERE e.drug_era_start_date < o.observation_period_start_date
+                  OR e.drug_era_end_date > o.observation_period_end_date)"
+}
+
+# ---- the default run ------------------------------------------------------
+if ! run_omop plain; then
+  notok "the OMOP run wrote its database" "$(tail -5 "$E2E_ERR")"
+  rm -rf "$W"; finish
+fi
+DB="$W/plain.db"
+check_no_partial "no partial file left" "$DB"
+check_eq "$N persons" $N "$(sql "$DB" "SELECT count(*) FROM person")"
+check_eq "person ids are 1..$N" "1|$N" "$(sql "$DB" "SELECT min(person_id), max(person_id) FROM person")"
+check_eq "one cdm_source row, CDM v5.4, no vocabulary" "1|v5.4|none" \
+  "$(sql "$DB" "SELECT count(*), cdm_version, vocabulary_version FROM cdm_source")"
+check_eq "metadata holds the seed" $SEED "$(sql "$DB" "SELECT value_as_string FROM metadata WHERE name = 'seed'")"
+for t in visit_occurrence condition_occurrence drug_exposure procedure_occurrence measurement observation; do
+  check_between "$t has rows" 1 100000000 "$(sql "$DB" "SELECT count(*) FROM $t")"
+done
+check_zero "no vocabulary: every concept id of the events is 0" "$DB" \
+  "SELECT (SELECT count(*) FROM condition_occurrence WHERE condition_concept_id != 0)
+        + (SELECT count(*) FROM drug_exposure WHERE drug_concept_id != 0)
+        + (SELECT count(*) FROM measurement WHERE measurement_concept_id != 0)"
+check_zero "no vocabulary: codes in the source values" "$DB" \
+  "SELECT count(*) FROM condition_occurrence WHERE condition_source_value IS NULL OR condition_source_value = ''"
+check_zero "gender concepts are 8507 or 8532" "$DB" "SELECT count(*) FROM person WHERE gender_concept_id NOT IN (8507, 8532)"
+check_zero "race concepts are OMOP's (or 0 for other)" "$DB" \
+  "SELECT count(*) FROM person WHERE race_concept_id NOT IN (0, 8527, 8516, 8515, 8657, 8557)
+      OR (race_concept_id = 0) != (race_source_value = 'other')"
+check_zero "ethnicity concepts are OMOP's" "$DB" \
+  "SELECT count(*) FROM person WHERE ethnicity_concept_id NOT IN (38003563, 38003564)"
+dqd "$DB" plain
+
+# (1) the official DDL ---------------------------------------------------------
+if [ -f "$OFFICIAL_DIR/OMOPCDM_sqlite_5.4_ddl.sql" ]; then
+  OFF="$W/official.db"
+  if sed 's/@cdmDatabaseSchema\.//g' "$OFFICIAL_DIR/OMOPCDM_sqlite_5.4_ddl.sql" | sqlite3 -bail "$OFF" 2> "$W/ddl.err" &&
+     sed 's/@cdmDatabaseSchema\.//g' "$OFFICIAL_DIR/OMOPCDM_sqlite_5.4_indices.sql" | sqlite3 -bail "$OFF" 2>> "$W/ddl.err"; then
+    ok "the official CDM 5.4 DDL and indexes load into an empty SQLite file"
+    tables=$(sql "$DB" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+    bad=""
+    copy="ATTACH '$DB' AS v; BEGIN;"
+    for t in $tables; do
+      a=$(sql "$DB" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('$t')")
+      b=$(sql "$OFF" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('$t')")
+      [ "$a" = "$b" ] || bad="$bad $t"
+      copy="$copy INSERT INTO main.$t SELECT * FROM v.$t;"
+    done
+    check_eq "every vitae table is an official table with the same columns, order and types" "" "$bad"
+    if sqlite3 -bail "$OFF" "$copy COMMIT;" 2> "$W/copy.err"; then ok "every table copies into the official schema"
+    else notok "every table copies into the official schema" "$(cat "$W/copy.err")"; fi
+    same=1
+    for t in $tables; do
+      [ "$(sql "$DB" "SELECT count(*) FROM $t")" = "$(sql "$OFF" "SELECT count(*) FROM $t")" ] || same=0
+    done
+    check_eq "the copies hold every row" 1 $same
+  else
+    notok "the official CDM 5.4 DDL loads into an empty SQLite file" "$(cat "$W/ddl.err")"
+  fi
+else
+  skip "official DDL" "$OFFICIAL_DIR not found"
+fi
+
+# (3) with a vocabulary ------------------------------------------------------------
+if [ -f "$VOCAB_DIR/CONCEPT.csv" ] && run_omop vocab --vocab "$VOCAB_DIR"; then
+  VDB="$W/vocab.db"
+  check_eq "cdm_source: a vocabulary was used (Eunomia's subset has no version: unknown)" 0 \
+    "$(sql "$VDB" "SELECT vocabulary_version = 'none' FROM cdm_source")"
+  dqd "$VDB" vocab
+  CDB="$W/concept.db"
+  if printf '.mode tabs\n.import %s concept\n' "$VOCAB_DIR/CONCEPT.csv" | sqlite3 -bail "$CDB" 2> "$W/import.err"; then
+    ok "CONCEPT.csv loads into a test database ($(sql "$CDB" "SELECT count(*) FROM concept") concepts)"
+    # table|domain|concept column|source value column|vocabularies
+    SPECS="condition_occurrence|Condition|condition_concept_id|condition_source_value|'SNOMED'
+drug_exposure|Drug|drug_concept_id|drug_source_value|'RxNorm','CVX'
+procedure_occurrence|Procedure|procedure_concept_id|procedure_source_value|'SNOMED'
+measurement|Measurement|measurement_concept_id|measurement_source_value|'LOINC','SNOMED'
+observation|Observation|observation_concept_id|observation_source_value|'LOINC','SNOMED'
+device_exposure|Device|device_concept_id|device_source_value|'SNOMED'"
+    while IFS='|' read -r t dom col src vocs; do
+      check_zero "vocab: $t: a concept wherever the vocabulary has a standard $dom concept for the code" "$VDB" \
+        "ATTACH '$CDB' AS c; SELECT count(*) FROM $t x WHERE x.$col = 0 AND EXISTS (SELECT 1 FROM c.concept k
+           WHERE k.concept_code = x.$src AND k.vocabulary_id IN ($vocs) AND k.standard_concept = 'S'
+             AND k.invalid_reason = '' AND k.domain_id = '$dom')"
+      check_zero "vocab: $t: its concepts are standard concepts of the $dom domain" "$VDB" \
+        "ATTACH '$CDB' AS c; SELECT count(*) FROM $t x JOIN c.concept k ON k.concept_id = x.$col
+           WHERE x.$col != 0 AND (k.domain_id != '$dom' OR k.standard_concept != 'S')"
+      check_zero "vocab: $t: source concepts are the codes' own concepts" "$VDB" \
+        "ATTACH '$CDB' AS c; SELECT count(*) FROM $t x WHERE x.${col%_concept_id}_source_concept_id != 0
+           AND NOT EXISTS (SELECT 1 FROM c.concept k WHERE k.concept_id = x.${col%_concept_id}_source_concept_id
+             AND k.concept_code = x.$src)"
+    done <<EOF
+$SPECS
+EOF
+    check_zero "vocab: units of measurements with a UCUM concept have it" "$VDB" \
+      "ATTACH '$CDB' AS c; SELECT count(*) FROM measurement x WHERE x.unit_concept_id = 0 AND EXISTS (SELECT 1 FROM c.concept k
+         WHERE k.vocabulary_id = 'UCUM' AND k.concept_code = x.unit_source_value AND k.standard_concept = 'S')"
+  else
+    notok "CONCEPT.csv loads into a test database" "$(cat "$W/import.err")"
+  fi
+  check_zero "vocab: condition eras exist where conditions have concepts" "$VDB" \
+    "SELECT (SELECT count(*) FROM condition_occurrence WHERE condition_concept_id != 0) > 0
+          AND (SELECT count(*) FROM condition_era) = 0"
+  coded=$(sql "$VDB" "SELECT value_as_number FROM metadata WHERE name = 'omop_coded_rows'")
+  mapped=$(sql "$VDB" "SELECT value_as_number FROM metadata WHERE name = 'omop_mapped_rows'")
+  rows=$(sql "$VDB" "SELECT (SELECT count(*) FROM condition_occurrence WHERE condition_source_value IS NOT NULL)
+    + (SELECT count(*) FROM drug_exposure WHERE drug_source_value IS NOT NULL)
+    + (SELECT count(*) FROM procedure_occurrence WHERE procedure_source_value IS NOT NULL)
+    + (SELECT count(*) FROM measurement WHERE measurement_source_value IS NOT NULL)
+    + (SELECT count(*) FROM observation WHERE observation_source_value IS NOT NULL)
+    + (SELECT count(*) FROM device_exposure WHERE device_source_value IS NOT NULL)
+    + (SELECT count(*) FROM death WHERE cause_source_value IS NOT NULL)")
+  check_eq "vocab: the writer's coded-row count is the rows with a source code" "$rows" "${coded%.0}"
+  share=$(awk -v m="$mapped" -v c="$coded" 'BEGIN { if (c > 0) printf "%.1f", 100 * m / c }')
+  echo "# mapped coded rows with Eunomia's vocabulary: ${mapped%.0} of ${coded%.0} ($share%)"
+  check_between "vocab: share of coded rows mapped, percent (floor $MAPPED_FLOOR)" $MAPPED_FLOOR 100 "$share"
+else
+  skip "vocabulary" "$VOCAB_DIR/CONCEPT.csv not found or the run failed"
+fi
+
+# (4) 1 and 2 threads --------------------------------------------------------------
+VOPT=""
+[ -f "$VOCAB_DIR/CONCEPT.csv" ] && VOPT="--vocab $VOCAB_DIR"
+# shellcheck disable=SC2086  # VOPT is two words or none
+if run_omop t1 --threads 1 $VOPT && run_omop t2 --threads 2 $VOPT; then
+  diff=""
+  for t in $(sql "$W/t1.db" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('metadata', 'cdm_source')"); do
+    a=$(sql "$W/t1.db" "SELECT * FROM $t ORDER BY 1, 2, 3, 4" | cksum)
+    b=$(sql "$W/t2.db" "SELECT * FROM $t ORDER BY 1, 2, 3, 4" | cksum)
+    [ "$a" = "$b" ] || diff="$diff $t"
+  done
+  check_eq "same seed, 1 and 2 threads: identical OMOP tables" "" "$diff"
+  keys="'seed', 'population', 'reference_date', 'vitae_version', 'modules', 'omop_coded_rows', 'omop_mapped_rows'"
+  check_eq "same seed, 1 and 2 threads: same run metadata" \
+    "$(sql "$W/t1.db" "SELECT name, value_as_string, value_as_number FROM metadata WHERE name IN ($keys) ORDER BY name" | cksum)" \
+    "$(sql "$W/t2.db" "SELECT name, value_as_string, value_as_number FROM metadata WHERE name IN ($keys) ORDER BY name" | cksum)"
+fi
+
+# (5) observation windows -------------------------------------------------------------
+# shellcheck disable=SC2086
+if run_omop window --history-years 5 --observation random $VOPT; then
+  WDB="$W/window.db"
+  dqd "$WDB" window
+  REF=$(sql "$WDB" "SELECT value_as_string FROM metadata WHERE name = 'reference_date'")
+  check_zero "window: no observation period longer than 5 years" "$WDB" \
+    "SELECT count(*) FROM observation_period WHERE observation_period_end_date > date(observation_period_start_date, '+5 years')"
+  check_zero "window: periods within lives" "$WDB" \
+    "SELECT count(*) FROM observation_period o JOIN person p USING (person_id) LEFT JOIN death d USING (person_id)
+       WHERE o.observation_period_end_date > coalesce(d.death_date, '$REF')"
+  shorter=$(sql "$WDB" "SELECT round(100.0 * sum(julianday(o.observation_period_end_date) - julianday(o.observation_period_start_date))
+      / sum(julianday(coalesce(d.death_date, '$REF')) - julianday(substr(p.birth_datetime, 1, 10))), 1)
+      FROM observation_period o JOIN person p USING (person_id) LEFT JOIN death d USING (person_id)")
+  check_between "window: observed person-time, percent of lifetime person-time" 0 50 "$shorter"
+  check_between "window: persons observed for less than their life" $((N / 2)) $N \
+    "$(sql "$WDB" "SELECT count(*) FROM observation_period o JOIN person p USING (person_id)
+         WHERE o.observation_period_start_date > substr(p.birth_datetime, 1, 10)")"
+fi
+
+rm -rf "$W"
+finish
