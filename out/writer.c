@@ -25,6 +25,7 @@
 
 #include <sqlite3.h>
 
+#include "out/dbfile.h"
 #include "sim/embedded.h"
 #include "sim/vtime.h"
 
@@ -181,52 +182,12 @@ static int step_reset(sqlite3_stmt *st) {
   return rc;
 }
 
-/* Create `dir` and its missing parents (mkdir -p); 0 or -1 with errno set. */
-static int make_dirs(const char *dir) {
-  struct stat sb;
-  if (stat(dir, &sb) == 0) {
-    if (S_ISDIR(sb.st_mode)) return 0;
-    errno = ENOTDIR;
-    return -1;
-  }
-  char *p = strdup(dir);
-  if (!p) return -1;
-  for (char *s = p + 1; ; s++) {
-    if (*s == '/' || *s == '\0') {
-      char c = *s;
-      *s = '\0';
-      if (mkdir(p, 0777) != 0 && errno != EEXIST) { int e = errno; free(p); errno = e; return -1; }
-      *s = c;
-      if (c == '\0') break;
-    }
-  }
-  free(p);
-  if (stat(dir, &sb) != 0) return -1;
-  if (!S_ISDIR(sb.st_mode)) { errno = ENOTDIR; return -1; }
-  return 0;
-}
 
-/* Folder part of a path ("." for a bare file name); malloc'd or NULL. */
-static char *parent_dir(const char *path) {
-  const char *slash = strrchr(path, '/');
-  if (!slash) return strdup(".");
-  if (slash == path) return strdup("/");
-  size_t n = (size_t)(slash - path);
-  char *d = malloc(n + 1);
-  if (d) { memcpy(d, path, n); d[n] = '\0'; }
-  return d;
-}
 
 /* Execute SQL text on the writer's connection; 0, or -1 with err naming the
 ** final path and what was being done. */
 static int exec_sql(vt_writer *w, const char *sql, const char *what, char *err, size_t errlen) {
-  char *msg = NULL;
-  if (sqlite3_exec(w->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-    seterr(err, errlen, "%s %s: %s", what, w->path, msg ? msg : sqlite3_errmsg(w->db));
-    sqlite3_free(msg);
-    return -1;
-  }
-  return 0;
+  return vt_sql_exec(w->db, w->path, sql, what, err, errlen);
 }
 
 static void close_db(vt_writer *w) {
@@ -257,7 +218,7 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
   w->path = strdup(path);
   size_t tmplen = strlen(path) + 32;
   w->tmp = malloc(tmplen);
-  char *dir = parent_dir(path);
+  char *dir = vt_parent_dir(path);
   char *ddl = malloc((size_t)(marker - schema) + 2);
   if (!w->path || !w->tmp || !dir || !ddl) {
     seterr(err, errlen, "out of memory");
@@ -268,7 +229,7 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
   ddl[marker - schema + 1] = '\0';
   w->index_sql = marker + 1;
 
-  if (make_dirs(dir) != 0) {
+  if (vt_make_dirs(dir) != 0) {
     seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
     goto fail;
   }
@@ -693,18 +654,6 @@ static int write_tail_rows(vt_writer *w, char *err, size_t errlen) {
   return exec_sql(w, sql, "writing", err, errlen);
 }
 
-/* fsync a file or folder by path; 0 or -1 with errno.  Folders on file
-** systems that cannot sync them (EINVAL) count as synced. */
-static int sync_path(const char *path, int is_dir) {
-  int fd = open(path, (is_dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return -1;
-  int rc = fsync(fd);
-  int e = errno;
-  close(fd);
-  if (rc != 0 && is_dir && (e == EINVAL || e == EBADF)) return 0;
-  errno = e;
-  return rc;
-}
 
 int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
   if (!w) { seterr(err, errlen, "vt_writer_finish: no writer"); return -1; }
@@ -729,7 +678,7 @@ int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
   }
   w->db = NULL;
   /* The data must be on disk before the rename makes it look complete. */
-  if (sync_path(w->tmp, 0) != 0) {
+  if (vt_sync_path(w->tmp, 0) != 0) {
     seterr(err, errlen, "writing %s: %s", w->path, strerror(errno));
     return -1;
   }
@@ -737,8 +686,8 @@ int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
     seterr(err, errlen, "cannot rename %s to %s: %s", w->tmp, w->path, strerror(errno));
     return -1;
   }
-  char *dir = parent_dir(w->path);
-  if (dir) { (void)sync_path(dir, 1); free(dir); }  /* the rename is done; a failed folder sync loses nothing now */
+  char *dir = vt_parent_dir(w->path);
+  if (dir) { (void)vt_sync_path(dir, 1); free(dir); }  /* the rename is done; a failed folder sync loses nothing now */
   w->failed = 0;
   w->finished = 1;
   return 0;
