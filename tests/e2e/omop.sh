@@ -308,5 +308,21 @@ if run_omop window --history-years 5 --observation random $VOPT; then
          WHERE o.observation_period_start_date > substr(p.birth_datetime, 1, 10)")"
 fi
 
+# ---- a bad vocabulary ------------------------------------------------------
+# A malformed CONCEPT.csv, or a folder without one, stops the run before it
+# writes anything, naming the file (and line).
+mkdir -p "$W/badvocab" "$W/novocab"
+printf 'concept_id\tconcept_name\tdomain_id\tvocabulary_id\tconcept_class_id\tstandard_concept\tconcept_code\tvalid_start_date\tvalid_end_date\tinvalid_reason\n1\tx\tCondition\tSNOMED\tClinical Finding\tS\t123\n' \
+  > "$W/badvocab/CONCEPT.csv"
+vitae run -p 5 --format omop --vocab "$W/badvocab" -o "$W/bad.db" -q
+check_status "a malformed CONCEPT.csv: usage error" 2 "$rc"
+check_grep "a malformed CONCEPT.csv: the message names file and line" "badvocab/CONCEPT.csv:2:" "$E2E_ERR"
+check_no_file "a malformed CONCEPT.csv: no database" "$W/bad.db"
+check_no_partial "a malformed CONCEPT.csv: no partial file" "$W/bad.db"
+vitae run -p 5 --format omop --vocab "$W/novocab" -o "$W/bad.db" -q
+check_status "a vocabulary folder without CONCEPT.csv: usage error" 2 "$rc"
+check_grep "a vocabulary folder without CONCEPT.csv: the message names the file" "novocab/CONCEPT.csv" "$E2E_ERR"
+check_no_file "a vocabulary folder without CONCEPT.csv: no database" "$W/bad.db"
+
 rm -rf "$W"
 finish
