@@ -124,6 +124,7 @@ BEGIN {
 # once without a vocabulary and once with Eunomia's vocabulary subset when
 # VITAE_SHARED has it: rows/s beside the native format's.
 omop_run() {   # omop_run LABEL ARGS... -- prints the summary line
+  shift
   log="$TMP/omop.log"
   "$VITAE" run -p 10000 -s "$SEED" --format omop -o "$TMP/omop.db" -q "$@" > "$log" 2>&1 ||
     { cat "$log" >&2; die "vitae run --format omop $* failed (log: $log)"; }
