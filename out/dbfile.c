@@ -67,3 +67,58 @@ int vt_sql_exec(sqlite3 *db, const char *path, const char *sql, const char *what
   }
   return 0;
 }
+
+char *vt_schema_split(const char *schema, const char **index_sql) {
+  const char *marker = schema ? strstr(schema, "\n-- @indexes") : NULL;
+  if (!marker) return NULL;
+  size_t n = (size_t)(marker - schema) + 1;
+  char *ddl = malloc(n + 1);
+  if (!ddl) return NULL;
+  memcpy(ddl, schema, n);
+  ddl[n] = '\0';
+  *index_sql = marker + 1;
+  return ddl;
+}
+
+int vt_db_create(const char *path, const char *pragmas, const char *ddl, char **tmp, sqlite3 **db,
+                 char *err, size_t errlen) {
+  *tmp = NULL;
+  *db = NULL;
+  size_t tmplen = strlen(path) + 32;
+  char *t = malloc(tmplen), *dir = vt_parent_dir(path);
+  if (!t || !dir) { free(t); free(dir); snprintf(err, errlen, "out of memory"); return -1; }
+  snprintf(t, tmplen, "%s.partial-%ld", path, (long)getpid());
+  struct stat sb;
+  if (vt_make_dirs(dir) != 0) {
+    snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+    goto fail;
+  }
+  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    snprintf(err, errlen, "cannot create %s: %s", path, strerror(EISDIR));
+    goto fail;
+  }
+  int fd = open(t, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+    goto fail;
+  }
+  close(fd);
+  int rc = sqlite3_open_v2(t, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "cannot create %s: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+    goto fail_unlink;
+  }
+  sqlite3_extended_result_codes(*db, 1);
+  if (vt_sql_exec(*db, path, pragmas, "setting up", err, errlen) != 0) goto fail_unlink;
+  if (vt_sql_exec(*db, path, ddl, "creating the schema in", err, errlen) != 0) goto fail_unlink;
+  free(dir);
+  *tmp = t;
+  return 0;
+fail_unlink:
+  if (*db) { sqlite3_close_v2(*db); *db = NULL; }
+  unlink(t);
+fail:
+  free(t);
+  free(dir);
+  return -1;
+}

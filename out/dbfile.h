@@ -20,4 +20,18 @@ int vt_sync_path(const char *path, int is_dir);
 /* Execute SQL text on db; 0, or -1 with err "WHAT PATH: message". */
 int vt_sql_exec(sqlite3 *db, const char *path, const char *sql, const char *what, char *err, size_t errlen);
 
+/* Split an embedded schema at its "-- @indexes" line: a malloc'd copy of the
+** part before (the tables), and *index_sql pointing at the part after (built
+** once the rows are in).  NULL if there is no such line or no memory. */
+char *vt_schema_split(const char *schema, const char **index_sql);
+
+/* Create the temporary database of a writer whose final path is `path`:
+** make its folder (mkdir -p), refuse a folder at `path`, create the file
+** "<path>.partial-<pid>" ourselves (so that a failure says why), open it
+** with SQLite (extended result codes on) and run `pragmas` and `ddl`.
+** Returns 0 with *tmp (malloc'd) and *db; or -1 with err naming the path,
+** and nothing left behind (*tmp and *db NULL, no file). */
+int vt_db_create(const char *path, const char *pragmas, const char *ddl, char **tmp, sqlite3 **db,
+                 char *err, size_t errlen);
+
 #endif

@@ -36,7 +36,6 @@
 #include "sim/vtime.h"
 
 #define SCHEMA_FILE   "schemas/omop.sql"
-#define INDEX_MARKER  "\n-- @indexes"
 #define BATCH_ROWS    50000
 
 /* The OHDSI era rules (CDM 5.4 documentation of CONDITION_ERA and DRUG_ERA;
@@ -340,54 +339,27 @@ static void free_writer(vt_omop_writer *w) {
 vt_omop_writer *vt_omop_open(const char *path, const struct vt_vocab *vocab, char *err, size_t errlen) {
   if (!path || !*path) { seterr(err, errlen, "no output path given"); return NULL; }
   const char *schema = vt_embedded_get(SCHEMA_FILE);
-  const char *marker = schema ? strstr(schema, INDEX_MARKER) : NULL;
-  if (!schema || !marker) {
-    seterr(err, errlen, "%s: %s", SCHEMA_FILE, schema ? "no '-- @indexes' line" : "not embedded in this build");
+  const char *index_sql = NULL;
+  char *ddl = schema ? vt_schema_split(schema, &index_sql) : NULL;
+  if (!ddl) {
+    seterr(err, errlen, "%s: %s", SCHEMA_FILE, schema ? "no '-- @indexes' line, or out of memory" : "not embedded in this build");
     return NULL;
   }
   vt_omop_writer *w = calloc(1, sizeof *w);
-  if (!w) { seterr(err, errlen, "out of memory"); return NULL; }
+  if (!w || !(w->path = strdup(path))) {
+    seterr(err, errlen, "out of memory");
+    free(w); free(ddl);
+    return NULL;
+  }
   w->vocab = vocab;
   w->tstart.t = w->tend.t = VT_NO_TIME;
-  w->path = strdup(path);
-  size_t tmplen = strlen(path) + 32;
-  w->tmp = malloc(tmplen);
-  char *dir = vt_parent_dir(path);
-  char *ddl = malloc((size_t)(marker - schema) + 2);
-  if (!w->path || !w->tmp || !dir || !ddl) {
-    seterr(err, errlen, "out of memory");
-    goto fail;
+  w->index_sql = index_sql;
+  if (vt_db_create(path, vt_writer_pragmas, ddl, &w->tmp, &w->db, err, errlen) != 0) {
+    free(ddl);
+    free_writer(w);
+    return NULL;
   }
-  snprintf(w->tmp, tmplen, "%s.partial-%ld", path, (long)getpid());
-  memcpy(ddl, schema, (size_t)(marker - schema) + 1);
-  ddl[marker - schema + 1] = '\0';
-  w->index_sql = marker + 1;
-
-  if (vt_make_dirs(dir) != 0) {
-    seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-    goto fail;
-  }
-  struct stat sb;
-  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-    seterr(err, errlen, "cannot create %s: %s", path, strerror(EISDIR));
-    goto fail;
-  }
-  /* create the file ourselves: SQLite's "unable to open database file"
-  ** would hide the reason */
-  int fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    seterr(err, errlen, "cannot create %s: %s", path, strerror(errno));
-    goto fail;
-  }
-  close(fd);
-  int rc = sqlite3_open_v2(w->tmp, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK) {
-    seterr(err, errlen, "cannot create %s: %s", path, w->db ? sqlite3_errmsg(w->db) : sqlite3_errstr(rc));
-    goto fail_unlink;
-  }
-  sqlite3_extended_result_codes(w->db, 1);
-  if (exec_sql(w, vt_writer_pragmas, "setting up", err, errlen) != 0) goto fail_unlink;
-  if (exec_sql(w, ddl, "creating the OMOP schema in", err, errlen) != 0) goto fail_unlink;
+  free(ddl);
   for (int t = 0; t < OT__COUNT; t++) {
     if (!insert_sql[t]) continue;
     if (sqlite3_prepare_v3(w->db, insert_sql[t], -1, SQLITE_PREPARE_PERSISTENT, &w->st[t], NULL) != SQLITE_OK) {
@@ -396,15 +368,11 @@ vt_omop_writer *vt_omop_open(const char *path, const struct vt_vocab *vocab, cha
     }
   }
   if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) goto fail_unlink;
-  free(dir); free(ddl);
   return w;
 
 fail_unlink:
   close_db(w);
   unlink(w->tmp);
-fail:
-  close_db(w);
-  free(dir); free(ddl);
   free_writer(w);
   return NULL;
 }

@@ -30,7 +30,6 @@
 #include "sim/vtime.h"
 
 #define SCHEMA_FILE   "schemas/native.sql"
-#define INDEX_MARKER  "\n-- @indexes"
 #define BATCH_ROWS    50000
 
 /* Bulk-load settings.  No journal and no syncs while writing (finish syncs
@@ -207,54 +206,26 @@ static void free_writer(vt_writer *w) {
 vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
   if (!path || !*path) { seterr(err, errlen, "no output path given"); return NULL; }
   const char *schema = vt_embedded_get(SCHEMA_FILE);
-  const char *marker = schema ? strstr(schema, INDEX_MARKER) : NULL;
-  if (!schema || !marker) {
-    seterr(err, errlen, "%s: %s", SCHEMA_FILE, schema ? "no '-- @indexes' line" : "not embedded in this build");
+  const char *index_sql = NULL;
+  char *ddl = schema ? vt_schema_split(schema, &index_sql) : NULL;
+  if (!ddl) {
+    seterr(err, errlen, "%s: %s", SCHEMA_FILE, schema ? "no '-- @indexes' line, or out of memory" : "not embedded in this build");
     return NULL;
   }
   vt_writer *w = calloc(1, sizeof *w);
-  if (!w) { seterr(err, errlen, "out of memory"); return NULL; }
-  w->tstart.t = w->tstop.t = VT_NO_TIME;
-  w->path = strdup(path);
-  size_t tmplen = strlen(path) + 32;
-  w->tmp = malloc(tmplen);
-  char *dir = vt_parent_dir(path);
-  char *ddl = malloc((size_t)(marker - schema) + 2);
-  if (!w->path || !w->tmp || !dir || !ddl) {
+  if (!w || !(w->path = strdup(path))) {
     seterr(err, errlen, "out of memory");
-    goto fail;
+    free(w); free(ddl);
+    return NULL;
   }
-  snprintf(w->tmp, tmplen, "%s.partial-%ld", path, (long)getpid());
-  memcpy(ddl, schema, (size_t)(marker - schema) + 1);
-  ddl[marker - schema + 1] = '\0';
-  w->index_sql = marker + 1;
-
-  if (vt_make_dirs(dir) != 0) {
-    seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-    goto fail;
+  w->tstart.t = w->tstop.t = VT_NO_TIME;
+  w->index_sql = index_sql;
+  if (vt_db_create(path, vt_writer_pragmas, ddl, &w->tmp, &w->db, err, errlen) != 0) {
+    free(ddl);
+    free_writer(w);
+    return NULL;
   }
-  struct stat sb;
-  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-    seterr(err, errlen, "cannot create %s: %s", path, strerror(EISDIR));
-    goto fail;
-  }
-  /* Create the file ourselves: SQLite's "unable to open database file" would
-  ** hide the reason. */
-  int fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    seterr(err, errlen, "cannot create %s: %s", path, strerror(errno));
-    goto fail;
-  }
-  close(fd);
-  int rc = sqlite3_open_v2(w->tmp, &w->db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK) {
-    seterr(err, errlen, "cannot create %s: %s", path, w->db ? sqlite3_errmsg(w->db) : sqlite3_errstr(rc));
-    goto fail_unlink;
-  }
-  sqlite3_extended_result_codes(w->db, 1);
-  if (exec_sql(w, vt_writer_pragmas, "setting up", err, errlen) != 0) goto fail_unlink;
-  if (exec_sql(w, ddl, "creating the schema in", err, errlen) != 0) goto fail_unlink;
+  free(ddl);
   for (int t = 0; t < VT_T__COUNT; t++) {
     if (sqlite3_prepare_v3(w->db, insert_sql[t], -1, SQLITE_PREPARE_PERSISTENT, &w->ins[t], NULL) != SQLITE_OK) {
       seterr(err, errlen, "preparing the %s insert in %s: %s", vt_table_names[t], path, sqlite3_errmsg(w->db));
@@ -271,15 +242,11 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
     goto fail_unlink;
   }
   if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) goto fail_unlink;
-  free(dir); free(ddl);
   return w;
 
 fail_unlink:
   close_db(w);
   unlink(w->tmp);
-fail:
-  close_db(w);
-  free(dir); free(ddl);
   free_writer(w);
   return NULL;
 }
