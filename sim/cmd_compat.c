@@ -44,16 +44,12 @@
 #include "lua/json.h"
 #include "lua/loader.h"
 #include "sim/commands.h"
+#include "sim/strbuf.h"
 #include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/run.h"
 #include "sim/version.h"
 
-#if defined(__GNUC__)
-#define CPRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define CPRINTF(a, b)
-#endif
 
 #define MAX_WARNINGS 200   /* warnings listed in the report; the rest are counted */
 
@@ -64,88 +60,27 @@ static void oom(void) {
   exit(VT_EXIT_FAIL);
 }
 
-static void *xmalloc(size_t n) { void *p = malloc(n ? n : 1); if (!p) oom(); return p; }
-static void *xrealloc(void *p, size_t n) { p = realloc(p, n ? n : 1); if (!p) oom(); return p; }
-static char *xstrdup(const char *s) { size_t n = strlen(s) + 1; return memcpy(xmalloc(n), s, n); }
-static char *xstrndup(const char *s, size_t n) { char *d = xmalloc(n + 1); memcpy(d, s, n); d[n] = 0; return d; }
 
 static int ends_with(const char *s, const char *suffix) {
   size_t a = strlen(s), b = strlen(suffix);
   return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* A growing text buffer. */
-typedef struct sbuf { char *p; size_t n, cap; } sbuf;
 
-static void sb_add(sbuf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->n + n + 1) cap *= 2;
-    b->p = xrealloc(b->p, cap);
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = 0;
-}
 
-static void sb_puts(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
 
-static void sb_vprintf(sbuf *b, const char *fmt, va_list ap) {
-  char buf[512];
-  va_list ap2;
-  va_copy(ap2, ap);
-  int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  if (n >= 0 && (size_t)n < sizeof buf) sb_add(b, buf, (size_t)n);
-  else if (n >= 0) {
-    char *s = xmalloc((size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap2);
-    sb_add(b, s, (size_t)n);
-    free(s);
-  }
-  va_end(ap2);
-}
 
-static void sb_printf(sbuf *b, const char *fmt, ...) CPRINTF(2, 3);
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  sb_vprintf(b, fmt, ap);
-  va_end(ap);
-}
 
-/* A formatted string, malloc'd. */
-static char *xprintf(const char *fmt, ...) CPRINTF(1, 2);
-static char *xprintf(const char *fmt, ...) {
-  sbuf b = { 0 };
-  sb_add(&b, "", 0);
-  va_list ap;
-  va_start(ap, fmt);
-  sb_vprintf(&b, fmt, ap);
-  va_end(ap);
-  return b.p;
-}
 
-/* n with thousands separators: "1,234,567". */
-static const char *commas(int64_t n, char buf[32]) {
-  char tmp[32];
-  int len = snprintf(tmp, sizeof tmp, "%lld", (long long)n), k = 0;
-  for (int i = 0; i < len; i++) {
-    buf[k++] = tmp[i];
-    if (tmp[i] != '-' && (len - i - 1) % 3 == 0 && i != len - 1) buf[k++] = ',';
-  }
-  buf[k] = 0;
-  return buf;
-}
 
 /* "v/n (p%)", the percentage rounded but never shown as 0% or 100% unless it is. */
-static void share(sbuf *b, int64_t v, int64_t n) {
+static void share(vt_sbuf *b, int64_t v, int64_t n) {
   char x[32], y[32];
-  if (n <= 0) { sb_printf(b, "%s/%s", commas(v, x), commas(n, y)); return; }
+  if (n <= 0) { vt_sb_printf(b, "%s/%s", vt_commas(v, x), vt_commas(n, y)); return; }
   int64_t p = (v * 100 + n / 2) / n;
   if (p == 0 && v > 0) p = 1;
   if (p == 100 && v < n) p = 99;
-  sb_printf(b, "%s/%s (%lld%%)", commas(v, x), commas(n, y), (long long)p);
+  vt_sb_printf(b, "%s/%s (%lld%%)", vt_commas(v, x), vt_commas(n, y), (long long)p);
 }
 
 /* ---- the modules of the corpus ------------------------------------------ */
@@ -197,8 +132,8 @@ typedef struct compat {
 
 static int add_root(compat *c, const char *dir) {
   for (int i = 0; i < c->nroots; i++) if (strcmp(c->roots[i], dir) == 0) return i;
-  c->roots = xrealloc(c->roots, sizeof *c->roots * (size_t)(c->nroots + 1));
-  c->roots[c->nroots] = xstrdup(dir);
+  c->roots = vt_xrealloc(c->roots, sizeof *c->roots * (size_t)(c->nroots + 1));
+  c->roots[c->nroots] = vt_xstrdup(dir);
   return c->nroots++;
 }
 
@@ -214,16 +149,16 @@ static int add_row(compat *c, const char *file, const char *path, int root, int 
   if (i >= 0) return i;
   if (c->nrows == c->cap) {
     c->cap = c->cap ? c->cap * 2 : 64;
-    c->rows = xrealloc(c->rows, sizeof *c->rows * (size_t)c->cap);
+    c->rows = vt_xrealloc(c->rows, sizeof *c->rows * (size_t)c->cap);
   }
   mrow *r = &c->rows[c->nrows];
   memset(r, 0, sizeof *r);
-  r->file = xstrdup(file);
-  r->path = xstrdup(path);
+  r->file = vt_xstrdup(file);
+  r->path = vt_xstrdup(path);
   r->root = root;
   r->sub = sub;
   size_t sl = c->strip ? strlen(c->strip) : 0;
-  r->shown = xstrdup(sl && strncmp(file, c->strip, sl) == 0 ? file + sl : file);
+  r->shown = vt_xstrdup(sl && strncmp(file, c->strip, sl) == 0 ? file + sl : file);
   return c->nrows++;
 }
 
@@ -262,8 +197,8 @@ static int scan_dir(compat *c, int root, const char *dir, const char *rel, int d
   struct dirent *e;
   while ((e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
-    char *full = xprintf("%s/%s", dir, e->d_name);
-    char *sub = rel[0] ? xprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+    char *full = vt_xprintf("%s/%s", dir, e->d_name);
+    char *sub = rel[0] ? vt_xprintf("%s/%s", rel, e->d_name) : vt_xstrdup(e->d_name);
     struct stat st;
     int n = 0;
     if (stat(full, &st) == 0) {
@@ -271,7 +206,7 @@ static int scan_dir(compat *c, int root, const char *dir, const char *rel, int d
         /* lookup tables are data, not modules (the loader skips them too) */
         if (strcmp(e->d_name, "lookup_tables") != 0) n = scan_dir(c, root, full, sub, depth + 1, err, errlen);
       } else if (S_ISREG(st.st_mode) && is_module_file(e->d_name)) {
-        char *path = xstrndup(sub, strlen(sub) - ext_len(sub));
+        char *path = vt_xstrndup(sub, strlen(sub) - ext_len(sub));
         add_row(c, full, path, root, rel[0] != 0);
         free(path);
         n = 1;
@@ -289,13 +224,13 @@ static int scan_dir(compat *c, int root, const char *dir, const char *rel, int d
 /* Folders and files given on the command line -> rows.  0, or -1 with err. */
 static int collect(compat *c, char *err, size_t errlen) {
   for (int i = 0; i < c->npaths; i++) {
-    char *p = xstrdup(c->paths[i]);
+    char *p = vt_xstrdup(c->paths[i]);
     size_t n = strlen(p);
     while (n > 1 && p[n - 1] == '/') p[--n] = 0;   /* "modules/" -> "modules" */
     struct stat st;
     if (stat(p, &st) != 0) { snprintf(err, errlen, "%s: %s", c->paths[i], strerror(errno)); free(p); return -1; }
     if (S_ISDIR(st.st_mode)) {
-      if (c->npaths == 1) c->strip = xprintf("%s/", p);
+      if (c->npaths == 1) c->strip = vt_xprintf("%s/", p);
       int found = scan_dir(c, add_root(c, p), p, "", 0, err, errlen);
       if (found == 0) snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder or its subfolders", c->paths[i]);
       if (found <= 0) { free(p); return -1; }
@@ -306,10 +241,10 @@ static int collect(compat *c, char *err, size_t errlen) {
         return -1;
       }
       char *slash = strrchr(p, '/');
-      char *dir = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(".");
+      char *dir = slash ? vt_xstrndup(p, (size_t)(slash - p)) : vt_xstrdup(".");
       const char *base = slash ? slash + 1 : p;
-      if (c->npaths == 1 && slash) c->strip = xprintf("%s/", dir);
-      char *path = xstrndup(base, strlen(base) - ext_len(base));
+      if (c->npaths == 1 && slash) c->strip = vt_xprintf("%s/", dir);
+      char *path = vt_xstrndup(base, strlen(base) - ext_len(base));
       add_row(c, p, path, add_root(c, dir), 0);
       free(path);
       free(dir);
@@ -336,9 +271,9 @@ static void add_warning(compat *c, const char *line) {
   if (c->nwarn == MAX_WARNINGS) { c->warn_dropped++; return; }
   if (c->nwarn == c->capwarn) {
     c->capwarn = c->capwarn ? c->capwarn * 2 : 16;
-    c->warn = xrealloc(c->warn, sizeof *c->warn * (size_t)c->capwarn);
+    c->warn = vt_xrealloc(c->warn, sizeof *c->warn * (size_t)c->capwarn);
   }
-  c->warn[c->nwarn++] = xstrdup(line);
+  c->warn[c->nwarn++] = vt_xstrdup(line);
 }
 
 /* Every line of `text` as a warning; `prefix` (may be NULL) goes before a
@@ -348,11 +283,11 @@ static void add_warnings(compat *c, const char *text, const char *file, const ch
   while (s && *s) {
     const char *e = strchr(s, '\n');
     size_t n = e ? (size_t)(e - s) : strlen(s);
-    char *line = xstrndup(s, n);
+    char *line = vt_xstrndup(s, n);
     char *cr = strrchr(line, '\r');          /* keep what a progress line ends with */
     char *l = cr ? cr + 1 : line;
     if (prefix && file && !strstr(l, file)) {
-      char *w = xprintf("%s: %s", prefix, l);
+      char *w = vt_xprintf("%s: %s", prefix, l);
       add_warning(c, w);
       free(w);
     } else add_warning(c, l);
@@ -381,13 +316,13 @@ static int capture_begin(capture *k) {
 
 /* The whole of a temporary file (closed), malloc'd. */
 static char *slurp(FILE *f) {
-  sbuf b = { 0 };
-  sb_add(&b, "", 0);
+  vt_sbuf b = { 0 };
+  vt_sb_add(&b, "", 0);
   if (!f) return b.p;
   rewind(f);
   char buf[8192];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_add(&b, buf, n);
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) vt_sb_add(&b, buf, n);
   fclose(f);
   return b.p;
 }
@@ -408,7 +343,7 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void progress(const compat *c, const char *fmt, ...) CPRINTF(2, 3);
+static void progress(const compat *c, const char *fmt, ...) VT_PRINTF(2, 3);
 static void progress(const compat *c, const char *fmt, ...) {
   if (!c->tty) return;
   char line[512];
@@ -471,16 +406,16 @@ static void compile_sub(compat *c, int i) {
   if (cap) warn = capture_end(&k);
   mrow *r = &c->rows[i];
   if (warn) { add_warnings(c, warn, r->file, r->shown); free(warn); }
-  if (!m) r->load_err = xstrdup(err);
+  if (!m) r->load_err = vt_xstrdup(err);
   else {
-    r->name = xstrdup(m->name);
+    r->name = vt_xstrdup(m->name);
     r->nstates = m->nstates;
     for (int s = 0; s < m->nstates; s++) {
       const vt_state *st = &m->states[s];
       if (st->type != VT_S_CALL_SUBMODULE || !st->submodule) continue;
-      r->calls = xrealloc(r->calls, sizeof *r->calls * (size_t)(r->ncalls + 1));
-      r->calls[r->ncalls].submodule = xstrdup(st->submodule);
-      r->calls[r->ncalls].state = xstrdup(st->name);
+      r->calls = vt_xrealloc(r->calls, sizeof *r->calls * (size_t)(r->ncalls + 1));
+      r->calls[r->ncalls].submodule = vt_xstrdup(st->submodule);
+      r->calls[r->ncalls].state = vt_xstrdup(st->name);
       r->calls[r->ncalls].line = st->line;
       r->ncalls++;
     }
@@ -498,7 +433,7 @@ static int resolve_sub(compat *c, int root, const char *path) {
     for (int ri = 0; ri < c->nroots; ri++) {
       if ((pass == 0) != (ri == root)) continue;
       for (int x = 0; x < 2; x++) {
-        char *file = xprintf("%s/%s%s", c->roots[ri], path, exts[x]);
+        char *file = vt_xprintf("%s/%s%s", c->roots[ri], path, exts[x]);
         struct stat st;
         int i = -1;
         if (stat(file, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -524,12 +459,12 @@ static int check_sub(compat *c, int i) {
     char line[32] = "";
     if (sc->line > 0) snprintf(line, sizeof line, ":%d", sc->line);
     if (j < 0)
-      r->load_err = xprintf("%s%s: state '%s': submodule '%s' not found (looked for %s.lua and .json in %s%s)",
+      r->load_err = vt_xprintf("%s%s: state '%s': submodule '%s' not found (looked for %s.lua and .json in %s%s)",
                             r->file, line, sc->state, sc->submodule, sc->submodule, c->roots[r->root],
                             c->nroots > 1 ? " and the other module folders" : "");
     else if (!check_sub(c, j)) {
       r = &c->rows[i];
-      r->load_err = xprintf("%s%s: state '%s': calls submodule '%s' (%s), which does not load",
+      r->load_err = vt_xprintf("%s%s: state '%s': calls submodule '%s' (%s), which does not load",
                             r->file, line, sc->state, sc->submodule, c->rows[j].shown);
     }
   }
@@ -553,8 +488,8 @@ static void load_top(compat *c, int i) {
   vt_engine *e = vt_engine_new(&so, paths, 1, NULL, NULL, err, sizeof err);
   if (cap) warn = capture_end(&k);
   if (warn) { add_warnings(c, warn, c->rows[i].file, c->rows[i].shown); free(warn); }
-  if (!e) { c->rows[i].load_err = xstrdup(err); return; }
-  c->rows[i].name = xstrdup(e->ms.mods[0]->name);
+  if (!e) { c->rows[i].load_err = vt_xstrdup(err); return; }
+  c->rows[i].name = vt_xstrdup(e->ms.mods[0]->name);
   c->rows[i].nstates = e->ms.mods[0]->nstates;
   for (int m = e->ms.ntop; m < e->ms.n; m++) {
     const vt_module *mod = e->ms.mods[m];
@@ -568,8 +503,8 @@ static void load_top(compat *c, int i) {
       compile_sub(c, j);
     }
     mrow *r = &c->rows[i];
-    r->reach = xrealloc(r->reach, sizeof *r->reach * (size_t)(r->nreach + 1));
-    r->reach[r->nreach++] = xstrdup(mod->file);
+    r->reach = vt_xrealloc(r->reach, sizeof *r->reach * (size_t)(r->nreach + 1));
+    r->reach[r->nreach++] = vt_xstrdup(mod->file);
   }
   vt_engine_free(e);
 }
@@ -623,7 +558,7 @@ static char *parse_failure(compat *c, const char *text, int *at_run_time) {
   while (s && *s) {
     const char *e = strchr(s, '\n');
     size_t n = e ? (size_t)(e - s) : strlen(s);
-    char *line = xstrndup(s, n);
+    char *line = vt_xstrndup(s, n);
     char *cr = strrchr(line, '\r');
     char *l = cr ? cr + 1 : line;
     if (strncmp(l, "vitae: stopped at patient", 25) == 0) *at_run_time = 1;
@@ -631,7 +566,7 @@ static char *parse_failure(compat *c, const char *text, int *at_run_time) {
     else if (strncmp(l, "vitae: ", 7) == 0) {
       if (error) add_warning(c, error);
       free(error);
-      error = xstrdup(l + 7);
+      error = vt_xstrdup(l + 7);
     } else add_warnings(c, l, NULL, NULL);
     free(line);
     s = e ? e + 1 : NULL;
@@ -656,7 +591,7 @@ static outcome run_once(compat *c, char *const *mods, int nmods, const char *out
   static char exe[] = "/proc/self/exe";
   /* the arguments, built before fork: only exec-safe calls after it */
   int nargs = 0;
-  char **args = xmalloc(sizeof *args * (size_t)(nmods + 16));
+  char **args = vt_xmalloc(sizeof *args * (size_t)(nmods + 16));
   char pbuf[32], sbuf_[32], tbuf[32];
   snprintf(pbuf, sizeof pbuf, "%lld", (long long)c->population);
   snprintf(sbuf_, sizeof sbuf_, "%llu", (unsigned long long)c->seed);
@@ -667,10 +602,10 @@ static outcome run_once(compat *c, char *const *mods, int nmods, const char *out
   args[nargs++] = "-p"; args[nargs++] = pbuf;
   args[nargs++] = "-s"; args[nargs++] = sbuf_;
   if (c->threads > 0) { args[nargs++] = "--threads"; args[nargs++] = tbuf; }
-  char *outarg = xprintf("--output=%s", out);
+  char *outarg = vt_xprintf("--output=%s", out);
   args[nargs++] = outarg;
   int first_mod = nargs;
-  for (int i = 0; i < nmods; i++) args[nargs++] = xprintf("--modules=%s", mods[i]);
+  for (int i = 0; i < nmods; i++) args[nargs++] = vt_xprintf("--modules=%s", mods[i]);
   args[nargs] = NULL;
   struct rlimit cap = { RLIM_INFINITY, RLIM_INFINITY };
   long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -690,7 +625,7 @@ static outcome run_once(compat *c, char *const *mods, int nmods, const char *out
     }
   }
   if (pid < 0) {
-    o.msg = xprintf("cannot start vitae run: %s", strerror(errno));
+    o.msg = vt_xprintf("cannot start vitae run: %s", strerror(errno));
     if (fo) fclose(fo);
     if (fe) fclose(fe);
     goto done;
@@ -716,16 +651,16 @@ static outcome run_once(compat *c, char *const *mods, int nmods, const char *out
   g_child = 0;
   progress(c, "%s", "");
   if (lost || !WIFEXITED(ws)) {   /* a crashed run leaves its partial file (out/writer.h) */
-    char *partial = xprintf("%s.partial-%ld", out, (long)pid);
+    char *partial = vt_xprintf("%s.partial-%ld", out, (long)pid);
     unlink(partial);
     free(partial);
   }
   char *otext = slurp(fo), *etext = slurp(fe);
   if (lost) {
-    o.msg = xprintf("lost track of vitae run: %s", strerror(lost));
+    o.msg = vt_xprintf("lost track of vitae run: %s", strerror(lost));
   } else if (timed_out) {
     o.crashed = 1;
-    o.msg = xprintf("the run did not finish within %d s (--timeout); a loop that never ends?", c->timeout);
+    o.msg = vt_xprintf("the run did not finish within %d s (--timeout); a loop that never ends?", c->timeout);
     free(parse_failure(c, etext, &o.at_run_time));   /* keeps its warnings */
   } else if (WIFEXITED(ws) && WEXITSTATUS(ws) == VT_EXIT_OK) {
     o.ok = 1;
@@ -735,12 +670,12 @@ static outcome run_once(compat *c, char *const *mods, int nmods, const char *out
     o.msg = parse_failure(c, etext, &o.at_run_time);
     if (WIFSIGNALED(ws)) {
       o.crashed = 1;
-      char *m = xprintf("vitae run was killed by signal %d (%s)%s%s", WTERMSIG(ws), strsignal(WTERMSIG(ws)),
+      char *m = vt_xprintf("vitae run was killed by signal %d (%s)%s%s", WTERMSIG(ws), strsignal(WTERMSIG(ws)),
                         o.msg ? " after: " : "", o.msg ? o.msg : "");
       free(o.msg);
       o.msg = m;
-    } else if (WEXITSTATUS(ws) == 127 && !o.msg) o.msg = xprintf("cannot start vitae run (%s)", exe);
-    else if (!o.msg) o.msg = xprintf("vitae run failed with status %d and no message", WEXITSTATUS(ws));
+    } else if (WEXITSTATUS(ws) == 127 && !o.msg) o.msg = vt_xprintf("cannot start vitae run (%s)", exe);
+    else if (!o.msg) o.msg = vt_xprintf("vitae run failed with status %d and no message", WEXITSTATUS(ws));
   }
   free(otext);
   free(etext);
@@ -778,7 +713,7 @@ static int drop_callers(compat *c, int j, const char *why) {
     if (r->sub || r->load_err || r->run_err) continue;
     for (int k = 0; k < r->nreach; k++)
       if (strcmp(r->reach[k], c->rows[j].file) == 0) {
-        r->run_err = xprintf("dropped from the run: its submodule %s %s", c->rows[j].shown, why);
+        r->run_err = vt_xprintf("dropped from the run: its submodule %s %s", c->rows[j].shown, why);
         dropped++;
         break;
       }
@@ -792,7 +727,7 @@ static int drop_blamed(compat *c, const outcome *o) {
   int j = blame(c, o->msg);
   if (j < 0 || c->rows[j].load_err || c->rows[j].run_err) return 0;
   mrow *r = &c->rows[j];
-  if (o->at_run_time || o->crashed) r->run_err = xstrdup(o->msg); else r->load_err = xstrdup(o->msg);
+  if (o->at_run_time || o->crashed) r->run_err = vt_xstrdup(o->msg); else r->load_err = vt_xstrdup(o->msg);
   int dropped = r->sub ? drop_callers(c, j, o->at_run_time || o->crashed ? "failed at run time" : "failed to load in the run") : 1;
   if (dropped) progress(c, "  %s failed %s; running again without it\n", c->rows[j].shown,
                         o->at_run_time || o->crashed ? "at run time" : "to load");
@@ -834,7 +769,7 @@ static int bisect(compat *c, char **mods, int n, const outcome *whole) {
         if (n == 1) {
           int j = find_row(c, mods[0]);
           if (j >= 0) {
-            c->rows[j].run_err = xprintf("breaks the run even when it runs alone: %s", o.msg);
+            c->rows[j].run_err = vt_xprintf("breaks the run even when it runs alone: %s", o.msg);
             free(o.msg);
             progress(c, "  %s broke the run; running again without it\n", c->rows[j].shown);
             return 1;
@@ -847,7 +782,7 @@ static int bisect(compat *c, char **mods, int n, const outcome *whole) {
   }
   int j = n == 1 ? find_row(c, mods[0]) : -1;
   if (j < 0) return 0;
-  c->rows[j].run_err = xstrdup(whole->msg);
+  c->rows[j].run_err = vt_xstrdup(whole->msg);
   return 1;
 }
 
@@ -856,12 +791,12 @@ static int bisect(compat *c, char **mods, int n, const outcome *whole) {
 ** (or --keep). */
 static void run_all(compat *c) {
   const char *out = c->keep ? c->keep : c->tmpdb;
-  char **mods = xmalloc(sizeof *mods * (size_t)(c->nrows ? c->nrows : 1));
+  char **mods = vt_xmalloc(sizeof *mods * (size_t)(c->nrows ? c->nrows : 1));
   for (;;) {
     int nmods = run_set(c, mods);
     if (nmods == 0) break;
     if (c->attempts > c->nrows) {   /* cannot happen: every retry drops a module */
-      c->run_failure = xstrdup("the run kept failing; gave up");
+      c->run_failure = vt_xstrdup("the run kept failing; gave up");
       break;
     }
     c->attempts++;
@@ -924,11 +859,11 @@ static int read_db(compat *c, const char *path, char *err, size_t errlen) {
   if (sqlite3_prepare_v2(db, "SELECT module, path, state, patients FROM module_states", -1, &st, NULL) != SQLITE_OK) goto sqlerr;
   int step;
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (nms == capms) { capms = capms ? capms * 2 : 1024; ms = xrealloc(ms, sizeof *ms * (size_t)capms); }
+    if (nms == capms) { capms = capms ? capms * 2 : 1024; ms = vt_xrealloc(ms, sizeof *ms * (size_t)capms); }
     mstate *m = &ms[nms++];
-    m->module = xstrdup(col(st, 0));
-    m->path = xstrdup(col(st, 1));
-    m->state = xstrdup(col(st, 2));
+    m->module = vt_xstrdup(col(st, 0));
+    m->path = vt_xstrdup(col(st, 1));
+    m->state = vt_xstrdup(col(st, 2));
     m->patients = sqlite3_column_int64(st, 3);
     m->row = -1;
     for (int i = 0; i < c->nrows; i++) {
@@ -955,8 +890,8 @@ static int read_db(compat *c, const char *path, char *err, size_t errlen) {
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     const char *t = col(st, 0);
     if (strcmp(t, "module_states") == 0 || strcmp(t, "state_trace") == 0) continue;
-    tables = xrealloc(tables, sizeof *tables * (size_t)(ntables + 1));
-    tables[ntables++] = xstrdup(t);
+    tables = vt_xrealloc(tables, sizeof *tables * (size_t)(ntables + 1));
+    tables[ntables++] = vt_xstrdup(t);
   }
   if (step != SQLITE_DONE) goto sqlerr;
   sqlite3_finalize(st);
@@ -1024,28 +959,28 @@ done:
 
 /* `s` for a Markdown table cell: root prefixes left out, '|' escaped, line
 ** breaks as spaces. */
-static void cell(const compat *c, sbuf *b, const char *s) {
+static void cell(const compat *c, vt_sbuf *b, const char *s) {
   size_t sl = c->strip ? strlen(c->strip) : 0;
   while (*s) {
     if (sl && strncmp(s, c->strip, sl) == 0) { s += sl; continue; }
-    if (*s == '|') sb_puts(b, "\\|");
-    else if (*s == '\n' || *s == '\r' || *s == '\t') sb_puts(b, " ");
-    else sb_add(b, s, 1);
+    if (*s == '|') vt_sb_puts(b, "\\|");
+    else if (*s == '\n' || *s == '\r' || *s == '\t') vt_sb_puts(b, " ");
+    else vt_sb_add(b, s, 1);
     s++;
   }
 }
 
 /* An error in row r's own cell: a leading "FILE:" naming r's own file is
 ** left out ("FILE:12: state ..." -> "line 12: state ..."). */
-static void err_cell(const compat *c, sbuf *b, const mrow *r, const char *msg) {
+static void err_cell(const compat *c, vt_sbuf *b, const mrow *r, const char *msg) {
   size_t n = strlen(r->file);
   if (strncmp(msg, r->file, n) != 0 || msg[n] != ':') { cell(c, b, msg); return; }
   const char *s = msg + n + 1, *e = s;
   while (*e >= '0' && *e <= '9') e++;
   if (e > s && *e == ':') {
-    sb_puts(b, "line ");
-    sb_add(b, s, (size_t)(e - s));
-    sb_puts(b, ": ");
+    vt_sb_puts(b, "line ");
+    vt_sb_add(b, s, (size_t)(e - s));
+    vt_sb_puts(b, ": ");
     s = e + 1;
   }
   while (*s == ' ') s++;
@@ -1055,31 +990,31 @@ static void err_cell(const compat *c, sbuf *b, const mrow *r, const char *msg) {
 static int row_ok(const mrow *r) { return !r->load_err && !r->run_err; }
 
 static char *report(const compat *c) {
-  sbuf b = { 0 };
+  vt_sbuf b = { 0 };
   char x[32], y[32];
   int ntop = 0, nload = 0, nran = 0, nrun_cand = 0, nambig = 0, nuncalled = 0;
   int64_t states = 0, visited = 0, records = 0;
   for (int i = 0; i < c->nrows; i++) ntop += !c->rows[i].sub;
-  sb_puts(&b, "# vitae compat:");
-  for (int i = 0; i < c->npaths; i++) sb_printf(&b, " %s", c->paths[i]);
-  sb_printf(&b, "\n\nvitae %s; %d module files (%d top-level, %d submodules); %s patients, seed %llu.\n\n",
-            VT_VERSION, c->nrows, ntop, c->nrows - ntop, commas(c->population, x), (unsigned long long)c->seed);
-  sb_puts(&b, "| module | loads | runs | states visited | records |\n");
-  sb_puts(&b, "|---|---|---|---:|---:|\n");
+  vt_sb_puts(&b, "# vitae compat:");
+  for (int i = 0; i < c->npaths; i++) vt_sb_printf(&b, " %s", c->paths[i]);
+  vt_sb_printf(&b, "\n\nvitae %s; %d module files (%d top-level, %d submodules); %s patients, seed %llu.\n\n",
+            VT_VERSION, c->nrows, ntop, c->nrows - ntop, vt_commas(c->population, x), (unsigned long long)c->seed);
+  vt_sb_puts(&b, "| module | loads | runs | states visited | records |\n");
+  vt_sb_puts(&b, "|---|---|---|---:|---:|\n");
   for (int i = 0; i < c->nrows; i++) {
     const mrow *r = &c->rows[i];
-    sb_puts(&b, "| ");
+    vt_sb_puts(&b, "| ");
     cell(c, &b, r->shown);
-    sb_puts(&b, " | ");
-    if (r->load_err) { err_cell(c, &b, r, r->load_err); sb_puts(&b, " | - | - | - |\n"); continue; }
+    vt_sb_puts(&b, " | ");
+    if (r->load_err) { err_cell(c, &b, r, r->load_err); vt_sb_puts(&b, " | - | - | - |\n"); continue; }
     nload++;
-    sb_puts(&b, "yes | ");
-    if (r->run_err) { nrun_cand++; err_cell(c, &b, r, r->run_err); sb_puts(&b, " | - | - |\n"); continue; }
+    vt_sb_puts(&b, "yes | ");
+    if (r->run_err) { nrun_cand++; err_cell(c, &b, r, r->run_err); vt_sb_puts(&b, " | - | - |\n"); continue; }
     int64_t n = r->in_run ? r->states_db : r->nstates;
     states += n;
     if (!c->run_done) {
-      sb_puts(&b, c->run_failure ? "no: the run failed (see below)" : "-");
-      sb_puts(&b, " | - | - |\n");
+      vt_sb_puts(&b, c->run_failure ? "no: the run failed (see below)" : "-");
+      vt_sb_puts(&b, " | - | - |\n");
       nrun_cand += !r->sub;
       continue;
     }
@@ -1088,57 +1023,57 @@ static char *report(const compat *c) {
       nran++;
       visited += r->visited;
       records += r->records;
-      sb_puts(&b, "yes | ");
+      vt_sb_puts(&b, "yes | ");
       share(&b, r->visited, n);
-      sb_printf(&b, " | %s%s |\n", commas(r->records, x), r->ambiguous ? " *" : "");
+      vt_sb_printf(&b, " | %s%s |\n", vt_commas(r->records, x), r->ambiguous ? " *" : "");
       nambig += r->ambiguous;
     } else {
       nuncalled++;
-      sb_puts(&b, "not called | ");
+      vt_sb_puts(&b, "not called | ");
       share(&b, 0, n);
-      sb_puts(&b, " | 0 |\n");
+      vt_sb_puts(&b, " | 0 |\n");
     }
   }
-  sb_printf(&b, "| **total: %d files** | **%d/%d** | **%d/%d", c->nrows, nload, c->nrows, nran, nrun_cand);
-  if (nuncalled) sb_printf(&b, ", %d not called", nuncalled);
-  sb_puts(&b, "** | **");
+  vt_sb_printf(&b, "| **total: %d files** | **%d/%d** | **%d/%d", c->nrows, nload, c->nrows, nran, nrun_cand);
+  if (nuncalled) vt_sb_printf(&b, ", %d not called", nuncalled);
+  vt_sb_puts(&b, "** | **");
   share(&b, visited, states);
-  sb_printf(&b, "** | **%s** |\n\n", commas(records, x));
+  vt_sb_printf(&b, "** | **%s** |\n\n", vt_commas(records, x));
 
-  sb_puts(&b, "loads: yes, or why the file does not load on its own (a top-level module with its submodules, as "
+  vt_sb_puts(&b, "loads: yes, or why the file does not load on its own (a top-level module with its submodules, as "
               "`vitae run -m FILE` loads it; a submodule compiled on its own, with the submodules it calls) or beside "
               "the others (a module name used twice).  runs: yes if the module took part in the run of every module "
               "that loads, else the error that stopped the run with it (it was dropped and the run started again); "
               "\"not called\": no module of the run calls this submodule.  states visited: states at least one "
               "patient entered.  records: clinical rows whose (module, state) is this module's.\n\n");
   if (c->run_done) {
-    sb_printf(&b, "The run: %s patients, %s clinical rows", commas(c->patients, x), commas(c->rows_total, y));
-    sb_printf(&b, " (%s from modules, %s", commas(records, x), commas(c->lifecycle_rows, y));
-    sb_printf(&b, " from vitae's own lifecycle: wellness visits and vital signs%s", c->other_rows ? ", " : ")");
-    if (c->other_rows) sb_printf(&b, "%s not matched to a module)", commas(c->other_rows, x));
-    if (c->seconds >= 0) sb_printf(&b, " in %.1f s", c->seconds);
-    sb_printf(&b, "; %d attempt%s.\n", c->attempts, c->attempts == 1 ? "" : "s");
+    vt_sb_printf(&b, "The run: %s patients, %s clinical rows", vt_commas(c->patients, x), vt_commas(c->rows_total, y));
+    vt_sb_printf(&b, " (%s from modules, %s", vt_commas(records, x), vt_commas(c->lifecycle_rows, y));
+    vt_sb_printf(&b, " from vitae's own lifecycle: wellness visits and vital signs%s", c->other_rows ? ", " : ")");
+    if (c->other_rows) vt_sb_printf(&b, "%s not matched to a module)", vt_commas(c->other_rows, x));
+    if (c->seconds >= 0) vt_sb_printf(&b, " in %.1f s", c->seconds);
+    vt_sb_printf(&b, "; %d attempt%s.\n", c->attempts, c->attempts == 1 ? "" : "s");
     if (nambig)
-      sb_puts(&b, "\n\\* shares its name and state names with another module of the run: rows of those states "
+      vt_sb_puts(&b, "\n\\* shares its name and state names with another module of the run: rows of those states "
                   "are counted for the one whose state patients entered.\n");
   } else if (c->run_failure) {
-    sb_puts(&b, "The run failed, and no module could be blamed: ");
+    vt_sb_puts(&b, "The run failed, and no module could be blamed: ");
     cell(c, &b, c->run_failure);
-    sb_puts(&b, "\n");
-  } else sb_puts(&b, "No run: no top-level module loads.\n");
+    vt_sb_puts(&b, "\n");
+  } else vt_sb_puts(&b, "No run: no top-level module loads.\n");
 
-  sb_puts(&b, "\n## Warnings\n\n");
-  if (!c->nwarn) sb_puts(&b, "None.\n");
+  vt_sb_puts(&b, "\n## Warnings\n\n");
+  if (!c->nwarn) vt_sb_puts(&b, "None.\n");
   for (int i = 0; i < c->nwarn; i++) {
-    sb_puts(&b, "- ");
+    vt_sb_puts(&b, "- ");
     size_t sl = c->strip ? strlen(c->strip) : 0;
     for (const char *s = c->warn[i]; *s; ) {
       if (sl && strncmp(s, c->strip, sl) == 0) { s += sl; continue; }
-      sb_add(&b, s++, 1);
+      vt_sb_add(&b, s++, 1);
     }
-    sb_puts(&b, "\n");
+    vt_sb_puts(&b, "\n");
   }
-  if (c->warn_dropped) sb_printf(&b, "- ... and %s more\n", commas(c->warn_dropped, x));
+  if (c->warn_dropped) vt_sb_printf(&b, "- ... and %s more\n", vt_commas(c->warn_dropped, x));
   return b.p;
 }
 
@@ -1212,7 +1147,7 @@ static int parse_int(const char *s, long long lo, unsigned long long hi, unsigne
 static int parse_args(compat *c, int argc, char **argv, char *err, size_t errlen) {
   c->population = 1000;
   c->seed = 1;
-  c->paths = xmalloc(sizeof *c->paths * (size_t)(argc > 0 ? argc : 1));
+  c->paths = vt_xmalloc(sizeof *c->paths * (size_t)(argc > 0 ? argc : 1));
   int only_paths = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -1295,7 +1230,7 @@ int vt_cmd_compat(int argc, char **argv) {
   }
   if (c.report) {   /* fail now rather than after the run */
     const char *slash = strrchr(c.report, '/');
-    char *dir = slash ? xstrndup(c.report, slash == c.report ? 1 : (size_t)(slash - c.report)) : xstrdup(".");
+    char *dir = slash ? vt_xstrndup(c.report, slash == c.report ? 1 : (size_t)(slash - c.report)) : vt_xstrdup(".");
     struct stat st;
     int bad = stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) != 0;
     if (bad) fprintf(stderr, "vitae compat: -o %s: cannot write in %s\n", c.report, dir);

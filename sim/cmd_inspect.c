@@ -42,13 +42,9 @@
 
 #include "sim/arena.h"
 #include "sim/commands.h"
+#include "sim/strbuf.h"
 #include "sim/run.h"
 
-#if defined(__GNUC__)
-#define IPRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define IPRINTF(a, b)
-#endif
 
 #define TOP_DEFAULT 10
 #define TOP_MAX 100000
@@ -85,79 +81,14 @@ static void oom(void) {
   exit(VT_EXIT_FAIL);
 }
 
-static void *xmalloc(size_t n) { void *p = malloc(n ? n : 1); if (!p) oom(); return p; }
-static void *xcalloc(size_t n, size_t k) { void *p = calloc(n ? n : 1, k ? k : 1); if (!p) oom(); return p; }
-static void *xrealloc(void *p, size_t n) { p = realloc(p, n ? n : 1); if (!p) oom(); return p; }
-static char *xstrdup(const char *s) { size_t n = strlen(s) + 1; return memcpy(xmalloc(n), s, n); }
 
-/* A growing text buffer, always NUL-terminated once anything was added. */
-typedef struct sbuf { char *p; size_t n, cap; } sbuf;
 
-static void sb_reserve(sbuf *b, size_t extra) {
-  if (b->n + extra + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + extra + 1) cap *= 2;
-    b->p = xrealloc(b->p, cap);
-    b->cap = cap;
-  }
-}
 
-static void sb_add(sbuf *b, const char *s, size_t n) {
-  sb_reserve(b, n);
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = 0;
-}
 
-static void sb_puts(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
 
-/* Append the formatted text: through a stack buffer, or a heap one when it
-** does not fit. */
-static void sb_vprintf(sbuf *b, const char *fmt, va_list ap) {
-  char buf[512];
-  va_list ap2;
-  va_copy(ap2, ap);
-  int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  if (n >= 0 && (size_t)n < sizeof buf) sb_add(b, buf, (size_t)n);
-  else if (n >= 0) {
-    sb_reserve(b, (size_t)n);
-    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap2);
-    b->n += (size_t)n;
-  }
-  va_end(ap2);
-}
 
-static void sb_printf(sbuf *b, const char *fmt, ...) IPRINTF(2, 3);
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  sb_vprintf(b, fmt, ap);
-  va_end(ap);
-}
 
-/* A formatted string, malloc'd. */
-static char *xprintf(const char *fmt, ...) IPRINTF(1, 2);
-static char *xprintf(const char *fmt, ...) {
-  sbuf b = { 0 };
-  sb_add(&b, "", 0);
-  va_list ap;
-  va_start(ap, fmt);
-  sb_vprintf(&b, fmt, ap);
-  va_end(ap);
-  return b.p;
-}
 
-/* n with thousands separators: "1,234,567". */
-static const char *commas(int64_t n, char buf[32]) {
-  char tmp[32];
-  int len = snprintf(tmp, sizeof tmp, "%lld", (long long)n), k = 0;
-  for (int i = 0; i < len; i++) {
-    buf[k++] = tmp[i];
-    if (tmp[i] != '-' && (len - i - 1) % 3 == 0 && i != len - 1) buf[k++] = ',';
-  }
-  buf[k] = 0;
-  return buf;
-}
 
 /* s as a whole decimal integer (sign allowed, nothing else); 1 if it is. */
 static int parse_i64(const char *s, int64_t *out) {
@@ -175,26 +106,26 @@ static int parse_i64(const char *s, int64_t *out) {
 
 /* s quoted as an SQL identifier: "name" with inner quotes doubled. */
 static char *qident(const char *s) {
-  sbuf b = { 0 };
-  sb_puts(&b, "\"");
-  for (; *s; s++) sb_add(&b, *s == '"' ? "\"\"" : s, 1 + (*s == '"'));
-  sb_puts(&b, "\"");
+  vt_sbuf b = { 0 };
+  vt_sb_puts(&b, "\"");
+  for (; *s; s++) vt_sb_add(&b, *s == '"' ? "\"\"" : s, 1 + (*s == '"'));
+  vt_sb_puts(&b, "\"");
   return b.p;
 }
 
 /* Append key as an SQL literal: an integer in its canonical form as is
 ** (it matches an integer, and the same text in a TEXT column), anything
 ** else quoted (so that a code "08" stays "08"). */
-static void sb_sql_literal(sbuf *b, const char *key) {
+static void sb_sql_literal(vt_sbuf *b, const char *key) {
   int64_t v;
   char canon[32];
   if (parse_i64(key, &v)) {
     snprintf(canon, sizeof canon, "%lld", (long long)v);
-    if (strcmp(canon, key) == 0) { sb_puts(b, canon); return; }
+    if (strcmp(canon, key) == 0) { vt_sb_puts(b, canon); return; }
   }
-  sb_puts(b, "'");
-  for (; *key; key++) sb_add(b, *key == '\'' ? "''" : key, 1 + (*key == '\''));
-  sb_puts(b, "'");
+  vt_sb_puts(b, "'");
+  for (; *key; key++) vt_sb_add(b, *key == '\'' ? "''" : key, 1 + (*key == '\''));
+  vt_sb_puts(b, "'");
 }
 
 /* ---- the report as a JSON value ------------------------------------------ */
@@ -211,18 +142,18 @@ typedef struct jv {
   struct jv **items;
 } jv;
 
-static jv *jnew(int t) { jv *v = xcalloc(1, sizeof *v); v->t = t; return v; }
+static jv *jnew(int t) { jv *v = vt_xcalloc(1, sizeof *v); v->t = t; return v; }
 static jv *jint(int64_t i) { jv *v = jnew(J_INT); v->i = i; return v; }
 static jv *jbool(int b) { jv *v = jnew(J_BOOL); v->i = b != 0; return v; }
 static jv *jreal(double d) { jv *v = jnew(J_REAL); v->d = d; return v; }
-static jv *jstr(const char *s) { if (!s) return jnew(J_NULL); jv *v = jnew(J_STR); v->s = xstrdup(s); return v; }
+static jv *jstr(const char *s) { if (!s) return jnew(J_NULL); jv *v = jnew(J_STR); v->s = vt_xstrdup(s); return v; }
 static jv *jstr_own(char *s) { if (!s) return jnew(J_NULL); jv *v = jnew(J_STR); v->s = s; return v; }
 
 static jv *jpush(jv *a, jv *v) {
   if (a->n == a->cap) {
     a->cap = a->cap ? a->cap * 2 : 8;
-    a->items = xrealloc(a->items, a->cap * sizeof *a->items);
-    if (a->t == J_OBJ) a->keys = xrealloc(a->keys, a->cap * sizeof *a->keys);
+    a->items = vt_xrealloc(a->items, a->cap * sizeof *a->items);
+    if (a->t == J_OBJ) a->keys = vt_xrealloc(a->keys, a->cap * sizeof *a->keys);
   }
   a->items[a->n++] = v;
   return v;
@@ -231,7 +162,7 @@ static jv *jpush(jv *a, jv *v) {
 /* Add member key to object o (keys are not checked for repeats); returns v. */
 static jv *jadd(jv *o, const char *key, jv *v) {
   jpush(o, v);
-  o->keys[o->n - 1] = xstrdup(key);
+  o->keys[o->n - 1] = vt_xstrdup(key);
   return v;
 }
 
@@ -346,16 +277,16 @@ static int text_width(const char *s) {
 /* s with control characters as spaces, cut to maxw code points ("..." at
 ** the end) when maxw > 0; malloc'd. */
 static char *text_cell(const char *s, int maxw) {
-  sbuf b = { 0 };
+  vt_sbuf b = { 0 };
   int w = 0, cut = maxw > 0 && text_width(s) > maxw;
-  sb_add(&b, "", 0);
+  vt_sb_add(&b, "", 0);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if ((*p & 0xC0) != 0x80) {
-      if (cut && w == maxw - 3) { sb_puts(&b, "..."); break; }
+      if (cut && w == maxw - 3) { vt_sb_puts(&b, "..."); break; }
       w++;
     }
     char ch = *p < 0x20 ? ' ' : (char)*p;
-    sb_add(&b, &ch, 1);
+    vt_sb_add(&b, &ch, 1);
   }
   return b.p;
 }
@@ -366,33 +297,33 @@ static char *cell_of(const jv *row, const tcol *c) {
   char buf[256];
   if (c->kind == 'c') return text_cell(concept_label(row, buf, sizeof buf), c->maxw);
   const jv *v = jget(row, c->key);
-  if (!v || v->t == J_NULL) return xstrdup(v && (c->kind == 'T' || c->kind == 'n') ? "(null)" : "");
+  if (!v || v->t == J_NULL) return vt_xstrdup(v && (c->kind == 'T' || c->kind == 'n') ? "(null)" : "");
   switch (c->kind) {
-  case 'i': if (v->t == J_INT) return xstrdup(commas(v->i, buf)); break;
-  case 'n': if (v->t == J_INT) return xprintf("%lld", (long long)v->i); break;
+  case 'i': if (v->t == J_INT) return vt_xstrdup(vt_commas(v->i, buf)); break;
+  case 'n': if (v->t == J_INT) return vt_xprintf("%lld", (long long)v->i); break;
   case 'p':
     if (v->t == J_REAL) {
       double pc = v->d * 100;
-      if (pc > 0 && pc < 0.05) return xstrdup("<0.1%");
-      return xprintf("%.1f%%", pc);
+      if (pc > 0 && pc < 0.05) return vt_xstrdup("<0.1%");
+      return vt_xprintf("%.1f%%", pc);
     }
     break;
-  case 'y': if (v->t == J_REAL) return xprintf("%.1f", v->d); break;
+  case 'y': if (v->t == J_REAL) return vt_xprintf("%.1f", v->d); break;
   default: break;
   }
   if (v->t == J_STR) return text_cell(v->s, c->maxw);
-  if (v->t == J_INT) return xstrdup(commas(v->i, buf));
-  if (v->t == J_REAL) return xprintf("%g", v->d);
-  return xstrdup("");
+  if (v->t == J_INT) return vt_xstrdup(vt_commas(v->i, buf));
+  if (v->t == J_REAL) return vt_xprintf("%g", v->d);
+  return vt_xstrdup("");
 }
 
 /* Print the objects of array rows as an aligned table, `indent` spaces in:
 ** a header line, then a line per row.  Numbers are right-aligned. */
 static void print_rows(FILE *f, const jv *rows, const tcol *cols, int ncols, int indent) {
   size_t nr = rows ? rows->n : 0;
-  char **cell = xcalloc((nr + 1) * (size_t)ncols, sizeof *cell);
-  int *width = xcalloc((size_t)ncols, sizeof *width);
-  for (int c = 0; c < ncols; c++) cell[c] = xstrdup(cols[c].head);
+  char **cell = vt_xcalloc((nr + 1) * (size_t)ncols, sizeof *cell);
+  int *width = vt_xcalloc((size_t)ncols, sizeof *width);
+  for (int c = 0; c < ncols; c++) cell[c] = vt_xstrdup(cols[c].head);
   for (size_t r = 0; r < nr; r++)
     for (int c = 0; c < ncols; c++) cell[(r + 1) * (size_t)ncols + (size_t)c] = cell_of(rows->items[r], &cols[c]);
   for (size_t r = 0; r <= nr; r++)
@@ -400,17 +331,17 @@ static void print_rows(FILE *f, const jv *rows, const tcol *cols, int ncols, int
       int w = text_width(cell[r * (size_t)ncols + (size_t)c]);
       if (w > width[c]) width[c] = w;
     }
-  sbuf line = { 0 };
+  vt_sbuf line = { 0 };
   for (size_t r = 0; r <= nr; r++) {
     line.n = 0;
-    sb_printf(&line, "%*s", indent, "");
+    vt_sb_printf(&line, "%*s", indent, "");
     for (int c = 0; c < ncols; c++) {
       const char *s = cell[r * (size_t)ncols + (size_t)c];
       int pad = width[c] - text_width(s), right = !strchr("tTc", cols[c].kind);
-      if (c) sb_puts(&line, "  ");
-      if (right) sb_printf(&line, "%*s", pad, "");
-      sb_puts(&line, s);
-      if (!right) sb_printf(&line, "%*s", pad, "");
+      if (c) vt_sb_puts(&line, "  ");
+      if (right) vt_sb_printf(&line, "%*s", pad, "");
+      vt_sb_puts(&line, s);
+      if (!right) vt_sb_printf(&line, "%*s", pad, "");
     }
     while (line.n && line.p[line.n - 1] == ' ') line.p[--line.n] = 0;
     fprintf(f, "%s\n", line.p);
@@ -481,7 +412,7 @@ static void tally_free(tally *t) {
 static void group_rehash(tally *t) {
   size_t n = t->nslot ? t->nslot * 2 : 1024;
   free(t->slot);
-  t->slot = xcalloc(n, sizeof *t->slot);
+  t->slot = vt_xcalloc(n, sizeof *t->slot);
   t->nslot = n;
   for (size_t k = 0; k < t->ng; k++) {
     size_t i = (size_t)t->g[k].hash & (n - 1);
@@ -513,7 +444,7 @@ static uint32_t tally_group(tally *t, const char *key, size_t len) {
   if (t->slot[i]) return t->slot[i] - 1;
   if (t->ng == t->capg) {
     t->capg = t->capg ? t->capg * 2 : 256;
-    t->g = xrealloc(t->g, t->capg * sizeof *t->g);
+    t->g = vt_xrealloc(t->g, t->capg * sizeof *t->g);
   }
   tgroup *g = &t->g[t->ng];
   memset(g, 0, sizeof *g);
@@ -532,7 +463,7 @@ static uint32_t tally_group(tally *t, const char *key, size_t len) {
 
 static void pair_rehash(tally *t) {
   size_t n = t->npairslot ? t->npairslot * 2 : 4096;
-  tpair *np = xcalloc(n, sizeof *np);
+  tpair *np = vt_xcalloc(n, sizeof *np);
   for (size_t k = 0; k < t->npairslot; k++) {
     if (!t->pair[k].used) continue;
     size_t i = (size_t)mix64((uint64_t)t->pair[k].p ^ ((uint64_t)t->pair[k].g << 40)) & (n - 1);
@@ -568,7 +499,7 @@ static void tally_person(tally *t, uint32_t gi, int64_t p) {
 static void sub_rehash(tally *t) {
   size_t n = t->nsubslot ? t->nsubslot * 2 : 1024;
   free(t->subslot);
-  t->subslot = xcalloc(n, sizeof *t->subslot);
+  t->subslot = vt_xcalloc(n, sizeof *t->subslot);
   t->nsubslot = n;
   for (size_t k = 0; k < t->nsub; k++) {
     size_t i = (size_t)t->sub[k].hash & (n - 1);
@@ -598,7 +529,7 @@ static void tally_sub(tally *t, uint32_t gi, const char *s, size_t len) {
   if (t->nsub >= MAX_SUBS) { t->subs_overflow = 1; return; }
   if (t->nsub == t->capsub) {
     t->capsub = t->capsub ? t->capsub * 2 : 256;
-    t->sub = xrealloc(t->sub, t->capsub * sizeof *t->sub);
+    t->sub = vt_xrealloc(t->sub, t->capsub * sizeof *t->sub);
   }
   tsub *x = &t->sub[t->nsub];
   x->g = gi;
@@ -630,7 +561,7 @@ static int order_cmp(const void *pa, const void *pb) {
 
 /* Sort the groups by rows and pick each group's most frequent sub value. */
 static void tally_finish(tally *t) {
-  t->order = xmalloc(t->ng * sizeof *t->order);
+  t->order = vt_xmalloc(t->ng * sizeof *t->order);
   for (size_t k = 0; k < t->ng; k++) t->order[k] = k;
   t->norder = t->ng;
   sort_tally = t;
@@ -676,7 +607,7 @@ typedef struct ictx {
   char err[2048];              /* the error being returned */
 } ictx;
 
-static void seterr(ictx *c, const char *fmt, ...) IPRINTF(2, 3);
+static void seterr(ictx *c, const char *fmt, ...) VT_PRINTF(2, 3);
 static void seterr(ictx *c, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -697,7 +628,7 @@ static int64_t table_rows(const ictx *c, const char *name) {
 /* 1 if table has column col in the database being queried (in a CSV folder:
 ** the in-memory copy, which has only the columns loaded). */
 static int has_column(ictx *c, const char *table, const char *col) {
-  char *qt = qident(table), *sql = xprintf("PRAGMA table_info(%s)", qt);
+  char *qt = qident(table), *sql = vt_xprintf("PRAGMA table_info(%s)", qt);
   sqlite3_stmt *st = NULL;
   int found = 0;
   if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK) {
@@ -740,7 +671,7 @@ static int query_int(ictx *c, const char *sql, const char *what, int64_t *out) {
 static int tally_scan(ictx *c, tally *t, const char *sql, int nkeys, int has_person, int has_sub, const char *what) {
   sqlite3_stmt *st = prepare(c, sql, what);
   if (!st) return -1;
-  sbuf key = { 0 };
+  vt_sbuf key = { 0 };
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     uint32_t gi;
@@ -755,8 +686,8 @@ static int tally_scan(ictx *c, tally *t, const char *sql, int nkeys, int has_per
       key.n = 0;
       for (int k = 0; k < nkeys; k++) {
         const char *s = (const char *)sqlite3_column_text(st, k);
-        if (k) sb_add(&key, "\x1f", 1);
-        sb_add(&key, s ? s : "", s ? (size_t)sqlite3_column_bytes(st, k) : 0);
+        if (k) vt_sb_add(&key, "\x1f", 1);
+        vt_sb_add(&key, s ? s : "", s ? (size_t)sqlite3_column_bytes(st, k) : 0);
       }
       gi = tally_group(t, key.p, key.n);
     }
@@ -804,7 +735,7 @@ static char *key_sql(const char *const *keys, int nkeys) {
   char *a = qident(keys[0]);
   if (nkeys == 1) return a;
   char *b = qident(keys[1]);
-  char *e = xprintf("(COALESCE(%s, '') || char(31) || COALESCE(%s, ''))", a, b);
+  char *e = vt_xprintf("(COALESCE(%s, '') || char(31) || COALESCE(%s, ''))", a, b);
   free(a);
   free(b);
   return e;
@@ -816,16 +747,16 @@ static int query_shown(ictx *c, tally *t, const size_t *idx, size_t n, const cha
                        const char *table, const char *tail, const char *what,
                        void (*fn)(tally *, size_t, sqlite3_stmt *)) {
   char *qt = qident(table);
-  sbuf sql = { 0 };
-  sb_printf(&sql, "SELECT %s, %s FROM %s WHERE %s IN (", keyexpr, cols, qt, keyexpr);
+  vt_sbuf sql = { 0 };
+  vt_sb_printf(&sql, "SELECT %s, %s FROM %s WHERE %s IN (", keyexpr, cols, qt, keyexpr);
   free(qt);
   int any = 0;
   for (size_t k = 0; k < n; k++) {
     if (!t->g[idx[k]].key) continue;
-    if (any++) sb_puts(&sql, ", ");
+    if (any++) vt_sb_puts(&sql, ", ");
     sb_sql_literal(&sql, t->g[idx[k]].key);
   }
-  sb_printf(&sql, ") %s", tail);
+  vt_sb_printf(&sql, ") %s", tail);
   if (!any) { free(sql.p); return 0; }
   sqlite3_stmt *st = prepare(c, sql.p, what);
   free(sql.p);
@@ -856,7 +787,7 @@ static void set_best_sub(tally *t, size_t gi, sqlite3_stmt *st) {
   }
   if (t->nsub == t->capsub) {
     t->capsub = t->capsub ? t->capsub * 2 : 256;
-    t->sub = xrealloc(t->sub, t->capsub * sizeof *t->sub);
+    t->sub = vt_xrealloc(t->sub, t->capsub * sizeof *t->sub);
   }
   tsub *x = &t->sub[t->nsub];
   size_t len = strlen(s);
@@ -876,7 +807,7 @@ static int exact_for_shown(ictx *c, tally *t, const size_t *idx, size_t n, const
                            const char *personcol, const char *subcol, const char *table, const char *what) {
   if (n == 0) return 0;
   if (t->pairs_overflow && personcol) {
-    char *qp = qident(personcol), *cols = xprintf("COUNT(DISTINCT %s)", qp);
+    char *qp = qident(personcol), *cols = vt_xprintf("COUNT(DISTINCT %s)", qp);
     int rc = query_shown(c, t, idx, n, keyexpr, cols, table, "GROUP BY 1", what, set_persons);
     free(cols);
     free(qp);
@@ -884,7 +815,7 @@ static int exact_for_shown(ictx *c, tally *t, const size_t *idx, size_t n, const
     t->pairs_overflow = 0;
   }
   if (t->subs_overflow && subcol) {
-    char *qs = qident(subcol), *cols = xprintf("%s, COUNT(*)", qs);
+    char *qs = qident(subcol), *cols = vt_xprintf("%s, COUNT(*)", qs);
     for (size_t k = 0; k < n; k++) t->g[idx[k]].best_sub = -1;
     int rc = query_shown(c, t, idx, n, keyexpr, cols, table, "GROUP BY 1, 2", what, set_best_sub);
     free(cols);
@@ -900,13 +831,13 @@ static int exact_for_shown(ictx *c, tally *t, const size_t *idx, size_t n, const
 /* "file:" URI of path with ?immutable=1, for a database in a read-only
 ** folder that SQLite cannot open otherwise (a WAL database needs its -shm). */
 static char *immutable_uri(const char *path) {
-  sbuf b = { 0 };
-  sb_puts(&b, "file:");
+  vt_sbuf b = { 0 };
+  vt_sb_puts(&b, "file:");
   for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-    if (isalnum(*p) || strchr("/-_.~", *p)) sb_add(&b, (const char *)p, 1);
-    else sb_printf(&b, "%%%02X", *p);
+    if (isalnum(*p) || strchr("/-_.~", *p)) vt_sb_add(&b, (const char *)p, 1);
+    else vt_sb_printf(&b, "%%%02X", *p);
   }
-  sb_puts(&b, "?immutable=1");
+  vt_sb_puts(&b, "?immutable=1");
   return b.p;
 }
 
@@ -938,7 +869,7 @@ static int open_db(ictx *c) {
   int wal = 0;
   if (check_sqlite_file(c, c->path, &wal) < 0) return -1;
   if (wal) {
-    char *w = xprintf("%s-wal", c->path);
+    char *w = vt_xprintf("%s-wal", c->path);
     struct stat sb;
     if (stat(w, &sb) == 0 && sb.st_size > 0) wal = 0;
     free(w);
@@ -993,10 +924,10 @@ static int tinfo_cmp(const void *pa, const void *pb) {
 }
 
 static void add_table(ictx *c, const char *name) {
-  c->tables = xrealloc(c->tables, (c->ntables + 1) * sizeof *c->tables);
+  c->tables = vt_xrealloc(c->tables, (c->ntables + 1) * sizeof *c->tables);
   tinfo *t = &c->tables[c->ntables++];
   memset(t, 0, sizeof *t);
-  t->name = xstrdup(name);
+  t->name = vt_xstrdup(name);
   t->rows = -1;
 }
 
@@ -1020,12 +951,12 @@ static int list_tables(ictx *c) {
 static void count_tables(ictx *c) {
   for (size_t k = 0; k < c->ntables; k++) {
     tinfo *t = &c->tables[k];
-    char *qt = qident(t->name), *sql = xprintf("SELECT COUNT(*) FROM %s", qt);
+    char *qt = qident(t->name), *sql = vt_xprintf("SELECT COUNT(*) FROM %s", qt);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) t->rows = sqlite3_column_int64(st, 0);
-    else t->err = xstrdup(sqlite3_errmsg(c->db));
+    else t->err = vt_xstrdup(sqlite3_errmsg(c->db));
     sqlite3_finalize(st);
     free(sql);
     free(qt);
@@ -1095,7 +1026,7 @@ static inline int csv_peek(csvr *r) {
 static inline void csv_put(csvr *r, char ch) {
   if (r->nfld + 1 >= r->capfld) {
     r->capfld = r->capfld ? r->capfld * 2 : 4096;
-    r->fld = xrealloc(r->fld, r->capfld);
+    r->fld = vt_xrealloc(r->fld, r->capfld);
   }
   r->fld[r->nfld++] = ch;
 }
@@ -1103,7 +1034,7 @@ static inline void csv_put(csvr *r, char ch) {
 static void csv_field_start(csvr *r) {
   if (r->nf == r->capf) {
     r->capf = r->capf ? r->capf * 2 : 64;
-    r->off = xrealloc(r->off, r->capf * sizeof *r->off);
+    r->off = vt_xrealloc(r->off, r->capf * sizeof *r->off);
   }
   r->off[r->nf++] = r->nfld;
 }
@@ -1111,14 +1042,14 @@ static void csv_field_start(csvr *r) {
 static const char *csv_field(const csvr *r, size_t k) { return r->fld + r->off[k]; }
 
 /* Open path; the delimiter is a tab if the first line has more tabs than
-** commas.  0, or -1 with err. */
+** vt_commas.  0, or -1 with err. */
 static int csv_open(csvr *r, const char *path, char *err, size_t errlen) {
   memset(r, 0, sizeof *r);
   r->path = path;
   r->line = 1;
   r->f = fopen(path, "rb");
   if (!r->f) { snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno)); return -1; }
-  r->buf = xmalloc(CSV_BUF);
+  r->buf = vt_xmalloc(CSV_BUF);
   csv_fill(r);
   if (r->ioerr) { snprintf(err, errlen, "%s: cannot read: %s", path, strerror(r->ioerr)); return -1; }
   if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) r->pos = 3;
@@ -1220,11 +1151,11 @@ static int csv_header(csvr *r, csvfile *f, char *err, size_t errlen) {
   if (rc < 0) return -1;
   if (rc == 0) { snprintf(err, errlen, "%s: empty file (no header line)", r->path); return -1; }
   f->ncols = (int)r->nf;
-  f->cols = xcalloc(r->nf, sizeof *f->cols);
+  f->cols = vt_xcalloc(r->nf, sizeof *f->cols);
   for (size_t k = 0; k < r->nf; k++) {
     const char *s = csv_field(r, k);
     while (*s == ' ') s++;
-    char *d = xstrdup(s);
+    char *d = vt_xstrdup(s);
     size_t n = strlen(d);
     while (n && (d[n - 1] == ' ' || d[n - 1] == '\r')) d[--n] = 0;
     for (char *p = d; *p; p++) *p = (char)tolower((unsigned char)*p);
@@ -1288,17 +1219,17 @@ static int csv_load(ictx *c, csvr *r, csvfile *f, const char *const *cols, int n
     seterr(c, "%s: no column %s", f->path, cols[0]);
     return -1;
   }
-  sbuf ddl = { 0 }, ins = { 0 };
+  vt_sbuf ddl = { 0 }, ins = { 0 };
   char *qt = qident(f->table);
-  sb_printf(&ddl, "CREATE TABLE %s (", qt);
-  sb_printf(&ins, "INSERT INTO %s VALUES (", qt);
+  vt_sb_printf(&ddl, "CREATE TABLE %s (", qt);
+  vt_sb_printf(&ins, "INSERT INTO %s VALUES (", qt);
   for (int k = 0; k < n; k++) {
-    sb_printf(&ddl, "%s%s", k ? ", " : "", names[k]);
-    sb_printf(&ins, "%s?", k ? ", " : "");
+    vt_sb_printf(&ddl, "%s%s", k ? ", " : "", names[k]);
+    vt_sb_printf(&ins, "%s?", k ? ", " : "");
   }
-  if (n == 0) sb_puts(&ddl, "_none");
-  sb_puts(&ddl, ")");
-  sb_puts(&ins, ")");
+  if (n == 0) vt_sb_puts(&ddl, "_none");
+  vt_sb_puts(&ddl, ")");
+  vt_sb_puts(&ins, ")");
   free(qt);
   int ok = sqlite3_exec(c->db, ddl.p, NULL, NULL, NULL) == SQLITE_OK;
   sqlite3_stmt *st = NULL;
@@ -1354,15 +1285,15 @@ static int open_csv_folder(ictx *c) {
     if (n <= 4 || strcasecmp(e->d_name + n - 4, ".csv") != 0) continue;
     size_t dl = strlen(c->path);
     while (dl > 1 && c->path[dl - 1] == '/') dl--;
-    char *path = xprintf("%.*s/%s", (int)dl, c->path, e->d_name);
+    char *path = vt_xprintf("%.*s/%s", (int)dl, c->path, e->d_name);
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) { free(path); continue; }
-    c->files = xrealloc(c->files, (c->nfiles + 1) * sizeof *c->files);
+    c->files = vt_xrealloc(c->files, (c->nfiles + 1) * sizeof *c->files);
     csvfile *f = &c->files[c->nfiles++];
     memset(f, 0, sizeof *f);
     f->path = path;
-    f->file = xstrdup(e->d_name);
-    f->table = xstrdup(e->d_name);
+    f->file = vt_xstrdup(e->d_name);
+    f->table = vt_xstrdup(e->d_name);
     f->table[n - 4] = 0;
     for (char *p = f->table; *p; p++) *p = (char)tolower((unsigned char)*p);
     f->rows = -1;
@@ -1390,7 +1321,7 @@ static int open_csv_folder(ictx *c) {
   for (size_t k = 0; k < c->nfiles; k++) {
     csvfile *f = &c->files[k];
     add_table(c, f->table);
-    c->tables[c->ntables - 1].file = xstrdup(f->file);
+    c->tables[c->ntables - 1].file = vt_xstrdup(f->file);
     if (f->empty) { c->tables[c->ntables - 1].rows = f->rows = 0; continue; }
     if (strcmp(f->table, "concept") == 0) continue;
     csvr r;
@@ -1434,7 +1365,7 @@ static int csv_load_concepts(ictx *c, const int64_t *ids, size_t n) {
 ** since 1970, or already a Julian day, as various OMOP loaders store it). */
 static char *julian_expr(const char *col) {
   char *q = qident(col);
-  char *e = xprintf("(CASE WHEN typeof(%s) IN ('integer', 'real') THEN "
+  char *e = vt_xprintf("(CASE WHEN typeof(%s) IN ('integer', 'real') THEN "
                     "(CASE WHEN abs(%s) > 1e8 THEN %s / 86400.0 + 2440587.5 "
                     "WHEN %s >= 1000000 THEN %s ELSE %s + 2440587.5 END) "
                     "ELSE julianday(%s) END)", q, q, q, q, q, q, q);
@@ -1445,16 +1376,16 @@ static char *julian_expr(const char *col) {
 /* The column of table whose (lower case) name holds `part` and not `not`,
 ** first found; malloc'd, or NULL. */
 static char *find_column(ictx *c, const char *table, const char *part, const char *not) {
-  char *qt = qident(table), *sql = xprintf("PRAGMA table_info(%s)", qt);
+  char *qt = qident(table), *sql = vt_xprintf("PRAGMA table_info(%s)", qt);
   sqlite3_stmt *st = NULL;
   char *found = NULL;
   if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK) {
     while (!found && sqlite3_step(st) == SQLITE_ROW) {
       const char *name = (const char *)sqlite3_column_text(st, 1);
       if (!name) continue;
-      char *low = xstrdup(name);
+      char *low = vt_xstrdup(name);
       for (char *p = low; *p; p++) *p = (char)tolower((unsigned char)*p);
-      if (strstr(low, part) && !(not && strstr(low, not))) found = xstrdup(name);
+      if (strstr(low, part) && !(not && strstr(low, not))) found = vt_xstrdup(name);
       free(low);
     }
   }
@@ -1476,14 +1407,14 @@ static int window_summary(ictx *c, const char *table, const char *personkey, jv 
   if (!ecol) ecol = find_column(c, table, "stop", "start");
   char *qt = qident(table), *qp = pcol ? qident(pcol) : NULL;
   char *js = scol ? julian_expr(scol) : NULL, *je = ecol ? julian_expr(ecol) : NULL;
-  sbuf q = { 0 };
-  sb_printf(&q, "SELECT COUNT(*), ");
-  if (qp) sb_printf(&q, "COUNT(DISTINCT %s), ", qp); else sb_puts(&q, "NULL, ");
-  if (js) sb_printf(&q, "date(MIN(%s)), ", js); else sb_puts(&q, "NULL, ");
-  if (je) sb_printf(&q, "date(MAX(%s)), ", je); else sb_puts(&q, "NULL, ");
-  if (js && je) sb_printf(&q, "AVG(%s - %s) / 365.25, ", je, js); else sb_puts(&q, "NULL, ");
+  vt_sbuf q = { 0 };
+  vt_sb_printf(&q, "SELECT COUNT(*), ");
+  if (qp) vt_sb_printf(&q, "COUNT(DISTINCT %s), ", qp); else vt_sb_puts(&q, "NULL, ");
+  if (js) vt_sb_printf(&q, "date(MIN(%s)), ", js); else vt_sb_puts(&q, "NULL, ");
+  if (je) vt_sb_printf(&q, "date(MAX(%s)), ", je); else vt_sb_puts(&q, "NULL, ");
+  if (js && je) vt_sb_printf(&q, "AVG(%s - %s) / 365.25, ", je, js); else vt_sb_puts(&q, "NULL, ");
   int whole = has_column(c, table, "whole_life");
-  sb_printf(&q, "%s FROM %s", whole ? "SUM(whole_life <> 0)" : "NULL", qt);
+  vt_sb_printf(&q, "%s FROM %s", whole ? "SUM(whole_life <> 0)" : "NULL", qt);
   sqlite3_stmt *st = prepare(c, q.p, "summarizing the observation window");
   int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
   if (rc == SQLITE_ROW) {
@@ -1513,7 +1444,7 @@ static void report_codes(const tally *t, int top, jv *obj, const char *const *ke
   jadd(obj, "rows", jint(t->total));
   jadd(obj, "distinct", jint((int64_t)t->ng));
   jv *arr = jadd(obj, "top", jnew(J_ARR));
-  size_t *idx = xmalloc(((size_t)top + 1) * sizeof *idx);
+  size_t *idx = vt_xmalloc(((size_t)top + 1) * sizeof *idx);
   size_t n = tally_shown(t, top, -1, idx);
   for (size_t k = 0; k < n; k++) {
     const tgroup *g = &t->g[idx[k]];
@@ -1523,7 +1454,7 @@ static void report_codes(const tally *t, int top, jv *obj, const char *const *ke
     for (int i = 0; i < nkeys; i++) {
       const char *sep = p ? strchr(p, '\x1f') : NULL;
       size_t len = p ? (sep && i < nkeys - 1 ? (size_t)(sep - p) : strlen(p)) : 0;
-      char *v = p ? memcpy(xmalloc(len + 1), p, len) : NULL;
+      char *v = p ? memcpy(vt_xmalloc(len + 1), p, len) : NULL;
       if (v) v[len] = 0;
       if (v && nkeys > 1 && !*v) { free(v); v = NULL; }
       jadd(o, keys[i], jstr_own(v));
@@ -1601,30 +1532,30 @@ static int inspect_native(ictx *c) {
     jv *o = jpush(codes, jnew(J_OBJ));
     jadd(o, "table", jstr(cs->table));
     jadd(o, "title", jstr(cs->title));
-    sbuf by = { 0 };
-    for (int k = 0; k < cs->nkeys; k++) sb_printf(&by, "%s%s", k ? ", " : "", cs->keys[k]);
+    vt_sbuf by = { 0 };
+    for (int k = 0; k < cs->nkeys; k++) vt_sb_printf(&by, "%s%s", k ? ", " : "", cs->keys[k]);
     jadd(o, "by", jstr(by.p));
     free(by.p);
     const char *missing = NULL;
     for (int k = 0; k < cs->nkeys && !missing; k++) if (!has_column(c, cs->table, cs->keys[k])) missing = cs->keys[k];
     int hp = has_column(c, cs->table, "patient"), hd = cs->desc && has_column(c, cs->table, cs->desc);
-    if (missing) { jadd(o, "skipped", jstr_own(xprintf("%s has no column %s", cs->table, missing))); continue; }
+    if (missing) { jadd(o, "skipped", jstr_own(vt_xprintf("%s has no column %s", cs->table, missing))); continue; }
     if (c->top == 0 && table_rows(c, cs->table) >= 0) { jadd(o, "rows", jint(table_rows(c, cs->table))); continue; }
-    sbuf sql = { 0 };
+    vt_sbuf sql = { 0 };
     char *qt = qident(cs->table);
-    sb_puts(&sql, "SELECT ");
-    for (int k = 0; k < cs->nkeys; k++) sb_printf(&sql, "%s%s", k ? ", " : "", cs->keys[k]);
-    if (hp) sb_puts(&sql, ", patient");
-    if (hd) sb_printf(&sql, ", %s", cs->desc);
-    sb_printf(&sql, " FROM %s", qt);
+    vt_sb_puts(&sql, "SELECT ");
+    for (int k = 0; k < cs->nkeys; k++) vt_sb_printf(&sql, "%s%s", k ? ", " : "", cs->keys[k]);
+    if (hp) vt_sb_puts(&sql, ", patient");
+    if (hd) vt_sb_printf(&sql, ", %s", cs->desc);
+    vt_sb_printf(&sql, " FROM %s", qt);
     free(qt);
     tally t;
     tally_init(&t);
-    char *what = xprintf("counting the codes of %s", cs->table);
+    char *what = vt_xprintf("counting the codes of %s", cs->table);
     int rc = tally_scan(c, &t, sql.p, cs->nkeys, hp, hd, what);
     free(sql.p);
     if (rc == 0) {
-      size_t *idx = xmalloc(((size_t)c->top + 1) * sizeof *idx);
+      size_t *idx = vt_xmalloc(((size_t)c->top + 1) * sizeof *idx);
       size_t n = tally_shown(&t, c->top, -1, idx);
       char *ke = key_sql(cs->keys, cs->nkeys);
       rc = exact_for_shown(c, &t, idx, n, ke, hp ? "patient" : NULL, hd ? cs->desc : NULL, cs->table, what);
@@ -1640,7 +1571,7 @@ static int inspect_native(ictx *c) {
   if (has_table(c, "module_states") && has_column(c, "module_states", "module") &&
       has_column(c, "module_states", "patients")) {
     int hpath = has_column(c, "module_states", "path"), htype = has_column(c, "module_states", "type");
-    char *sql = xprintf("SELECT module, %s, COUNT(*), SUM(patients > 0), %s FROM module_states "
+    char *sql = vt_xprintf("SELECT module, %s, COUNT(*), SUM(patients > 0), %s FROM module_states "
                         "GROUP BY module%s ORDER BY module%s",
                         hpath ? "path" : "NULL",
                         htype ? "COALESCE(MAX(CASE WHEN type = 'Initial' THEN patients END), MAX(patients))" : "MAX(patients)",
@@ -1678,7 +1609,7 @@ static int inspect_native(ictx *c) {
   }
 
   for (size_t k = 0; k < c->ntables; k++) {
-    char *low = xstrdup(c->tables[k].name);
+    char *low = vt_xstrdup(c->tables[k].name);
     for (char *p = low; *p; p++) *p = (char)tolower((unsigned char)*p);
     int win = strstr(low, "window") || strcmp(low, "observation_period") == 0 || strcmp(low, "observation_periods") == 0;
     free(low);
@@ -1725,8 +1656,8 @@ static void omop_version(ictx *c) {
       const char *p = v;
       while (p && *p && !isdigit((unsigned char)*p)) p++;
       if (p && isdigit((unsigned char)p[0]) && p[1] == '.' && isdigit((unsigned char)p[2])) {
-        version = xprintf("%c.%c", p[0], p[2]);
-        from = xprintf("cdm_source.cdm_version '%s'", v);
+        version = vt_xprintf("%c.%c", p[0], p[2]);
+        from = vt_xprintf("cdm_source.cdm_version '%s'", v);
       }
     }
     sqlite3_finalize(st);
@@ -1741,8 +1672,8 @@ static void omop_version(ictx *c) {
       if (has_column(c, "visit_occurrence", "admitted_from_concept_id")) v54 = 1;
       if (has_column(c, "visit_occurrence", "admitting_source_concept_id")) v53 = 1;
     }
-    if (v54 && !v53) { version = xstrdup("5.4"); from = xstrdup("5.4 table and column names"); }
-    else if (v53 && !v54) { version = xstrdup("5.3"); from = xstrdup("5.3 table and column names"); }
+    if (v54 && !v53) { version = vt_xstrdup("5.4"); from = vt_xstrdup("5.4 table and column names"); }
+    else if (v53 && !v54) { version = vt_xstrdup("5.3"); from = vt_xstrdup("5.3 table and column names"); }
   }
   jadd(c->report, "cdm_version", jstr_own(version));
   jadd(c->report, "cdm_version_from", jstr_own(from));
@@ -1758,7 +1689,7 @@ static const char *concept_label(const jv *row, char *buf, size_t len) {
   const char *sv = jget_str(row, "source_value");
   int64_t nsv = jget_int(row, "source_values", 0);
   if (sv && (jget_int(row, "source_value_rows", 0) > 1 || nsv <= 1)) { snprintf(buf, len, "[source value] %s", sv); return buf; }
-  if (nsv > 1) { char n[32]; snprintf(buf, len, "[no name; %s distinct source values]", commas(nsv, n)); return buf; }
+  if (nsv > 1) { char n[32]; snprintf(buf, len, "[no name; %s distinct source values]", vt_commas(nsv, n)); return buf; }
   return "";
 }
 
@@ -1791,11 +1722,11 @@ static int concept_names(ictx *c, const int64_t *ids, size_t n, cname **out, siz
   int hv = has_column(c, "concept", "vocabulary_id"), hc = has_column(c, "concept", "concept_code");
   size_t cap = 0;
   for (size_t start = 0; start < n; start += 500) {
-    sbuf sql = { 0 };
-    sb_printf(&sql, "SELECT concept_id, concept_name, %s, %s FROM concept WHERE concept_id IN (",
+    vt_sbuf sql = { 0 };
+    vt_sb_printf(&sql, "SELECT concept_id, concept_name, %s, %s FROM concept WHERE concept_id IN (",
               hv ? "vocabulary_id" : "NULL", hc ? "concept_code" : "NULL");
-    for (size_t k = start; k < n && k < start + 500; k++) sb_printf(&sql, "%s%lld", k > start ? ", " : "", (long long)ids[k]);
-    sb_puts(&sql, ")");
+    for (size_t k = start; k < n && k < start + 500; k++) vt_sb_printf(&sql, "%s%lld", k > start ? ", " : "", (long long)ids[k]);
+    vt_sb_puts(&sql, ")");
     sqlite3_stmt *st = prepare(c, sql.p, "reading concept names");
     free(sql.p);
     if (!st) return -1;
@@ -1805,12 +1736,12 @@ static int concept_names(ictx *c, const int64_t *ids, size_t n, cname **out, siz
       const char *s = (const char *)sqlite3_column_text(st, 0);
       int64_t id;
       if (!s || !parse_i64(s, &id)) continue;
-      if (*nout == cap) { cap = cap ? cap * 2 : 64; *out = xrealloc(*out, cap * sizeof **out); }
+      if (*nout == cap) { cap = cap ? cap * 2 : 64; *out = vt_xrealloc(*out, cap * sizeof **out); }
       cname *cn = &(*out)[(*nout)++];
       cn->id = id;
-      cn->name = (s = (const char *)sqlite3_column_text(st, 1)) ? xstrdup(s) : NULL;
-      cn->vocab = (s = (const char *)sqlite3_column_text(st, 2)) ? xstrdup(s) : NULL;
-      cn->code = (s = (const char *)sqlite3_column_text(st, 3)) ? xstrdup(s) : NULL;
+      cn->name = (s = (const char *)sqlite3_column_text(st, 1)) ? vt_xstrdup(s) : NULL;
+      cn->vocab = (s = (const char *)sqlite3_column_text(st, 2)) ? vt_xstrdup(s) : NULL;
+      cn->code = (s = (const char *)sqlite3_column_text(st, 3)) ? vt_xstrdup(s) : NULL;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) { seterr(c, "%s: reading concept names: %s", c->path, sqlite3_errmsg(c->db)); return -1; }
@@ -1843,15 +1774,15 @@ static int source_values(ictx *c, domain *d, const size_t *need, size_t nneed, c
   const domspec *s = d->spec;
   if (nneed == 0 || !has_column(c, s->table, s->source)) return 0;
   char *qt = qident(s->table), *qc = qident(s->concept), *qs = qident(s->source);
-  sbuf sql = { 0 };
-  sb_printf(&sql, "SELECT %s, %s, COUNT(*) FROM %s WHERE %s IN (", qc, qs, qt, qc);
+  vt_sbuf sql = { 0 };
+  vt_sb_printf(&sql, "SELECT %s, %s, COUNT(*) FROM %s WHERE %s IN (", qc, qs, qt, qc);
   for (size_t k = 0; k < nneed; k++) {
-    if (k) sb_puts(&sql, ", ");
+    if (k) vt_sb_puts(&sql, ", ");
     sb_sql_literal(&sql, d->t.g[need[k]].key);
   }
-  sb_printf(&sql, ") GROUP BY 1, 2");
+  vt_sb_printf(&sql, ") GROUP BY 1, 2");
   free(qt); free(qc); free(qs);
-  char *what = xprintf("reading the source values of %s", s->table);
+  char *what = vt_xprintf("reading the source values of %s", s->table);
   sqlite3_stmt *st = prepare(c, sql.p, what);
   free(sql.p);
   if (!st) { free(what); return -1; }
@@ -1868,8 +1799,8 @@ static int source_values(ictx *c, domain *d, const size_t *need, size_t nneed, c
     size_t j = pos[gi];
     if (gi == d->zero) {
       zrows += rows;
-      if (nzero == capzero) { capzero = capzero ? capzero * 2 : 64; zero = xrealloc(zero, capzero * sizeof *zero); }
-      zero[nzero].s = v ? xstrdup(v) : NULL;
+      if (nzero == capzero) { capzero = capzero ? capzero * 2 : 64; zero = vt_xrealloc(zero, capzero * sizeof *zero); }
+      zero[nzero].s = v ? vt_xstrdup(v) : NULL;
       zero[nzero].rows = rows;
       nzero++;
       continue;
@@ -1877,7 +1808,7 @@ static int source_values(ictx *c, domain *d, const size_t *need, size_t nneed, c
     distinct[j]++;
     if (v && (!best[j] || rows > bestrows[j] || (rows == bestrows[j] && strcmp(v, best[j]) < 0))) {
       free(best[j]);
-      best[j] = xstrdup(v);
+      best[j] = vt_xstrdup(v);
       bestrows[j] = rows;
     }
   }
@@ -1910,22 +1841,22 @@ static int scan_domain(ictx *c, domain *d) {
   jadd(d->obj, "table", jstr(s->table));
   jadd(d->obj, "column", jstr(s->concept));
   if (!has_column(c, s->table, s->concept)) {
-    char *why = xprintf("%s has no column %s", s->table, s->concept);
+    char *why = vt_xprintf("%s has no column %s", s->table, s->concept);
     jadd(d->obj, "skipped", jstr_own(why));
     return 0;
   }
   if (c->top == 0) { jadd(d->obj, "rows", jint(table_rows(c, s->table))); return 0; }
   int hp = has_column(c, s->table, "person_id");
   char *qt = qident(s->table), *qc = qident(s->concept);
-  char *sql = xprintf("SELECT %s%s FROM %s", qc, hp ? ", person_id" : "", qt);
-  char *what = xprintf("counting the concepts of %s", s->table);
+  char *sql = vt_xprintf("SELECT %s%s FROM %s", qc, hp ? ", person_id" : "", qt);
+  char *what = vt_xprintf("counting the concepts of %s", s->table);
   tally_init(&d->t);
   int rc = tally_scan(c, &d->t, sql, 1, hp, 0, what);
   free(sql); free(qt); free(qc);
   if (rc == 0) {
     d->scanned = 1;
     d->zero = tally_find(&d->t, "0");
-    d->idx = xmalloc(((size_t)c->top + 1) * sizeof *d->idx);
+    d->idx = vt_xmalloc(((size_t)c->top + 1) * sizeof *d->idx);
     d->n = tally_shown(&d->t, c->top, d->zero, d->idx);
     if (hp) {
       char *ke = qident(s->concept);
@@ -1979,7 +1910,7 @@ static int inspect_omop(ictx *c) {
         int64_t id;
         const char *key = d[k].t.g[d[k].idx[j]].key;
         if (!key || !parse_i64(key, &id)) continue;
-        if (nids == cap) { cap = cap ? cap * 2 : 64; ids = xrealloc(ids, cap * sizeof *ids); }
+        if (nids == cap) { cap = cap ? cap * 2 : 64; ids = vt_xrealloc(ids, cap * sizeof *ids); }
         ids[nids++] = id;
       }
     if (nids) qsort(ids, nids, sizeof *ids, i64_cmp);
@@ -2000,7 +1931,7 @@ static int inspect_omop(ictx *c) {
     jadd(dm->obj, "rows", jint(dm->t.total));
     jadd(dm->obj, "distinct", jint((int64_t)dm->t.ng));
     /* which concepts need their source values: 0, and those without a name */
-    size_t *need = xmalloc((dm->n + 1) * sizeof *need), *pos = xmalloc((dm->t.ng + 1) * sizeof *pos);
+    size_t *need = vt_xmalloc((dm->n + 1) * sizeof *need), *pos = vt_xmalloc((dm->t.ng + 1) * sizeof *pos);
     size_t nneed = 0;
     for (size_t j = 0; j < dm->t.ng; j++) pos[j] = SIZE_MAX;
     for (size_t j = 0; j < dm->n; j++) {
@@ -2012,8 +1943,8 @@ static int inspect_omop(ictx *c) {
         need[nneed++] = dm->idx[j];
       }
     }
-    char **best = xcalloc(nneed + 1, sizeof *best);
-    int64_t *bestrows = xcalloc(nneed + 1, sizeof *bestrows), *distinct = xcalloc(nneed + 1, sizeof *distinct);
+    char **best = vt_xcalloc(nneed + 1, sizeof *best);
+    int64_t *bestrows = vt_xcalloc(nneed + 1, sizeof *bestrows), *distinct = vt_xcalloc(nneed + 1, sizeof *distinct);
     rc = source_values(c, dm, need, nneed, pos, best, bestrows, distinct);
     jv *arr = jnew(J_ARR);
     int hp = has_column(c, dm->spec->table, "person_id");
@@ -2065,7 +1996,7 @@ static int inspect_omop(ictx *c) {
 /* "1 row", "1,234 rows": n with separators and the word for it. */
 static const char *count_text(int64_t n, const char *one, const char *many, char buf[96]) {
   char c[32];
-  snprintf(buf, 96, "%s %s", commas(n, c), n == 1 ? one : many);
+  snprintf(buf, 96, "%s %s", vt_commas(n, c), n == 1 ? one : many);
   return buf;
 }
 
@@ -2084,8 +2015,8 @@ static void print_window(FILE *f, const jv *w, const char *personkey, const char
   char a[96], b[32];
   if (!w) return;
   fprintf(f, "%s: %s", jget_str(w, "table"), rows_text(jget_int(w, "rows", 0), a));
-  if (jget(w, personkey)) fprintf(f, " for %s %s", commas(jget_int(w, personkey, 0), b), people);
-  if (jget(w, "whole_life")) fprintf(f, " (%s of them whole-life windows)", commas(jget_int(w, "whole_life", 0), b));
+  if (jget(w, personkey)) fprintf(f, " for %s %s", vt_commas(jget_int(w, personkey, 0), b), people);
+  if (jget(w, "whole_life")) fprintf(f, " (%s of them whole-life windows)", vt_commas(jget_int(w, "whole_life", 0), b));
   const char *s = jget_str(w, "earliest_start"), *e = jget_str(w, "latest_end");
   if (s || e) fprintf(f, ", %s to %s", s ? s : "?", e ? e : "?");
   const jv *m = jget(w, "mean_years");
@@ -2102,20 +2033,20 @@ static void print_native(FILE *f, const ictx *c) {
     const char *v = jget_str(ri, "vitae_version"), *seed = jget_str(ri, "seed"), *pop = jget_str(ri, "population");
     const char *ref = jget_str(ri, "reference_date");
     int64_t popn;
-    sbuf line = { 0 };
-    sb_add(&line, "", 0);
-    if (v) sb_printf(&line, "vitae %s", v);
-    if (seed) sb_printf(&line, "%sseed %s", line.n ? ", " : "", seed);
-    if (pop) sb_printf(&line, "%spopulation %s", line.n ? ", " : "", parse_i64(pop, &popn) ? commas(popn, a) : pop);
-    if (ref) sb_printf(&line, "%sreference date %s", line.n ? ", " : "", ref);
+    vt_sbuf line = { 0 };
+    vt_sb_add(&line, "", 0);
+    if (v) vt_sb_printf(&line, "vitae %s", v);
+    if (seed) vt_sb_printf(&line, "%sseed %s", line.n ? ", " : "", seed);
+    if (pop) vt_sb_printf(&line, "%spopulation %s", line.n ? ", " : "", parse_i64(pop, &popn) ? vt_commas(popn, a) : pop);
+    if (ref) vt_sb_printf(&line, "%sreference date %s", line.n ? ", " : "", ref);
     if (line.n) fprintf(f, "%s\n", line.p);
     free(line.p);
   }
   const jv *pt = jget(r, "patients");
-  fprintf(f, "patients: %s", commas(jget_int(pt, "total", 0), a));
-  if (jget(pt, "alive")) fprintf(f, " (%s alive, %s dead", commas(jget_int(pt, "alive", 0), b), commas(jget_int(pt, "dead", 0), d));
+  fprintf(f, "patients: %s", vt_commas(jget_int(pt, "total", 0), a));
+  if (jget(pt, "alive")) fprintf(f, " (%s alive, %s dead", vt_commas(jget_int(pt, "alive", 0), b), vt_commas(jget_int(pt, "dead", 0), d));
   if (jget(pt, "female")) fprintf(f, "%s%s female, %s male", jget(pt, "alive") ? "; " : " (",
-                                  commas(jget_int(pt, "female", 0), a), commas(jget_int(pt, "male", 0), b));
+                                  vt_commas(jget_int(pt, "female", 0), a), vt_commas(jget_int(pt, "male", 0), b));
   fputs(jget(pt, "alive") || jget(pt, "female") ? ")\n" : "\n", f);
   print_window(f, jget(r, "observation_window"), "patients", "patients");
   print_tables(f, r);
@@ -2150,8 +2081,8 @@ static void print_native(FILE *f, const ictx *c) {
   if (ms) {
     const jv *sh = jget(ms, "share");
     fprintf(f, "\nModules (module_states): %s modules, %s states, %s visited (%.1f%%)\n",
-            commas(jget_int(ms, "modules", 0), a), commas(jget_int(ms, "states", 0), b),
-            commas(jget_int(ms, "visited", 0), d), sh && sh->t == J_REAL ? sh->d * 100 : 0.0);
+            vt_commas(jget_int(ms, "modules", 0), a), vt_commas(jget_int(ms, "states", 0), b),
+            vt_commas(jget_int(ms, "visited", 0), d), sh && sh->t == J_REAL ? sh->d * 100 : 0.0);
     static const tcol cols[] = {
       { "module", "module", 't', 40 }, { "path", "path", 't', 40 }, { "states", "states", 'i', 0 },
       { "visited", "visited", 'i', 0 }, { "share", "share", 'p', 0 }, { "patients", "patients", 'i', 0 },
@@ -2166,9 +2097,9 @@ static void print_omop(FILE *f, const ictx *c) {
   const char *v = jget_str(r, "cdm_version"), *from = jget_str(r, "cdm_version_from");
   fprintf(f, "%s: OMOP CDM %s%s%s%s%s\n", c->path, v ? v : "(version unknown)", from ? " (from " : "", from ? from : "",
           from ? ")" : "", c->csv ? ", CSV files" : "");
-  fprintf(f, "persons: %s", commas(jget_int(r, "persons", 0), a));
-  if (jget(r, "deaths")) fprintf(f, "; deaths: %s", commas(jget_int(r, "deaths", 0), b));
-  if (jget_int(r, "concept_table", 0)) fprintf(f, "; concept table: %s concepts\n", commas(jget_int(r, "concepts", 0), a));
+  fprintf(f, "persons: %s", vt_commas(jget_int(r, "persons", 0), a));
+  if (jget(r, "deaths")) fprintf(f, "; deaths: %s", vt_commas(jget_int(r, "deaths", 0), b));
+  if (jget_int(r, "concept_table", 0)) fprintf(f, "; concept table: %s concepts\n", vt_commas(jget_int(r, "concepts", 0), a));
   else fputs("; no concept table: names are the most frequent source values\n", f);
   print_window(f, jget(r, "observation_period"), "persons", "persons");
   print_tables(f, r);

@@ -25,6 +25,7 @@
 #include "out/vocab.h"
 #include "sim/engine.h"
 #include "sim/params.h"
+#include "sim/strbuf.h"
 #include "sim/version.h"
 
 typedef struct slot { vt_record rec; int ready; } slot;
@@ -139,17 +140,6 @@ static void today(vt_time *t) {
   *t = ((int64_t)now / 86400) * VT_MS_DAY;
 }
 
-/* Put the thousands separators in n. */
-static const char *commas(int64_t n, char *buf) {
-  char tmp[32];
-  int len = snprintf(tmp, sizeof tmp, "%lld", (long long)n), k = 0;
-  for (int i = 0; i < len; i++) {
-    buf[k++] = tmp[i];
-    if (tmp[i] != '-' && (len - i - 1) % 3 == 0 && i != len - 1) buf[k++] = ',';
-  }
-  buf[k] = 0;
-  return buf;
-}
 
 static void set_run_info(vt_sink *w, const vt_config *cfg, const vt_sim_opts *so, const vt_engine *eng,
                          const vt_params *params, int threads, const char *started) {
@@ -384,10 +374,10 @@ int vt_run(const vt_config *cfg) {
     char a[32], b[32];
     if (!cfg->quiet) {
       printf("vitae: wrote %s\n", cfg->output);
-      printf("  patients   %s (alive %lld, dead %lld)\n", commas(st.patients, a), (long long)st.alive, (long long)st.dead);
-      printf("  rows       %s\n", commas(st.total_rows, a));
+      printf("  patients   %s (alive %lld, dead %lld)\n", vt_commas(st.patients, a), (long long)st.alive, (long long)st.dead);
+      printf("  rows       %s\n", vt_commas(st.total_rows, a));
       for (int t = 0; t < st.ntables; t++)
-        if (st.tables[t].rows) printf("    %-21s %s\n", st.tables[t].name, commas(st.tables[t].rows, b));
+        if (st.tables[t].rows) printf("    %-21s %s\n", st.tables[t].name, vt_commas(st.tables[t].rows, b));
       printf("  time       %.2f s: %.0f patients/s, %.0f rows/s; peak memory %.1f MB\n", el,
              (double)st.patients / el, (double)st.total_rows / el, (double)ru.ru_maxrss / 1024.0);
     }
