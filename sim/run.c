@@ -267,6 +267,8 @@ int vt_run(const vt_config *cfg) {
       goto out;
     }
   }
+  if (cfg->trace && cfg->format == VT_FORMAT_OMOP)
+    fprintf(stderr, "vitae: note: --trace writes the state_trace table of the native format; OMOP has no place for it\n");
   if (cfg->vocab_dir && cfg->format != VT_FORMAT_OMOP)
     fprintf(stderr, "vitae: note: --vocab is used by --format omop only; the native format keeps the source codes\n");
   if (cfg->vocab_dir && cfg->format == VT_FORMAT_OMOP) {
