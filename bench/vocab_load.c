@@ -137,7 +137,7 @@ int main(int argc, char **argv) {
   char err[1024];
   if (cold) drop_cache(dir);
   t0 = now_s();
-  vt_vocab *v = vt_vocab_load(dir, wanted, n, err, sizeof err);
+  vt_vocab *v = vt_vocab_load(dir, wanted, n, NULL, 0, err, sizeof err);
   double tload = now_s() - t0;
   if (!v) {
     fprintf(stderr, "vocab_load: %s\n", err);

@@ -13,7 +13,9 @@
 ** up in the vocabulary (when there is one), the row goes to the table of its
 ** concept's domain or, without a concept, to the table vitae's own table
 ** implies, and the conditions and drugs with a concept are kept aside to
-** build the patient's eras once the pass is over.
+** build the patient's eras once the pass is over.  With a vocabulary every
+** concept id written goes into a hash set, and finish writes the concept
+** row of each that the vocabulary kept.
 */
 #include "omop.h"
 
@@ -115,7 +117,7 @@ enum {
   OT_PERSON, OT_PERIOD, OT_VISIT, OT_VISIT_DETAIL, OT_CONDITION, OT_DRUG, OT_PROCEDURE,
   OT_DEVICE, OT_MEASUREMENT, OT_OBSERVATION, OT_DEATH, OT_NOTE, OT_SPECIMEN, OT_LOCATION,
   OT_CARE_SITE, OT_PROVIDER, OT_CDM_SOURCE, OT_METADATA, OT_CONDITION_ERA, OT_DRUG_ERA,
-  OT_DOSE_ERA, OT__COUNT
+  OT_DOSE_ERA, OT_CONCEPT, OT__COUNT
 };
 
 /* In the order of schemas/omop.sql. */
@@ -123,7 +125,7 @@ static const char *const omop_tables[OT__COUNT] = {
   "person", "observation_period", "visit_occurrence", "visit_detail", "condition_occurrence",
   "drug_exposure", "procedure_occurrence", "device_exposure", "measurement", "observation",
   "death", "note", "specimen", "location", "care_site", "provider", "cdm_source", "metadata",
-  "condition_era", "drug_era", "dose_era",
+  "condition_era", "drug_era", "dose_era", "concept",
 };
 
 /* The inserts prepared at open; the columns not named stay NULL.  Constant
@@ -190,6 +192,10 @@ static const char *const insert_sql[OT__COUNT] = {
   [OT_DRUG_ERA] =
     "INSERT INTO drug_era (drug_era_id,person_id,drug_concept_id,drug_era_start_date,"
     "drug_era_end_date,drug_exposure_count,gap_days) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+  [OT_CONCEPT] =
+    "INSERT INTO concept (concept_id,concept_name,domain_id,vocabulary_id,concept_class_id,"
+    "standard_concept,concept_code,valid_start_date,valid_end_date,invalid_reason)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
 };
 
 /* ---- Writer state -------------------------------------------------------- */
@@ -228,6 +234,9 @@ struct vt_omop_writer {
   unmapped *um; size_t num, capum;
   uint32_t *umslot; size_t capslot;
   int64_t coded, mapped, careplans;
+  /* the non-zero concept ids written (with a vocabulary only): open
+  ** addressing, 0 marks an empty slot, at most half full */
+  int64_t *used; size_t nused, capused;
   /* per-record scratch */
   era_item *cera, *dera; size_t ncera, capcera, ndera, capdera;
   enc_item *encs; size_t nencs, capencs;
@@ -330,6 +339,7 @@ static void free_writer(vt_omop_writer *w) {
   for (size_t i = 0; i < w->num; i++) { free(w->um[i].system); free(w->um[i].code); free(w->um[i].display); }
   free(w->um); free(w->umslot);
   free(w->cera); free(w->dera); free(w->encs); free(w->studies);
+  free(w->used);
   free(w->path); free(w->tmp);
   free(w);
 }
@@ -375,6 +385,61 @@ fail_unlink:
   unlink(w->tmp);
   free_writer(w);
   return NULL;
+}
+
+/* ---- Concepts used ---------------------------------------------------------- */
+
+size_t vt_omop_fixed_concepts(int64_t *out, size_t max) {
+  static const int64_t own[] = {
+    TYPE_EHR, TYPE_EHR_ENCOUNTER, TYPE_EHR_PRESCRIPTION, TYPE_EHR_ADMIN, GENDER_MALE, GENDER_FEMALE,
+    ETHN_HISPANIC, ETHN_NOT_HISP, OBS_DRUG_ALLERGY, OBS_SUBSTANCE_ALLERGY, CDM_VERSION_54,
+    SPECIALTY_GENERAL_PRACT,
+  };
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof own / sizeof own[0]; i++, n++)
+    if (out && n < max) out[n] = own[i];
+  for (size_t i = 0; i < sizeof visit_classes / sizeof visit_classes[0]; i++, n++)
+    if (out && n < max) out[n] = visit_classes[i].concept;
+  for (size_t i = 0; i < sizeof races / sizeof races[0]; i++, n++)
+    if (out && n < max) out[n] = races[i].concept;
+  return n;
+}
+
+/* The slot of id in the used set: where it is, or the empty slot where it
+** would go.  The set must have slots. */
+static size_t used_slot(const vt_omop_writer *w, int64_t id) {
+  size_t mask = w->capused - 1;
+  uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;   /* Fibonacci hashing */
+  size_t i = (size_t)(h >> 32) & mask;
+  while (w->used[i] != 0 && w->used[i] != id) i = (i + 1) & mask;
+  return i;
+}
+
+/* Is concept id in the used set? */
+static int is_used(const vt_omop_writer *w, int64_t id) {
+  return id != 0 && w->nused && w->used[used_slot(w, id)] == id;
+}
+
+/* Note the `n` concept ids in ids as used (0s are skipped), when there is a
+** vocabulary.  SQLITE_OK, or SQLITE_NOMEM. */
+static int use_ids(vt_omop_writer *w, const int64_t *ids, size_t n) {
+  if (!w->vocab) return SQLITE_OK;
+  for (size_t k = 0; k < n; k++) {
+    if (ids[k] == 0) continue;
+    if (2 * (w->nused + 1) > w->capused) {
+      size_t cap = w->capused ? 2 * w->capused : 1024;
+      int64_t *old = w->used;
+      size_t oldcap = w->capused;
+      if (!(w->used = calloc(cap, sizeof *w->used))) { w->used = old; return SQLITE_NOMEM; }
+      w->capused = cap;
+      for (size_t i = 0; i < oldcap; i++)
+        if (old[i]) w->used[used_slot(w, old[i])] = old[i];
+      free(old);
+    }
+    size_t i = used_slot(w, ids[k]);
+    if (w->used[i] == 0) { w->used[i] = ids[k]; w->nused++; }
+  }
+  return SQLITE_OK;
 }
 
 /* ---- Codes without a concept ---------------------------------------------- */
@@ -620,6 +685,9 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
   const char *code = c ? c->code : NULL;
   int is_obs = r->table == VT_T_OBSERVATION;
   vt_time stop = end_of(w, r, ro.table);
+  /* the concepts of the row: type, concept, source concept, and unit or
+  ** ingredient */
+  int64_t used[4] = { TYPE_EHR, ro.concept, ro.source_concept, 0 };
   int rc = sqlite3_bind_int64(st, 1, id) | sqlite3_bind_int64(st, 2, pid) | sqlite3_bind_int64(st, 3, ro.concept);
   rc |= bind_when(st, 4, r->start, &w->tstart);
   int64_t sday = day_of(r->start);
@@ -646,12 +714,14 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
     int64_t type = r->table == VT_T_IMMUNIZATION ? TYPE_EHR_ADMIN
                  : r->table == VT_T_MEDICATION ? TYPE_EHR_PRESCRIPTION : TYPE_EHR;
     rc |= sqlite3_bind_int64(st, 9, type);
+    used[0] = type;
     rc |= bind_id(st, 10, visit);
     rc |= bind_text(st, 11, code);
     rc |= sqlite3_bind_int64(st, 12, ro.source_concept);
     if (ro.concept) {
       int64_t ing = w->vocab ? vt_vocab_ingredient(w->vocab, ro.concept) : ro.concept;
       if (ing && push_era(&w->dera, &w->ndera, &w->capdera, ing, sday, day_of(end)) != 0) return SQLITE_NOMEM;
+      used[3] = ing;
     }
     break;
   }
@@ -674,7 +744,7 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
     const char *units = is_obs ? r->units : NULL;
     if (is_obs && r->value_type == VT_OBS_NUMERIC) rc |= sqlite3_bind_double(st, 6, r->value);
     else rc |= sqlite3_bind_null(st, 6);
-    if (units) rc |= sqlite3_bind_int64(st, 7, w->vocab ? vt_vocab_unit(w->vocab, units) : 0);
+    if (units) rc |= sqlite3_bind_int64(st, 7, used[3] = w->vocab ? vt_vocab_unit(w->vocab, units) : 0);
     else rc |= sqlite3_bind_null(st, 7);
     rc |= bind_id(st, 8, visit);
     rc |= bind_text(st, 9, code);
@@ -689,7 +759,7 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
     else rc |= sqlite3_bind_null(st, 6);
     rc |= bind_text(st, 7, is_obs && r->value_type == VT_OBS_TEXT ? r->text : NULL);
     rc |= sqlite3_bind_null(st, 8);
-    if (units) rc |= sqlite3_bind_int64(st, 9, w->vocab ? vt_vocab_unit(w->vocab, units) : 0);
+    if (units) rc |= sqlite3_bind_int64(st, 9, used[3] = w->vocab ? vt_vocab_unit(w->vocab, units) : 0);
     else rc |= sqlite3_bind_null(st, 9);
     rc |= bind_id(st, 10, visit);
     rc |= bind_text(st, 11, code);
@@ -704,6 +774,7 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
   if (rc != SQLITE_OK) return rc;
   if ((rc = step_reset(st)) != SQLITE_OK) return rc;
   w->rows[ro.table]++;
+  if ((rc = use_ids(w, used, 4)) != SQLITE_OK) return rc;
   return count_code(w, c, ro.concept) != 0 ? SQLITE_NOMEM : SQLITE_OK;
 }
 
@@ -734,6 +805,8 @@ static int write_allergy(vt_omop_writer *w, int64_t pid, const vt_row *r) {
   if (rc != SQLITE_OK) return rc;
   if ((rc = step_reset(st)) != SQLITE_OK) return rc;
   w->rows[OT_OBSERVATION]++;
+  int64_t used[4] = { TYPE_EHR, drug ? OBS_DRUG_ALLERGY : OBS_SUBSTANCE_ALLERGY, allergen, k ? k->source_concept_id : 0 };
+  if ((rc = use_ids(w, used, 4)) != SQLITE_OK) return rc;
   return count_code(w, c, allergen) != 0 ? SQLITE_NOMEM : SQLITE_OK;
 }
 
@@ -743,8 +816,9 @@ static int write_visit(vt_omop_writer *w, int64_t pid, const vt_row *r) {
   const enc_item *e = find_enc(w, r->id);
   vt_time end = r->stop != VT_NO_TIME && r->stop >= r->start ? r->stop : r->start;
   if (end > w->obs_end) end = w->obs_end > r->start ? w->obs_end : r->start;   /* as end_of: closed at the end */
+  int64_t used[2] = { TYPE_EHR_ENCOUNTER, visit_concept(r->text) };
   int rc = sqlite3_bind_int64(st, 1, w->enc_base + r->id + 1) | sqlite3_bind_int64(st, 2, pid);
-  rc |= sqlite3_bind_int64(st, 3, visit_concept(r->text));
+  rc |= sqlite3_bind_int64(st, 3, used[1]);
   rc |= bind_when(st, 4, r->start, &w->tstart);
   rc |= bind_when(st, 6, end, &w->tend);
   rc |= bind_text(st, 8, r->text);
@@ -752,7 +826,7 @@ static int write_visit(vt_omop_writer *w, int64_t pid, const vt_row *r) {
   if (rc != SQLITE_OK) return rc;
   if ((rc = step_reset(st)) != SQLITE_OK) return rc;
   w->rows[OT_VISIT]++;
-  return SQLITE_OK;
+  return use_ids(w, used, 2);
 }
 
 /* The imaging study of row r, as a procedure_occurrence of the study's
@@ -795,8 +869,11 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
   }
   *table = "person";
   sqlite3_stmt *st = w->st[OT_PERSON];
+  /* person and observation period */
+  int64_t used[4] = { p->gender == 'M' ? GENDER_MALE : p->gender == 'F' ? GENDER_FEMALE : 0,
+                      race_concept(p->race), ethnicity_concept(p->ethnicity), TYPE_EHR };
   int rc = sqlite3_bind_int64(st, 1, pid);
-  rc |= sqlite3_bind_int64(st, 2, p->gender == 'M' ? GENDER_MALE : p->gender == 'F' ? GENDER_FEMALE : 0);
+  rc |= sqlite3_bind_int64(st, 2, used[0]);
   if (p->birth != VT_NO_TIME) {
     int y, m, d;
     vt_civil_from_days(day_of(p->birth), &y, &m, &d);
@@ -807,8 +884,8 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
     /* refused by the schema (year_of_birth NOT NULL): names the patient */
     rc |= sqlite3_bind_null(st, 3) | sqlite3_bind_null(st, 4) | sqlite3_bind_null(st, 5) | sqlite3_bind_null(st, 6);
   }
-  rc |= sqlite3_bind_int64(st, 7, race_concept(p->race));
-  rc |= sqlite3_bind_int64(st, 8, ethnicity_concept(p->ethnicity));
+  rc |= sqlite3_bind_int64(st, 7, used[1]);
+  rc |= sqlite3_bind_int64(st, 8, used[2]);
   rc |= bind_id(st, 9, has_loc ? pid : 0);
   snprintf(idbuf, sizeof idbuf, "%lld", (long long)pid);
   rc |= sqlite3_bind_text(st, 10, idbuf, -1, SQLITE_STATIC);
@@ -826,6 +903,7 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
   rc |= sqlite3_bind_text(st, 3, sd, -1, SQLITE_STATIC) | sqlite3_bind_text(st, 4, ed, -1, SQLITE_STATIC);
   if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) return rc;
   w->rows[OT_PERIOD]++;
+  if ((rc = use_ids(w, used, 4)) != SQLITE_OK) return rc;
 
   if (p->death != VT_NO_TIME) {
     *table = "death";
@@ -843,6 +921,8 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
     }
     if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) return rc;
     w->rows[OT_DEATH]++;
+    int64_t dused[3] = { TYPE_EHR, cause, k ? k->source_concept_id : 0 };
+    if ((rc = use_ids(w, dused, 3)) != SQLITE_OK) return rc;
     if (count_code(w, c, cause) != 0) return SQLITE_NOMEM;
   }
   return SQLITE_OK;
@@ -1173,6 +1253,58 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
   w->rows[OT_PROVIDER] = 1;
   w->rows[OT_CDM_SOURCE] = 1;
   w->rows[OT_METADATA] = id;
+  int64_t used[2] = { SPECIALTY_GENERAL_PRACT, CDM_VERSION_54 };
+  if (use_ids(w, used, 2) != SQLITE_OK) {
+    seterr(err, errlen, "writing %s: out of memory", w->path);
+    return -1;
+  }
+  return 0;
+}
+
+/* What vt_vocab_each hands each kept concept while the concept rows are
+** written. */
+typedef struct concept_ctx {
+  const vt_omop_writer *w;
+  int64_t rows;
+} concept_ctx;
+
+/* Insert concept c if the output uses it.  0, or the SQLite error. */
+static int insert_concept(const vt_concept_row *c, void *ud) {
+  concept_ctx *x = ud;
+  const vt_omop_writer *w = x->w;
+  if (!is_used(w, c->concept_id)) return 0;
+  sqlite3_stmt *st = w->st[OT_CONCEPT];
+  int rc = sqlite3_bind_int64(st, 1, c->concept_id);
+  rc |= bind_text(st, 2, c->concept_name) | bind_text(st, 3, c->domain_id) | bind_text(st, 4, c->vocabulary_id);
+  rc |= bind_text(st, 5, c->concept_class_id) | bind_text(st, 6, c->standard_concept);
+  rc |= bind_text(st, 7, c->concept_code) | bind_text(st, 8, c->valid_start_date);
+  rc |= bind_text(st, 9, c->valid_end_date) | bind_text(st, 10, c->invalid_reason);
+  if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) return rc;
+  x->rows++;
+  return 0;
+}
+
+/* Counts the kept concepts the output uses, or will once write_tail_rows
+** has added its own. */
+static int count_concept(const vt_concept_row *c, void *ud) {
+  concept_ctx *x = ud;
+  int64_t id = c->concept_id;
+  if (is_used(x->w, id) || id == SPECIALTY_GENERAL_PRACT || id == CDM_VERSION_54) x->rows++;
+  return 0;
+}
+
+/* Insert the vocabulary's row of every concept id written (none without a
+** vocabulary) in the open transaction.  0, or -1 with err. */
+static int write_concepts(vt_omop_writer *w, char *err, size_t errlen) {
+  concept_ctx x = { w, 0 };
+  if (!w->vocab) return 0;
+  int rc = vt_vocab_each(w->vocab, insert_concept, &x);
+  if (rc != 0) {
+    seterr(err, errlen, "writing concept to %s: %s", w->path,
+           rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(w->db));
+    return -1;
+  }
+  w->rows[OT_CONCEPT] = x.rows;
   return 0;
 }
 
@@ -1185,6 +1317,7 @@ int vt_omop_finish(vt_omop_writer *w, char *err, size_t errlen) {
   }
   w->failed = 1;   /* until everything below has succeeded */
   if (write_tail_rows(w, err, errlen) != 0) return -1;
+  if (write_concepts(w, err, errlen) != 0) return -1;
   if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) return -1;
   if (exec_sql(w, "BEGIN", "indexing", err, errlen) != 0) return -1;
   if (exec_sql(w, w->index_sql, "indexing", err, errlen) != 0) return -1;
@@ -1232,6 +1365,11 @@ const vt_writer_stats *vt_omop_get_stats(const vt_omop_writer *w) {
   if (!w->finished) {   /* what finish will add */
     rows[OT_CARE_SITE] = rows[OT_PROVIDER] = rows[OT_CDM_SOURCE] = 1;
     rows[OT_METADATA] = (int64_t)w->ninfo + META_OWN_ROWS;
+    if (w->vocab) {
+      concept_ctx x = { w, 0 };
+      vt_vocab_each(w->vocab, count_concept, &x);
+      rows[OT_CONCEPT] = x.rows;
+    }
   }
   s->ntables = 0;
   s->total_rows = 0;

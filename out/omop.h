@@ -23,6 +23,8 @@
 **   devices, supplies device_exposure
 **   care plans        not written (OMOP has no table for plans)
 **   condition_era, drug_era  derived per patient (30-day persistence window)
+**   concept           at finish, the vocabulary's row of every concept id
+**                     the output uses (empty without a vocabulary)
 ** With a vocabulary a code's row goes to the table of its standard
 ** concept's domain instead (a SNOMED finding of the Observation domain to
 ** observation, ...).  Ids are global and given in write order, so a run
@@ -63,9 +65,10 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
 ** of memory. */
 int vt_omop_set_info(vt_omop_writer *w, const char *key, const char *value);
 
-/* Write the care site, provider, cdm_source and metadata rows, commit, build
-** the indexes, sync and rename the temporary file onto the path.  0, or -1
-** with err; on failure release the writer with vt_omop_abort. */
+/* Write the care site, provider, cdm_source, metadata and concept rows,
+** commit, build the indexes, sync and rename the temporary file onto the
+** path.  0, or -1 with err; on failure release the writer with
+** vt_omop_abort. */
 int vt_omop_finish(vt_omop_writer *w, char *err, size_t errlen);
 
 /* Abandon: close and delete the temporary file and free w (the file at the
@@ -88,6 +91,13 @@ const char *vt_omop_temp_path(const vt_omop_writer *w);
 ** and the codes written without one: the number of distinct (system, code)
 ** pairs, their rows, and the 10 most frequent.  Valid after finish too. */
 void vt_omop_report_unmapped(const vt_omop_writer *w, FILE *f);
+
+/* The concept ids the writer assigns itself rather than looking them up
+** (type, gender, race, ethnicity, visit, allergy, provider specialty and
+** CDM version concepts): up to `max` of them into out.  Returns how many
+** there are.  vt_vocab_load keeps these concepts, so that the concept
+** table can hold them. */
+size_t vt_omop_fixed_concepts(int64_t *out, size_t max);
 
 /* Rows written with a source code (visits excepted: their concept comes from
 ** the encounter class), and those of them that got a non-zero concept. */

@@ -9,8 +9,9 @@
 ** proportional to the wanted set, never to the download.
 **
 ** The load makes up to five passes, each skipped when it has nothing to do:
-**   1. CONCEPT.csv: the concepts of the wanted (vocabulary, code) pairs and
-**      every UCUM unit;
+**   1. CONCEPT.csv: the concepts of the wanted (vocabulary, code) pairs,
+**      every UCUM unit, and the concept ids the caller asks for as they are
+**      (the OMOP writer's own: gender, visit, type concepts...);
 **   2. CONCEPT_RELATIONSHIP.csv: the "Maps to" targets of the wanted codes
 **      whose own concept is not a valid standard concept;
 **   3. CONCEPT_ANCESTOR.csv: the ancestors of the kept drug concepts (and of
@@ -25,8 +26,15 @@
 ** Files are tab-separated without quoting (Athena's layout) or
 ** comma-separated with RFC 4180 quoting; the header line says which.
 ** Columns are found by name (any order, any case).
+**
+** A kept concept keeps its whole row for the output's concept table, in 48
+** bytes (out of a pool: its name and code; as 16-bit indexes into a table
+** of interned strings: its domain, vocabulary, class, standard flag and
+** invalid reason, a few hundred distinct values; its dates as YYYYMMDD
+** numbers), plus about 24 to 48 bytes in the id index.
 */
 #include "vocab.h"
+
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,11 +158,13 @@ static int idmap_put(idmap *m, int64_t key, uint32_t val, uint32_t *old) {
 
 /* ---- the vocabulary -------------------------------------------------- */
 
-/* A kept concept. */
+/* A kept concept: its CONCEPT.csv row. */
 typedef struct con {
   int64_t id;
   const char *name;         /* in the pool */
-  const char *domain;       /* interned */
+  const char *code;         /* concept_code, in the pool */
+  uint32_t start, end;      /* valid_start_date, valid_end_date: YYYYMMDD */
+  uint16_t domain, vocab, cls, stdc, invalid;   /* interned: index in strs */
   uint8_t standard;         /* standard_concept is "S" */
   uint8_t valid;            /* invalid_reason is empty */
   uint8_t drug;             /* domain_id is "Drug" */
@@ -199,8 +209,8 @@ struct vt_vocab {
   size_t ndrug, capdrug;
   idmap drugid;             /* drug concept id -> index in drugs */
 
-  const char **doms;        /* interned domain names */
-  size_t ndom, capdom;
+  const char **strs;        /* interned strings of the concepts; strs[0] is "" */
+  size_t nstr, capstr;
 
   block *pool;              /* strings */
   char *version;
@@ -226,21 +236,30 @@ static char *pool_dup(vt_vocab *v, const char *s, size_t n) {
   return d;
 }
 
-/* The interned copy of a domain name; NULL when out of memory. */
-static const char *intern_domain(vt_vocab *v, const char *s, size_t n) {
-  for (size_t i = 0; i < v->ndom; i++)
-    if (strlen(v->doms[i]) == n && memcmp(v->doms[i], s, n) == 0) return v->doms[i];
-  if (v->ndom == v->capdom) {
-    size_t cap = v->capdom ? 2 * v->capdom : 16;
-    const char **d = realloc(v->doms, cap * sizeof *d);
-    if (!d) return NULL;
-    v->doms = d;
-    v->capdom = cap;
+/* The index in strs of the interned copy of s[0, n) (domain, vocabulary
+** and class ids, flags: a few hundred distinct values, so a linear search
+** from the latest is enough).  -1 when out of memory, -2 when there are
+** more than 65,535 distinct strings. */
+static long intern(vt_vocab *v, const char *s, size_t n) {
+  if (v->nstr == 0) {               /* strs[0] is the empty string */
+    if (!(v->strs = malloc(16 * sizeof *v->strs))) return -1;
+    v->capstr = 16;
+    v->strs[v->nstr++] = "";
+  }
+  if (n == 0) return 0;
+  for (size_t i = v->nstr; --i > 0; )
+    if (strncmp(v->strs[i], s, n) == 0 && v->strs[i][n] == '\0') return (long)i;
+  if (v->nstr > UINT16_MAX) return -2;
+  if (v->nstr == v->capstr) {
+    const char **d = realloc(v->strs, 2 * v->capstr * sizeof *d);
+    if (!d) return -1;
+    v->strs = d;
+    v->capstr *= 2;
   }
   char *c = pool_dup(v, s, n);
-  if (!c) return NULL;
-  v->doms[v->ndom++] = c;
-  return c;
+  if (!c) return -1;
+  v->strs[v->nstr] = c;
+  return (long)v->nstr++;
 }
 
 /* Index of vocabulary_id s in vocs, or -1. */
@@ -863,11 +882,51 @@ static int field_is(const reader *r, int c, const char *s) {
 
 /* ---- CONCEPT.csv ----------------------------------------------------- */
 
-enum { C_ID, C_NAME, C_DOMAIN, C_VOCAB, C_CLASS, C_STANDARD, C_CODE, C_INVALID, C__N };
+/* The columns before C_INVALID are required, the others optional. */
+enum { C_ID, C_NAME, C_DOMAIN, C_VOCAB, C_CLASS, C_STANDARD, C_CODE, C_INVALID, C_START, C_END, C__N };
 static const char *const concept_cols[C__N] = {
   "concept_id", "concept_name", "domain_id", "vocabulary_id", "concept_class_id",
-  "standard_concept", "concept_code", "invalid_reason",
+  "standard_concept", "concept_code", "invalid_reason", "valid_start_date", "valid_end_date",
 };
+
+/* The dates of a concept without them in the file: OHDSI's bounds for a
+** concept valid since the start and for ever. */
+#define DATE_FIRST 19700101u
+#define DATE_LAST  20991231u
+
+/* Column c (-1: missing) of the current row as a date, YYYYMMDD in *out:
+** "YYYYMMDD" (Athena) or "YYYY-MM-DD" (Eunomia's exports); `deflt` when
+** missing or empty.  Returns 0, or -1 with the error reported. */
+static int rd_date(reader *r, int c, const char *name, uint32_t deflt, uint32_t *out) {
+  *out = deflt;
+  if (c < 0 || r->len[c] == 0) return 0;
+  const char *s = r->f[c];
+  size_t n = r->len[c];
+  char d[8];
+  if (n == 8) {
+    memcpy(d, s, 8);
+  } else if (n == 10 && s[4] == '-' && s[7] == '-') {
+    memcpy(d, s, 4);
+    memcpy(d + 4, s + 5, 2);
+    memcpy(d + 6, s + 8, 2);
+  } else {
+    goto bad;
+  }
+  uint32_t x = 0;
+  for (int i = 0; i < 8; i++) {
+    unsigned k = (unsigned)(unsigned char)d[i] - '0';
+    if (k > 9) goto bad;
+    x = 10 * x + k;
+  }
+  uint32_t month = x / 100 % 100, day = x % 100;
+  if (month < 1 || month > 12 || day < 1 || day > 31) goto bad;
+  *out = x;
+  return 0;
+bad:
+  n = n > 40 ? 40 : n;
+  return rd_fail(r, "%s '%.*s%s' is not a date (YYYYMMDD or YYYY-MM-DD)", name, (int)n, s,
+                 n < r->len[c] ? "..." : "");
+}
 
 /* Whether the current row is a drug ingredient: class Ingredient of RxNorm
 ** or RxNorm Extension (the ingredients drug_era is built on). */
@@ -890,12 +949,28 @@ static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
   con *c = &v->cons[v->ncon];
   memset(c, 0, sizeof *c);
   c->id = id;
+  if (rd_date(r, col[C_START], "valid_start_date", DATE_FIRST, &c->start) < 0 ||
+      rd_date(r, col[C_END], "valid_end_date", DATE_LAST, &c->end) < 0)
+    return -1;
+  static const int interned[5] = { C_DOMAIN, C_VOCAB, C_CLASS, C_STANDARD, C_INVALID };
+  long k[5];
+  for (int i = 0; i < 5; i++) {
+    int f = col[interned[i]];
+    k[i] = f < 0 ? 0 : intern(v, r->f[f], r->len[f]);
+    if (k[i] == -2) return rd_fail(r, "more than %u distinct domain, vocabulary and class ids", (unsigned)UINT16_MAX);
+    if (k[i] < 0) return rd_fail(r, "out of memory");
+  }
+  c->domain = (uint16_t)k[0];
+  c->vocab = (uint16_t)k[1];
+  c->cls = (uint16_t)k[2];
+  c->stdc = (uint16_t)k[3];
+  c->invalid = (uint16_t)k[4];
   c->name = pool_dup(v, r->f[col[C_NAME]], r->len[col[C_NAME]]);
-  c->domain = intern_domain(v, r->f[col[C_DOMAIN]], r->len[col[C_DOMAIN]]);
-  if (!c->name || !c->domain) return rd_fail(r, "out of memory");
+  c->code = pool_dup(v, r->f[col[C_CODE]], r->len[col[C_CODE]]);
+  if (!c->name || !c->code) return rd_fail(r, "out of memory");
   c->standard = (uint8_t)field_is(r, col[C_STANDARD], "S");
   c->valid = col[C_INVALID] < 0 || r->len[col[C_INVALID]] == 0;
-  c->drug = strcmp(c->domain, "Drug") == 0;
+  c->drug = strcmp(v->strs[c->domain], "Drug") == 0;
   c->ingredient = (uint8_t)is_ingredient(r, col);
   if (idmap_put(&v->byid, id, (uint32_t)v->ncon, NULL) < 0) return rd_fail(r, "out of memory");
   return (long)v->ncon++;
@@ -904,9 +979,9 @@ static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
 /* How good a concept is as the one of its code: valid and standard first. */
 static int con_rank(const con *c) { return 2 * c->valid + c->standard; }
 
-/* Pass 1: read CONCEPT.csv, keeping the concepts of the wanted codes and of
-** UCUM.  Returns 0 or -1. */
-static int pass_concepts(vt_vocab *v, const char *path, const io *o) {
+/* Pass 1: read CONCEPT.csv, keeping the concepts of the wanted codes, of
+** UCUM and those in `fixed`.  Returns 0 or -1. */
+static int pass_concepts(vt_vocab *v, const idmap *fixed, const char *path, const io *o) {
   reader r;
   int col[C__N], k = rd_open_io(&r, path, o);
   if (k > 0) return fail(o->err, o->errlen, "%s: no such file (an Athena download has CONCEPT.csv)", path);
@@ -918,6 +993,11 @@ static int pass_concepts(vt_vocab *v, const char *path, const io *o) {
     int64_t id;
     v->rows++;
     if (rd_id(&r, col[C_ID], "concept_id", &id) < 0) goto bad;
+    uint32_t have;
+    if (idmap_get(fixed, id, &have) && !idmap_get(&v->byid, id, &have)) {
+      rd_all(&r);
+      if (con_add(v, &r, col, id) < 0) goto bad;
+    }
     int voc = voc_find(v, r.f[col[C_VOCAB]], r.len[col[C_VOCAB]]);
     if (voc < 0) continue;
     const char *code = r.f[col[C_CODE]];
@@ -928,9 +1008,13 @@ static int pass_concepts(vt_vocab *v, const char *path, const io *o) {
       if (voc != 0) continue;                 /* not wanted; UCUM units all are */
       if ((e = ent_add(v, 0, code, n, h)) < 0) { rd_fail(&r, "out of memory"); goto bad; }
     }
-    rd_all(&r);
-    long c = con_add(v, &r, col, id);
-    if (c < 0) goto bad;
+    long c;
+    if (idmap_get(&v->byid, id, &have)) {   /* kept already: a fixed concept, or an id on two rows */
+      c = have;
+    } else {
+      rd_all(&r);
+      if ((c = con_add(v, &r, col, id)) < 0) goto bad;
+    }
     entry *en = &v->ents[e];
     /* A code on several rows (not in Athena, but possible in an export):
     ** the valid standard concept wins, then the first. */
@@ -1170,15 +1254,16 @@ static void resolve(vt_vocab *v, const mappings *maps, const ancestors *anc) {
     else if (e->target >= 0) std = &v->cons[e->target];
     e->out.concept_id = std ? std->id : 0;
     e->out.source_concept_id = s->id;
-    e->out.domain_id = std ? std->domain : s->domain;
+    e->out.domain_id = v->strs[std ? std->domain : s->domain];
     e->out.name = std ? std->name : s->name;
   }
 }
 
-vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n, char *err, size_t errlen) {
+vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n, const int64_t *ids, size_t nids,
+                        char *err, size_t errlen) {
   char path[4096];
   io o = { NULL, NULL, err, errlen };
-  idmap need = {0}, targets = {0}, ancs = {0};
+  idmap need = {0}, targets = {0}, ancs = {0}, fixed = {0};
   mappings maps = {0};
   ancestors anc = {0};
   vt_vocab *v = calloc(1, sizeof *v);
@@ -1204,8 +1289,12 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
     }
   }
 
+  /* The concept ids asked for as they are (the OMOP writer's own). */
+  for (size_t i = 0; ids && i < nids; i++)
+    if (ids[i] != 0 && idmap_put(&fixed, ids[i], 0, NULL) < 0) goto oom;
+  if (intern(v, "", 0) < 0) goto oom;
   if (join(path, sizeof path, dir, "CONCEPT.csv", err, errlen) < 0) goto bad;
-  if (pass_concepts(v, path, &o) < 0) goto bad;
+  if (pass_concepts(v, &fixed, path, &o) < 0) goto bad;
 
   /* Codes whose concept is not a valid standard one need their "Maps to";
   ** drug codes need their ingredient. */
@@ -1252,6 +1341,7 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   idmap_free(&need);
   idmap_free(&targets);
   idmap_free(&ancs);
+  idmap_free(&fixed);
   free(maps.m);
   free(anc.a);
   return v;
@@ -1264,6 +1354,7 @@ bad:
   idmap_free(&need);
   idmap_free(&targets);
   idmap_free(&ancs);
+  idmap_free(&fixed);
   free(maps.m);
   free(anc.a);
   vt_vocab_free(v);
@@ -1297,6 +1388,46 @@ int64_t vt_vocab_ingredient(const vt_vocab *v, int64_t drug_concept_id) {
   return drug_concept_id;
 }
 
+/* "YYYY-MM-DD" of a YYYYMMDD number, in out (11 bytes). */
+static void format_date(uint32_t x, char *out) {
+  snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(x / 10000 % 10000), (unsigned)(x / 100 % 100), (unsigned)(x % 100));
+}
+
+/* The row of cons[i]. */
+static void fill_row(const vt_vocab *v, const con *c, vt_concept_row *out) {
+  out->concept_id = c->id;
+  out->concept_name = c->name;
+  out->domain_id = v->strs[c->domain];
+  out->vocabulary_id = v->strs[c->vocab];
+  out->concept_class_id = v->strs[c->cls];
+  out->standard_concept = c->stdc ? v->strs[c->stdc] : NULL;
+  out->concept_code = c->code;
+  format_date(c->start, out->valid_start_date);
+  format_date(c->end, out->valid_end_date);
+  out->invalid_reason = c->invalid ? v->strs[c->invalid] : NULL;
+}
+
+int vt_vocab_concept(const vt_vocab *v, int64_t id, vt_concept_row *out) {
+  uint32_t i;
+  if (!v || !out || !idmap_get(&v->byid, id, &i)) return 0;
+  fill_row(v, &v->cons[i], out);
+  return 1;
+}
+
+int vt_vocab_each(const vt_vocab *v, int (*fn)(const vt_concept_row *c, void *ud), void *ud) {
+  if (!v || !fn) return 0;
+  for (size_t i = 0; i < v->ncon; i++) {
+    uint32_t first;
+    /* an id on two rows of the file is one concept: its first row */
+    if (!idmap_get(&v->byid, v->cons[i].id, &first) || first != i) continue;
+    vt_concept_row row;
+    fill_row(v, &v->cons[i], &row);
+    int rc = fn(&row, ud);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 const char *vt_vocab_version(const vt_vocab *v) { return v ? v->version : NULL; }
 
 size_t vt_vocab_size(const vt_vocab *v) { return v ? v->ncon : 0; }
@@ -1317,7 +1448,7 @@ void vt_vocab_free(vt_vocab *v) {
   idmap_free(&v->byid);
   free(v->drugs);
   idmap_free(&v->drugid);
-  free(v->doms);
+  free(v->strs);
   free(v->version);
   free(v);
 }

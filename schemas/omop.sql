@@ -5,10 +5,11 @@
 -- them, each with exactly the columns of the official CDM 5.4 SQLite DDL
 -- (OHDSI/CommonDataModel, inst/ddl/5.4/sqlite): same names, same order,
 -- same declared types, same NOT NULL columns, so that a vitae database can
--- be copied table by table into one built from the official DDL.  The
--- vocabulary tables (concept, concept_ancestor, ...) are not here: attach
--- or load an Athena download next to the cohort.  schemas/omop.md says how
--- each table is filled and which concepts are used.
+-- be copied table by table into one built from the official DDL.  Of the
+-- vocabulary tables only concept is here, holding (with --vocab) the
+-- concepts the cohort uses; for concept_relationship, concept_ancestor and
+-- the rest, load an Athena download next to the cohort.  schemas/omop.md
+-- says how each table is filled and which concepts are used.
 --
 -- Differences from the official files: each table's primary key is
 -- declared inline (`person_id integer NOT NULL PRIMARY KEY`, a rowid alias
@@ -393,6 +394,21 @@ CREATE TABLE dose_era (
   dose_era_start_date date NOT NULL,
   dose_era_end_date date NOT NULL
 );
+
+-- Standardized vocabularies.  With a vocabulary (--vocab), the CONCEPT.csv
+-- row of every concept id the other tables hold; empty without one.
+CREATE TABLE concept (
+  concept_id integer NOT NULL PRIMARY KEY,
+  concept_name TEXT NOT NULL,
+  domain_id TEXT NOT NULL,
+  vocabulary_id TEXT NOT NULL,
+  concept_class_id TEXT NOT NULL,
+  standard_concept TEXT,
+  concept_code TEXT NOT NULL,
+  valid_start_date date NOT NULL,
+  valid_end_date date NOT NULL,
+  invalid_reason TEXT
+);
 -- @indexes
 -- The official CDM 5.4 indexes of these tables, built once all rows are
 -- written, less those on primary keys (a rowid alias is its own index) and
@@ -438,3 +454,8 @@ CREATE INDEX idx_dose_era_concept_id_1      ON dose_era (drug_concept_id ASC);
 CREATE INDEX idx_condition_era_person_id_1  ON condition_era (person_id ASC);
 CREATE INDEX idx_condition_era_concept_id_1 ON condition_era (condition_concept_id ASC);
 CREATE INDEX idx_metadata_concept_id_1      ON metadata (metadata_concept_id ASC);
+-- (idx_concept_vocabluary_id: the official name, misspelling included)
+CREATE INDEX idx_concept_code               ON concept (concept_code ASC);
+CREATE INDEX idx_concept_vocabluary_id      ON concept (vocabulary_id ASC);
+CREATE INDEX idx_concept_domain_id          ON concept (domain_id ASC);
+CREATE INDEX idx_concept_class_id           ON concept (concept_class_id ASC);

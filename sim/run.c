@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "out/sink.h"
+#include "out/omop.h"
 #include "out/vocab.h"
 #include "sim/engine.h"
 #include "sim/params.h"
@@ -276,7 +277,10 @@ int vt_run(const vt_config *cfg) {
     code_list codes = { NULL, 0, 0 };
     vt_engine_each_code(ws[0].eng, collect_code, &codes);
     if (codes.n == (size_t)-1) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
-    vocab = vt_vocab_load(cfg->vocab_dir, codes.items, codes.n, err, sizeof err);
+    int64_t fixed[64];
+    size_t nfixed = vt_omop_fixed_concepts(fixed, sizeof fixed / sizeof fixed[0]);
+    if (nfixed > sizeof fixed / sizeof fixed[0]) nfixed = sizeof fixed / sizeof fixed[0];
+    vocab = vt_vocab_load(cfg->vocab_dir, codes.items, codes.n, fixed, nfixed, err, sizeof err);
     free(codes.items);
     if (!vocab) { fprintf(stderr, "vitae: %s\n", err); status = VT_EXIT_USAGE; goto out; }
     if (!cfg->quiet)

@@ -8,6 +8,9 @@
 # (3) with --vocab (Eunomia's 2,436-concept subset) has a concept wherever
 #     the vocabulary has a standard concept for the code, in the table of
 #     its domain, and maps at least MAPPED_FLOOR percent of its coded rows;
+#     its concept table holds the CONCEPT.csv row of every concept id the
+#     output uses that the vocabulary has, and no other, so that `vitae
+#     inspect` names the concepts;
 # (4) is the same with 1 and 2 threads;
 # (5) still passes (2) with --history-years 5 --observation random, with
 #     observation periods shorter than lifetimes.
@@ -247,9 +250,88 @@ EOF
     check_zero "vocab: units of measurements with a UCUM concept have it" "$VDB" \
       "ATTACH '$CDB' AS c; SELECT count(*) FROM measurement x WHERE x.unit_concept_id = 0 AND EXISTS (SELECT 1 FROM c.concept k
          WHERE k.vocabulary_id = 'UCUM' AND k.concept_code = x.unit_source_value AND k.standard_concept = 'S')"
+    # The concept table: the rows of CONCEPT.csv (dates YYYYMMDD there,
+    # YYYY-MM-DD here; empty flags NULL here) ...
+    check_between "vocab: the concept table has rows" 1 100000 "$(sql "$VDB" "SELECT count(*) FROM concept")"
+    check_zero "vocab: every concept row is CONCEPT.csv's row" "$VDB" \
+      "ATTACH '$CDB' AS c; SELECT count(*) FROM concept v WHERE NOT EXISTS (SELECT 1 FROM c.concept k
+         WHERE k.concept_id = v.concept_id AND k.concept_name = v.concept_name AND k.domain_id = v.domain_id
+           AND k.vocabulary_id = v.vocabulary_id AND k.concept_class_id = v.concept_class_id
+           AND k.standard_concept = ifnull(v.standard_concept, '') AND k.concept_code = v.concept_code
+           AND v.valid_start_date = substr(k.valid_start_date, 1, 4) || '-' || substr(k.valid_start_date, 5, 2) || '-' || substr(k.valid_start_date, 7, 2)
+           AND v.valid_end_date = substr(k.valid_end_date, 1, 4) || '-' || substr(k.valid_end_date, 5, 2) || '-' || substr(k.valid_end_date, 7, 2)
+           AND k.invalid_reason = ifnull(v.invalid_reason, ''))"
+    check_zero "vocab: no empty standard_concept or invalid_reason (NULL instead)" "$VDB" \
+      "SELECT count(*) FROM concept WHERE standard_concept = '' OR invalid_reason = ''"
+    # ... of exactly the concept ids used that CONCEPT.csv has.
+    USED="SELECT gender_concept_id id FROM person UNION SELECT race_concept_id FROM person
+      UNION SELECT ethnicity_concept_id FROM person UNION SELECT period_type_concept_id FROM observation_period
+      UNION SELECT visit_concept_id FROM visit_occurrence UNION SELECT visit_type_concept_id FROM visit_occurrence
+      UNION SELECT condition_concept_id FROM condition_occurrence UNION SELECT condition_source_concept_id FROM condition_occurrence
+      UNION SELECT condition_type_concept_id FROM condition_occurrence
+      UNION SELECT drug_concept_id FROM drug_exposure UNION SELECT drug_source_concept_id FROM drug_exposure
+      UNION SELECT drug_type_concept_id FROM drug_exposure
+      UNION SELECT procedure_concept_id FROM procedure_occurrence UNION SELECT procedure_source_concept_id FROM procedure_occurrence
+      UNION SELECT procedure_type_concept_id FROM procedure_occurrence
+      UNION SELECT measurement_concept_id FROM measurement UNION SELECT measurement_source_concept_id FROM measurement
+      UNION SELECT unit_concept_id FROM measurement UNION SELECT measurement_type_concept_id FROM measurement
+      UNION SELECT observation_concept_id FROM observation UNION SELECT observation_source_concept_id FROM observation
+      UNION SELECT value_as_concept_id FROM observation UNION SELECT unit_concept_id FROM observation
+      UNION SELECT observation_type_concept_id FROM observation
+      UNION SELECT device_concept_id FROM device_exposure UNION SELECT device_source_concept_id FROM device_exposure
+      UNION SELECT device_type_concept_id FROM device_exposure
+      UNION SELECT cause_concept_id FROM death UNION SELECT cause_source_concept_id FROM death
+      UNION SELECT death_type_concept_id FROM death
+      UNION SELECT condition_concept_id FROM condition_era UNION SELECT drug_concept_id FROM drug_era
+      UNION SELECT specialty_concept_id FROM provider UNION SELECT cdm_version_concept_id FROM cdm_source"
+    check_zero "vocab: every non-zero concept id of the output that CONCEPT.csv has has a concept row" "$VDB" \
+      "ATTACH '$CDB' AS c; SELECT count(*) FROM ($USED) u WHERE u.id IS NOT NULL AND u.id != 0
+         AND EXISTS (SELECT 1 FROM c.concept k WHERE k.concept_id = u.id)
+         AND NOT EXISTS (SELECT 1 FROM concept v WHERE v.concept_id = u.id)"
+    check_zero "vocab: every concept id looked up (events, sources, units, values, eras) has a concept row" "$VDB" \
+      "SELECT count(*) FROM (SELECT condition_concept_id id FROM condition_occurrence UNION SELECT condition_source_concept_id FROM condition_occurrence
+         UNION SELECT drug_concept_id FROM drug_exposure UNION SELECT drug_source_concept_id FROM drug_exposure
+         UNION SELECT procedure_concept_id FROM procedure_occurrence UNION SELECT measurement_concept_id FROM measurement
+         UNION SELECT unit_concept_id FROM measurement UNION SELECT observation_concept_id FROM observation
+         UNION SELECT value_as_concept_id FROM observation UNION SELECT device_concept_id FROM device_exposure
+         UNION SELECT cause_concept_id FROM death UNION SELECT condition_concept_id FROM condition_era
+         UNION SELECT drug_concept_id FROM drug_era) u
+       WHERE u.id IS NOT NULL AND u.id != 0 AND NOT EXISTS (SELECT 1 FROM concept v WHERE v.concept_id = u.id)"
+    check_zero "vocab: no concept row for a concept the output does not use" "$VDB" \
+      "SELECT count(*) FROM concept WHERE concept_id NOT IN (SELECT id FROM ($USED) WHERE id IS NOT NULL)"
+    check_eq "vocab: the gender and visit concepts vitae assigns itself are there" "8507 8532 9201 9202 9203" \
+      "$(sql "$VDB" "SELECT group_concat(concept_id, ' ') FROM (SELECT concept_id FROM concept
+         WHERE concept_id IN (8507, 8532, 9201, 9202, 9203) ORDER BY 1)")"
   else
     notok "CONCEPT.csv loads into a test database" "$(cat "$W/import.err")"
   fi
+  if [ -f "$W/official.db" ]; then
+    if sqlite3 -bail "$W/official.db" "ATTACH '$VDB' AS v; INSERT INTO main.concept SELECT * FROM v.concept;" 2> "$W/copy.err"; then
+      check_eq "vocab: the concept rows copy into the official schema" \
+        "$(sql "$VDB" "SELECT count(*) FROM concept")" "$(sql "$W/official.db" "SELECT count(*) FROM concept")"
+    else
+      notok "vocab: the concept rows copy into the official schema" "$(cat "$W/copy.err")"
+    fi
+  fi
+  # vitae inspect names the concepts from the concept table.
+  vitae inspect "$VDB" --json
+  check_status "vocab: vitae inspect: exit status 0" 0 "$rc"
+  cp "$E2E_OUT" "$W/vocab.json"
+  check_eq "vocab: vitae inspect sees a concept table" 1 "$(sql :memory: "SELECT json_extract(readfile('$W/vocab.json'), '\$.concept_table')")"
+  top=$(sql :memory: "SELECT json_extract(t.value, '\$.concept_id') || '|' || ifnull(json_extract(t.value, '\$.concept_name'), '')
+    FROM json_each(readfile('$W/vocab.json'), '\$.domains') d, json_each(d.value, '\$.top') t
+    WHERE json_extract(d.value, '\$.domain') = 'Condition' AND json_extract(t.value, '\$.concept_id') != 0
+    ORDER BY json_extract(t.value, '\$.rows') DESC LIMIT 1")
+  check_eq "vocab: vitae inspect: the top condition's name is the concept's ($top)" \
+    "$(sql "$VDB" "SELECT concept_id || '|' || concept_name FROM concept WHERE concept_id = ${top%%|*}")" "$top"
+  vitae inspect "$VDB"
+  name=${top#*|}
+  if [ -n "$name" ] && grep -qF -- "$name" "$E2E_OUT"; then ok "vocab: vitae inspect's text shows the top condition's name"
+  else notok "vocab: vitae inspect's text shows the top condition's name" "'$name' not in the output"; fi
+  check_zero "vocab: vitae inspect: no mapped condition shown as a source value" "$VDB" \
+    "SELECT count(*) FROM json_each(readfile('$W/vocab.json'), '\$.domains') d, json_each(d.value, '\$.top') t
+     WHERE json_extract(d.value, '\$.domain') = 'Condition' AND json_extract(t.value, '\$.concept_id') != 0
+       AND json_extract(t.value, '\$.concept_name') IS NULL"
   check_zero "vocab: condition eras exist where conditions have concepts" "$VDB" \
     "SELECT (SELECT count(*) FROM condition_occurrence WHERE condition_concept_id != 0) > 0
           AND (SELECT count(*) FROM condition_era) = 0"

@@ -4,8 +4,10 @@
 ** reopened with SQLite to check the rows: persons, periods, visits and
 ** their concepts, the routing of each vitae table (and of each concept
 ** domain), dates, ids and references, allergies, imaging studies, care
-** plans, death, the condition and drug eras, cdm_source and metadata; then
-** the temporary-file protocol and the error paths.
+** plans, death, the condition and drug eras, cdm_source and metadata, the
+** concept table (empty without a vocabulary; with one, the rows of the
+** concepts used and only those); then the temporary-file protocol and the
+** error paths.
 */
 #include <errno.h>
 #include <stdlib.h>
@@ -256,8 +258,9 @@ static void test_no_vocab(void) {
 
   const vt_writer_stats *st = vt_omop_get_stats(w);
   CHECK(st->patients == 3 && st->alive == 2 && st->dead == 1, "stats: 3 patients, 2 alive, 1 dead");
-  CHECK(st->ntables == 21 && strcmp(st->tables[0].name, "person") == 0 && st->tables[0].rows == 3,
-        "stats: 21 OMOP tables, person first with 3 rows");
+  CHECK(st->ntables == 22 && strcmp(st->tables[0].name, "person") == 0 && st->tables[0].rows == 3,
+        "stats: 22 OMOP tables, person first with 3 rows");
+  CHECK(strcmp(st->tables[21].name, "concept") == 0 && st->tables[21].rows == 0, "stats: concept last, no rows");
   int64_t sum = 0;
   for (int i = 0; i < st->ntables; i++) sum += st->tables[i].rows;
   CHECK(sum == st->total_rows, "stats: total_rows is the sum over tables (%lld)", (long long)st->total_rows);
@@ -381,6 +384,7 @@ static void test_no_vocab(void) {
   CHECK(qi(db, "SELECT (SELECT count(*) FROM visit_detail) + (SELECT count(*) FROM note) +"
                " (SELECT count(*) FROM specimen) + (SELECT count(*) FROM dose_era)") == 0,
         "visit_detail, note, specimen, dose_era are empty");
+  CHECK(qi(db, "SELECT count(*) FROM concept") == 0, "no vocabulary: the concept table is empty");
   /* health system and metadata */
   CHECK_STR(qs(db, "SELECT care_site_id, care_site_name FROM care_site"), "1|vitae default care site", "one care site");
   CHECK_STR(qs(db, "SELECT provider_id, care_site_id, specialty_concept_id FROM provider"), "1|1|38004446", "one provider");
@@ -492,7 +496,16 @@ static const char fixture_concepts[] =
   "4122068\tBee venom\tObservation\tSNOMED\tSubstance\tS\t288328004\t19700101\t20991231\t\n"
   "1728416\tpenicillin V\tDrug\tRxNorm\tIngredient\tS\t7984\t19700101\t20991231\t\n"
   "8582\tcentimeter\tUnit\tUCUM\tUnit\tS\tcm\t19700101\t20991231\t\n"
-  "8554\tpercent\tUnit\tUCUM\tUnit\tS\t%\t19700101\t20991231\t\n";
+  "8554\tpercent\tUnit\tUCUM\tUnit\tS\t%\t19700101\t20991231\t\n"
+  /* concepts the writer assigns itself (9203 is not used by the records) */
+  "8507\tMALE\tGender\tGender\tGender\tS\tM\t19700101\t20991231\t\n"
+  "8532\tFEMALE\tGender\tGender\tGender\tS\tF\t19700101\t20991231\t\n"
+  "9202\tOutpatient Visit\tVisit\tVisit\tVisit\tS\tOP\t19700101\t20991231\t\n"
+  "9203\tEmergency Room Visit\tVisit\tVisit\tVisit\tS\tER\t19700101\t20991231\t\n"
+  "32817\tEHR\tType Concept\tType Concept\tType Concept\tS\t32817\t20200820\t20991231\t\n"
+  "32838\tEHR prescription\tType Concept\tType Concept\tType Concept\tS\t32838\t20200820\t20991231\t\n"
+  "439224\tDrug allergy\tObservation\tSNOMED\tClinical Finding\tS\t416098002\t20020131\t20991231\t\n"
+  "756265\tOMOP CDM Version 5.4.0\tMetadata\tCDM\tCDM\tS\tCDM v5.4.0\t20210901\t20991231\t\n";
 
 static const char fixture_relationships[] =
   "concept_id_1\tconcept_id_2\trelationship_id\tvalid_start_date\tvalid_end_date\tinvalid_reason\n"
@@ -520,7 +533,10 @@ static vt_vocab *load_fixture(void) {
     &obs_ua, &med_metformin, &med_metformin2, &med_amox, &imm_flu, &proc_append, &proc_a1c, &proc_site,
     &allergy_bee, &allergy_pen, &dev_neb, &sup_strips,
   };
-  vt_vocab *v = vt_vocab_load(dir, wanted, sizeof wanted / sizeof wanted[0], err, sizeof err);
+  int64_t fixed[64];
+  size_t nfixed = vt_omop_fixed_concepts(fixed, sizeof fixed / sizeof fixed[0]);
+  if (nfixed > sizeof fixed / sizeof fixed[0]) nfixed = sizeof fixed / sizeof fixed[0];
+  vt_vocab *v = vt_vocab_load(dir, wanted, sizeof wanted / sizeof wanted[0], fixed, nfixed, err, sizeof err);
   if (!v) printf("# vocabulary: %s\n", err);
   return v;
 }
@@ -646,7 +662,58 @@ static void test_vocab(void) {
   CHECK_STR(qs(db, "SELECT cause_concept_id, cause_source_value, cause_source_concept_id FROM death"),
             "4329847|22298006|4329847", "death cause mapped");
   CHECK_STR(qs(db, "SELECT vocabulary_version FROM cdm_source"), "v5.0 TEST", "cdm_source.vocabulary_version");
+
+  /* concept: the rows of the concepts used, and only those */
+  CHECK_STR(qs(db, "SELECT group_concat(concept_id) FROM (SELECT concept_id FROM concept ORDER BY 1)"),
+            "8507,8532,8582,9202,32817,32838,201826,439224,756265,1503297,1713332,1728416,3036277,4033521,4122068,"
+            "4184637,4198190,4303447,4329847,19073183,37018196,40163924,40163925,40213154,40316773,40766362",
+            "concept: every concept used that the vocabulary has (codes, sources, targets, ingredients, units,"
+            " gender, visit, type, allergy, CDM version), not the unused percent unit and ER visit");
+  CHECK(qi(db, "WITH used(id) AS ("
+               " SELECT gender_concept_id FROM person UNION SELECT race_concept_id FROM person"
+               " UNION SELECT ethnicity_concept_id FROM person UNION SELECT period_type_concept_id FROM observation_period"
+               " UNION SELECT visit_concept_id FROM visit_occurrence UNION SELECT visit_type_concept_id FROM visit_occurrence"
+               " UNION SELECT condition_concept_id FROM condition_occurrence UNION SELECT condition_source_concept_id FROM condition_occurrence"
+               " UNION SELECT condition_type_concept_id FROM condition_occurrence"
+               " UNION SELECT drug_concept_id FROM drug_exposure UNION SELECT drug_source_concept_id FROM drug_exposure"
+               " UNION SELECT drug_type_concept_id FROM drug_exposure"
+               " UNION SELECT procedure_concept_id FROM procedure_occurrence UNION SELECT procedure_source_concept_id FROM procedure_occurrence"
+               " UNION SELECT procedure_type_concept_id FROM procedure_occurrence"
+               " UNION SELECT measurement_concept_id FROM measurement UNION SELECT measurement_source_concept_id FROM measurement"
+               " UNION SELECT unit_concept_id FROM measurement UNION SELECT measurement_type_concept_id FROM measurement"
+               " UNION SELECT observation_concept_id FROM observation UNION SELECT observation_source_concept_id FROM observation"
+               " UNION SELECT value_as_concept_id FROM observation UNION SELECT observation_type_concept_id FROM observation"
+               " UNION SELECT device_concept_id FROM device_exposure UNION SELECT device_source_concept_id FROM device_exposure"
+               " UNION SELECT cause_concept_id FROM death UNION SELECT cause_source_concept_id FROM death"
+               " UNION SELECT death_type_concept_id FROM death"
+               " UNION SELECT condition_concept_id FROM condition_era UNION SELECT drug_concept_id FROM drug_era"
+               " UNION SELECT specialty_concept_id FROM provider UNION SELECT cdm_version_concept_id FROM cdm_source)"
+               " SELECT count(*) FROM concept WHERE concept_id NOT IN (SELECT id FROM used WHERE id IS NOT NULL)") == 0,
+        "concept: no row for a concept the output does not use");
+  CHECK_STR(qs(db, "SELECT concept_id, concept_name, domain_id, vocabulary_id, concept_class_id, ifnull(standard_concept, 'NULL'),"
+                   " concept_code, valid_start_date, valid_end_date, ifnull(invalid_reason, 'NULL') FROM concept"
+                   " WHERE concept_id IN (40316773, 32817, 201826) ORDER BY 1"),
+            "32817|EHR|Type Concept|Type Concept|Type Concept|S|32817|2020-08-20|2099-12-31|NULL,"
+            "201826|Type 2 diabetes mellitus|Condition|SNOMED|Clinical Finding|S|44054006|1970-01-01|2099-12-31|NULL,"
+            "40316773|Prediabetes|Condition|SNOMED|Clinical Finding|NULL|15777000|1970-01-01|2002-01-31|U",
+            "concept: the CONCEPT.csv fields, dates as YYYY-MM-DD, empty standard_concept and invalid_reason as NULL");
+  CHECK(qi(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'concept' AND name LIKE 'idx_concept_%'") == 4,
+        "concept: its four indexes");
   sqlite3_close(db);
+
+  /* the stats count the concept rows before finish as after */
+  snprintf(path, sizeof path, "%s/vocab2.db", tmpdir);
+  char err[512];
+  w = vt_omop_open(path, v, err, sizeof err);
+  int ok = w && vt_omop_write(w, &recs[0], err, sizeof err) == 0 && vt_omop_write(w, &recs[1], err, sizeof err) == 0;
+  const vt_writer_stats *st = ok ? vt_omop_get_stats(w) : NULL;
+  int64_t before = st && st->ntables == 22 ? st->tables[21].rows : -1;
+  ok = ok && vt_omop_finish(w, err, sizeof err) == 0;
+  st = ok ? vt_omop_get_stats(w) : NULL;
+  int64_t after = st && st->ntables == 22 ? st->tables[21].rows : -1;
+  CHECK(ok && before == 26 && after == 26, "stats: 26 concept rows, before finish and after (%lld, %lld)%s%s",
+        (long long)before, (long long)after, ok ? "" : ": ", ok ? "" : err);
+  vt_omop_free(w);
   vt_record_free(&recs[0]); vt_record_free(&recs[1]);
   vt_vocab_free(v);
 }

@@ -14,7 +14,9 @@
 ** shared data folder is beside the repository ($VITAE_SHARED or ../shared)
 ** -- the 482 Synthea codes of Eunomia's ETL looked up in the tab-separated
 ** and the comma-separated concept tables, and Eunomia's GiBleed and
-** Synthea27Nj vocabularies as they are.
+** Synthea27Nj vocabularies as they are.  The rows of the kept concepts
+** (vt_vocab_concept, vt_vocab_each): every field, both date layouts,
+** defaults without dates, bad dates, the OMOP writer's own concepts.
 */
 #include "out/vocab.h"
 #include "test.h"
@@ -233,7 +235,68 @@ static vt_vocab *load_fixture(const char *dir, char *err, size_t errlen) {
   const vt_code *w[NWANTED + 1];
   for (size_t i = 0; i < NWANTED; i++) w[i] = &wanted_codes[i];
   w[NWANTED] = NULL;
-  return vt_vocab_load(dir, w, NWANTED + 1, err, errlen);
+  return vt_vocab_load(dir, w, NWANTED + 1, NULL, 0, err, errlen);
+}
+
+/* vt_vocab_each: counts the rows and checks each is whole and its id new;
+** stops (returning 7) at concept `stop_at`. */
+typedef struct each_ctx { size_t rows, bad; int64_t ids[64]; int64_t stop_at; } each_ctx;
+
+static int each_row(const vt_concept_row *c, void *ud) {
+  each_ctx *x = ud;
+  for (size_t i = 0; i < x->rows && i < 64; i++)
+    if (x->ids[i] == c->concept_id) x->bad++;
+  if (x->rows < 64) x->ids[x->rows] = c->concept_id;
+  x->rows++;
+  if (!c->concept_name || !c->domain_id || !c->vocabulary_id || !c->concept_class_id || !c->concept_code ||
+      strlen(c->valid_start_date) != 10 || strlen(c->valid_end_date) != 10 ||
+      (c->standard_concept && !*c->standard_concept) || (c->invalid_reason && !*c->invalid_reason))
+    x->bad++;
+  return c->concept_id == x->stop_at ? 7 : 0;
+}
+
+/* The rows of the kept concepts of the fixture. */
+static void check_rows(const char *label, const vt_vocab *v) {
+  vt_concept_row r;
+  memset(&r, 0, sizeof r);
+  int ok = vt_vocab_concept(v, 4166590, &r);
+  CHECK(ok && r.concept_id == 4166590, "%s: row of a kept concept", label);
+  CHECK(ok && strcmp(r.concept_name, "Traumatic brain injury (old)") == 0 && strcmp(r.domain_id, "Condition") == 0 &&
+        strcmp(r.vocabulary_id, "SNOMED") == 0 && strcmp(r.concept_class_id, "Clinical Finding") == 0 &&
+        r.standard_concept == NULL && strcmp(r.concept_code, "275272006") == 0,
+        "%s: name, domain, vocabulary, class, no standard flag, code", label);
+  CHECK(ok && strcmp(r.valid_start_date, "1970-01-01") == 0 && strcmp(r.valid_end_date, "2002-01-31") == 0 &&
+        r.invalid_reason && strcmp(r.invalid_reason, "U") == 0, "%s: dates as YYYY-MM-DD, invalid reason U", label);
+  ok = vt_vocab_concept(v, 35208414, &r);
+  CHECK(ok && strcmp(r.concept_class_id, "4-char billing code") == 0 && strcmp(r.vocabulary_id, "ICD10CM") == 0 &&
+        strcmp(r.valid_start_date, "2007-01-01") == 0 && r.invalid_reason == NULL,
+        "%s: a source concept's row (ICD10CM, its own start date)", label);
+  ok = vt_vocab_concept(v, 4132546, &r);
+  CHECK(ok && strcmp(r.concept_name, "Traumatic brain injury \"TBI\"") == 0 && r.standard_concept &&
+        strcmp(r.standard_concept, "S") == 0 && strcmp(r.valid_end_date, "2099-12-31") == 0,
+        "%s: a \"Maps to\" target's row (fetched in pass 4)", label);
+  ok = vt_vocab_concept(v, 1515774, &r);
+  CHECK(ok && strcmp(r.concept_class_id, "Ingredient") == 0 && strcmp(r.concept_code, "31994") == 0,
+        "%s: an ingredient's row", label);
+  ok = vt_vocab_concept(v, 8876, &r);
+  CHECK(ok && strcmp(r.domain_id, "Unit") == 0 && strcmp(r.concept_code, "mm[Hg]") == 0, "%s: a unit's row", label);
+  ok = vt_vocab_concept(v, 4000001, &r);
+  CHECK(ok && r.invalid_reason && strcmp(r.invalid_reason, "D") == 0 && strcmp(r.valid_end_date, "2010-01-01") == 0,
+        "%s: a deprecated target: invalid reason D", label);
+  CHECK(!vt_vocab_concept(v, 4311629, &r) && !vt_vocab_concept(v, 21600961, &r) && !vt_vocab_concept(v, 0, &r),
+        "%s: no row for concepts not kept", label);
+  CHECK(!vt_vocab_concept(NULL, 4166590, &r) && !vt_vocab_concept(v, 4166590, NULL), "%s: vt_vocab_concept(NULL)", label);
+
+  each_ctx x;
+  memset(&x, 0, sizeof x);
+  x.stop_at = -1;
+  CHECK(vt_vocab_each(v, each_row, &x) == 0 && x.rows == vt_vocab_size(v) && x.bad == 0,
+        "%s: vt_vocab_each: every kept concept once, each row whole (%zu rows, %zu bad)", label, x.rows, x.bad);
+  size_t all = x.rows;
+  memset(&x, 0, sizeof x);
+  x.stop_at = 201826;
+  CHECK(vt_vocab_each(v, each_row, &x) == 7 && x.rows >= 1 && x.rows < all, "%s: vt_vocab_each stops when fn says so", label);
+  CHECK(vt_vocab_each(NULL, each_row, &x) == 0 && vt_vocab_each(v, NULL, NULL) == 0, "%s: vt_vocab_each(NULL)", label);
 }
 
 /* The checks of the fixture, whichever way it was written. */
@@ -302,6 +365,7 @@ static void check_fixture(const char *label, const char *dir) {
   ** (4132546, 4291028, 192671, 4000001), 3 ingredient ancestors (1310149,
   ** 1549786, 1515774; not the ATC class 21600961). */
   CHECK(vt_vocab_size(v) == 22, "%s: 22 concepts kept (%zu)", label, vt_vocab_size(v));
+  check_rows(label, v);
   vt_vocab_free(v);
 }
 
@@ -331,7 +395,7 @@ static void test_fixture(void) {
   }
 
   /* No wanted codes at all: the units only. */
-  v = vt_vocab_load(dir, NULL, 0, err, sizeof err);
+  v = vt_vocab_load(dir, NULL, 0, NULL, 0, err, sizeof err);
   CHECK(v && vt_vocab_size(v) == 3 && vt_vocab_unit(v, "mm[Hg]") == 8876, "no wanted codes: UCUM units only");
   vt_vocab_free(v);
 }
@@ -363,7 +427,7 @@ static int try_load_n(const char *name, const char *text, size_t len, char *err,
   write_n(dir, "CONCEPT.csv", text, len);
   vt_code dm = { "SNOMED-CT", "44054006", "" };
   const vt_code *w[1] = { &dm };
-  vt_vocab *v = vt_vocab_load(dir, w, 1, err, errlen);
+  vt_vocab *v = vt_vocab_load(dir, w, 1, NULL, 0, err, errlen);
   vt_vocab_free(v);
   return v != NULL;
 }
@@ -384,11 +448,11 @@ static void test_errors(void) {
   char err[1024];
   vt_vocab *v;
   const char *dir = subdir("e_missing");
-  v = vt_vocab_load(dir, NULL, 0, err, sizeof err);
+  v = vt_vocab_load(dir, NULL, 0, NULL, 0, err, sizeof err);
   CHECK(!v && contains(err, "CONCEPT.csv: no such file"), "missing CONCEPT.csv: \"%s\"", err);
-  v = vt_vocab_load(NULL, NULL, 0, err, sizeof err);
+  v = vt_vocab_load(NULL, NULL, 0, NULL, 0, err, sizeof err);
   CHECK(!v && contains(err, "no vocabulary folder"), "no folder: \"%s\"", err);
-  v = vt_vocab_load(tmpdir, NULL, 0, NULL, 0);
+  v = vt_vocab_load(tmpdir, NULL, 0, NULL, 0, NULL, 0);
   CHECK(!v, "error without a message buffer");
 
 #define E(name, text, part) expect_error(name, text, sizeof text - 1, part)
@@ -447,7 +511,7 @@ static void test_errors(void) {
     write_n(d, "CONCEPT.csv", b.s, b.n);
     vt_code dm = { "SNOMED-CT", "44054006", "" };
     const vt_code *w[1] = { &dm };
-    v = vt_vocab_load(d, w, 1, err, sizeof err);
+    v = vt_vocab_load(d, w, 1, NULL, 0, err, sizeof err);
     const vt_concept *c = v ? vt_vocab_find(v, "SNOMED-CT", "44054006") : NULL;
     CHECK(c && c->concept_id == 201826 && strlen(c->name) == 300000, "a 300 kB line is read whole (%s)", v ? "ok" : err);
     CHECK(v && vt_vocab_rows(v) == 3, "... and the rows around it");
@@ -468,7 +532,7 @@ static void test_errors(void) {
                               "201826\tT2DM\tCondition\tSNOMED\tClinical Finding\tS\t44054006\t\r\n");
     vt_code dm = { "SNOMED-CT", "44054006", "" };
     const vt_code *w[1] = { &dm };
-    v = vt_vocab_load(d, w, 1, err, sizeof err);
+    v = vt_vocab_load(d, w, 1, NULL, 0, err, sizeof err);
     const vt_concept *c = v ? vt_vocab_find(v, "SNOMED-CT", "44054006") : NULL;
     CHECK(c && c->concept_id == 201826, "CRLF: valid concept stays valid");
     vt_vocab_free(v);
@@ -511,6 +575,65 @@ static void test_errors(void) {
 /* ---- large files ----------------------------------------------------- */
 
 #define BIG_ROWS 60000
+
+/* Dates in both layouts, defaults without them, bad dates, and the
+** concepts the OMOP writer assigns itself. */
+static void test_rows(void) {
+  char err[1024];
+  vt_code dm = { "SNOMED-CT", "44054006", "" };
+  const vt_code *w[1] = { &dm };
+  vt_concept_row r;
+
+  const char *dir = subdir("rows_dashes");
+  write_s(dir, "CONCEPT.csv",
+          "concept_id,concept_name,domain_id,vocabulary_id,concept_class_id,standard_concept,concept_code,valid_start_date,valid_end_date,invalid_reason\n"
+          "201826,\"Type 2 diabetes mellitus\",Condition,SNOMED,\"Clinical Finding\",S,44054006,1970-01-01,2099-12-31,\n"
+          "8507,MALE,Gender,Gender,Gender,S,M,1970-01-01,2099-12-31,\n"
+          "9202,Outpatient Visit,Visit,Visit,Visit,S,OP,1970-01-01,2099-12-31,\n"
+          "32817,EHR,Type Concept,Type Concept,Type Concept,S,32817,2020-08-20,2099-12-31,\n"
+          "8551,Unknown gender,Gender,Gender,Gender,,U,1970-01-01,2099-12-31,D\n");
+  static const int64_t own[] = { 8507, 9202, 32817 };   /* concepts a writer assigns itself */
+  vt_vocab *v = vt_vocab_load(dir, w, 1, own, 3, err, sizeof err);
+  CHECK(v != NULL, "YYYY-MM-DD dates: loads (%s)", v ? "ok" : err);
+  CHECK(v && vt_vocab_concept(v, 201826, &r) && strcmp(r.valid_start_date, "1970-01-01") == 0 &&
+        strcmp(r.valid_end_date, "2099-12-31") == 0, "YYYY-MM-DD dates: kept as they are");
+  CHECK(v && vt_vocab_concept(v, 8507, &r) && strcmp(r.concept_name, "MALE") == 0 && strcmp(r.domain_id, "Gender") == 0 &&
+        strcmp(r.concept_code, "M") == 0, "concept ids asked for are kept: gender");
+  CHECK(v && vt_vocab_concept(v, 9202, &r) && vt_vocab_concept(v, 32817, &r) && strcmp(r.valid_start_date, "2020-08-20") == 0,
+        "concept ids asked for are kept: visit, type concept");
+  CHECK(v && !vt_vocab_concept(v, 8551, &r), "other gender concepts are not");
+  CHECK(v && vt_vocab_size(v) == 4, "4 concepts kept (%zu)", v ? vt_vocab_size(v) : 0);
+  vt_vocab_free(v);
+
+  dir = subdir("rows_nodates");
+  write_s(dir, "CONCEPT.csv",
+          "concept_id\tconcept_name\tdomain_id\tvocabulary_id\tconcept_class_id\tstandard_concept\tconcept_code\n"
+          "201826\tType 2 diabetes mellitus\tCondition\tSNOMED\tClinical Finding\tS\t44054006\n");
+  v = vt_vocab_load(dir, w, 1, NULL, 0, err, sizeof err);
+  CHECK(v && vt_vocab_concept(v, 201826, &r) && strcmp(r.valid_start_date, "1970-01-01") == 0 &&
+        strcmp(r.valid_end_date, "2099-12-31") == 0 && r.invalid_reason == NULL,
+        "no date or invalid_reason columns: 1970-01-01 to 2099-12-31, valid (%s)", v ? "ok" : err);
+  vt_vocab_free(v);
+
+  dir = subdir("rows_emptydates");
+  write_s(dir, "CONCEPT.csv", HDR "201826\tType 2 diabetes mellitus\tCondition\tSNOMED\tClinical Finding\tS\t44054006\t\t\t\n");
+  v = vt_vocab_load(dir, w, 1, NULL, 0, err, sizeof err);
+  CHECK(v && vt_vocab_concept(v, 201826, &r) && strcmp(r.valid_start_date, "1970-01-01") == 0 &&
+        strcmp(r.valid_end_date, "2099-12-31") == 0, "empty dates: the defaults (%s)", v ? "ok" : err);
+  vt_vocab_free(v);
+
+  /* A bad date matters only in a row that is kept. */
+#define E2(name, text, part) expect_error(name, text, sizeof text - 1, part)
+  E2("rows_baddate", HDR ROW_MG "201826\tT2DM\tCondition\tSNOMED\tClinical Finding\tS\t44054006\t1970-1-1\t20991231\t\n",
+     "CONCEPT.csv:3: valid_start_date '1970-1-1' is not a date");
+  E2("rows_badmonth", HDR "201826\tT2DM\tCondition\tSNOMED\tClinical Finding\tS\t44054006\t19700101\t20991331\t\n",
+     "CONCEPT.csv:2: valid_end_date '20991331' is not a date");
+  E2("rows_baddigit", HDR ROW_DM ROW_MG "8876\tmm\tUnit\tUCUM\tUnit\tS\tmm[Hg]\t1970O101\t20991231\t\n",
+     "CONCEPT.csv:4: valid_start_date '1970O101' is not a date");
+  CHECK(try_load("rows_unkept", HDR ROW_DM "4311629\tNobody\tCondition\tSNOMED\tClinical Finding\tS\t999\tnever\t\t\n",
+                 err, sizeof err), "a bad date in a row not kept is not looked at (%s)", err);
+#undef E2
+}
 
 /* Row i of the large table (TSV, no line break) into b. */
 static void big_row(sbuf *b, int i) {
@@ -568,7 +691,7 @@ static void check_big(const char *label, const char *name, const sbuf *b, int ex
     n++;
   }
   char err[1024];
-  vt_vocab *v = vt_vocab_load(dir, w, n, err, sizeof err);
+  vt_vocab *v = vt_vocab_load(dir, w, n, NULL, 0, err, sizeof err);
   CHECK(v != NULL, "%s: loads (%s)", label, v ? "ok" : err);
   if (!v) return;
   size_t bad = 0;
@@ -784,7 +907,7 @@ static size_t check_expectations(const char *label, const char *dir, const expec
     w[i] = &codes[i];
   }
   char err[1024];
-  vt_vocab *v = vt_vocab_load(dir, w, n, err, sizeof err);
+  vt_vocab *v = vt_vocab_load(dir, w, n, NULL, 0, err, sizeof err);
   CHECK(v != NULL, "%s: loads (%s)", label, v ? "ok" : err);
   if (!v) return n;
   size_t bad = 0;
@@ -813,6 +936,25 @@ static size_t check_expectations(const char *label, const char *dir, const expec
   return bad;
 }
 
+/* vt_vocab_each over one vocabulary: counts the rows, and those whose row
+** differs in the other. */
+typedef struct same_ctx { const vt_vocab *other; size_t rows, diff; } same_ctx;
+
+static int same_str(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
+
+static int same_row(const vt_concept_row *c, void *ud) {
+  same_ctx *x = ud;
+  vt_concept_row o;
+  x->rows++;
+  if (!vt_vocab_concept(x->other, c->concept_id, &o) || !same_str(c->concept_name, o.concept_name) ||
+      !same_str(c->domain_id, o.domain_id) || !same_str(c->vocabulary_id, o.vocabulary_id) ||
+      !same_str(c->concept_class_id, o.concept_class_id) || !same_str(c->standard_concept, o.standard_concept) ||
+      !same_str(c->concept_code, o.concept_code) || strcmp(c->valid_start_date, o.valid_start_date) != 0 ||
+      strcmp(c->valid_end_date, o.valid_end_date) != 0 || !same_str(c->invalid_reason, o.invalid_reason))
+    x->diff++;
+  return 0;
+}
+
 static void test_shared(void) {
   char vocab[4200], path[4400];
   struct stat st;
@@ -836,6 +978,36 @@ static void test_shared(void) {
   link_to(dir, "CONCEPT.csv", path);
   check_expectations("shared concept_union_eunomia.csv (csv)", dir, x, n);
 
+  /* The same rows from both: dates YYYYMMDD in one, YYYY-MM-DD in the
+  ** other. */
+  {
+    const vt_code *w[1024];
+    vt_code codes[1024];
+    for (size_t i = 0; i < n; i++) {
+      codes[i].system = x[i].system;
+      codes[i].code = x[i].code;
+      codes[i].display = NULL;
+      w[i] = &codes[i];
+    }
+    char err[1024];
+    static const int64_t own[] = { 8507, 9201 };
+    vt_vocab *a = vt_vocab_load(vocab, w, n, own, 2, err, sizeof err);
+    vt_vocab *b = a ? vt_vocab_load(dir, w, n, own, 2, err, sizeof err) : NULL;
+    CHECK(a && b, "shared: both tables load with the 482 codes (%s)", b ? "ok" : err);
+    if (a && b) {
+      same_ctx sc = { b, 0, 0 };
+      vt_vocab_each(a, same_row, &sc);
+      CHECK(sc.rows == vt_vocab_size(b) && sc.rows > 482 && sc.diff == 0,
+            "shared: tsv and csv give the same %zu concept rows (%zu differ)", sc.rows, sc.diff);
+      vt_concept_row r;
+      CHECK(vt_vocab_concept(a, 8507, &r) && strcmp(r.concept_name, "MALE") == 0 &&
+            vt_vocab_concept(a, 9201, &r) && strcmp(r.concept_name, "Inpatient Visit") == 0,
+            "shared: concept ids asked for (gender, visit) are kept");
+    }
+    vt_vocab_free(a);
+    vt_vocab_free(b);
+  }
+
   /* The tab-separated concepts with GiBleed's ancestors: ingredients. */
   dir = subdir("shared_anc");
   snprintf(path, sizeof path, "%s/CONCEPT.csv", vocab);
@@ -846,7 +1018,7 @@ static void test_shared(void) {
     vt_code a = { "RxNorm", "311995", NULL }, b = { "RxNorm", "749785", NULL };
     const vt_code *w[2] = { &a, &b };
     char err[1024];
-    vt_vocab *v = vt_vocab_load(dir, w, 2, err, sizeof err);
+    vt_vocab *v = vt_vocab_load(dir, w, 2, NULL, 0, err, sizeof err);
     const vt_concept *c1 = v ? vt_vocab_find(v, "RxNorm", "311995") : NULL;
     const vt_concept *c2 = v ? vt_vocab_find(v, "RxNorm", "749785") : NULL;
     CHECK(c1 && c1->concept_id == 920334 && vt_vocab_ingredient(v, 920334) == 920293,
@@ -862,7 +1034,7 @@ static void test_shared(void) {
     vt_code a = { "ICD10CM", "K92.2", NULL }, b = { "RxNorm", "855332", NULL };
     const vt_code *w[2] = { &a, &b };
     char err[1024];
-    vt_vocab *v = vt_vocab_load(path, w, 2, err, sizeof err);
+    vt_vocab *v = vt_vocab_load(path, w, 2, NULL, 0, err, sizeof err);
     CHECK(v != NULL, "GiBleed vocabulary loads (%s)", v ? "ok" : err);
     const vt_concept *c = v ? vt_vocab_find(v, "ICD10CM", "K92.2") : NULL;
     CHECK(c && c->concept_id == 192671 && c->source_concept_id == 35208414, "GiBleed: ICD10CM K92.2 maps to SNOMED 192671");
@@ -881,7 +1053,7 @@ static void test_shared(void) {
     vt_code a = { "SNOMED-CT", "275272006", NULL }, b = { "SNOMED-CT", "15777000", NULL }, c0 = { "SNOMED-CT", "44054006", NULL };
     const vt_code *w[3] = { &a, &b, &c0 };
     char err[1024];
-    vt_vocab *v = vt_vocab_load(path, w, 3, err, sizeof err);
+    vt_vocab *v = vt_vocab_load(path, w, 3, NULL, 0, err, sizeof err);
     CHECK(v != NULL, "Synthea27Nj vocabulary loads (%s)", v ? "ok" : err);
     const vt_concept *c = v ? vt_vocab_find(v, "SNOMED-CT", "275272006") : NULL;
     CHECK(c && c->concept_id == 4132546 && c->source_concept_id == 4166590 && contains(c->name, "Traumatic brain injury"),
@@ -928,6 +1100,7 @@ int main(void) {
   test_systems();
   test_fixture();
   test_errors();
+  test_rows();
   test_big();
   test_mutations();
   test_shared();
