@@ -213,7 +213,8 @@ int vt_run(const vt_config *cfg) {
   double t0 = now_s();
   char err[4096];
   int status = VT_EXIT_FAIL;
-  vt_sim_opts so = { cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender, cfg->trace,
+  vt_sim_opts so = { cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender,
+                     cfg->trace && cfg->format != VT_FORMAT_OMOP,   /* OMOP has no trace table */
                      { cfg->history_years, cfg->observation } };
   if (!so.reference) today(&so.reference);
   /* the writer (this thread) needs a core of its own: by default one
