@@ -122,3 +122,40 @@ fail:
   free(dir);
   return -1;
 }
+
+int vt_kv_set(vt_kv *kv, const char *key, const char *value) {
+  if (!key) return -1;
+  char *v = value ? strdup(value) : NULL;
+  if (value && !v) return -1;
+  for (size_t i = 0; i < kv->n; i++)
+    if (strcmp(kv->items[i].key, key) == 0) {
+      free(kv->items[i].value);
+      kv->items[i].value = v;
+      return 0;
+    }
+  if (kv->n == kv->cap) {
+    size_t cap = kv->cap ? kv->cap * 2 : 16;
+    struct vt_kv_item *n = realloc(kv->items, cap * sizeof *n);
+    if (!n) { free(v); return -1; }
+    kv->items = n;
+    kv->cap = cap;
+  }
+  char *k = strdup(key);
+  if (!k) { free(v); return -1; }
+  kv->items[kv->n].key = k;
+  kv->items[kv->n].value = v;
+  kv->n++;
+  return 0;
+}
+
+const char *vt_kv_get(const vt_kv *kv, const char *key) {
+  for (size_t i = 0; i < kv->n; i++)
+    if (strcmp(kv->items[i].key, key) == 0) return kv->items[i].value;
+  return NULL;
+}
+
+void vt_kv_free(vt_kv *kv) {
+  for (size_t i = 0; i < kv->n; i++) { free(kv->items[i].key); free(kv->items[i].value); }
+  free(kv->items);
+  memset(kv, 0, sizeof *kv);
+}

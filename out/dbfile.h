@@ -34,4 +34,13 @@ char *vt_schema_split(const char *schema, const char **index_sql);
 int vt_db_create(const char *path, const char *pragmas, const char *ddl, char **tmp, sqlite3 **db,
                  char *err, size_t errlen);
 
+/* Run provenance keys a writer keeps until it finishes: ordered, a key set
+** twice keeps its last value, both strings copied. */
+typedef struct vt_kv { struct vt_kv_item { char *key, *value; } *items; size_t n, cap; } vt_kv;
+/* Set key to value (NULL allowed).  0, or -1 on a NULL key or no memory. */
+int vt_kv_set(vt_kv *kv, const char *key, const char *value);
+/* The value of key, or NULL. */
+const char *vt_kv_get(const vt_kv *kv, const char *key);
+void vt_kv_free(vt_kv *kv);
+
 #endif

@@ -203,8 +203,6 @@ static const char *const insert_sql[OT__COUNT] = {
 /* A time formatted as a date and as a datetime, and the time it formats. */
 typedef struct tcache { vt_time t; char d[16]; char dt[32]; } tcache;
 
-typedef struct info_kv { char *key, *value; } info_kv;
-
 /* One (system, code) written without a concept. */
 typedef struct unmapped {
   char *system, *code, *display;
@@ -229,7 +227,7 @@ struct vt_omop_writer {
   int64_t enc_base;           /* global visit id of the patient's encounter 0, minus 1 */
   int64_t batch_rows;
   tcache tstart, tend;
-  info_kv *info; size_t ninfo, capinfo;
+  vt_kv info;                  /* run provenance, written at finish */
   /* codes without a concept: entries, and an open-addressing index into them */
   unmapped *um; size_t num, capum;
   uint32_t *umslot; size_t capslot;
@@ -334,8 +332,7 @@ static void close_db(vt_omop_writer *w) {
 }
 
 static void free_writer(vt_omop_writer *w) {
-  for (size_t i = 0; i < w->ninfo; i++) { free(w->info[i].key); free(w->info[i].value); }
-  free(w->info);
+  vt_kv_free(&w->info);
   for (size_t i = 0; i < w->num; i++) { free(w->um[i].system); free(w->um[i].code); free(w->um[i].display); }
   free(w->um); free(w->umslot);
   free(w->cera); free(w->dera); free(w->encs); free(w->studies);
@@ -1136,37 +1133,11 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
 }
 
 int vt_omop_set_info(vt_omop_writer *w, const char *key, const char *value) {
-  if (!w || !key) return -1;
-  char *v = value ? strdup(value) : NULL;
-  if (value && !v) return -1;
-  for (size_t i = 0; i < w->ninfo; i++) {
-    if (strcmp(w->info[i].key, key) == 0) {
-      free(w->info[i].value);
-      w->info[i].value = v;
-      return 0;
-    }
-  }
-  if (w->ninfo == w->capinfo) {
-    size_t cap = w->capinfo ? w->capinfo * 2 : 16;
-    info_kv *n = realloc(w->info, cap * sizeof *n);
-    if (!n) { free(v); return -1; }
-    w->info = n; w->capinfo = cap;
-  }
-  char *k = strdup(key);
-  if (!k) { free(v); return -1; }
-  w->info[w->ninfo].key = k;
-  w->info[w->ninfo].value = v;
-  w->ninfo++;
-  return 0;
+  return w ? vt_kv_set(&w->info, key, value) : -1;
 }
 
 /* ---- Finish ---------------------------------------------------------------------- */
 
-static const char *info_get(const vt_omop_writer *w, const char *key) {
-  for (size_t i = 0; i < w->ninfo; i++)
-    if (strcmp(w->info[i].key, key) == 0) return w->info[i].value;
-  return NULL;
-}
 
 /* The date at the start of s ("YYYY-MM-DD..."), else today (UTC), in out. */
 static void date_or_today(const char *s, char out[16]) {
@@ -1197,11 +1168,11 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
   if (exec_sql(w, fixed, "writing", err, errlen) != 0) return -1;
 
   char release[16], cdm_release[16], desc[512], etl[128];
-  date_or_today(info_get(w, "reference_date"), release);
-  date_or_today(info_get(w, "finished"), cdm_release);
-  const char *version = info_get(w, "vitae_version");
+  date_or_today(vt_kv_get(&w->info, "reference_date"), release);
+  date_or_today(vt_kv_get(&w->info, "finished"), cdm_release);
+  const char *version = vt_kv_get(&w->info, "vitae_version");
   if (!version) version = VT_VERSION;
-  const char *seed = info_get(w, "seed"), *pop = info_get(w, "population");
+  const char *seed = vt_kv_get(&w->info, "seed"), *pop = vt_kv_get(&w->info, "population");
   snprintf(desc, sizeof desc,
            "Synthetic patients simulated by vitae %s (%s patients, seed %s, records up to %s). "
            "No real person is described.", version, pop ? pop : "?", seed ? seed : "?", release);
@@ -1232,12 +1203,12 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
     "INSERT INTO metadata (metadata_id,metadata_concept_id,metadata_type_concept_id,name,"
     "value_as_string,value_as_number,metadata_date) VALUES (?1,0,0,?2,?3,?4,?5)", -1, &st, NULL);
   int64_t id = 0;
-  for (size_t i = 0; rc == SQLITE_OK && i < w->ninfo + META_OWN_ROWS; i++) {
+  for (size_t i = 0; rc == SQLITE_OK && i < w->info.n + META_OWN_ROWS; i++) {
     rc = sqlite3_bind_int64(st, 1, ++id);
-    if (i < w->ninfo) {
-      rc |= bind_text(st, 2, w->info[i].key) | bind_text(st, 3, w->info[i].value) | sqlite3_bind_null(st, 4);
+    if (i < w->info.n) {
+      rc |= bind_text(st, 2, w->info.items[i].key) | bind_text(st, 3, w->info.items[i].value) | sqlite3_bind_null(st, 4);
     } else {
-      int coded = i == w->ninfo;
+      int coded = i == w->info.n;
       rc |= bind_text(st, 2, coded ? "omop_coded_rows" : "omop_mapped_rows") | sqlite3_bind_null(st, 3);
       rc |= sqlite3_bind_int64(st, 4, coded ? w->coded : w->mapped);
     }
@@ -1364,7 +1335,7 @@ const vt_writer_stats *vt_omop_get_stats(const vt_omop_writer *w) {
   memcpy(rows, w->rows, sizeof rows);
   if (!w->finished) {   /* what finish will add */
     rows[OT_CARE_SITE] = rows[OT_PROVIDER] = rows[OT_CDM_SOURCE] = 1;
-    rows[OT_METADATA] = (int64_t)w->ninfo + META_OWN_ROWS;
+    rows[OT_METADATA] = (int64_t)w->info.n + META_OWN_ROWS;
     if (w->vocab) {
       concept_ctx x = { w, 0 };
       vt_vocab_each(w->vocab, count_concept, &x);

@@ -103,8 +103,6 @@ static const char insert_patient_sql[] =
 ** time (an encounter's observations) format it once. */
 typedef struct tcache { vt_time t; char s[24]; } tcache;
 
-typedef struct info_kv { char *key, *value; } info_kv;
-
 struct vt_writer {
   sqlite3 *db;
   sqlite3_stmt *ins[VT_T__COUNT];
@@ -117,7 +115,7 @@ struct vt_writer {
   int64_t enc_base, cp_base, img_base;   /* global id of each patient's number 0, minus 1 */
   int64_t batch_rows;       /* rows since the last commit */
   tcache tstart, tstop;
-  info_kv *info; size_t ninfo, capinfo;
+  vt_kv info;                  /* run provenance, written at finish */
   vt_writer_stats stats;
 };
 
@@ -197,8 +195,7 @@ static void close_db(vt_writer *w) {
 }
 
 static void free_writer(vt_writer *w) {
-  for (size_t i = 0; i < w->ninfo; i++) { free(w->info[i].key); free(w->info[i].value); }
-  free(w->info);
+  vt_kv_free(&w->info);
   free(w->path); free(w->tmp);
   free(w);
 }
@@ -563,28 +560,7 @@ int vt_writer_add_module_state(vt_writer *w, const char *module, const char *pat
 }
 
 int vt_writer_set_info(vt_writer *w, const char *key, const char *value) {
-  if (!w || !key) return -1;
-  char *v = value ? strdup(value) : NULL;
-  if (value && !v) return -1;
-  for (size_t i = 0; i < w->ninfo; i++) {
-    if (strcmp(w->info[i].key, key) == 0) {
-      free(w->info[i].value);
-      w->info[i].value = v;
-      return 0;
-    }
-  }
-  if (w->ninfo == w->capinfo) {
-    size_t cap = w->capinfo ? w->capinfo * 2 : 16;
-    info_kv *n = realloc(w->info, cap * sizeof *n);
-    if (!n) { free(v); return -1; }
-    w->info = n; w->capinfo = cap;
-  }
-  char *k = strdup(key);
-  if (!k) { free(v); return -1; }
-  w->info[w->ninfo].key = k;
-  w->info[w->ninfo].value = v;
-  w->ninfo++;
-  return 0;
+  return w ? vt_kv_set(&w->info, key, value) : -1;
 }
 
 /* Insert the run_info keys and the default organization, provider and payer
@@ -592,8 +568,8 @@ int vt_writer_set_info(vt_writer *w, const char *key, const char *value) {
 static int write_tail_rows(vt_writer *w, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO run_info (key, value) VALUES (?1, ?2)", -1, &st, NULL);
-  for (size_t i = 0; rc == SQLITE_OK && i < w->ninfo; i++) {
-    rc = bind_text(st, 1, w->info[i].key) | bind_text(st, 2, w->info[i].value);
+  for (size_t i = 0; rc == SQLITE_OK && i < w->info.n; i++) {
+    rc = bind_text(st, 1, w->info.items[i].key) | bind_text(st, 2, w->info.items[i].value);
     if (rc == SQLITE_OK) rc = step_reset(st);
   }
   if (rc != SQLITE_OK) {

@@ -319,6 +319,7 @@ static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const v
 ** telemedicine_config.json, Apache-2.0): telemedicine from 2020-01-01; the
 ** care sought by people whose insurance is Medicaid, dual eligible or none
 ** ("high emergency use") and by everyone else, before and from 2020. */
+#define TELEMEDICINE_START (18262LL * VT_MS_DAY)   /* 2020-01-01, days since 1970-01-01 */
 static const double CARE_SHARES[2][2][VT_CARE__COUNT] = {
   /* before 2020 */ { { 0.75, 0.25, 0.00 }, /* high emergency use */ { 0.65, 0.35, 0.00 } },
   /* from 2020 */   { { 0.56, 0.20, 0.24 }, /* high emergency use */ { 0.66, 0.25, 0.09 } },
@@ -339,9 +340,7 @@ static int high_emergency_use(const vt_patient *p) {
 
 /* Shares of ambulatory, emergency and telemedicine care for the patient at t. */
 static const double *care_shares(const vt_patient *p, vt_time t) {
-  static vt_time start;
-  if (!start) start = vt_time_from_date(2020, 1, 1);
-  return CARE_SHARES[t >= start][high_emergency_use(p)];
+  return CARE_SHARES[t >= TELEMEDICINE_START][high_emergency_use(p)];
 }
 
 /* ---- transitions ------------------------------------------------------ */
