@@ -11,7 +11,7 @@ OPT      ?= -O2
 DEBUG    ?= -g
 SANITIZE ?=
 ifneq ($(SANITIZE),)
-  SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
   OPT      := -O1
 endif
 BUILD    := build$(if $(SANITIZE),-san)
