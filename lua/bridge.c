@@ -24,10 +24,14 @@
 
 static vt_lua *VL(lua_State *L) { return *(vt_lua **)lua_getextraspace(L); }
 
+static int view_kind_at(lua_State *L, int i);
+static void push_view_target_at(lua_State *L, int i);
+
 void vt_lua_default_limits(vt_lua_limits *l) {
   l->memory = 256u << 20;
   l->instructions = 20000000LL;
   l->load_instructions = 200000000LL;
+  l->patient_seconds = VT_LUA_PATIENT_SECONDS;
 }
 
 /* Remember where the Lua code that hit the memory cap was: a memory error
@@ -68,8 +72,19 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 /* Count hook: charge HOOK_STEP instructions; past the budget raise an error
 ** (and keep raising it: the pcall wrappers below re-raise it as well). */
+static long long mono_ns(void);
+static int over_time(vt_lua *vl);
+
 static void count_hook(lua_State *L, lua_Debug *ar) {
   vt_lua *vl = VL(L);
+  if (over_time(vl)) {
+    vl->limit_hit |= VT_LIMIT_TIME;
+    lua_getinfo(L, "Sl", ar);
+    lua_pushfstring(L, "%s:%d: module code has run for more than %f s for this patient "
+                    "(the per-patient time limit: --module-time)", ar->short_src, ar->currentline,
+                    (lua_Number)vl->limits.patient_seconds);
+    lua_error(L);
+  }
   vl->budget -= HOOK_STEP;
   if (vl->budget < 0 || (vl->limit_hit & VT_LIMIT_INSTRUCTIONS)) {
     vl->limit_hit |= VT_LIMIT_INSTRUCTIONS;
@@ -79,6 +94,8 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     lua_error(L);
   }
 }
+
+static int view_newindex(lua_State *L);
 
 /* pcall(f, ...) -> ok, results...  Like the standard one, but a sandbox limit
 ** (instructions, memory) cannot be caught: it is raised again. */
@@ -118,6 +135,94 @@ static int l_safe_xpcall(lua_State *L) {
   return lua_gettop(L);
 }
 
+/* ---- pairs in a fixed order --------------------------------------------
+**
+** Lua seeds its string hashes per state, so `next` visits the keys of a
+** table in an order that differs from one worker's state to another's; a
+** module whose result depends on that order would give other rows with
+** another thread count.  Module code's pairs() therefore visits numbers in
+** ascending order, then strings in byte order, then false and true, then
+** any other keys (tables, functions) as next finds them. */
+
+typedef struct pair_key {
+  int rank;            /* 0 number, 1 string, 2 boolean, 3 other */
+  lua_Number num;
+  const char *str; size_t len;
+  int pos;             /* position in the unsorted key list (1-based) */
+} pair_key;
+
+static int cmp_pair_key(const void *a, const void *b) {
+  const pair_key *x = a, *y = b;
+  if (x->rank != y->rank) return x->rank - y->rank;
+  switch (x->rank) {
+    case 0: return x->num < y->num ? -1 : x->num > y->num;
+    case 1: {
+      size_t n = x->len < y->len ? x->len : y->len;
+      int c = memcmp(x->str, y->str, n);
+      return c ? c : (x->len < y->len ? -1 : x->len > y->len);
+    }
+    case 2: return (int)x->num - (int)y->num;
+    default: return x->pos - y->pos;
+  }
+}
+
+/* The iterator of l_sorted_pairs: upvalue 1 the sorted keys, 2 the table,
+** 3 the position reached. */
+static int sorted_pairs_next(lua_State *L) {
+  lua_Integer i = lua_tointeger(L, lua_upvalueindex(3)) + 1;
+  if (lua_rawgeti(L, lua_upvalueindex(1), i) == LUA_TNIL) return 1;
+  lua_pushinteger(L, i);
+  lua_replace(L, lua_upvalueindex(3));
+  lua_pushvalue(L, -1);
+  lua_gettable(L, lua_upvalueindex(2));
+  return 2;
+}
+
+/* pairs(t) -> iterator, t, nil: every key of t (of a read-only view's
+** contents) in the fixed order above; a table with its own __pairs uses it. */
+static int l_sorted_pairs(lua_State *L) {
+  luaL_checkany(L, 1);
+  lua_settop(L, 1);
+  int view = view_kind_at(L, 1);
+  if (!view && luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 3);
+    return 3;
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (view) push_view_target_at(L, 1); else lua_pushvalue(L, 1);
+  int t = lua_gettop(L);
+  lua_newtable(L);                        /* keys in next's order */
+  int keys = lua_gettop(L);
+  lua_Integer n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, t)) { lua_pop(L, 1); lua_pushvalue(L, -1); lua_rawseti(L, keys, ++n); }
+  pair_key *pk = n ? lua_newuserdatauv(L, sizeof *pk * (size_t)n, 0) : NULL;
+  for (lua_Integer i = 1; i <= n; i++) {
+    pair_key *k = &pk[i - 1];
+    memset(k, 0, sizeof *k);
+    k->pos = (int)i;
+    switch (lua_rawgeti(L, keys, i)) {
+      case LUA_TNUMBER: k->rank = 0; k->num = lua_tonumber(L, -1); break;
+      case LUA_TSTRING: k->rank = 1; k->str = lua_tolstring(L, -1, &k->len); break;   /* kept alive by keys */
+      case LUA_TBOOLEAN: k->rank = 2; k->num = lua_toboolean(L, -1); break;
+      default: k->rank = 3;
+    }
+    lua_pop(L, 1);
+  }
+  if (n) qsort(pk, (size_t)n, sizeof *pk, cmp_pair_key);
+  lua_createtable(L, (int)(n < 1000000 ? n : 0), 0);   /* keys sorted */
+  int sorted = lua_gettop(L);
+  for (lua_Integer i = 1; i <= n; i++) { lua_rawgeti(L, keys, pk[i - 1].pos); lua_rawseti(L, sorted, i); }
+  lua_pushvalue(L, sorted);
+  lua_pushvalue(L, t);
+  lua_pushinteger(L, 0);
+  lua_pushcclosure(L, sorted_pairs_next, 3);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
 /* Is the metatable of the value at i flagged with `flag`? */
 static int mt_flag(lua_State *L, int i, const char *flag) {
   if (!lua_getmetatable(L, i)) return 0;
@@ -127,10 +232,13 @@ static int mt_flag(lua_State *L, int i, const char *flag) {
   return r;
 }
 
-/* getmetatable(v) for module code: like the standard one, but the prelude's
-** private marker metatables stay hidden. */
+/* getmetatable(v) for module code: like the standard one, but a read-only
+** view answers for its target, and the prelude's private marker metatables
+** stay hidden. */
 static int l_safe_getmetatable(lua_State *L) {
   luaL_checkany(L, 1);
+  lua_settop(L, 1);
+  if (view_kind_at(L, 1)) { push_view_target_at(L, 1); lua_replace(L, 1); }
   if (!lua_getmetatable(L, 1)) { lua_pushnil(L); return 1; }
   if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return 1;
   lua_pushliteral(L, "__vitae_private");
@@ -139,9 +247,22 @@ static int l_safe_getmetatable(lua_State *L) {
   return 1;
 }
 
+/* getmetatable(v) for the prelude (trusted): the standard one, except that a
+** read-only view answers for its target, so that the prelude's checks
+** (getmetatable(v) == nil for a plain table, == base.QUANTITY ...) hold for
+** shared and sealed tables alike. */
+static int l_prelude_getmetatable(lua_State *L) {
+  luaL_checkany(L, 1);
+  lua_settop(L, 1);
+  if (view_kind_at(L, 1)) { push_view_target_at(L, 1); lua_replace(L, 1); }
+  if (!lua_getmetatable(L, 1)) { lua_pushnil(L); return 1; }
+  luaL_getmetafield(L, 1, "__metatable");
+  return 1;
+}
+
 /* setmetatable(t, mt) for module code: no __gc finalizers (they would run
 ** outside the limits and at times that depend on other patients), and no
-** change to a protected metatable. */
+** change to a protected metatable or to a read-only table. */
 static int l_safe_setmetatable(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   int t = lua_type(L, 2);
@@ -151,6 +272,7 @@ static int l_safe_setmetatable(lua_State *L) {
     if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc finalizers are not allowed in modules");
     lua_pop(L, 1);
   }
+  if (view_kind_at(L, 1)) return luaL_error(L, "cannot change the metatable of a read-only table");
   if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL || mt_flag(L, 1, "__vitae_private"))
     return luaL_error(L, "cannot change a protected metatable");
   lua_settop(L, 2);
@@ -163,7 +285,7 @@ static int l_safe_rawset(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
-  if (mt_flag(L, 1, "__vitae_readonly")) return luaL_error(L, "cannot change a shared read-only table");
+  if (view_kind_at(L, 1)) return view_newindex(L);
   lua_settop(L, 3);
   lua_rawset(L, 1);
   return 1;
@@ -380,25 +502,145 @@ static void make_proxy(lua_State *L, vt_lua *vl) {
 
 /* ---- the sandbox's globals --------------------------------------------- */
 
-static int readonly_newindex(lua_State *L) {
-  return luaL_error(L, "cannot change the shared library table (field '%s')", luaL_optstring(L, 2, "?"));
+/* ---- read-only views ---------------------------------------------------
+**
+** A table is made read-only by sealing it in place: its contents move to a
+** hidden target table, and the now empty table gets a metatable whose
+** __index is the target and whose __newindex refuses.  The object keeps its
+** identity, so every reference anyone holds is a reference to the view.
+** Views carry the flag __vitae_readonly (the kind: VIEW_SHARED for what the
+** prelude shares between modules, VIEW_MODULE for a module's own tables once
+** it has loaded); rawset, setmetatable and the loader know them.  The
+** prelude and module code see through a view with getmetatable (they get
+** the target's metatable), `#`, pairs and ipairs work on it; rawget and next
+** see an empty table. */
+
+#define VIEW_SHARED "shared"
+#define VIEW_MODULE "module"
+
+/* The kind of the view at i (VIEW_SHARED or VIEW_MODULE), or NULL when the
+** value is not a view.  Pushes nothing. */
+static const char *view_kind(lua_State *L, int i) {
+  if (lua_type(L, i) != LUA_TTABLE || !lua_getmetatable(L, i)) return NULL;
+  const char *kind = NULL;
+  lua_pushliteral(L, "__vitae_readonly");
+  if (lua_rawget(L, -2) == LUA_TSTRING) kind = lua_tostring(L, -1);
+  lua_pop(L, 2);
+  /* the string lives in the metatable, which the view keeps alive */
+  return kind;
 }
 
-/* Replace the table at the top of the stack by a read-only view of it: an
-** empty table whose __index is the original (rawset refuses it too). */
-static void make_readonly_view(lua_State *L) {
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushvalue(L, -3);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, readonly_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushliteral(L, "protected");
-  lua_setfield(L, -2, "__metatable");
-  lua_pushboolean(L, 1);
-  lua_setfield(L, -2, "__vitae_readonly");
-  lua_setmetatable(L, -2);
+/* Push the target of the view at i. */
+static void push_view_target(lua_State *L, int i) {
+  lua_getmetatable(L, i);
+  lua_rawgetp(L, -1, (void *)&view_kind);
   lua_remove(L, -2);
+}
+
+int vt_lua_unview(lua_State *L, int i) {
+  i = lua_absindex(L, i);
+  if (!view_kind(L, i)) return 0;
+  push_view_target(L, i);
+  lua_replace(L, i);
+  return 1;
+}
+
+/* Raise `msg` at the nearest Lua line on the stack (a write may come through
+** a C function such as table.insert, which has no line of its own). */
+static int error_at_lua_line(lua_State *L, const char *msg) {
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+      lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, msg);
+      return lua_error(L);
+    }
+  }
+  lua_pushstring(L, msg);
+  return lua_error(L);
+}
+
+/* __newindex of a view: refuse, saying why. */
+static int view_newindex(lua_State *L) {
+  const char *kind = view_kind(L, 1);
+  char key[64];
+  if (lua_type(L, 2) == LUA_TSTRING) snprintf(key, sizeof key, "field '%.40s'", lua_tostring(L, 2));
+  else snprintf(key, sizeof key, "a %s key", luaL_typename(L, 2));
+  char msg[512];
+  if (kind && strcmp(kind, VIEW_MODULE) == 0)
+    snprintf(msg, sizeof msg, "cannot change %s of a module table while simulating: module tables and globals are "
+             "read-only once the module has loaded, because vitae carries no state from one patient to "
+             "the next (keep a patient's state in attributes: set_attribute, p:attr)", key);
+  else snprintf(msg, sizeof msg, "cannot change %s of a table the prelude shares between modules (it is read-only)", key);
+  return error_at_lua_line(L, msg);
+}
+
+/* __len of a view: the length of its target (honouring the target's __len). */
+static int view_len(lua_State *L) {
+  push_view_target(L, 1);
+  lua_pushinteger(L, luaL_len(L, -1));
+  return 1;
+}
+
+/* The iterator of view_pairs: next over the target (upvalue 1). */
+static int view_next(lua_State *L) {
+  lua_settop(L, 2);
+  if (lua_next(L, lua_upvalueindex(1))) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+/* __pairs of a view: iterate over its target. */
+static int view_pairs(lua_State *L) {
+  push_view_target(L, 1);
+  lua_pushcclosure(L, view_next, 1);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+/* Seal the table at i in place (see above); `kind` is VIEW_SHARED or
+** VIEW_MODULE.  Metamethods of the table's own metatable stay in effect:
+** the target gets that metatable (so __index chains keep working) and the
+** view's metatable copies its other metamethods. */
+static void seal_in_place(lua_State *L, int i, const char *kind) {
+  static const char *const keep[] = {
+    "__call", "__tostring", "__name", "__eq", "__lt", "__le", "__concat", "__unm", "__add", "__sub",
+    "__mul", "__div", "__mod", "__pow", "__idiv", "__band", "__bor", "__bxor", "__shl", "__shr", "__bnot", NULL
+  };
+  i = lua_absindex(L, i);
+  luaL_checkstack(L, 8, "sealing a table");
+  lua_newtable(L);                               /* the target */
+  int target = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, i)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_rawset(L, target); }
+  /* clearing existing fields during a traversal is allowed */
+  lua_pushnil(L);
+  while (lua_next(L, i)) { lua_pop(L, 1); lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, i); }
+  lua_newtable(L);                               /* the view's metatable */
+  int mt = lua_gettop(L);
+  if (lua_getmetatable(L, i)) {
+    for (const char *const *k = keep; *k; k++) {
+      if (lua_getfield(L, -1, *k) != LUA_TNIL) lua_setfield(L, mt, *k); else lua_pop(L, 1);
+    }
+    lua_setmetatable(L, target);
+  }
+  lua_pushvalue(L, target); lua_setfield(L, mt, "__index");
+  lua_pushvalue(L, target); lua_rawsetp(L, mt, (void *)&view_kind);
+  lua_pushcfunction(L, view_newindex); lua_setfield(L, mt, "__newindex");
+  lua_pushcfunction(L, view_len); lua_setfield(L, mt, "__len");
+  lua_pushcfunction(L, view_pairs); lua_setfield(L, mt, "__pairs");
+  lua_pushstring(L, kind); lua_setfield(L, mt, "__vitae_readonly");
+  lua_setmetatable(L, i);
+  lua_pop(L, 1);                                 /* the target */
+}
+
+static int view_kind_at(lua_State *L, int i) { return view_kind(L, i) != NULL; }
+static void push_view_target_at(lua_State *L, int i) { push_view_target(L, i); }
+
+/* Replace the table at the top of the stack by a read-only view of a private
+** copy of it (for the library copies). */
+static void make_readonly_view(lua_State *L) {
+  seal_in_place(L, -1, VIEW_SHARED);
 }
 
 /* Copy library `lib` without the fields in `drop`, replace fields from
@@ -468,6 +710,15 @@ static int l_vt_require(lua_State *L) {
   return 1;
 }
 
+/* vt_readonly(t) -> t, sealed in place as a read-only view shared between
+** modules (for the prelude: a table it hands out to every module). */
+static int l_vt_readonly(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  if (!view_kind(L, 1)) seal_in_place(L, 1, VIEW_SHARED);
+  return 1;
+}
+
 /* vt_caller_line(level) -> current line of the function `level` levels up
 ** (1 = the caller of vt_caller_line), or 0 when unknown. */
 static int l_vt_caller_line(lua_State *L) {
@@ -514,7 +765,8 @@ static void *watchdog(void *arg) {
     pthread_mutex_lock(&live_mu);
     for (vt_lua *vl = live; vl; vl = vl->next_live) {
       long long start = vl->call_start_ns;
-      if (start && !vl->hooked && now - start > VT_LUA_WATCH_MS * 1000000LL)
+      if (start && !vl->hooked && (now - start > VT_LUA_WATCH_MS * 1000000LL ||
+                                   (vl->patient_ns_limit > 0 && vl->patient_ns + now - start > vl->patient_ns_limit)))
         pthread_kill((pthread_t)vl->thread, WATCH_SIGNAL);
     }
     pthread_mutex_unlock(&live_mu);
@@ -557,6 +809,15 @@ static void live_remove(vt_lua *vl) {
   pthread_mutex_unlock(&live_mu);
 }
 
+/* Has the current patient's module code run past its time limit, counting
+** the call running now? */
+static int over_time(vt_lua *vl) {
+  if (vl->patient_ns_limit <= 0) return 0;
+  long long start = vl->call_start_ns, used = vl->patient_ns;
+  if (start) used += mono_ns() - start;
+  return used > vl->patient_ns_limit;
+}
+
 /* Enter / leave a call into module code at run time. */
 static void call_enter(vt_lua *vl) {
   tl_calling = vl;
@@ -565,6 +826,7 @@ static void call_enter(vt_lua *vl) {
 }
 
 static void call_leave(vt_lua *vl) {
+  if (vl->call_start_ns) vl->patient_ns += mono_ns() - vl->call_start_ns;
   vl->call_start_ns = 0;
   tl_calling = NULL;
   if (vl->hooked) {
@@ -607,6 +869,10 @@ static int load_prelude(vt_lua *vl, char *err, size_t errlen) {
   lua_setfield(L, -2, "vt_require");
   lua_pushcfunction(L, l_vt_caller_line);
   lua_setfield(L, -2, "vt_caller_line");
+  lua_pushcfunction(L, l_vt_readonly);
+  lua_setfield(L, -2, "vt_readonly");
+  lua_pushcfunction(L, l_prelude_getmetatable);
+  lua_setfield(L, -2, "getmetatable");
   if (luaL_loadbufferx(L, src, strlen(src), "@lua/vitae/prelude.lua", "t") != LUA_OK) {
     lua_remove(L, -2);
     return fail(vl, err, errlen);
@@ -625,18 +891,17 @@ static int load_prelude(vt_lua *vl, char *err, size_t errlen) {
   }
   lua_rawgeti(L, LUA_REGISTRYINDEX, vl->base_ref);
   lua_pushnil(L);
-  while (lua_next(L, -3)) {           /* exports -> base; tables as read-only views */
-    /* GMF values (the ready-made conditions is_male, always, ...) must stay
-    ** plain tables: the loader reads them raw */
-    if (lua_istable(L, -1)) {
-      int gmf = lua_getfield(L, -1, "condition_type") != LUA_TNIL;
-      lua_pop(L, 1);
-      if (!gmf) make_readonly_view(L);
-    }
+  while (lua_next(L, -3)) {           /* exports -> base; tables sealed read-only */
+    /* the ready-made conditions (is_male, always, ...) and the units table
+    ** are shared by every module: sealed in place, so that the prelude's own
+    ** references are read-only too (the loader sees through views) */
+    if (lua_istable(L, -1) && !view_kind(L, -1)) seal_in_place(L, -1, VIEW_SHARED);
     lua_pushvalue(L, -2); lua_insert(L, -2);
     lua_rawset(L, -4);
   }
-  /* module code gets the guarded metatable and rawset functions */
+  /* module code gets the guarded metatable and rawset functions, and pairs
+  ** in a fixed order */
+  lua_pushcfunction(L, l_sorted_pairs); lua_setfield(L, -2, "pairs");
   lua_pushcfunction(L, l_safe_getmetatable); lua_setfield(L, -2, "getmetatable");
   lua_pushcfunction(L, l_safe_setmetatable); lua_setfield(L, -2, "setmetatable");
   lua_pushcfunction(L, l_safe_rawset); lua_setfield(L, -2, "rawset");
@@ -644,11 +909,217 @@ static int load_prelude(vt_lua *vl, char *err, size_t errlen) {
   return 0;
 }
 
+/* ---- no state from one patient to the next ------------------------------
+**
+** Each worker has its own Lua state and simulates its own share of the
+** patients, so anything module code keeps from one call to a later one would
+** make a patient depend on the patients its worker simulated before it, and
+** so on the thread count.  After a module loads, vt_lua_seal walks every
+** object its function slots can reach and
+**   - seals its tables read-only in place (a write is a clear error),
+**   - records its closures' upvalues, and the contents of the tables used
+**     as metatables (which the VM reads raw, so they cannot be views),
+** and vt_lua_patient_begin puts those back before every patient: a local
+** variable a function assigns keeps its value within one patient only.
+** The walk stops at the objects the prelude owns (marked once per state). */
+
+/* Is the value at i an object the walk follows? */
+static int walkable(lua_State *L, int i) {
+  int t = lua_type(L, i);
+  return t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTHREAD;
+}
+
+/* Append the value at the top (popped) to the array at `q` if walkable. */
+static void enqueue(lua_State *L, int q, lua_Integer *n) {
+  if (walkable(L, -1)) lua_rawseti(L, q, ++*n);
+  else lua_pop(L, 1);
+}
+
+/* Breadth-first walk from the values already in the array `q` (n of them):
+** every walkable object reached that is not a key of `skip` (0 for none) is
+** appended once to the array `list` and set in `seen`; tables used as
+** metatables are set in `metas`.  Read-only views are listed but their
+** insides are followed only when `into_views`.  The walk keeps its own queue,
+** so deep structures cost no C stack.  Returns the length of `list`. */
+static lua_Integer graph_walk(lua_State *L, int q, lua_Integer n, int skip, int seen, int list, int metas,
+                              int into_views) {
+  lua_Integer head = 0, nl = 0;
+  luaL_checkstack(L, 10, "walking module state");
+  while (head < n) {
+    lua_rawgeti(L, q, ++head);
+    int v = lua_gettop(L);
+    int skipped = 0;
+    if (skip) {
+      lua_pushvalue(L, v);
+      skipped = lua_rawget(L, skip) != LUA_TNIL;
+      lua_pop(L, 1);
+    }
+    lua_pushvalue(L, v);
+    int was_seen = lua_rawget(L, seen) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (skipped || was_seen) { lua_settop(L, v - 1); continue; }
+    lua_pushvalue(L, v); lua_pushboolean(L, 1); lua_rawset(L, seen);
+    lua_pushvalue(L, v); lua_rawseti(L, list, ++nl);
+    switch (lua_type(L, v)) {
+      case LUA_TTABLE: {
+        int is_view = view_kind(L, v) != NULL;
+        if (lua_getmetatable(L, v)) {
+          if (!is_view) { lua_pushvalue(L, -1); lua_pushboolean(L, 1); lua_rawset(L, metas); }
+          if (!is_view || into_views) enqueue(L, q, &n); else lua_pop(L, 1);
+        }
+        lua_pushnil(L);
+        while (lua_next(L, v)) {
+          lua_pushvalue(L, -2);
+          enqueue(L, q, &n);          /* the key */
+          enqueue(L, q, &n);          /* the value */
+        }
+        break;
+      }
+      case LUA_TFUNCTION:
+        for (int i = 1; lua_getupvalue(L, v, i); i++) enqueue(L, q, &n);
+        break;
+      case LUA_TUSERDATA:
+        if (lua_getmetatable(L, v)) enqueue(L, q, &n);
+        for (int i = 1; lua_getiuservalue(L, v, i) != LUA_TNONE; i++) enqueue(L, q, &n);
+        lua_pop(L, 1);
+        break;
+      default: break;
+    }
+    lua_settop(L, v - 1);
+  }
+  return nl;
+}
+
+/* Mark everything reachable from the base table, the string metatable and
+** the patient proxy as owned by the prelude (vl->owned_ref). */
+static void mark_prelude_owned(vt_lua *vl) {
+  lua_State *L = vl->L;
+  int top = lua_gettop(L);
+  lua_newtable(L); int q = lua_gettop(L);
+  lua_newtable(L); int seen = lua_gettop(L);
+  lua_newtable(L); int list = lua_gettop(L);
+  lua_newtable(L); int metas = lua_gettop(L);
+  lua_Integer n = 0;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vl->base_ref); lua_rawseti(L, q, ++n);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vl->proxy_ref); lua_rawseti(L, q, ++n);
+  lua_pushliteral(L, "");
+  lua_getmetatable(L, -1); lua_rawseti(L, q, ++n);
+  lua_pop(L, 1);
+  graph_walk(L, q, n, 0, seen, list, metas, 1);
+  lua_pushvalue(L, seen);
+  vl->owned_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_newtable(L);
+  vl->restore_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  vl->nrestore = 0;
+  lua_settop(L, top);
+}
+
+int vt_lua_seal(vt_lua *vl, const int *refs, int nrefs, const char *file, char *err, size_t errlen) {
+  lua_State *L = vl->L;
+  if (nrefs == 0) return 0;
+  int top = lua_gettop(L);
+  if (!lua_checkstack(L, 24)) { snprintf(err, errlen, "%s: out of Lua stack space", file); return -1; }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vl->owned_ref); int owned = lua_gettop(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vl->restore_ref); int restore = lua_gettop(L);
+  lua_newtable(L); int q = lua_gettop(L);
+  lua_newtable(L); int seen = lua_gettop(L);
+  lua_newtable(L); int list = lua_gettop(L);
+  lua_newtable(L); int metas = lua_gettop(L);
+  lua_Integer n = 0;
+  for (int k = 0; k < nrefs; k++) { lua_rawgeti(L, LUA_REGISTRYINDEX, refs[k]); enqueue(L, q, &n); }
+  lua_Integer nl = graph_walk(L, q, n, owned, seen, list, metas, 0);
+  /* first refuse what cannot be made harmless, before changing anything */
+  for (lua_Integer k = 1; k <= nl; k++) {
+    lua_rawgeti(L, list, k);
+    if (lua_iscfunction(L, -1) && lua_getupvalue(L, -1, 1)) {
+      snprintf(err, errlen, "%s: the module keeps a C function with state of its own from its load (for example "
+               "an iterator made by string.gmatch outside a function): it would carry that state from one patient "
+               "to the next; create it inside the function that uses it", file);
+      lua_settop(L, top);
+      return -1;
+    }
+    if (lua_type(L, -1) == LUA_TTHREAD || (lua_type(L, -1) == LUA_TUSERDATA)) {
+      snprintf(err, errlen, "%s: the module keeps a %s from its load, which would carry state from one patient "
+               "to the next", file, luaL_typename(L, -1));
+      lua_settop(L, top);
+      return -1;
+    }
+    lua_settop(L, metas);
+  }
+  lua_Integer nr = (lua_Integer)vl->nrestore;
+  for (lua_Integer k = 1; k <= nl; k++) {
+    lua_rawgeti(L, list, k);
+    int v = lua_gettop(L);
+    if (lua_type(L, v) == LUA_TFUNCTION && !lua_iscfunction(L, v)) {
+      for (int i = 1; ; i++) {                 /* {f, i, value} per upvalue */
+        lua_createtable(L, 3, 0);
+        if (!lua_getupvalue(L, v, i)) { lua_pop(L, 1); break; }
+        lua_rawseti(L, -2, 3);
+        lua_pushvalue(L, v); lua_rawseti(L, -2, 1);
+        lua_pushinteger(L, i); lua_rawseti(L, -2, 2);
+        lua_rawseti(L, restore, ++nr);
+      }
+    } else if (lua_type(L, v) == LUA_TTABLE && !view_kind(L, v)) {
+      lua_pushvalue(L, v);
+      if (lua_rawget(L, metas) != LUA_TNIL) {  /* {t, copy of t} */
+        lua_pop(L, 1);
+        lua_createtable(L, 2, 0);
+        lua_pushvalue(L, v); lua_rawseti(L, -2, 1);
+        lua_newtable(L);
+        lua_pushnil(L);
+        while (lua_next(L, v)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_rawset(L, -4); }
+        lua_rawseti(L, -2, 2);
+        lua_rawseti(L, restore, ++nr);
+      } else {
+        lua_pop(L, 1);
+        seal_in_place(L, v, VIEW_MODULE);
+      }
+    }
+    lua_settop(L, metas);
+  }
+  vl->nrestore = (int)nr;
+  lua_settop(L, top);
+  return 0;
+}
+
+void vt_lua_patient_begin(vt_lua *vl) {
+  vl->patient_ns = 0;
+  vl->copied = 0;
+  if (vl->nrestore == 0) return;
+  lua_State *L = vl->L;
+  lua_checkstack(L, 8);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vl->restore_ref);
+  int r = lua_gettop(L);
+  for (int k = 1; k <= vl->nrestore; k++) {
+    lua_rawgeti(L, r, k);
+    int e = lua_gettop(L);
+    lua_rawgeti(L, e, 1);
+    if (lua_type(L, -1) == LUA_TFUNCTION) {
+      lua_rawgeti(L, e, 2);
+      int i = (int)lua_tointeger(L, -1);
+      lua_pop(L, 1);
+      lua_rawgeti(L, e, 3);
+      lua_setupvalue(L, -2, i);
+    } else {                                   /* a metatable: clear, copy back */
+      int t = lua_gettop(L);
+      lua_pushnil(L);
+      while (lua_next(L, t)) { lua_pop(L, 1); lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, t); }
+      lua_rawgeti(L, e, 2);
+      int c = lua_gettop(L);
+      lua_pushnil(L);
+      while (lua_next(L, c)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_rawset(L, t); }
+    }
+    lua_settop(L, r);
+  }
+  lua_pop(L, 1);
+}
+
 vt_lua *vt_lua_new(const vt_lua_limits *limits, struct vt_params *params, char *err, size_t errlen) {
   vt_lua *vl = calloc(1, sizeof *vl);
   if (!vl) { snprintf(err, errlen, "out of memory"); return NULL; }
   if (limits) vl->limits = *limits; else vt_lua_default_limits(&vl->limits);
   vl->mem_limit = vl->limits.memory;
+  vl->patient_ns_limit = (long long)(vl->limits.patient_seconds * 1e9);
   vl->params = params;
   vl->L = lua_newstate(l_alloc, vl);
   if (!vl->L) { snprintf(err, errlen, "cannot create a Lua state"); free(vl); return NULL; }
@@ -675,6 +1146,7 @@ vt_lua *vt_lua_new(const vt_lua_limits *limits, struct vt_params *params, char *
   lua_pop(L, 2);
   make_proxy(L, vl);
   if (load_prelude(vl, err, errlen) != 0) { lua_close(vl->L); free(vl); return NULL; }
+  mark_prelude_owned(vl);
   live_add(vl);
   /* from here on module code sees nothing but the base table */
   lua_pushglobaltable(L);
@@ -760,7 +1232,35 @@ static int call_slot(vt_lua *vl, int fn, struct vt_patient *p, char *err, size_t
   int rc = lua_pcall(L, 1, 1, 0);
   call_leave(vl);
   if (rc != LUA_OK) return fail(vl, err, errlen);
+  if (vl->patient_ns_limit > 0 && vl->patient_ns > vl->patient_ns_limit) {
+    lua_pop(L, 1);
+    lua_Debug ar;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
+    lua_getinfo(L, ">S", &ar);
+    snprintf(err, errlen, "%s:%d: module code has run for more than %g s for this patient "
+             "(the per-patient time limit: --module-time)", ar.short_src, ar.linedefined, vl->limits.patient_seconds);
+    return -1;
+  }
   return 0;
+}
+
+/* Count `len` bytes the engine copies out of Lua for the current patient
+** against the memory cap (with what the Lua state holds).  0, or -1 with
+** err naming the function `fn`'s file and line. */
+static int charge_copy(vt_lua *vl, int fn, size_t len, char *err, size_t errlen) {
+  size_t used = vl->mem_used < vl->mem_limit ? vl->mem_used : vl->mem_limit;
+  if (len + 1 <= vl->mem_limit - used && vl->copied + len + 1 <= vl->mem_limit - used) {
+    vl->copied += len + 1;
+    return 0;
+  }
+  lua_State *L = vl->L;
+  lua_Debug ar;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
+  lua_getinfo(L, ">S", &ar);
+  snprintf(err, errlen, "%s:%d: memory limit of %zu MiB exceeded: the function returned a string of %zu bytes, "
+           "and module code already makes the engine hold %zu MiB for this patient beside the Lua state's %zu MiB",
+           ar.short_src, ar.linedefined, vl->mem_limit >> 20, len, vl->copied >> 20, used >> 20);
+  return -1;
 }
 
 static int bad_result(vt_lua *vl, int fn, const char *want, char *err, size_t errlen) {
@@ -799,7 +1299,13 @@ int vt_lua_call_value(vt_lua *vl, int fn, struct vt_patient *p, vt_value *out, c
     case LUA_TNIL: out->kind = VT_V_NIL; break;
     case LUA_TNUMBER: out->kind = VT_V_NUM; out->u.n = lua_tonumber(L, -1); break;
     case LUA_TBOOLEAN: out->kind = VT_V_BOOL; out->u.b = lua_toboolean(L, -1); break;
-    case LUA_TSTRING: out->kind = VT_V_STR; out->u.s = vt_record_strdup(&p->rec, lua_tostring(L, -1)); break;
+    case LUA_TSTRING: {
+      size_t len;
+      const char *str = lua_tolstring(L, -1, &len);
+      if (charge_copy(vl, fn, len, err, errlen) != 0) { lua_pop(L, 1); return -1; }
+      out->kind = VT_V_STR; out->u.s = vt_record_strdup(&p->rec, str);
+      break;
+    }
     default: return bad_result(vl, fn, "a number, string, boolean or nil", err, errlen);
   }
   lua_pop(L, 1);

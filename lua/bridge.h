@@ -22,6 +22,7 @@ typedef struct vt_lua_limits {
   size_t memory;            /* bytes per Lua state (default 256 MiB) */
   long long instructions;   /* per call into module code (default 20 million) */
   long long load_instructions; /* for running a module file (default 200 million) */
+  double patient_seconds;   /* module code's time per patient (default 5 s); 0 = no limit */
 } vt_lua_limits;
 
 typedef struct vt_lua {
@@ -40,9 +41,15 @@ typedef struct vt_lua {
   unsigned long thread;     /* pthread_t of the thread in the call */
   struct vt_lua *next_live; /* watchdog registry */
   int proxy_ref;            /* registry: the patient proxy userdata */
+  int owned_ref;            /* registry: set of the objects the prelude owns */
+  int restore_ref;          /* registry: what vt_lua_patient_begin puts back */
+  int nrestore;             /* entries in it */
+  long long patient_ns;     /* time spent in module code for the current patient */
+  long long patient_ns_limit; /* limits.patient_seconds in ns */
+  size_t copied;            /* bytes copied out of Lua for the current patient */
 } vt_lua;
 
-enum { VT_LIMIT_INSTRUCTIONS = 1, VT_LIMIT_MEMORY = 2 };
+enum { VT_LIMIT_INSTRUCTIONS = 1, VT_LIMIT_MEMORY = 2, VT_LIMIT_TIME = 4 };
 
 /* Limits: the count hook makes every Lua instruction trap, so it is on
 ** while module files load (runaway code at load time stops
@@ -52,6 +59,16 @@ enum { VT_LIMIT_INSTRUCTIONS = 1, VT_LIMIT_MEMORY = 2 };
 ** safe to call from a signal handler).  From then on the call has the
 ** instruction budget; pcall cannot catch the error. */
 #define VT_LUA_WATCH_MS 50
+/* Default time module code may run for one patient, in seconds (a lifetime
+** of an ordinary module set takes about a millisecond). */
+#define VT_LUA_PATIENT_SECONDS 5.0
+
+/* Memory: the cap `memory` covers the Lua state's heap and, for the current
+** patient, the strings the engine copies out of Lua (vt_lua_call_value), so
+** module code cannot make the engine hold more than the cap either.
+** Time: a patient's calls into module code may take `patient_seconds` in
+** all; past it the call stops with an error (checked when a call returns,
+** and during a call once the watchdog has armed the count hook). */
 
 /* Default limits. */
 void vt_lua_default_limits(vt_lua_limits *l);
@@ -72,6 +89,27 @@ int vt_lua_call_bool(vt_lua *vl, int fn, struct vt_patient *p, int *out, char *e
 int vt_lua_call_number(vt_lua *vl, int fn, struct vt_patient *p, double *out, char *err, size_t errlen);
 /* Strings are copied into the patient's record arena. */
 int vt_lua_call_value(vt_lua *vl, int fn, struct vt_patient *p, vt_value *out, char *err, size_t errlen);
+
+/* If the value at index i is a read-only view (a table the prelude shares, or
+** a module's table sealed after loading), replace it by the table holding its
+** contents and return 1; else leave it and return 0.  The loader reads module
+** tables raw and goes through this. */
+int vt_lua_unview(lua_State *L, int i);
+
+/* Make a loaded Lua module unable to carry state from one patient to the
+** next.  `refs` are the registry references of the module's function slots,
+** the only way back into its code.  Every table those functions can reach
+** (upvalues, globals, nested tables), apart from what the prelude owns, is
+** sealed read-only in place; metatables among them, and every upvalue of
+** the module's closures, are recorded and put back to their load-time
+** values at the start of every patient (vt_lua_patient_begin).  A C
+** function with state of its own (an iterator made at load time) is refused.
+** Returns 0, or -1 with err "file:line: message" (file is `file`). */
+int vt_lua_seal(vt_lua *vl, const int *refs, int n, const char *file, char *err, size_t errlen);
+
+/* Start a new patient: module state back to its load-time values, the
+** patient's time budget and copy budget reset. */
+void vt_lua_patient_begin(vt_lua *vl);
 
 /* Source line where the function `fn` is defined (0 if unknown). */
 int vt_lua_fn_line(vt_lua *vl, int fn);

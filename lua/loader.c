@@ -59,6 +59,8 @@ typedef struct ctx {
   char *err; size_t errlen;
   char **names;        /* sorted state names (freed on error too) */
   int physiology;      /* Physiology states seen */
+  int cond_depth;      /* conditions open around the one being compiled */
+  int *refs, nrefs, caprefs;   /* registry references of the function slots */
 } ctx;
 
 /* Report an error in the current state and unwind to the compile entry. */
@@ -80,8 +82,11 @@ static void cerr(ctx *c, const char *fmt, ...) {
 /* Push t[name] (raw); return its type. */
 static int field(ctx *c, int t, const char *name) {
   t = lua_absindex(c->L, t);
+  if (!lua_checkstack(c->L, 4)) cerr(c, "out of Lua stack space");
+  if (vt_lua_unview(c->L, t) == 0 && lua_type(c->L, t) != LUA_TTABLE) cerr(c, "expected a table");
   lua_pushstring(c->L, name);
   int ty = lua_rawget(c->L, t);
+  if (ty == LUA_TTABLE && vt_lua_unview(c->L, -1)) ty = LUA_TTABLE;   /* shared read-only tables */
   if (ty == LUA_TLIGHTUSERDATA) {   /* JSON null (lua/json.h): same as absent */
     lua_pop(c->L, 1);
     lua_pushnil(c->L);
@@ -143,7 +148,19 @@ static double opt_num(ctx *c, int t, const char *name, double dflt) {
 }
 
 /* A function at the top of the stack -> registry reference (popped). */
-static int take_fn(ctx *c) { return luaL_ref(c->L, LUA_REGISTRYINDEX); }
+/* Keep the function at the top (popped) in the registry; its reference is
+** also listed in c->refs for vt_lua_seal. */
+static int take_fn(ctx *c) {
+  if (c->nrefs == c->caprefs) {
+    int cap = c->caprefs ? c->caprefs * 2 : 16;
+    int *r = realloc(c->refs, sizeof *r * (size_t)cap);
+    if (!r) cerr(c, "out of memory");
+    c->refs = r; c->caprefs = cap;
+  }
+  int ref = luaL_ref(c->L, LUA_REGISTRYINDEX);
+  c->refs[c->nrefs++] = ref;
+  return ref;
+}
 
 /* vt_num from the value at index i: a number or a function. */
 static vt_num num_at(ctx *c, int i, const char *what) {
@@ -237,6 +254,7 @@ static vt_value value_at(ctx *c, int i, const char *what) {
 }
 
 static void compile_cond(ctx *c, int i, vt_cond *out);
+static void compile_cond_body(ctx *c, int i, vt_cond *out);
 
 static void compile_cond_list(ctx *c, int t, const char *name, vt_cond *out) {
   lua_State *L = c->L;
@@ -257,6 +275,20 @@ static void compile_cond_list(ctx *c, int t, const char *name, vt_cond *out) {
 static void compile_cond(ctx *c, int i, vt_cond *out) {
   lua_State *L = c->L;
   i = lua_absindex(L, i);
+  vt_lua_unview(L, i);   /* is_male, always, ... are shared read-only views */
+  /* each level of nesting holds a few values on the Lua stack while the
+  ** level below it compiles: bound the depth, and make room before pushing */
+  if (c->cond_depth >= VT_MAX_COND_DEPTH)
+    cerr(c, "conditions nested deeper than %d levels (And/Or/Not/At Least/At Most inside each other)", VT_MAX_COND_DEPTH);
+  if (!lua_checkstack(L, 8)) cerr(c, "out of Lua stack space while compiling a condition");
+  c->cond_depth++;
+  compile_cond_body(c, i, out);
+  c->cond_depth--;
+}
+
+/* compile_cond without the depth and stack checks. */
+static void compile_cond_body(ctx *c, int i, vt_cond *out) {
+  lua_State *L = c->L;
   memset(out, 0, sizeof *out);
   out->ref_state = out->since_state = VT_NOSTATE;
   out->fn = VT_NOFN;
@@ -950,6 +982,7 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
   m->arena = c->a;
   if (setjmp(c->jb)) {
     free(c->names);
+    free(c->refs);
     lua_settop(L, base - 1);
     vt_module_free(m);
     free(c);
@@ -1023,7 +1056,13 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
               "take their alt_direct_transition, as Synthea does by default (physiology.state.enabled = false)\n", file);
     }
   }
+  /* the module's code may not keep state from one patient to the next */
+  if (vt_lua_seal(vl, c->refs, c->nrefs, file, err, errlen) != 0) {
+    free(c->names); free(c->refs); lua_settop(L, base - 1); vt_module_free(m); free(c);
+    return NULL;
+  }
   free(c->names);
+  free(c->refs);
   lua_settop(L, base - 1);
   free(c);
   return m;

@@ -14,6 +14,11 @@
 #include "lua/bridge.h"
 #include "sim/model.h"
 
+/* Conditions (And, Or, Not, At Least, At Most) nest at most this deep in a
+** module; deeper is a load error naming the file and state.  Synthea's
+** corpus nests at most a few levels. */
+#define VT_MAX_COND_DEPTH 64
+
 typedef struct vt_modset {
   vt_module **mods; int n, cap;   /* sorted: top-level modules by path, then submodules */
   int ntop;                       /* mods[0..ntop) run for every patient */

@@ -143,6 +143,8 @@ static void path_push(lua_State *L, int key, char *path, size_t cap) {
 static int same_value(lua_State *L, int a, int b, int depth, int in_states, char *path, size_t cap) {
   a = lua_absindex(L, a);
   b = lua_absindex(L, b);
+  vt_lua_unview(L, a);   /* the prelude's shared conditions are read-only views */
+  vt_lua_unview(L, b);
   int ta = lua_type(L, a), tb = lua_type(L, b);
   if (ta != tb) return 0;
   if (ta != LUA_TTABLE) return ta == LUA_TNIL || (ta != LUA_TFUNCTION && lua_rawequal(L, a, b));

@@ -1101,6 +1101,7 @@ void vt_engine_free(vt_engine *e) {
 int vt_engine_simulate(vt_engine *e, int64_t index) {
   vt_patient *p = &e->p;
   vt_patient_reset(p);
+  vt_lua_patient_begin(e->lua);   /* module state as it was after loading */
   vt_rng_seed_patient(&p->rng, e->opts.seed, (uint64_t)index, 0);
   vt_demo_opts d = { e->opts.reference, e->opts.age_min, e->opts.age_max, e->opts.gender };
   vt_demo_draw(&p->rng, &d, &p->rec);

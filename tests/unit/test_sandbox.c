@@ -13,6 +13,7 @@
 */
 #include "lauxlib.h"
 #include "lualib.h"
+#include "lua/loader.h"
 #include "sim/engine.h"
 #include "sim/params.h"
 #include "sim/vtime.h"
@@ -29,7 +30,7 @@
 #define TMP "tests/tmp/sandbox/"
 
 /* Small limits keep the runaway tests fast. */
-static const vt_lua_limits SMALL = { 16u << 20, 1000000LL, 1000000LL };
+static const vt_lua_limits SMALL = { 16u << 20, 1000000LL, 1000000LL, 0 };
 
 static int write_file(const char *path, const char *text, size_t n) {
   FILE *f = fopen(path, "wb");
@@ -604,6 +605,236 @@ static int mkdirs(const char *path) {
   return mkdir(b, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+
+/* ---- issue 8: the sandbox's promises under attack ----------------------- */
+
+/* Source of a module whose Guard nests `depth` Not conditions (plain GMF
+** tables in Lua, or JSON when `json`); malloc'd. */
+static char *nested_module(int depth, int json) {
+  size_t cap = (size_t)depth * 64 + 1024, n = 0;
+  char *s = malloc(cap);
+  if (!s) return NULL;
+  const char *open = json ? "{\"condition_type\": \"Not\", \"condition\": " : "{ condition_type = 'Not', condition = ";
+  n += (size_t)snprintf(s + n, cap - n, json
+    ? "{\"name\": \"Deep\", \"states\": {\n\"Initial\": {\"type\": \"Initial\", \"direct_transition\": \"Wait\"},\n"
+      "\"Wait\": {\"type\": \"Guard\", \"direct_transition\": \"Terminal\", \"allow\": "
+    : "return { name = 'Deep', states = {\n  Initial = { type = 'Initial', direct_transition = 'Wait' },\n"
+      "  Wait = { type = 'Guard', direct_transition = 'Terminal', allow = ");
+  for (int k = 0; k < depth; k++) n += (size_t)snprintf(s + n, cap - n, "%s", open);
+  n += (size_t)snprintf(s + n, cap - n, json ? "{\"condition_type\": \"True\"}" : "{ condition_type = 'True' }");
+  for (int k = 0; k < depth; k++) n += (size_t)snprintf(s + n, cap - n, "}");
+  snprintf(s + n, cap - n, json ? "},\n\"Terminal\": {\"type\": \"Terminal\"}\n}}\n" : " },\n  Terminal = { type = 'Terminal' },\n} }\n");
+  return s;
+}
+
+/* Load module source `src` as TMP name (with its extension) through an
+** engine; returns 0 if it loads, -1 with err. */
+static int load_as(const char *file, const char *src, char *err, size_t errlen) {
+  char path[256];
+  snprintf(path, sizeof path, TMP "%s", file);
+  if (write_text(path, src) != 0) { snprintf(err, errlen, "cannot write %s", path); return -1; }
+  char *paths[1] = { path };
+  vt_sim_opts o = { 99, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 } };
+  vt_engine *e = vt_engine_new(&o, paths, 1, NULL, NULL, err, errlen);
+  if (!e) return -1;
+  int rc = vt_engine_simulate(e, 0);
+  if (rc != 0) snprintf(err, errlen, "%s", e->err);
+  vt_engine_free(e);
+  return rc;
+}
+
+/* 1. A condition nested deeper than the limit is a load error naming the
+** file and state, never a crash (the loader once overflowed the Lua stack at
+** about 80 levels); JSON modules likewise. */
+static void test_deep_conditions(void) {
+  static const int depths[] = { 80, 1000, 100000 };
+  char err[2048];
+  for (int json = 0; json <= 1; json++) {
+    char *ok = nested_module(VT_MAX_COND_DEPTH - 1, json);
+    int rc = load_as(json ? "deep_ok.json" : "deep_ok.lua", ok, err, sizeof err);
+    CHECK(rc == 0, "nesting: %s conditions %d deep load and run%s%s", json ? "JSON" : "Lua", VT_MAX_COND_DEPTH - 1,
+          rc ? ": " : "", rc ? err : "");
+    free(ok);
+    for (size_t k = 0; k < sizeof depths / sizeof depths[0]; k++) {
+      char *src = nested_module(depths[k], json);
+      char file[64];
+      snprintf(file, sizeof file, "deep_%d.%s", depths[k], json ? "json" : "lua");
+      rc = load_as(file, src, err, sizeof err);
+      int named = strstr(err, file) != NULL;
+      int clear = strstr(err, "nested deeper than") != NULL || strstr(err, "nesting deeper than") != NULL ||
+                  strstr(err, "too many") != NULL || strstr(err, "overflow") != NULL;
+      CHECK(rc != 0 && named && clear, "nesting: %s conditions %d deep are refused with a clear error naming the file (%s)",
+            json ? "JSON" : "Lua", depths[k], err);
+      if (depths[k] == 80)
+        CHECK(strstr(err, "state 'Wait'") != NULL, "nesting: the error for %d levels names the state", depths[k]);
+      free(src);
+    }
+  }
+}
+
+/* 3. Everything the prelude shares is read-only, so one module cannot change
+** another (is_female.gender = "M" once moved female-only events to men). */
+static void test_shared_tables(void) {
+  vt_lua *vl = new_lua(&SMALL, NULL);
+  if (!vl) { CHECK(0, "shared: a Lua state"); return; }
+  static const struct { const char *name, *src; } pokes[] = {
+    { "poke_is_female", "is_female.gender = 'M'\nreturn true" },
+    { "poke_is_male_rawset", "rawset(is_male, 'gender', 'F')\nreturn true" },
+    { "poke_always", "always.condition_type = 'False'\nreturn true" },
+    { "poke_never", "rawset(never, 'condition_type', 'True')\nreturn true" },
+    { "poke_nested", "local c = negate(is_female).condition\nc.gender = 'M'\nreturn true" },
+    { "poke_units", "units.mg_dL = 'g'\nreturn true" },
+    { "poke_setmt", "setmetatable(is_female, {})\nreturn true" },
+    { "poke_table_insert", "table.insert(is_male, 1)\nreturn true" },
+  };
+  for (size_t k = 0; k < sizeof pokes / sizeof pokes[0]; k++) {
+    char err[1024];
+    int r = run(vl, pokes[k].name, pokes[k].src, err, sizeof err);
+    CHECK(r < 0 && strstr(err, pokes[k].name) && (strstr(err, "read-only") || strstr(err, "protected")),
+          "shared: %s is refused (%s)", pokes[k].name, r < 0 ? err : "no error");
+  }
+  /* a module that swallows the error changes nothing another module sees */
+  expect_true(vl, "shared: a caught attempt changes nothing",
+              "pcall(function() is_female.gender = 'M' end)\npcall(function() rawset(is_female, 'gender', 'M') end)\n"
+              "return is_female.gender == 'F' and is_male.gender == 'M' and always.condition_type == 'True'");
+  expect_true(vl, "pairs: keys in a fixed order (numbers, strings, booleans), whatever the hash seed",
+              "local w = { zeta = 1, alpha = 2, mid = 3, [3] = 4, [1] = 5, [2.5] = 7, [true] = 6 }\n"
+              "local o = {}\nfor k in pairs(w) do o[#o + 1] = tostring(k) end\n"
+              "return table.concat(o, ',') == '1,2.5,3,alpha,mid,zeta,true'");
+  expect_true(vl, "pairs: a shared read-only table is iterated over its contents",
+              "local n = 0\nfor k, v in pairs(is_female) do n = n + 1 end\nreturn n == 2");
+  expect_true(vl, "shared: the shared conditions still read as conditions",
+              "local c = all { is_female, age_at_least(50) }\nreturn c.conditions[1].gender == 'F' and #c.conditions == 2");
+  vt_lua_free(vl);
+  /* and the engine still compiles them: a women-only guard admits women only */
+  char err[2048];
+  vt_engine *e = engine_src("shared_guard",
+    "return module 'Women' {\n  Initial = initial { next = 'G' },\n  G = guard { is_female, next = 'C' },\n"
+    "  C = condition_onset { snomed(44054006, 'Diabetes'), next = 'T' },\n  T = terminal {},\n}\n", NULL, NULL, err, sizeof err);
+  CHECK(e != NULL, "shared: a module using is_female loads%s%s", e ? "" : ": ", e ? "" : err);
+  if (!e) return;
+  int wrong = 0, women = 0;
+  for (int64_t i = 0; i < 40; i++) {
+    if (vt_engine_simulate(e, i) != 0) { wrong++; continue; }
+    int has = vt_actives_find_code(&e->p.active[VT_ACT_CONDITION], "44054006") >= 0;
+    if (has && e->p.rec.person.gender != 'F') wrong++;
+    women += has;
+  }
+  CHECK(wrong == 0 && women > 0, "shared: is_female admits women only (%d women, %d wrong)", women, wrong);
+  vt_engine_free(e);
+}
+
+/* The value of attribute `name` of the engine's patient, or NAN. */
+static double attr_num(vt_engine *e, const char *name) {
+  vt_slot *s = vt_map_get(&e->p.attrs, name);
+  return s && s->v.kind == VT_V_NUM ? s->v.u.n : NAN;
+}
+
+/* 4. Module state does not survive from patient to patient: a local counter
+** is put back before every patient (so a patient's rows do not depend on
+** which patients its worker simulated before), and writes to module tables
+** and globals at run time are refused with a message that says why. */
+static void test_patient_state(void) {
+  char err[2048];
+  vt_engine *e = engine_src("state_counter",
+    "local n = 0\nlocal t = { k = 1 }\n"
+    "return { name = 'Counter', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Count' },\n"
+    "  Count = { type = 'SetAttribute', attribute = 'n', value = function(p) n = n + 1; return n end,\n"
+    "            direct_transition = 'Terminal' },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", NULL, NULL, err, sizeof err);
+  CHECK(e != NULL, "state: a module with a local counter loads%s%s", e ? "" : ": ", e ? "" : err);
+  if (e) {
+    int same = 1;
+    for (int64_t i = 0; i < 5; i++) {
+      if (vt_engine_simulate(e, i) != 0) { same = 0; printf("# %s\n", e->err); break; }
+      if (attr_num(e, "n") != 1) same = 0;
+    }
+    CHECK(same, "state: a local counter starts again for every patient (n = 1 each time)");
+    vt_engine_free(e);
+  }
+  expect_runtime_error("state: a module table changed at run time is refused", "state_table",
+    "local seen = {}\n"
+    "return { name = 'Seen', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Wait' },\n"
+    "  Wait = { type = 'Guard', direct_transition = 'Terminal',\n"
+    "           allow = function(p) seen[#seen + 1] = true; return true end },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", NULL, PIECES("state_table.lua:5:", "state 'Wait'", "read-only once the module has loaded", "patient"));
+  expect_runtime_error("state: a global assigned at run time is refused", "state_global",
+    "return { name = 'Global', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Wait' },\n"
+    "  Wait = { type = 'Guard', direct_transition = 'Terminal',\n"
+    "           allow = function(p) count = (count or 0) + 1; return true end },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", NULL, PIECES("state_global.lua:4:", "state 'Wait'", "field 'count'", "read-only"));
+  int rc = load_as("state_gmatch.lua",
+    "local it = ('a,b,c'):gmatch('[^,]+')\n"
+    "return { name = 'Iter', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Wait' },\n"
+    "  Wait = { type = 'Guard', direct_transition = 'Terminal', allow = function(p) return it() ~= nil end },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", err, sizeof err);
+  CHECK(rc != 0 && strstr(err, "state_gmatch.lua") && strstr(err, "from one patient to the next"),
+        "state: an iterator kept from load time is refused at load (%s)", rc ? err : "loaded");
+  /* a table that stays unchanged still works, as does state inside a call */
+  e = engine_src("state_read",
+    "local risk = { M = 1, F = 1 }\nlocal function twice(x) local t = {} t[1] = x t[2] = x return #t end\n"
+    "return { name = 'Read', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Set' },\n"
+    "  Set = { type = 'SetAttribute', attribute = 'r', value = function(p) return risk[p.gender] * twice(1) end,\n"
+    "          direct_transition = 'Terminal' },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", NULL, NULL, err, sizeof err);
+  rc = e ? vt_engine_simulate(e, 0) : -1;
+  CHECK(e && rc == 0 && attr_num(e, "r") == 2, "state: reading module tables and building new ones still works%s%s",
+        rc ? ": " : "", rc ? (e ? e->err : err) : "");
+  vt_engine_free(e);
+}
+
+/* 6b. Module code has a time limit per patient: a guard that takes a few
+** milliseconds every week stops with an error naming the module and state
+** instead of taking many seconds per patient. */
+static void test_patient_time(void) {
+  vt_lua_limits lim;
+  vt_lua_default_limits(&lim);
+  lim.patient_seconds = 0.05;
+  expect_runtime_error("time: a slow weekly guard stops at the per-patient time limit", "slow_guard",
+    "return { name = 'Slow', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Wait' },\n"
+    "  Wait = { type = 'Guard', direct_transition = 'Terminal',\n"
+    "           allow = function(p) local x = 0 for i = 1, 100000 do x = x + i end return false end },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", &lim, PIECES("slow_guard.lua:4:", "module 'Slow'", "state 'Wait'", "time limit"));
+  lim.patient_seconds = 0.05;
+  expect_runtime_error("time: one long call stops at the per-patient time limit", "long_call",
+    "return { name = 'Long', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Wait' },\n"
+    "  Wait = { type = 'Guard', direct_transition = 'Terminal',\n"
+    "           allow = function(p) local x = 0 for i = 1, 1e12 do x = x + i end return false end },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", &lim, PIECES("long_call.lua:4:", "state 'Wait'", "time limit"));
+}
+
+/* 7. Strings copied out of Lua count against the memory cap: a value
+** function returning a 16 MiB string every week stops with a memory error
+** instead of making the engine hold gigabytes. */
+static void test_copied_memory(void) {
+  vt_lua_limits lim;
+  vt_lua_default_limits(&lim);
+  lim.memory = 64u << 20;
+  expect_runtime_error("memory: strings copied out of Lua count against the cap", "copy_bomb",
+    "local big = string.rep('x', 16 * 1024 * 1024)\n"
+    "return { name = 'Copy', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Set' },\n"
+    "  Set = { type = 'SetAttribute', attribute = 'big', value = function(p) return big end,\n"
+    "          direct_transition = 'Wait' },\n"
+    "  Wait = { type = 'Delay', exact = { quantity = 1, unit = 'weeks' }, direct_transition = 'Set' },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", &lim, PIECES("copy_bomb.lua:4:", "state 'Set'", "memory limit of 64 MiB"));
+}
+
 int main(void) {
   if (mkdirs(TMP) != 0) { printf("not ok - cannot create %s\n", TMP); return 1; }
   /* first, while this process has a single thread: the checks fork */
@@ -617,5 +848,10 @@ int main(void) {
   test_random();
   test_gc_determinism();
   test_params();
+  test_deep_conditions();
+  test_shared_tables();
+  test_patient_state();
+  test_patient_time();
+  test_copied_memory();
   return test_done();
 }
