@@ -271,6 +271,39 @@ static void compile_cond_list(ctx *c, int t, const char *name, vt_cond *out) {
   lua_pop(L, 1);
 }
 
+/* ---- time quantities: what a life can hold (sim/vtime.h) -------------- */
+
+/* A number as a module author would write it: 4294967296, 1.5, 1e+300. */
+static const char *num_text(double v, char *buf, size_t len) {
+  if (v == floor(v) && fabs(v) < 1e18) snprintf(buf, len, "%.0f", v);
+  else snprintf(buf, len, "%g", v);
+  return buf;
+}
+
+/* Refuse a constant time quantity: `v` units of `unit` (unit_ms each) must
+** be finite, not negative (unless `signed_ok`), and no longer than
+** VT_TIME_MAX_SPAN.  `what` names it in the message ("delay", "duration").
+** Returns only if it is fine. */
+static void check_span(ctx *c, const char *what, double v, const char *unit, int64_t unit_ms, int signed_ok) {
+  char buf[64];
+  if (!isfinite(v)) cerr(c, "%s of %s %s is not a finite number", what, num_text(v, buf, sizeof buf), unit);
+  if (v < 0 && !signed_ok) cerr(c, "%s of %s %s is negative", what, num_text(v, buf, sizeof buf), unit);
+  if (fabs(v) * (double)unit_ms > (double)VT_TIME_MAX_SPAN)
+    cerr(c, "%s of %s %s is longer than any life (at most %d years)", what, num_text(v, buf, sizeof buf), unit,
+         VT_TIME_MAX_SPAN_YEARS);
+}
+
+/* A whole-number part `name` of a Date condition's `date` (dflt when
+** absent), refused unless it lies in [lo, hi]: checked before any
+** conversion, so a year of 2^63 is an error, not undefined behaviour. */
+static int date_part(ctx *c, int t, const char *name, int dflt, int lo, int hi) {
+  double v = opt_num(c, t, name, dflt);
+  char buf[64];
+  if (!(v >= lo && v <= hi) || v != floor(v))
+    cerr(c, "Date condition: %s must be a whole number from %d to %d, got %s", name, lo, hi, num_text(v, buf, sizeof buf));
+  return (int)v;
+}
+
 /* Compile the condition at index i (a table with condition_type, or a function). */
 static void compile_cond(ctx *c, int i, vt_cond *out) {
   lua_State *L = c->L;
@@ -342,7 +375,7 @@ static void compile_cond_body(ctx *c, int i, vt_cond *out) {
     }
     case VT_C_DATE: {
       out->op = parse_op(c, req_str(c, i, "operator"));
-      if (has(c, i, "year")) { out->by_year = 1; out->quantity = opt_num(c, i, "year", 0); }
+      if (has(c, i, "year")) { out->by_year = 1; out->quantity = date_part(c, i, "year", 0, VT_YEAR_MIN, VT_YEAR_MAX); }
       else if (has(c, i, "month")) {
         out->by_year = 2;   /* the month of the year, 1-12 */
         out->quantity = opt_num(c, i, "month", 0);
@@ -350,9 +383,12 @@ static void compile_cond_body(ctx *c, int i, vt_cond *out) {
       }
       else if (field(c, i, "date") == LUA_TTABLE) {
         int dt = lua_gettop(L);
-        int y = (int)opt_num(c, dt, "year", 1970), mo = (int)opt_num(c, dt, "month", 1), d = (int)opt_num(c, dt, "day", 1);
-        out->date = vt_time_from_date(y, mo, d) + (int64_t)opt_num(c, dt, "hour", 0) * VT_MS_HOUR
-                    + (int64_t)opt_num(c, dt, "minute", 0) * VT_MS_MINUTE;
+        int y = date_part(c, dt, "year", 1970, VT_YEAR_MIN, VT_YEAR_MAX), mo = date_part(c, dt, "month", 1, 1, 12);
+        int mdays = (int)(vt_days_from_civil(y + mo / 12, mo % 12 + 1, 1) - vt_days_from_civil(y, mo, 1));
+        int d = date_part(c, dt, "day", 1, 1, mdays);
+        out->date = vt_time_from_date(y, mo, d) + date_part(c, dt, "hour", 0, 0, 23) * VT_MS_HOUR
+                    + date_part(c, dt, "minute", 0, 0, 59) * VT_MS_MINUTE
+                    + date_part(c, dt, "second", 0, 0, 59) * VT_MS_SECOND + date_part(c, dt, "millisecond", 0, 0, 999);
         lua_pop(L, 1);
       } else cerr(c, "Date condition needs 'year', 'month' or 'date'");
       break;
@@ -398,7 +434,8 @@ static void compile_cond_body(ctx *c, int i, vt_cond *out) {
         double q = opt_num(c, wt, "quantity", NAN);
         const char *unit = req_str(c, wt, "unit");
         if (isnan(q) || !vt_time_unit_ms(unit)) cerr(c, "PriorState 'within' needs a quantity and a time unit");
-        out->unit_ms = (int64_t)(q * (double)vt_time_unit_ms(unit));
+        check_span(c, "PriorState 'within'", q, unit, vt_time_unit_ms(unit), 0);
+        out->unit_ms = vt_time_span_ms(q, vt_time_unit_ms(unit), NULL);
       }
       lua_pop(L, 1);
       break;
@@ -630,6 +667,26 @@ static int compile_quantity(ctx *c, int st, vt_dist *d, int need_unit, const cha
     if (!unit) cerr(c, "a time quantity needs a 'unit'");
     d->unit_ms = vt_time_unit_ms(unit);
     if (!d->unit_ms) cerr(c, "unknown time unit '%s'", unit);
+    /* constant parameters longer than a life are refused here; computed
+    ** ones become "never" at run time (sim/engine.c draw_ms) */
+    const char *what = range_name ? range_name : "delay";
+    char w[64];
+    switch (d->kind) {
+      case VT_D_EXACT: case VT_D_UNIFORM:
+        if (d->a.fn == VT_NOFN) check_span(c, what, d->a.v, unit, d->unit_ms, 0);
+        if (d->kind == VT_D_UNIFORM && d->b.fn == VT_NOFN) check_span(c, what, d->b.v, unit, d->unit_ms, 0);
+        break;
+      case VT_D_GAUSSIAN:
+        snprintf(w, sizeof w, "%s mean", what);
+        if (d->a.fn == VT_NOFN) check_span(c, w, d->a.v, unit, d->unit_ms, 1);
+        snprintf(w, sizeof w, "%s standard deviation", what);
+        if (d->b.fn == VT_NOFN) check_span(c, w, d->b.v, unit, d->unit_ms, 0);
+        break;
+      case VT_D_EXPONENTIAL:
+        snprintf(w, sizeof w, "%s mean", what);
+        if (d->a.fn == VT_NOFN) check_span(c, w, d->a.v, unit, d->unit_ms, 0);
+        break;
+    }
   }
   /* a range with low above high is drawn between the two, as Synthea does
   ** (its chronic_kidney_disease.json has {low = 45, high = 2}) */

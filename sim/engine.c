@@ -105,11 +105,14 @@ static int draw(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_dis
   return 0;
 }
 
+/* Draw a span of time (a Delay, a duration): *ms is in
+** [0, VT_TIME_MAX_SPAN], or VT_TIME_NEVER when the draw (a Lua function's
+** result, a distribution with huge parameters) is longer than any life,
+** infinite or NaN; a negative draw is 0.  0 or FAIL. */
 static int draw_ms(vt_engine *e, const vt_frame *f, const vt_state *s, const vt_dist *d, int64_t *ms) {
   double v;
   if (draw(e, f, s, d, &v)) return FAIL;
-  if (v < 0) v = 0;
-  *ms = (int64_t)(v * (double)d->unit_ms);
+  *ms = vt_time_span_ms(v, d->unit_ms, NULL);
   return 0;
 }
 
@@ -744,7 +747,7 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
       if (f->wake == VT_NO_TIME) {
         int64_t ms;
         if (draw_ms(e, f, s, &s->dist, &ms)) return FAIL;
-        f->wake = f->entered + ms;
+        f->wake = vt_time_add(f->entered, ms);   /* VT_TIME_NEVER: it never ends */
       }
       if (t >= f->wake) { *exit_time = f->wake; return EXIT; }
       return BLOCK;
@@ -842,8 +845,10 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
       if (s->dist.kind != VT_D_NONE) {
         int64_t ms;
         if (draw_ms(e, f, s, &s->dist, &ms)) return FAIL;
-        p->rec.rows[idx].stop = t + ms;
-        f->wake = t + ms;
+        f->wake = vt_time_add(t, ms);
+        /* a duration that never ends (or ends past the calendar) leaves the
+        ** procedure open; the module stays in the state */
+        p->rec.rows[idx].stop = f->wake <= VT_TIME_MAX ? f->wake : VT_NO_TIME;
         if (t >= f->wake) { *exit_time = f->wake; return EXIT; }
         return BLOCK;
       }
@@ -928,7 +933,8 @@ static int run_state(vt_engine *e, int run, vt_frame *f, const vt_state *s, vt_t
       if (s->dist.kind != VT_D_NONE) {
         int64_t ms;
         if (draw_ms(e, f, s, &s->dist, &ms)) return FAIL;
-        if (e->death_at == VT_NO_TIME || t + ms < e->death_at) { e->death_at = t + ms; e->death_cause = cause; }
+        vt_time at = vt_time_add(t, ms);   /* VT_TIME_NEVER: a death that never comes */
+        if (at != VT_TIME_NEVER && (e->death_at == VT_NO_TIME || at < e->death_at)) { e->death_at = at; e->death_cause = cause; }
         return EXIT;
       }
       die(e, t, cause);

@@ -1,13 +1,18 @@
 /*
 ** vtime.c -- calendar arithmetic on millisecond timestamps.
 ** Civil-date conversion uses the era-based days-from-civil method
-** (400-year cycles of 146097 days), valid for any proleptic Gregorian date.
+** (400-year cycles of 146097 days), valid for any proleptic Gregorian date;
+** the range a life can hold and the checked span arithmetic (vt_time_span_ms,
+** vt_time_add) are described in vtime.h.
 */
 #include "vtime.h"
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-int64_t vt_days_from_civil(int y, int m, int d) {
+int64_t vt_days_from_civil(int yi, int mi, int di) {
+  /* int64 throughout: any int year, month or day stays far from overflow */
+  int64_t y = yi, m = mi, d = di;
   y -= m <= 2;
   int64_t era = (y >= 0 ? y : y - 399) / 400;
   int64_t yoe = y - era * 400;                                   /* [0, 399] */
@@ -16,7 +21,13 @@ int64_t vt_days_from_civil(int y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
+/* Days covering every int64 millisecond time (INT64_MAX ms is 1.07e11
+** days, about year 292 million): the year of any of them fits an int. */
+#define CIVIL_DAYS_LIMIT 110000000000LL
+
 void vt_civil_from_days(int64_t z, int *y, int *m, int *d) {
+  if (z > CIVIL_DAYS_LIMIT) z = CIVIL_DAYS_LIMIT;
+  if (z < -CIVIL_DAYS_LIMIT) z = -CIVIL_DAYS_LIMIT;
   z += 719468;
   int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   int64_t doe = z - era * 146097;
@@ -30,7 +41,28 @@ void vt_civil_from_days(int64_t z, int *y, int *m, int *d) {
 }
 
 vt_time vt_time_from_date(int y, int m, int d) {
+  if (y < VT_YEAR_MIN || y > VT_YEAR_MAX || m < 1 || m > 12 || d < 1 || d > 31) return VT_NO_TIME;
   return vt_days_from_civil(y, m, d) * VT_MS_DAY;
+}
+
+int64_t vt_time_span_ms(double qty, int64_t unit_ms, int *never) {
+  if (never) *never = 0;
+  if (!isnan(qty) && (qty <= 0 || unit_ms <= 0)) return 0;
+  double ms = qty * (double)unit_ms;
+  /* false for NaN too; the bound is exact in a double, and far inside int64 */
+  if (!(ms <= (double)VT_TIME_MAX_SPAN)) {
+    if (never) *never = 1;
+    return VT_TIME_NEVER;
+  }
+  return (int64_t)ms;
+}
+
+vt_time vt_time_add(vt_time t, int64_t span) {
+  if (t == VT_NO_TIME) return VT_NO_TIME;
+  if (t == VT_TIME_NEVER || span == VT_TIME_NEVER) return VT_TIME_NEVER;
+  if (span > 0 && t > INT64_MAX - span) return VT_TIME_NEVER;
+  if (span < 0 && t < INT64_MIN + 1 - span) return INT64_MIN + 1;
+  return t + span;
 }
 
 static int days_in_month(int y, int m) {
@@ -43,7 +75,7 @@ int vt_time_parse_date(const char *s, vt_time *t) {
   int y, m, d, n = 0;
   if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[10] != '\0')
     return -1;
-  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return -1;
+  if (y < VT_YEAR_MIN || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return -1;
   *t = vt_time_from_date(y, m, d);
   return 0;
 }
@@ -79,8 +111,9 @@ void vt_time_format_date(vt_time t, char out[11]) {
 }
 
 void vt_time_format_iso(vt_time t, char out[21]) {
-  int64_t days = floor_div(t, VT_MS_DAY);
-  int secs = (int)((t - days * VT_MS_DAY) / 1000);
+  int64_t ms = t % VT_MS_DAY;   /* time of day; days * VT_MS_DAY could overflow at INT64_MIN */
+  if (ms < 0) ms += VT_MS_DAY;
+  int secs = (int)(ms / 1000);
   vt_time_format_date(t, out);
   char *p = out + 10;
   *p++ = 'T'; p = digits(p, secs / 3600, 2);
@@ -116,5 +149,5 @@ int vt_time_age_years(vt_time birth, vt_time t) {
 }
 
 double vt_time_age_exact(vt_time birth, vt_time t) {
-  return (double)(t - birth) / (double)VT_MS_YEAR;
+  return ((double)t - (double)birth) / (double)VT_MS_YEAR;   /* no int64 overflow */
 }

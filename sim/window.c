@@ -35,11 +35,13 @@
 #define WINDOW_MIN_DAYS 30
 #define WINDOW_OPEN_SHARE 0.6
 
-/* t less n calendar years (29 February becomes 28 February). */
+/* t less n calendar years (29 February becomes 28 February); VT_NO_TIME
+** (earlier than any time) when that is before year VT_YEAR_MIN. */
 static vt_time minus_years(vt_time t, int n) {
   int64_t day = t >= 0 ? t / VT_MS_DAY : -((-t + VT_MS_DAY - 1) / VT_MS_DAY);
   int y, m, d;
   vt_civil_from_days(day, &y, &m, &d);
+  if ((int64_t)y - n < VT_YEAR_MIN) return VT_NO_TIME;
   if (m == 2 && d == 29) d = 28;
   return vt_days_from_civil(y - n, m, d) * VT_MS_DAY + (t - day * VT_MS_DAY);
 }
@@ -52,10 +54,12 @@ void vt_window_choose(vt_record *rec, const vt_window_opts *o, uint64_t seed, in
     vt_rng r;
     vt_rng_seed_patient(&r, seed, (uint64_t)index, WINDOW_STREAM);
     double years = WINDOW_MEDIAN_YEARS * exp(WINDOW_SIGMA * vt_rng_normal(&r, 0.0, 1.0));
-    vt_time len = (vt_time)(years * (double)VT_MS_YEAR);
     vt_time life = life_end - p->birth;
+    /* at most the life, compared as a double first: no out-of-range cast */
+    double lenf = years * (double)VT_MS_YEAR;
+    vt_time len = lenf < (double)life ? (vt_time)lenf : life;
     if (len < WINDOW_MIN_DAYS * VT_MS_DAY) len = WINDOW_MIN_DAYS * VT_MS_DAY;
-    if (len > life) len = life;
+    if (len > life) len = life;   /* a life under WINDOW_MIN_DAYS */
     double u = vt_rng_uniform(&r);
     if (vt_rng_uniform(&r) >= WINDOW_OPEN_SHARE) e = p->birth + len + (vt_time)(u * (double)(life - len));
     s = e - len;

@@ -1,7 +1,11 @@
 /*
 ** test_rng_time.c -- the random generator, its distributions, and calendar
-** arithmetic on millisecond timestamps.
+** arithmetic on millisecond timestamps, including what a life can hold
+** (spans and dates at the edges of int64 and of the calendar).
 */
+#include <stdint.h>
+#include <string.h>
+
 #include "sim/rng.h"
 #include "sim/vtime.h"
 #include "tests/unit/test.h"
@@ -110,8 +114,68 @@ static void test_time(void) {
   CHECK(vt_time_unit_ms("fortnights") == 0, "units: unknown unit is 0");
 }
 
+/* What a life can hold (vtime.h): spans, saturating adds and dates at the
+** edges of int64 and of the calendar.  Under UBSan with float-cast-overflow
+** these also show that no double is converted out of int64's range. */
+static void test_time_limits(void) {
+  int never = -1;
+  CHECK(vt_time_span_ms(10, VT_MS_DAY, &never) == 10 * VT_MS_DAY && never == 0, "span: 10 days");
+  CHECK(vt_time_span_ms(1.5, VT_MS_SECOND, NULL) == 1500, "span: fractions of a unit");
+  CHECK(vt_time_span_ms(0.0009, VT_MS_SECOND, NULL) == 0, "span: truncated toward zero, as before");
+  CHECK(vt_time_span_ms(1e300, VT_MS_DAY, &never) == VT_TIME_NEVER && never == 1, "span: 1e300 days is never");
+  CHECK(vt_time_span_ms(4294967296.0, VT_MS_GMF_MONTH, &never) == VT_TIME_NEVER && never == 1,
+        "span: 2^32 months (1.1e19 ms, past int64) is never");
+  CHECK(vt_time_span_ms((double)INT64_MAX, 1, &never) == VT_TIME_NEVER && never == 1, "span: INT64_MAX ms is never");
+  CHECK(vt_time_span_ms(9223372036854775808.0, VT_MS_GMF_YEAR, &never) == VT_TIME_NEVER && never == 1, "span: 2^63 years is never");
+  CHECK(vt_time_span_ms(INFINITY, 1, &never) == VT_TIME_NEVER && never == 1, "span: +inf is never");
+  CHECK(vt_time_span_ms(NAN, VT_MS_DAY, &never) == VT_TIME_NEVER && never == 1, "span: NaN is never");
+  CHECK(vt_time_span_ms(-1e300, VT_MS_DAY, &never) == 0 && never == 0, "span: -1e300 is 0 (a negative delay is over at once)");
+  CHECK(vt_time_span_ms(-INFINITY, VT_MS_DAY, &never) == 0 && never == 0, "span: -inf is 0");
+  CHECK(vt_time_span_ms(VT_TIME_MAX_SPAN_YEARS, VT_MS_YEAR, &never) == VT_TIME_MAX_SPAN && never == 0,
+        "span: exactly the longest span a life holds is kept");
+  CHECK(vt_time_span_ms((double)VT_TIME_MAX_SPAN + 1, 1, &never) == VT_TIME_NEVER && never == 1, "span: 1 ms more is never");
+  CHECK(vt_time_span_ms(1001, VT_MS_GMF_YEAR, NULL) == VT_TIME_NEVER, "span: 1,001 GMF years is never");
+
+  vt_time t0 = vt_time_from_date(2000, 1, 1);
+  CHECK(vt_time_add(t0, VT_MS_DAY) == t0 + VT_MS_DAY, "add: an ordinary span");
+  CHECK(vt_time_add(t0, VT_TIME_NEVER) == VT_TIME_NEVER, "add: never stays never");
+  CHECK(vt_time_add(VT_TIME_NEVER, -VT_MS_DAY) == VT_TIME_NEVER, "add: to never stays never");
+  CHECK(vt_time_add(INT64_MAX - 5, 10) == VT_TIME_NEVER, "add: past INT64_MAX saturates to never");
+  CHECK(vt_time_add(INT64_MIN + 5, -10) == INT64_MIN + 1, "add: below INT64_MIN saturates (not to VT_NO_TIME)");
+  CHECK(vt_time_add(VT_NO_TIME, VT_MS_DAY) == VT_NO_TIME, "add: no time stays no time");
+  CHECK(vt_time_add(t0, -VT_MS_DAY) == t0 - VT_MS_DAY, "add: a negative span");
+
+  CHECK(vt_time_from_date(1, 1, 1) == VT_TIME_MIN, "calendar: 0001-01-01 is VT_TIME_MIN");
+  CHECK(vt_time_from_date(9999, 12, 31) + VT_MS_DAY - 1 == VT_TIME_MAX, "calendar: the end of 9999-12-31 is VT_TIME_MAX");
+  CHECK(vt_time_from_date(0, 1, 1) == VT_NO_TIME, "calendar: year 0 is outside it");
+  CHECK(vt_time_from_date(10000, 1, 1) == VT_NO_TIME, "calendar: year 10000 is outside it");
+  CHECK(vt_time_from_date(INT32_MAX, 1, 1) == VT_NO_TIME && vt_time_from_date(INT32_MIN, 1, 1) == VT_NO_TIME,
+        "calendar: int's extreme years are outside it");
+  CHECK(vt_time_from_date(2020, 13, 1) == VT_NO_TIME && vt_time_from_date(2020, 1, 0) == VT_NO_TIME, "calendar: month 13 and day 0");
+  CHECK(vt_days_from_civil(INT32_MAX, INT32_MAX, INT32_MAX) > 0 && vt_days_from_civil(INT32_MIN, INT32_MIN, INT32_MIN) < 0,
+        "civil: int's extremes give a number, not an overflow");
+  int y, m, d;
+  vt_civil_from_days(INT64_MAX, &y, &m, &d);
+  CHECK(y > 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31, "civil: INT64_MAX days clamps to a late valid date (year %d)", y);
+  vt_civil_from_days(INT64_MIN, &y, &m, &d);
+  CHECK(y < 0 && m >= 1 && m <= 12 && d >= 1 && d <= 31, "civil: INT64_MIN days clamps to an early valid date (year %d)", y);
+  CHECK(vt_time_year(INT64_MAX) > 9999 && vt_time_year(INT64_MIN) < 0, "year: of the extreme times");
+  char buf[21];
+  vt_time_format_iso(INT64_MAX, buf);
+  CHECK(strlen(buf) == 20, "format: INT64_MAX still gives 20 characters (%s)", buf);
+  vt_time_format_iso(INT64_MIN, buf);
+  CHECK(strlen(buf) == 20, "format: INT64_MIN still gives 20 characters (%s)", buf);
+  CHECK(vt_time_age_exact(INT64_MIN + 1, INT64_MAX) > 5e8, "age: between the extreme times, without overflow");
+  CHECK(vt_time_age_years(INT64_MIN, INT64_MAX) > 5e8, "age in years: between the extreme times");
+  vt_time t;
+  CHECK(vt_time_parse_date("0000-01-01", &t) == -1, "parse: year 0 rejected");
+  CHECK(vt_time_parse_date("0001-01-01", &t) == 0 && t == VT_TIME_MIN, "parse: 0001-01-01 accepted");
+  CHECK(vt_time_parse_date("9999-12-31", &t) == 0, "parse: 9999-12-31 accepted");
+}
+
 int main(void) {
   test_rng();
   test_time();
+  test_time_limits();
   return test_done();
 }
