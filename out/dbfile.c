@@ -2,15 +2,20 @@
 ** dbfile.c -- file-system and SQLite helpers shared by the writers (see
 ** dbfile.h).
 */
-#define _XOPEN_SOURCE 700   /* O_DIRECTORY, O_CLOEXEC */
+#define _XOPEN_SOURCE 700   /* O_DIRECTORY, O_CLOEXEC, unlinkat */
+#define _DEFAULT_SOURCE     /* flock */
 #include "dbfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int vt_make_dirs(const char *dir) {
@@ -61,7 +66,8 @@ int vt_sync_path(const char *path, int is_dir) {
 int vt_sql_exec(sqlite3 *db, const char *path, const char *sql, const char *what, char *err, size_t errlen) {
   char *msg = NULL;
   if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-    if (err && errlen) snprintf(err, errlen, "%s %s: %s", what, path, msg ? msg : sqlite3_errmsg(db));
+    char buf[512];
+    if (err && errlen) snprintf(err, errlen, "%s %s: %s", what, path, vt_db_errmsg(db, buf, sizeof buf));
     sqlite3_free(msg);
     return -1;
   }
@@ -121,6 +127,203 @@ fail:
   free(t);
   free(dir);
   return -1;
+}
+
+const char *vt_db_errmsg(sqlite3 *db, char *buf, size_t len) {
+  int code = sqlite3_errcode(db) & 0xff, sys = sqlite3_system_errno(db);
+  if (code == SQLITE_FULL)   /* SQLite keeps no errno for a short write: ENOSPC */
+    snprintf(buf, len, "%s (%s)", strerror(sys ? sys : ENOSPC), sqlite3_errmsg(db));
+  else if (sys != 0 && (code == SQLITE_IOERR || code == SQLITE_CANTOPEN))
+    snprintf(buf, len, "%s: %s", sqlite3_errmsg(db), strerror(sys));
+  else
+    snprintf(buf, len, "%s", sqlite3_errmsg(db));
+  return buf;
+}
+
+/* ---- one run per output ------------------------------------------------
+**
+** A run writes "<path>.partial-<pid>" and renames it to `path` when done.
+** Two things need to know whether another run on the same `path` is alive:
+** a second run, which must stop rather than race the first to the rename,
+** and the clean-up of temporary files left by runs that were killed (-9, a
+** crash, a power cut), which must never remove a live run's file.  A pid in
+** a file name cannot tell: pids are reused.  A lock can: the kernel drops it
+** when its holder dies, however it dies.
+**
+** So every run takes flock(LOCK_EX | LOCK_NB) on "<path>.lock" before it
+** creates its temporary file and keeps it until the file is renamed or
+** removed.  Holding that lock means no other live run is writing `path`:
+** every "<path>.partial-<digits>" file present then belongs to a dead run
+** and is removed (vt_sweep_stale_temps).  A run that cannot take the lock
+** stops before it simulates anything; the holder writes its pid into the
+** lock file, so the message can name it.
+**
+** The lock is on a file of its own, not on the temporary database: SQLite
+** takes POSIX (fcntl) locks on the database, and although flock and fcntl
+** locks are independent on local Linux file systems, NFS implements flock
+** with fcntl locks, where ours would collide with SQLite's.
+**
+** A finished run removes the lock file while still holding the lock, then
+** closes it.  That opens the classic race: run B opens the lock file, A
+** unlinks it and releases, B locks the now nameless inode while run C
+** creates and locks a new "<path>.lock": B and C would both think they are
+** alone.  Hence the usual check after locking: the path must still name the
+** inode we locked (same st_dev and st_ino); if not, B closes and starts
+** over.  A killed run leaves its lock file behind, unlocked: the next run
+** simply locks it.  Only the holder ever removes a lock file. */
+
+struct vt_out_lock { int fd; char *path; };
+
+/* The pid written in the lock file `fd`, or 0 if there is none (yet). */
+static long read_holder(int fd) {
+  char buf[32];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  char *end;
+  long pid = strtol(buf, &end, 10);
+  return pid > 0 && end != buf && *end == '\n' ? pid : 0;
+}
+
+/* The pid of the live run holding the lock on `fd` (another process), or 0
+** when it cannot be told: the holder writes its pid just after locking, so
+** wait a little for it, and for the pid of a run killed earlier to be
+** overwritten. */
+static long wait_holder(int fd) {
+  for (int i = 0; i < 50; i++) {
+    long pid = read_holder(fd);
+    if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) return pid;
+    struct timespec nap = { 0, 10 * 1000000L };
+    nanosleep(&nap, NULL);
+  }
+  return 0;
+}
+
+int vt_out_lock_take(const char *path, FILE *note, vt_out_lock **lk, char *err, size_t errlen) {
+  *lk = NULL;
+  vt_out_lock *l = calloc(1, sizeof *l);
+  size_t n = strlen(path) + 6;
+  char *dir = vt_parent_dir(path);
+  if (!l || !dir || !(l->path = malloc(n))) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  l->fd = -1;
+  snprintf(l->path, n, "%s.lock", path);
+  if (vt_make_dirs(dir) != 0) {
+    snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+    goto fail;
+  }
+  for (int attempt = 0; ; attempt++) {
+    int fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (fd < 0) {
+      snprintf(err, errlen, "cannot write %s: creating its lock file %s: %s", path, l->path, strerror(errno));
+      goto fail;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int e = errno;
+      if (e == EINTR) { close(fd); continue; }
+      if (e == EWOULDBLOCK) {
+        long pid = wait_holder(fd);
+        close(fd);
+        if (pid > 0)
+          snprintf(err, errlen, "another vitae run (pid %ld) is writing %s; wait for it or choose another -o", pid, path);
+        else
+          snprintf(err, errlen, "another vitae run is writing %s (it holds %s); wait for it or choose another -o",
+                   path, l->path);
+        free(l->path); free(l); free(dir);
+        return VT_LOCK_BUSY;
+      }
+      /* no locks on this file system: go on, unprotected, and remove nothing */
+      if (note) fprintf(note, "vitae: note: cannot lock %s (%s): not checking for other runs writing %s\n",
+                        l->path, strerror(e), path);
+      close(fd);
+      unlink(l->path);
+      l->path[0] = '\0';
+      free(dir);
+      *lk = l;
+      return 0;
+    }
+    /* locked: is it still the file named l->path (see above)? */
+    struct stat a, b;
+    if (fstat(fd, &a) == 0 && stat(l->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+      l->fd = fd;
+      break;
+    }
+    close(fd);
+    if (attempt >= 100) {
+      snprintf(err, errlen, "cannot write %s: its lock file %s keeps being replaced", path, l->path);
+      goto fail;
+    }
+  }
+  /* our pid, for the message of a run that finds the lock taken; the
+  ** truncation never needs space, so a full disk leaves an empty file
+  ** (no pid to name) rather than a dead run's pid */
+  char pid[32];
+  int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+  if (ftruncate(l->fd, 0) == 0 && pwrite(l->fd, pid, (size_t)len, 0) != len) (void)ftruncate(l->fd, 0);
+  vt_sweep_stale_temps(path, note);
+  free(dir);
+  *lk = l;
+  return 0;
+fail:
+  if (l) free(l->path);
+  free(l);
+  free(dir);
+  return -1;
+}
+
+const char *vt_out_lock_path(const vt_out_lock *lk) {
+  return lk && lk->path ? lk->path : "";
+}
+
+void vt_out_lock_release(vt_out_lock *lk) {
+  if (!lk) return;
+  if (lk->fd >= 0) {
+    unlink(lk->path);   /* while still holding it: see above */
+    close(lk->fd);
+  }
+  free(lk->path);
+  free(lk);
+}
+
+/* 1 if `name` is "<base>.partial-<digits>" with nothing or "-journal",
+** "-wal", "-shm" after: a temporary file of a run writing <base>. */
+static int is_run_temp(const char *name, const char *base) {
+  size_t n = strlen(base);
+  if (strncmp(name, base, n) != 0 || strncmp(name + n, ".partial-", 9) != 0) return 0;
+  const char *d = name + n + 9, *e = d;
+  while (*e >= '0' && *e <= '9') e++;
+  if (e == d) return 0;
+  return *e == '\0' || strcmp(e, "-journal") == 0 || strcmp(e, "-wal") == 0 || strcmp(e, "-shm") == 0;
+}
+
+int vt_sweep_stale_temps(const char *path, FILE *note) {
+  char *dir = vt_parent_dir(path);
+  if (!dir) return 0;
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  DIR *d = opendir(dir);
+  int removed = 0;
+  struct dirent *de;
+  while (d && (de = readdir(d)) != NULL) {
+    struct stat sb;
+    if (!is_run_temp(de->d_name, base)) continue;
+    if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode)) continue;
+    /* the name as the user gave the folder: "out/x.partial-1", "x.partial-1" */
+    int plen = slash ? (int)(slash - path) + 1 : 0;
+    if (unlinkat(dirfd(d), de->d_name, 0) != 0) {
+      if (note) fprintf(note, "vitae: cannot remove stale temp file %.*s%s: %s\n", plen, path, de->d_name,
+                        strerror(errno));
+      continue;
+    }
+    removed++;
+    if (note) fprintf(note, "vitae: removed stale temp file %.*s%s left by a run that was killed (%.1f MB)\n",
+                      plen, path, de->d_name, (double)sb.st_size / 1e6);
+  }
+  if (d) closedir(d);
+  free(dir);
+  return removed;
 }
 
 int vt_kv_set(vt_kv *kv, const char *key, const char *value) {

@@ -7,6 +7,7 @@
 #define VT_DBFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sqlite3.h>
 
 /* Create `dir` and its missing parents (mkdir -p); 0 or -1 with errno set. */
@@ -33,6 +34,36 @@ char *vt_schema_split(const char *schema, const char **index_sql);
 ** and nothing left behind (*tmp and *db NULL, no file). */
 int vt_db_create(const char *path, const char *pragmas, const char *ddl, char **tmp, sqlite3 **db,
                  char *err, size_t errlen);
+
+/* SQLite's message for the last error on db, followed by the system error
+** when SQLite kept one (a full disk: "database or disk is full: No space
+** left on device"); written to buf, which is returned. */
+const char *vt_db_errmsg(sqlite3 *db, char *buf, size_t len);
+
+/* ---- one run per output (see the comment in dbfile.c) ----------------- */
+
+/* The lock a run holds on "<path>.lock" while it writes `path`. */
+typedef struct vt_out_lock vt_out_lock;
+/* vt_out_lock_take's result when another live run holds the lock. */
+#define VT_LOCK_BUSY 1
+/* Make the folder of `path` (mkdir -p), take the lock of `path` without
+** waiting, then remove the temporary files of runs on `path` that are no
+** longer alive, saying so on `note` (if not NULL).  Returns 0 with *lk;
+** VT_LOCK_BUSY with err saying which run (pid) holds it; or -1 with err
+** naming the file.  On a file system without locks (flock fails with
+** ENOLCK, EOPNOTSUPP...) it says so on `note` and returns 0 with *lk set but
+** removes nothing. */
+int vt_out_lock_take(const char *path, FILE *note, vt_out_lock **lk, char *err, size_t errlen);
+/* The lock file's path ("" without a lock file), for a signal handler. */
+const char *vt_out_lock_path(const vt_out_lock *lk);
+/* Remove the lock file and release the lock; call it once the temporary
+** file is renamed or removed.  NULL is allowed. */
+void vt_out_lock_release(vt_out_lock *lk);
+/* Remove the temporary files "<path>.partial-<digits>" (and the SQLite
+** "-journal", "-wal", "-shm" files beside them), saying so on `note` (if
+** not NULL).  Only safe while holding the lock of `path`.  Returns how many
+** files were removed. */
+int vt_sweep_stale_temps(const char *path, FILE *note);
 
 /* Run provenance keys a writer keeps until it finishes: ordered, a key set
 ** twice keeps its last value, both strings copied. */

@@ -1000,7 +1000,8 @@ static int write_drug_eras(vt_omop_writer *w, int64_t pid) {
 /* Message for a failed SQLite call while writing patient `idx`. */
 static void write_error(vt_omop_writer *w, int rc, int64_t idx, const char *table, size_t row,
                         char *err, size_t errlen) {
-  const char *msg = rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(w->db);
+  char buf[512];
+  const char *msg = rc == SQLITE_NOMEM ? "out of memory" : vt_db_errmsg(w->db, buf, sizeof buf);
   int prim = rc & 0xff;
   if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
     seterr(err, errlen, "writing %s: %s", w->path, msg);
@@ -1296,7 +1297,8 @@ int vt_omop_finish(vt_omop_writer *w, char *err, size_t errlen) {
   for (int t = 0; t < OT__COUNT; t++) { sqlite3_finalize(w->st[t]); w->st[t] = NULL; }
   int rc = sqlite3_close(w->db);
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "closing %s: %s", w->path, sqlite3_errmsg(w->db));
+    char buf[512];
+    seterr(err, errlen, "closing %s: %s", w->path, vt_db_errmsg(w->db, buf, sizeof buf));
     return -1;
   }
   w->db = NULL;

@@ -446,7 +446,8 @@ static int bind_row(vt_writer *w, sqlite3_stmt *st, const vt_row *r, int64_t pid
 /* Message for a failed SQLite call while writing patient `idx`. */
 static void write_error(vt_writer *w, int rc, int64_t idx, const char *table, size_t row,
                         char *err, size_t errlen) {
-  const char *msg = sqlite3_errmsg(w->db);
+  char buf[512];
+  const char *msg = vt_db_errmsg(w->db, buf, sizeof buf);
   int prim = rc & 0xff;
   if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
     seterr(err, errlen, "writing %s: %s", w->path, msg);
@@ -616,7 +617,8 @@ int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
   sqlite3_finalize(w->ins_patient); w->ins_patient = NULL;
   int rc = sqlite3_close(w->db);
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "closing %s: %s", w->path, sqlite3_errmsg(w->db));
+    char buf[512];
+    seterr(err, errlen, "closing %s: %s", w->path, vt_db_errmsg(w->db, buf, sizeof buf));
     return -1;
   }
   w->db = NULL;

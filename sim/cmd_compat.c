@@ -654,6 +654,13 @@ static outcome run_once(compat *c, char *const *mods, int nmods, const char *out
     char *partial = vt_xprintf("%s.partial-%ld", out, (long)pid);
     unlink(partial);
     free(partial);
+    if (!c->keep || strcmp(out, c->keep) != 0) {
+      /* and its lock file (out/dbfile.c): our own scratch name, which no
+      ** other run writes, so removing it without the lock is safe */
+      char *lock = vt_xprintf("%s.lock", out);
+      unlink(lock);
+      free(lock);
+    }
   }
   char *otext = slurp(fo), *etext = slurp(fe);
   if (lost) {

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "out/dbfile.h"
 #include "out/sink.h"
 #include "out/omop.h"
 #include "out/vocab.h"
@@ -85,9 +86,14 @@ static void *worker_main(void *arg) {
 
 static char g_temp_path[4096];
 static volatile sig_atomic_t g_have_temp;
+/* the output's lock file (out/dbfile.c): removed after the temporary file,
+** while the lock is still held (it is released by _exit) */
+static char g_lock_path[4096];
+static volatile sig_atomic_t g_have_lock;
 
 static void on_signal(int sig) {
   if (g_have_temp) unlink(g_temp_path);
+  if (g_have_lock && g_lock_path[0]) unlink(g_lock_path);
   static const char msg[] = "\nvitae: interrupted; no database was written\n";
   ssize_t r = write(2, msg, sizeof msg - 1);
   (void)r;
@@ -247,6 +253,7 @@ int vt_run(const vt_config *cfg) {
   shared sh;
   memset(&sh, 0, sizeof sh);
   vt_sink *w = NULL;
+  vt_out_lock *lock = NULL;        /* one run per output: out/dbfile.c */
   struct vt_vocab *vocab = NULL;   /* OMOP concept ids (--vocab) */
   int nstarted = 0;
   if (!ws) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
@@ -269,6 +276,15 @@ int vt_run(const vt_config *cfg) {
       goto out;
     }
   }
+  /* before anything is simulated: stop if another run is writing the same
+  ** output, and remove the temporary files of runs that were killed */
+  if (vt_out_lock_take(cfg->output, stderr, &lock, err, sizeof err) != 0) {
+    fprintf(stderr, "vitae: %s\n", err);
+    goto out;
+  }
+  snprintf(g_lock_path, sizeof g_lock_path, "%s", vt_out_lock_path(lock));
+  g_have_lock = 1;
+  install_signals();
   if (cfg->trace && cfg->format == VT_FORMAT_OMOP)
     fprintf(stderr, "vitae: note: --trace writes the state_trace table of the native format; OMOP has no place for it\n");
   if (cfg->vocab_dir && cfg->format != VT_FORMAT_OMOP)
@@ -294,7 +310,6 @@ int vt_run(const vt_config *cfg) {
   if (!w) { fprintf(stderr, "vitae: %s\n", err); goto out; }
   snprintf(g_temp_path, sizeof g_temp_path, "%s", vt_sink_temp_path(w));
   g_have_temp = 1;
-  install_signals();
 
   sh.n = cfg->population;
   sh.ring = threads * 4 + 4;
@@ -395,6 +410,8 @@ int vt_run(const vt_config *cfg) {
   status = VT_EXIT_OK;
 out:
   if (w) { vt_sink_abort(w); g_have_temp = 0; }
+  g_have_lock = 0;   /* first: the handler must not remove a lock file we no longer hold */
+  vt_out_lock_release(lock);
   vt_vocab_free(vocab);
   if (ws) for (int i = 0; i < threads; i++) vt_engine_free(ws[i].eng);
   free(ws);
