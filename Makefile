@@ -40,7 +40,7 @@ EMBED    := schemas/native.sql schemas/omop.sql $(wildcard lua/vitae/*.lua) $(wi
 
 PROG := vitae$(if $(SANITIZE),-san)
 
-.PHONY: all deps run test unit e2e bench clean
+.PHONY: all deps run test test-sanitize unit e2e bench clean
 all: deps $(PROG)
 
 # Install missing Debian packages (a fresh machine has none of them).
@@ -86,6 +86,15 @@ run: all
 
 test: all $(UNIT_BIN)
 	@VITAE=./$(PROG) BUILD=$(BUILD) sh tests/run.sh
+
+# The sanitizer pass that .ci/run makes before `make test`: every unit test
+# and the end-to-end scripts that drive untrusted input through the sandbox,
+# the loaders, the readers and the writer, built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (-fno-sanitize-recover=all: a report fails the
+# test).  `make test SANITIZE=address,undefined` runs everything sanitized.
+SAN_E2E ?= bad_module bad_gmf sandbox_escape module_paths time_limits fault_injection inspect params cli atomic_output
+test-sanitize:
+	@E2E="$(SAN_E2E)" $(MAKE) --no-print-directory test SANITIZE=address,undefined
 
 bench: all $(BENCH_BIN)
 	@VITAE=./$(PROG) BUILD=$(BUILD) sh bench/run.sh
