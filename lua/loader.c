@@ -58,6 +58,8 @@ typedef struct ctx {
   jmp_buf jb;
   char *err; size_t errlen;
   char **names;        /* sorted state names (freed on error too) */
+  char root[PATH_MAX]; /* real path of the module's root folder */
+  const char *root_shown;  /* that root as given, for messages */
   int physiology;      /* Physiology states seen */
 } ctx;
 
@@ -412,25 +414,60 @@ static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n) {
   return opts;
 }
 
+/* Is `name` (a lookup table or submodule path written in a module) a
+** relative path without '..' components?  1 or 0. */
+static int safe_relname(const char *name) {
+  if (!*name || name[0] == '/') return 0;
+  for (const char *s = name; *s;) {
+    const char *e = strchr(s, '/');
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    if (n == 2 && s[0] == '.' && s[1] == '.') return 0;
+    s += n + (e != NULL);
+  }
+  return 1;
+}
+
+int vt_module_name_safe(const char *name) { return safe_relname(name); }
+
+/* Is the resolved path `real` the resolved folder `root` or inside it? */
+static int path_within(const char *real, const char *root) {
+  size_t n = strlen(root);
+  if (n == 1 && root[0] == '/') return 1;
+  return strncmp(real, root, n) == 0 && (real[n] == 0 || real[n] == '/');
+}
+
 /* Load the CSV named by tr->lookup_file from the lookup_tables folder beside
-** the module file, or beside a folder above it (a submodule in
-** modules/medications/ finds modules/lookup_tables/), and attach it to the
-** module, which owns it. */
+** the module file, or beside a folder above it up to the module's root (a
+** submodule in modules/medications/ finds modules/lookup_tables/), and
+** attach it to the module, which owns it.  A name with '..' or an absolute
+** one, or a table whose real path (symlinks followed) leaves the root, is
+** an error, and the file is not read. */
 static void load_lookup_table(ctx *c, vt_transition *tr) {
-  char dir[PATH_MAX], path[PATH_MAX + 300];
+  char dir[PATH_MAX], path[PATH_MAX + 300], real[PATH_MAX];
+  if (!safe_relname(tr->lookup_file))
+    cerr(c, "lookup table '%s' is outside the module tree (%s)", tr->lookup_file, c->root_shown);
   snprintf(path, sizeof path, "%s", c->file);
   char *slash = strrchr(path, '/');
   if (slash) *slash = 0; else snprintf(path, sizeof path, ".");
   if (!realpath(path, dir)) cerr(c, "cannot resolve the folder of %s: %s", c->file, strerror(errno));
   int found = 0;
-  for (int up = 0; up < 8 && !found; up++) {
+  for (;;) {
     snprintf(path, sizeof path, "%s/lookup_tables/%s", strcmp(dir, "/") ? dir : "", tr->lookup_file);
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) found = 1;
-    else if ((slash = strrchr(dir, '/')) && slash != dir) *slash = 0;
+    if (lstat(path, &st) == 0) {
+      if (!realpath(path, real) || !path_within(real, c->root))
+        cerr(c, "lookup table '%s' is outside the module tree (%s): %s leads out of it",
+             tr->lookup_file, c->root_shown, path);
+      if (stat(real, &st) == 0 && S_ISREG(st.st_mode)) { found = 1; break; }
+    }
+    if (strcmp(dir, c->root) == 0 || !path_within(dir, c->root)) break;
+    if ((slash = strrchr(dir, '/')) && slash != dir) *slash = 0;
+    else if (slash) dir[1] = 0;
     else break;
   }
-  if (!found) cerr(c, "lookup table '%s' not found in a lookup_tables folder beside %s or above it", tr->lookup_file, c->file);
+  if (!found)
+    cerr(c, "lookup table '%s' not found in a lookup_tables folder beside %s or above it (up to %s)",
+         tr->lookup_file, c->file, c->root_shown);
   const char **targets = vt_arena_alloc(c->a, sizeof *targets * (size_t)tr->ndists);
   for (int k = 0; k < tr->ndists; k++) targets[k] = c->m->states[tr->dists[k].target].name;
   char msg[1024];
@@ -939,7 +976,43 @@ static void file_hash(const char *path, char out[17]) {
   snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+/* The root of module file `file` into c->root (real path) and
+** c->root_shown: the first of `roots` whose real path holds the file's,
+** else the file's own folder.  0, or -1 (the file's folder cannot be
+** resolved; c->root is then the folder as written). */
+static int find_root(ctx *c, const char *file, char *const *roots, int nroots) {
+  char real[PATH_MAX], dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", file);
+  char *slash = strrchr(dir, '/');
+  if (slash && slash != dir) *slash = 0; else if (slash) dir[1] = 0; else snprintf(dir, sizeof dir, ".");
+  if (!realpath(file, real)) { snprintf(c->root, sizeof c->root, "%s", dir); c->root_shown = file; return -1; }
+  for (int i = 0; i < nroots; i++) {
+    char r[PATH_MAX];
+    if (realpath(roots[i], r) && path_within(real, r)) {
+      snprintf(c->root, sizeof c->root, "%s", r);
+      c->root_shown = roots[i];
+      return 0;
+    }
+  }
+  /* the folder of the file itself (followed if the file is a symlink) */
+  slash = strrchr(real, '/');
+  if (slash && slash != real) *slash = 0; else if (slash) real[1] = 0;
+  snprintf(c->root, sizeof c->root, "%s", real);
+  c->root_shown = c->root;
+  return 0;
+}
+
+int vt_path_inside(const char *file, const char *root) {
+  char real[PATH_MAX], rroot[PATH_MAX];
+  return realpath(file, real) && realpath(root, rroot) && path_within(real, rroot);
+}
+
 vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, char *err, size_t errlen) {
+  return vt_module_compile_in(vl, file, path, NULL, 0, err, errlen);
+}
+
+vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, char *const *roots, int nroots,
+                                char *err, size_t errlen) {
   lua_State *L = vl->L;
   int base = lua_gettop(L);          /* the module table is at `base` */
   ctx *c = calloc(1, sizeof *c);
@@ -955,6 +1028,7 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
     free(c);
     return NULL;
   }
+  find_root(c, file, roots, nroots);
   if (!lua_istable(L, base)) cerr(c, "a module file must return a table (got %s)", luaL_typename(L, base));
   m->file = vt_arena_strdup(c->a, file);
   m->path = vt_arena_strdup(c->a, path);
@@ -1077,7 +1151,7 @@ static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *pat
   if (ends_with(file, ".json")) {
     if (vt_json_push_file(vl->L, file, err, errlen) != 0) return -1;
   } else if (vt_lua_load_file(vl, file, err, errlen) != 0) return -1;
-  vt_module *m = vt_module_compile(vl, file, path, err, errlen);
+  vt_module *m = vt_module_compile_in(vl, file, path, ms->roots, ms->nroots, err, errlen);
   if (!m) return -1;
   m->is_submodule = sub;
   for (int i = 0; i < ms->n; i++)
@@ -1114,9 +1188,11 @@ static int add_pending_file(pending_file **files, int *n, const char *file, cons
 /* Collect the module files of folder `dir`; `prefix` is its module path
 ** ("" for a folder given with -m, "medications" for its subfolder).  Files
 ** in subfolders are submodules, found recursively, as Synthea's loader does;
-** lookup_tables folders and hidden entries are skipped.  0, or -1 and err. */
-static int scan_folder(const char *dir, const char *prefix, pending_file **files, int *n, int depth,
-                       char *err, size_t errlen) {
+** lookup_tables folders and hidden entries are skipped.  An entry whose
+** real path leaves `root` (the real path of the folder given with -m: a
+** symlink out of the tree) is an error.  0, or -1 and err. */
+static int scan_folder(const char *dir, const char *prefix, const char *root, pending_file **files, int *n,
+                       int depth, char *err, size_t errlen) {
   if (depth > 16) { snprintf(err, errlen, "%s: folders nested too deep", dir); return -1; }
   DIR *d = opendir(dir);
   if (!d) { snprintf(err, errlen, "%s: %s", dir, strerror(errno)); return -1; }
@@ -1128,10 +1204,17 @@ static int scan_folder(const char *dir, const char *prefix, pending_file **files
     snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
     struct stat fs;
     if (stat(file, &fs) != 0) continue;
+    if (strcmp(e->d_name, "lookup_tables") == 0 && S_ISDIR(fs.st_mode)) continue;
+    if (!S_ISDIR(fs.st_mode) && !(S_ISREG(fs.st_mode) && is_module_file(e->d_name))) continue;
+    char real[PATH_MAX];
+    if (!realpath(file, real) || !path_within(real, root)) {
+      snprintf(err, errlen, "%s: leads outside the module tree (%s)", file, root);
+      rc = -1;
+      break;
+    }
     if (S_ISDIR(fs.st_mode)) {
-      if (strcmp(e->d_name, "lookup_tables") == 0) continue;
       snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
-      rc = scan_folder(file, path, files, n, depth + 1, err, errlen);
+      rc = scan_folder(file, path, root, files, n, depth + 1, err, errlen);
     } else if (S_ISREG(fs.st_mode) && is_module_file(e->d_name)) {
       snprintf(path, sizeof path, "%s%s%.*s", prefix, *prefix ? "/" : "",
                (int)(strlen(e->d_name) - ext_len(e->d_name)), e->d_name);
@@ -1152,7 +1235,9 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
     if (S_ISDIR(st.st_mode)) {
       if (add_root(ms, paths[i]) != 0) goto oom;
       int before = nfiles;
-      if (scan_folder(paths[i], "", &files, &nfiles, 0, err, errlen) != 0) goto done;
+      char real[PATH_MAX];
+      if (!realpath(paths[i], real)) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
+      if (scan_folder(paths[i], "", real, &files, &nfiles, 0, err, errlen) != 0) goto done;
       int top = 0;
       for (int k = before; k < nfiles; k++) top += !files[k].sub;
       if (top == 0) { snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder", paths[i]); goto done; }
@@ -1192,11 +1277,21 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       if (idx < 0) {
         char file[4096] = "";
         static const char *const exts[] = { ".lua", ".json" };
+        if (!safe_relname(s->submodule)) {
+          snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s)",
+                   m->file, s->line, s->name, s->submodule, ms->roots[0]);
+          goto done;
+        }
         for (int r = 0; r < ms->nroots && idx < 0; r++)
           for (int x = 0; x < 2 && idx < 0; x++) {
             snprintf(file, sizeof file, "%s/%s%s", ms->roots[r], s->submodule, exts[x]);
             struct stat fs;
             if (stat(file, &fs) == 0 && S_ISREG(fs.st_mode)) {
+              if (!vt_path_inside(file, ms->roots[r])) {
+                snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s): %s leads out of it",
+                         m->file, s->line, s->name, s->submodule, ms->roots[r], file);
+                goto done;
+              }
               if (load_one(ms, vl, file, s->submodule, 1, err, errlen) != 0) goto done;
               m = ms->mods[mi];
               s = &m->states[si];
