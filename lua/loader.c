@@ -55,6 +55,7 @@ typedef struct ctx {
   const char *file;
   const char *state;   /* state being compiled, NULL at module level */
   int line;
+  int mline;           /* the module's line: module-level messages give it */
   jmp_buf jb;
   char *err; size_t errlen;
   char **names;        /* sorted state names (freed on error too) */
@@ -70,10 +71,15 @@ static void cerr(ctx *c, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (c->state && c->line > 0)
-    snprintf(c->err, c->errlen, "%s:%d: state '%s': %s", c->file, c->line, c->state, msg);
+  /* a state without a line of its own (a plain Lua table) gets the
+  ** module's line: every message has one */
+  int line = c->state && c->line > 0 ? c->line : c->mline;
+  if (c->state && line > 0)
+    snprintf(c->err, c->errlen, "%s:%d: state '%s': %s", c->file, line, c->state, msg);
   else if (c->state)
     snprintf(c->err, c->errlen, "%s: state '%s': %s", c->file, c->state, msg);
+  else if (line > 0)
+    snprintf(c->err, c->errlen, "%s:%d: %s", c->file, line, msg);
   else
     snprintf(c->err, c->errlen, "%s: %s", c->file, msg);
   longjmp(c->jb, 1);
@@ -976,6 +982,78 @@ static void file_hash(const char *path, char out[17]) {
   snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+static int ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The line in `file` a module-level message gives when the module table
+** has none: for JSON (`json`) the line where the value starts, for Lua
+** the line of the last unindented `return`, else the last line that is not
+** blank; 1 for an empty or unreadable file. */
+static int source_line(const char *file, int json) {
+  FILE *f = fopen(file, "rb");
+  if (!f) return 1;
+  int line = 1, at_start = 1, found = 0, last_text = 0, ch;
+  char word[8];
+  size_t nw = 0;
+  while ((ch = getc(f)) != EOF) {
+    if (json) {
+      if (ch == '\n') line++;
+      else if (ch != ' ' && ch != '\t' && ch != '\r' && ch != 0xEF && ch != 0xBB && ch != 0xBF) { found = line; break; }
+      continue;
+    }
+    if (ch == '\n') { line++; at_start = 1; nw = 0; continue; }
+    if (ch != ' ' && ch != '\t' && ch != '\r') last_text = line;
+    if (at_start && nw < sizeof word - 1) {
+      word[nw++] = (char)ch;
+      word[nw] = 0;
+      if (nw == 6 && strcmp(word, "return") == 0) {
+        int next = getc(f);
+        if (next == EOF || next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '{' || next == '(' || next == '"') found = line;
+        if (next != EOF) ungetc(next, f);
+        at_start = 0;
+      }
+    } else at_start = 0;
+  }
+  fclose(f);
+  if (found) return found;
+  return last_text ? last_text : 1;
+}
+
+/* The line noted by lua/json.c for key `key` of the table at t (an
+** integer key: 1 the opening brace, 2 the closing one), or 0. */
+static int json_line(ctx *c, int t, const char *key, int ikey) {
+  lua_State *L = c->L;
+  int line = 0;
+  t = lua_absindex(L, t);
+  if (!lua_getmetatable(L, t)) return 0;
+  if (lua_getfield(L, -1, VT_JSON_LINES) == LUA_TTABLE) {
+    if (key) lua_pushstring(L, key); else lua_pushinteger(L, ikey);
+    if (lua_rawget(L, -2) == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) > 0 && lua_tointeger(L, -1) < INT_MAX)
+      line = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 2);
+  return line;
+}
+
+/* Raise a module-level error at the line of key `key` of the table at t
+** when known, else at the module's line. */
+static void kerr(ctx *c, int t, const char *key, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  int line = json_line(c, t, key, 0);
+  if (line > 0) c->mline = line;
+  cerr(c, "%s", msg);
+}
+
+/* The fields a module table may have besides its states. */
+static const char *const module_fields[] = { "name", "states", "remarks", "gmf_version", "specialty", "line" };
+
 /* The root of module file `file` into c->root (real path) and
 ** c->root_shown: the first of `roots` whose real path holds the file's,
 ** else the file's own folder.  0, or -1 (the file's folder cannot be
@@ -1029,21 +1107,67 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
     return NULL;
   }
   find_root(c, file, roots, nroots);
-  if (!lua_istable(L, base)) cerr(c, "a module file must return a table (got %s)", luaL_typename(L, base));
+  int json = ends_with(file, ".json");
+  if (!lua_istable(L, base)) {
+    c->mline = source_line(file, json);
+    if (json) cerr(c, "a GMF module must be a JSON object, got %s",
+                   lua_type(L, base) == LUA_TLIGHTUSERDATA ? "null" : luaL_typename(L, base));
+    cerr(c, "a module file must return a table (got %s)%s", luaL_typename(L, base),
+         lua_isnil(L, base) ? "; write `return module \"Name\" { ... }`" : "");
+  }
+  /* the module's line: `line` (the prelude's module() sets it to the line
+  ** of its call), the opening brace of a JSON object, else a guess */
+  if (field(c, base, "line") == LUA_TNUMBER && lua_tonumber(L, -1) >= 1 && lua_tonumber(L, -1) < INT_MAX)
+    c->mline = (int)lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  if (!c->mline) c->mline = json_line(c, base, NULL, 1);
+  if (!c->mline) c->mline = source_line(file, json);
+  if (json && !json_line(c, base, NULL, 1)) cerr(c, "a GMF module must be a JSON object, got an array");
   m->file = vt_arena_strdup(c->a, file);
   m->path = vt_arena_strdup(c->a, path);
-  m->name = req_str(c, base, "name");
+  m->line = c->mline;
+  lua_pushnil(L);
+  while (lua_next(L, base)) {
+    int known = 0;
+    if (lua_type(L, -2) == LUA_TSTRING)
+      for (size_t k = 0; k < sizeof module_fields / sizeof module_fields[0]; k++)
+        known |= strcmp(lua_tostring(L, -2), module_fields[k]) == 0;
+    if (!known) {
+      if (lua_type(L, -2) == LUA_TSTRING)
+        kerr(c, base, lua_tostring(L, -2), "unknown module field '%s' (a module has name, states, remarks, "
+             "gmf_version, specialty; states go inside 'states')", lua_tostring(L, -2));
+      cerr(c, "unknown module field %s (a module has name, states, remarks, gmf_version, specialty)",
+           luaL_typename(L, -2));
+    }
+    lua_pop(L, 1);
+  }
+  if (field(c, base, "name") == LUA_TNIL) cerr(c, "the module has no 'name' (name = \"...\" beside states)");
+  lua_pop(L, 1);
+  {
+    int saved = c->mline, kl = json_line(c, base, "name", 0);
+    if (kl > 0) c->mline = kl;
+    m->name = req_str(c, base, "name");
+    c->mline = saved;
+  }
   file_hash(file, m->hash);
-  if (field(c, base, "states") != LUA_TTABLE) cerr(c, "module '%s' has no 'states' table", m->name);
+  int sty = field(c, base, "states");
+  if (sty != LUA_TTABLE) {
+    if (sty == LUA_TNIL) cerr(c, "module '%s' has no 'states' table", m->name);
+    kerr(c, base, "states", "module '%s': 'states' must be a table of states, got %s", m->name, luaL_typename(L, -1));
+  }
   int states = lua_gettop(L);
+  if (json && !json_line(c, states, NULL, 1))
+    kerr(c, base, "states", "module '%s': 'states' must be an object of states, got an array", m->name);
   /* collect and sort the state names, so indices do not depend on hashing */
   int n = 0, cap = 64;
   c->names = malloc(sizeof *c->names * (size_t)cap);
   if (!c->names) cerr(c, "out of memory");
   lua_pushnil(L);
   while (lua_next(L, states)) {
-    if (lua_type(L, -2) != LUA_TSTRING) cerr(c, "state names must be strings");
-    if (!lua_istable(L, -1)) cerr(c, "state '%s' must be a table", lua_tostring(L, -2));
+    if (lua_type(L, -2) != LUA_TSTRING) cerr(c, "state names must be strings, got %s", luaL_typename(L, -2));
+    if (!lua_istable(L, -1))
+      kerr(c, states, lua_tostring(L, -2), "state '%s' must be a table, got %s", lua_tostring(L, -2),
+           lua_type(L, -1) == LUA_TLIGHTUSERDATA ? "null" : luaL_typename(L, -1));
     if (n == cap) {
       char **nn = realloc(c->names, sizeof *c->names * (size_t)(cap *= 2));
       if (!nn) cerr(c, "out of memory");
@@ -1058,7 +1182,7 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
   m->states = vt_arena_alloc(c->a, sizeof *m->states * (size_t)(n ? n : 1));
   for (int k = 0; k < n; k++) m->states[k].name = names[k];
   m->initial = vt_module_find_state(m, "Initial");
-  if (m->initial == VT_NOSTATE) cerr(c, "module '%s' has no state named 'Initial'", m->name);
+  if (m->initial == VT_NOSTATE) kerr(c, base, "states", "module '%s' has no state named 'Initial'", m->name);
   /* every state's type first, so that a state can check the type of a state
   ** it refers to (ConditionEnd -> ConditionOnset) whatever the order */
   for (int k = 0; k < n; k++) {
@@ -1115,11 +1239,6 @@ void vt_module_free(vt_module *m) {
 
 /* ---- module sets ------------------------------------------------------- */
 
-static int ends_with(const char *s, const char *suffix) {
-  size_t a = strlen(s), b = strlen(suffix);
-  return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 static int add_module(vt_modset *ms, vt_module *m) {
   if (ms->n == ms->cap) {
     int cap = ms->cap ? ms->cap * 2 : 32;
@@ -1147,16 +1266,62 @@ static int is_module_file(const char *name) { return ends_with(name, ".lua") || 
 /* Length of the extension of a module file name (".lua" or ".json"). */
 static size_t ext_len(const char *name) { return ends_with(name, ".json") ? 5 : 4; }
 
+/* Make the load error `err` of Lua module `file` start with "FILE:LINE: ":
+** a position Lua put after the file's name (shortened to "...tail:N:" for
+** a long path) moves to the front; an error with none (an error raised in
+** a tail call such as `return module "X" {...}`, or error(msg, 0)) gets the
+** line source_line guesses.  An unreadable file is left as it is. */
+static void lead_with_line(const char *file, char *err, size_t errlen) {
+  size_t n = strlen(file);
+  const char *rest = err;
+  if (strncmp(err, file, n) == 0 && err[n] == ':') {
+    if (err[n + 1] >= '0' && err[n + 1] <= '9') return;   /* already FILE:N: */
+    rest = err + n + 1;
+    while (*rest == ' ') rest++;
+  }
+  int line = 0;
+  const char *msg = rest;
+  /* "...tail:N: msg" or "FILE:N: msg" at the start of the rest */
+  const char *src = rest, *colon = NULL;
+  size_t sl = 0;
+  if (strncmp(rest, "...", 3) == 0) src = rest + 3;
+  for (const char *q = src; *q && !colon; q++)
+    if (*q == ':' && q[1] >= '0' && q[1] <= '9') colon = q;
+  if (colon) {
+    sl = (size_t)(colon - src);
+    char *end;
+    long l = strtol(colon + 1, &end, 10);
+    if (*end == ':' && l > 0 && l < INT_MAX && sl > 0 && sl <= n && strncmp(file + n - sl, src, sl) == 0
+        && (src == rest ? sl == n : 1)) {
+      line = (int)l;
+      msg = end + 1;
+      while (*msg == ' ') msg++;
+    }
+  }
+  if (!line) {
+    FILE *f = fopen(file, "rb");
+    if (!f) return;
+    fclose(f);
+    line = source_line(file, 0);
+  }
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s:%d: %s", file, line, msg);
+  snprintf(err, errlen, "%s", tmp);
+}
+
 static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *path, int sub, char *err, size_t errlen) {
   if (ends_with(file, ".json")) {
     if (vt_json_push_file(vl->L, file, err, errlen) != 0) return -1;
-  } else if (vt_lua_load_file(vl, file, err, errlen) != 0) return -1;
+  } else if (vt_lua_load_file(vl, file, err, errlen) != 0) {
+    lead_with_line(file, err, errlen);
+    return -1;
+  }
   vt_module *m = vt_module_compile_in(vl, file, path, ms->roots, ms->nroots, err, errlen);
   if (!m) return -1;
   m->is_submodule = sub;
   for (int i = 0; i < ms->n; i++)
     if (!sub && !ms->mods[i]->is_submodule && strcmp(ms->mods[i]->name, m->name) == 0) {
-      snprintf(err, errlen, "%s: module name '%s' is already used by %s", file, m->name, ms->mods[i]->file);
+      snprintf(err, errlen, "%s:%d: module name '%s' is already used by %s", file, m->line, m->name, ms->mods[i]->file);
       vt_module_free(m);
       return -1;
     }
@@ -1279,7 +1444,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
         static const char *const exts[] = { ".lua", ".json" };
         if (!safe_relname(s->submodule)) {
           snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s)",
-                   m->file, s->line, s->name, s->submodule, ms->roots[0]);
+                   m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, ms->roots[0]);
           goto done;
         }
         for (int r = 0; r < ms->nroots && idx < 0; r++)
@@ -1289,7 +1454,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
             if (stat(file, &fs) == 0 && S_ISREG(fs.st_mode)) {
               if (!vt_path_inside(file, ms->roots[r])) {
                 snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s): %s leads out of it",
-                         m->file, s->line, s->name, s->submodule, ms->roots[r], file);
+                         m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, ms->roots[r], file);
                 goto done;
               }
               if (load_one(ms, vl, file, s->submodule, 1, err, errlen) != 0) goto done;
@@ -1300,7 +1465,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
           }
         if (idx < 0) {
           snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' not found (looked for %s.lua and .json in %s%s)",
-                   m->file, s->line, s->name, s->submodule, s->submodule, ms->roots[0], ms->nroots > 1 ? " and other module folders" : "");
+                   m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, s->submodule, ms->roots[0], ms->nroots > 1 ? " and other module folders" : "");
           goto done;
         }
       }
