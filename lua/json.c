@@ -38,6 +38,7 @@ typedef struct jctx {
   int depth;                   /* containers open around the cursor */
   int line;                    /* line of the cursor, 1-based (newlines only occur between tokens) */
   int states_depth;            /* depth of the module's "states" object, 0 until seen */
+  int mark_next;               /* the next object read is the module's "states" */
 } jctx;
 
 /* 1 for bytes that end the fast scan of a string: '"', '\\', control
@@ -303,22 +304,52 @@ static int read_array(jctx *c) {
   }
 }
 
+/* Give the object at the top of the stack, whose key lines are in the
+** table just below it, the metatable {VT_JSON_LINES = lines}, with
+** lines[1] and lines[2] the lines of its braces; the lines table is
+** removed from the stack. */
+static void attach_lines(jctx *c, int open_line) {
+  lua_State *L = c->L;
+  lua_pushinteger(L, open_line);
+  lua_rawseti(L, -3, 1);
+  lua_pushinteger(L, c->line);
+  lua_rawseti(L, -3, 2);
+  lua_createtable(L, 0, 1);
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -2, VT_JSON_LINES);
+  lua_setmetatable(L, -2);
+  lua_remove(L, -2);
+}
+
 /* Read the object at the cursor and push it as a table with string keys;
-** a key given twice is an error naming it. */
+** a key given twice is an error naming it.  The top-level object and the
+** module's "states" object note the line of each key (attach_lines). */
 static int read_object(jctx *c) {
   lua_State *L = c->L;
   char d[16];
   int line = c->line;
   if (enter(c)) return -1;
   int depth = c->depth;
+  int lines = depth == 1 || c->mark_next;   /* a lines table sits below the object */
+  c->mark_next = 0;
+  if (lines) lua_createtable(L, 2, 4);
   lua_createtable(L, 0, 0);
   skip_ws(c);
-  if (c->p < c->end && *c->p == '}') { c->p++; c->depth--; return 0; }
+  if (c->p < c->end && *c->p == '}') {
+    c->p++; c->depth--;
+    if (lines) attach_lines(c, line);
+    return 0;
+  }
   for (;;) {
     const char *kpos = c->p;
     if (kpos >= c->end || *kpos != '"')
       return jfail(c, kpos, "expected a string key in object, got %s", describe(kpos, c->end, d, sizeof d));
     if (read_string(c)) return -1;
+    if (lines) {
+      lua_pushvalue(L, -1);
+      lua_pushinteger(L, c->line);
+      lua_rawset(L, -5);
+    }
     lua_pushvalue(L, -1);
     if (lua_rawget(L, -3) != LUA_TNIL) {
       size_t kl;
@@ -335,8 +366,10 @@ static int read_object(jctx *c) {
     }
     c->p++;
     skip_ws(c);
-    if (depth == 1 && !c->states_depth && lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "states") == 0)
+    if (depth == 1 && !c->states_depth && lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "states") == 0) {
       c->states_depth = 2;   /* the module's states: each state object gets its line */
+      c->mark_next = 1;
+    }
     if (read_value(c)) return -1;
     lua_rawset(L, -3);
     skip_ws(c);
@@ -355,6 +388,7 @@ static int read_object(jctx *c) {
         lua_pushinteger(L, line);
         lua_setfield(L, -2, "line");
       } else if (c->states_depth && depth == c->states_depth + 1) lua_pop(L, 1);
+      if (lines) attach_lines(c, line);
       return 0;
     }
     return jfail(c, p, "expected ',' or '}' in object, got %s", describe(p, c->end, d, sizeof d));

@@ -12,6 +12,12 @@
 ** states) get a field `line` holding the line of their opening brace,
 ** unless they have one, so that module errors can name the line.
 **
+** The top-level object and that "states" object also get a metatable
+** holding, under the key VT_JSON_LINES, a table of the line of each of
+** their keys (lines.name, lines.states, lines.Initial, ...), with lines[1]
+** and lines[2] the lines of the opening and closing braces: module-level
+** errors name them.  Raw accesses and lua_next do not see it.
+**
 ** Anything outside the grammar is refused with "NAME:LINE:COL: message"
 ** (1-based; the column counts UTF-8 characters): unexpected characters,
 ** unterminated strings, bad escapes, invalid UTF-8, leading zeros, trailing
@@ -25,6 +31,7 @@
 #include "lua.h"
 
 #define VT_JSON_MAX_DEPTH 200
+#define VT_JSON_LINES "__vt_lines"
 
 /* Parse the JSON text `src` (len bytes) and push the equivalent Lua value on
 ** L's stack.  Returns 0, or -1 with err "NAME:LINE:COL: message" and nothing

@@ -55,9 +55,12 @@ typedef struct ctx {
   const char *file;
   const char *state;   /* state being compiled, NULL at module level */
   int line;
+  int mline;           /* the module's line: module-level messages give it */
   jmp_buf jb;
   char *err; size_t errlen;
   char **names;        /* sorted state names (freed on error too) */
+  char root[PATH_MAX]; /* real path of the module's root folder */
+  const char *root_shown;  /* that root as given, for messages */
   int physiology;      /* Physiology states seen */
   int cond_depth;      /* conditions open around the one being compiled */
   int *refs, nrefs, caprefs;   /* registry references of the function slots */
@@ -70,10 +73,15 @@ static void cerr(ctx *c, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (c->state && c->line > 0)
-    snprintf(c->err, c->errlen, "%s:%d: state '%s': %s", c->file, c->line, c->state, msg);
+  /* a state without a line of its own (a plain Lua table) gets the
+  ** module's line: every message has one */
+  int line = c->state && c->line > 0 ? c->line : c->mline;
+  if (c->state && line > 0)
+    snprintf(c->err, c->errlen, "%s:%d: state '%s': %s", c->file, line, c->state, msg);
   else if (c->state)
     snprintf(c->err, c->errlen, "%s: state '%s': %s", c->file, c->state, msg);
+  else if (line > 0)
+    snprintf(c->err, c->errlen, "%s:%d: %s", c->file, line, msg);
   else
     snprintf(c->err, c->errlen, "%s: %s", c->file, msg);
   longjmp(c->jb, 1);
@@ -481,25 +489,60 @@ static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n) {
   return opts;
 }
 
+/* Is `name` (a lookup table or submodule path written in a module) a
+** relative path without '..' components?  1 or 0. */
+static int safe_relname(const char *name) {
+  if (!*name || name[0] == '/') return 0;
+  for (const char *s = name; *s;) {
+    const char *e = strchr(s, '/');
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    if (n == 2 && s[0] == '.' && s[1] == '.') return 0;
+    s += n + (e != NULL);
+  }
+  return 1;
+}
+
+int vt_module_name_safe(const char *name) { return safe_relname(name); }
+
+/* Is the resolved path `real` the resolved folder `root` or inside it? */
+static int path_within(const char *real, const char *root) {
+  size_t n = strlen(root);
+  if (n == 1 && root[0] == '/') return 1;
+  return strncmp(real, root, n) == 0 && (real[n] == 0 || real[n] == '/');
+}
+
 /* Load the CSV named by tr->lookup_file from the lookup_tables folder beside
-** the module file, or beside a folder above it (a submodule in
-** modules/medications/ finds modules/lookup_tables/), and attach it to the
-** module, which owns it. */
+** the module file, or beside a folder above it up to the module's root (a
+** submodule in modules/medications/ finds modules/lookup_tables/), and
+** attach it to the module, which owns it.  A name with '..' or an absolute
+** one, or a table whose real path (symlinks followed) leaves the root, is
+** an error, and the file is not read. */
 static void load_lookup_table(ctx *c, vt_transition *tr) {
-  char dir[PATH_MAX], path[PATH_MAX + 300];
+  char dir[PATH_MAX], path[PATH_MAX + 300], real[PATH_MAX];
+  if (!safe_relname(tr->lookup_file))
+    cerr(c, "lookup table '%s' is outside the module tree (%s)", tr->lookup_file, c->root_shown);
   snprintf(path, sizeof path, "%s", c->file);
   char *slash = strrchr(path, '/');
   if (slash) *slash = 0; else snprintf(path, sizeof path, ".");
   if (!realpath(path, dir)) cerr(c, "cannot resolve the folder of %s: %s", c->file, strerror(errno));
   int found = 0;
-  for (int up = 0; up < 8 && !found; up++) {
+  for (;;) {
     snprintf(path, sizeof path, "%s/lookup_tables/%s", strcmp(dir, "/") ? dir : "", tr->lookup_file);
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) found = 1;
-    else if ((slash = strrchr(dir, '/')) && slash != dir) *slash = 0;
+    if (lstat(path, &st) == 0) {
+      if (!realpath(path, real) || !path_within(real, c->root))
+        cerr(c, "lookup table '%s' is outside the module tree (%s): %s leads out of it",
+             tr->lookup_file, c->root_shown, path);
+      if (stat(real, &st) == 0 && S_ISREG(st.st_mode)) { found = 1; break; }
+    }
+    if (strcmp(dir, c->root) == 0 || !path_within(dir, c->root)) break;
+    if ((slash = strrchr(dir, '/')) && slash != dir) *slash = 0;
+    else if (slash) dir[1] = 0;
     else break;
   }
-  if (!found) cerr(c, "lookup table '%s' not found in a lookup_tables folder beside %s or above it", tr->lookup_file, c->file);
+  if (!found)
+    cerr(c, "lookup table '%s' not found in a lookup_tables folder beside %s or above it (up to %s)",
+         tr->lookup_file, c->file, c->root_shown);
   const char **targets = vt_arena_alloc(c->a, sizeof *targets * (size_t)tr->ndists);
   for (int k = 0; k < tr->ndists; k++) targets[k] = c->m->states[tr->dists[k].target].name;
   char msg[1024];
@@ -1028,7 +1071,115 @@ static void file_hash(const char *path, char out[17]) {
   snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+static int ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The line in `file` a module-level message gives when the module table
+** has none: for JSON (`json`) the line where the value starts, for Lua
+** the line of the last unindented `return`, else the last line that is not
+** blank; 1 for an empty or unreadable file. */
+static int source_line(const char *file, int json) {
+  FILE *f = fopen(file, "rb");
+  if (!f) return 1;
+  int line = 1, at_start = 1, found = 0, last_text = 0, ch;
+  char word[8];
+  size_t nw = 0;
+  while ((ch = getc(f)) != EOF) {
+    if (json) {
+      if (ch == '\n') line++;
+      else if (ch != ' ' && ch != '\t' && ch != '\r' && ch != 0xEF && ch != 0xBB && ch != 0xBF) { found = line; break; }
+      continue;
+    }
+    if (ch == '\n') { line++; at_start = 1; nw = 0; continue; }
+    if (ch != ' ' && ch != '\t' && ch != '\r') last_text = line;
+    if (at_start && nw < sizeof word - 1) {
+      word[nw++] = (char)ch;
+      word[nw] = 0;
+      if (nw == 6 && strcmp(word, "return") == 0) {
+        int next = getc(f);
+        if (next == EOF || next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '{' || next == '(' || next == '"') found = line;
+        if (next != EOF) ungetc(next, f);
+        at_start = 0;
+      }
+    } else at_start = 0;
+  }
+  fclose(f);
+  if (found) return found;
+  return last_text ? last_text : 1;
+}
+
+/* The line noted by lua/json.c for key `key` of the table at t (an
+** integer key: 1 the opening brace, 2 the closing one), or 0. */
+static int json_line(ctx *c, int t, const char *key, int ikey) {
+  lua_State *L = c->L;
+  int line = 0;
+  t = lua_absindex(L, t);
+  if (!lua_getmetatable(L, t)) return 0;
+  if (lua_getfield(L, -1, VT_JSON_LINES) == LUA_TTABLE) {
+    if (key) lua_pushstring(L, key); else lua_pushinteger(L, ikey);
+    if (lua_rawget(L, -2) == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) > 0 && lua_tointeger(L, -1) < INT_MAX)
+      line = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 2);
+  return line;
+}
+
+/* Raise a module-level error at the line of key `key` of the table at t
+** when known, else at the module's line. */
+static void kerr(ctx *c, int t, const char *key, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  int line = json_line(c, t, key, 0);
+  if (line > 0) c->mline = line;
+  cerr(c, "%s", msg);
+}
+
+/* The fields a module table may have besides its states. */
+static const char *const module_fields[] = { "name", "states", "remarks", "gmf_version", "specialty", "line" };
+
+/* The root of module file `file` into c->root (real path) and
+** c->root_shown: the first of `roots` whose real path holds the file's,
+** else the file's own folder.  0, or -1 (the file's folder cannot be
+** resolved; c->root is then the folder as written). */
+static int find_root(ctx *c, const char *file, char *const *roots, int nroots) {
+  char real[PATH_MAX], dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", file);
+  char *slash = strrchr(dir, '/');
+  if (slash && slash != dir) *slash = 0; else if (slash) dir[1] = 0; else snprintf(dir, sizeof dir, ".");
+  if (!realpath(file, real)) { snprintf(c->root, sizeof c->root, "%s", dir); c->root_shown = file; return -1; }
+  for (int i = 0; i < nroots; i++) {
+    char r[PATH_MAX];
+    if (realpath(roots[i], r) && path_within(real, r)) {
+      snprintf(c->root, sizeof c->root, "%s", r);
+      c->root_shown = roots[i];
+      return 0;
+    }
+  }
+  /* the folder of the file itself (followed if the file is a symlink) */
+  slash = strrchr(real, '/');
+  if (slash && slash != real) *slash = 0; else if (slash) real[1] = 0;
+  snprintf(c->root, sizeof c->root, "%s", real);
+  c->root_shown = c->root;
+  return 0;
+}
+
+int vt_path_inside(const char *file, const char *root) {
+  char real[PATH_MAX], rroot[PATH_MAX];
+  return realpath(file, real) && realpath(root, rroot) && path_within(real, rroot);
+}
+
 vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, char *err, size_t errlen) {
+  return vt_module_compile_in(vl, file, path, NULL, 0, err, errlen);
+}
+
+vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, char *const *roots, int nroots,
+                                char *err, size_t errlen) {
   lua_State *L = vl->L;
   int base = lua_gettop(L);          /* the module table is at `base` */
   ctx *c = calloc(1, sizeof *c);
@@ -1045,21 +1196,68 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
     free(c);
     return NULL;
   }
-  if (!lua_istable(L, base)) cerr(c, "a module file must return a table (got %s)", luaL_typename(L, base));
+  find_root(c, file, roots, nroots);
+  int json = ends_with(file, ".json");
+  if (!lua_istable(L, base)) {
+    c->mline = source_line(file, json);
+    if (json) cerr(c, "a GMF module must be a JSON object, got %s",
+                   lua_type(L, base) == LUA_TLIGHTUSERDATA ? "null" : luaL_typename(L, base));
+    cerr(c, "a module file must return a table (got %s)%s", luaL_typename(L, base),
+         lua_isnil(L, base) ? "; write `return module \"Name\" { ... }`" : "");
+  }
+  /* the module's line: `line` (the prelude's module() sets it to the line
+  ** of its call), the opening brace of a JSON object, else a guess */
+  if (field(c, base, "line") == LUA_TNUMBER && lua_tonumber(L, -1) >= 1 && lua_tonumber(L, -1) < INT_MAX)
+    c->mline = (int)lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  if (!c->mline) c->mline = json_line(c, base, NULL, 1);
+  if (!c->mline) c->mline = source_line(file, json);
+  if (json && !json_line(c, base, NULL, 1)) cerr(c, "a GMF module must be a JSON object, got an array");
   m->file = vt_arena_strdup(c->a, file);
   m->path = vt_arena_strdup(c->a, path);
-  m->name = req_str(c, base, "name");
+  m->line = c->mline;
+  lua_pushnil(L);
+  while (lua_next(L, base)) {
+    int known = 0;
+    if (lua_type(L, -2) == LUA_TSTRING)
+      for (size_t k = 0; k < sizeof module_fields / sizeof module_fields[0]; k++)
+        known |= strcmp(lua_tostring(L, -2), module_fields[k]) == 0;
+    if (!known) {
+      if (lua_type(L, -2) == LUA_TSTRING)
+        kerr(c, base, lua_tostring(L, -2), "unknown module field '%s' (a module has name, states, remarks, "
+             "gmf_version, specialty; states go inside 'states')", lua_tostring(L, -2));
+      cerr(c, "unknown module field %s (a module has name, states, remarks, gmf_version, specialty)",
+           luaL_typename(L, -2));
+    }
+    lua_pop(L, 1);
+  }
+  if (field(c, base, "name") == LUA_TNIL) cerr(c, "the module has no 'name' (name = \"...\" beside states)");
+  lua_pop(L, 1);
+  {
+    int saved = c->mline, kl = json_line(c, base, "name", 0);
+    if (kl > 0) c->mline = kl;
+    m->name = req_str(c, base, "name");
+    c->mline = saved;
+  }
   file_hash(file, m->hash);
-  if (field(c, base, "states") != LUA_TTABLE) cerr(c, "module '%s' has no 'states' table", m->name);
+  int sty = field(c, base, "states");
+  if (sty != LUA_TTABLE) {
+    if (sty == LUA_TNIL) cerr(c, "module '%s' has no 'states' table", m->name);
+    kerr(c, base, "states", "module '%s': 'states' must be a table of states, got %s", m->name, luaL_typename(L, -1));
+  }
   int states = lua_gettop(L);
+  if (json && !json_line(c, states, NULL, 1))
+    kerr(c, base, "states", "module '%s': 'states' must be an object of states, got an array", m->name);
   /* collect and sort the state names, so indices do not depend on hashing */
   int n = 0, cap = 64;
   c->names = malloc(sizeof *c->names * (size_t)cap);
   if (!c->names) cerr(c, "out of memory");
   lua_pushnil(L);
   while (lua_next(L, states)) {
-    if (lua_type(L, -2) != LUA_TSTRING) cerr(c, "state names must be strings");
-    if (!lua_istable(L, -1)) cerr(c, "state '%s' must be a table", lua_tostring(L, -2));
+    if (lua_type(L, -2) != LUA_TSTRING) cerr(c, "state names must be strings, got %s", luaL_typename(L, -2));
+    if (!lua_istable(L, -1))
+      kerr(c, states, lua_tostring(L, -2), "state '%s' must be a table, got %s", lua_tostring(L, -2),
+           lua_type(L, -1) == LUA_TLIGHTUSERDATA ? "null" : luaL_typename(L, -1));
     if (n == cap) {
       char **nn = realloc(c->names, sizeof *c->names * (size_t)(cap *= 2));
       if (!nn) cerr(c, "out of memory");
@@ -1074,7 +1272,7 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
   m->states = vt_arena_alloc(c->a, sizeof *m->states * (size_t)(n ? n : 1));
   for (int k = 0; k < n; k++) m->states[k].name = names[k];
   m->initial = vt_module_find_state(m, "Initial");
-  if (m->initial == VT_NOSTATE) cerr(c, "module '%s' has no state named 'Initial'", m->name);
+  if (m->initial == VT_NOSTATE) kerr(c, base, "states", "module '%s' has no state named 'Initial'", m->name);
   /* every state's type first, so that a state can check the type of a state
   ** it refers to (ConditionEnd -> ConditionOnset) whatever the order */
   for (int k = 0; k < n; k++) {
@@ -1137,11 +1335,6 @@ void vt_module_free(vt_module *m) {
 
 /* ---- module sets ------------------------------------------------------- */
 
-static int ends_with(const char *s, const char *suffix) {
-  size_t a = strlen(s), b = strlen(suffix);
-  return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 static int add_module(vt_modset *ms, vt_module *m) {
   if (ms->n == ms->cap) {
     int cap = ms->cap ? ms->cap * 2 : 32;
@@ -1169,16 +1362,62 @@ static int is_module_file(const char *name) { return ends_with(name, ".lua") || 
 /* Length of the extension of a module file name (".lua" or ".json"). */
 static size_t ext_len(const char *name) { return ends_with(name, ".json") ? 5 : 4; }
 
+/* Make the load error `err` of Lua module `file` start with "FILE:LINE: ":
+** a position Lua put after the file's name (shortened to "...tail:N:" for
+** a long path) moves to the front; an error with none (an error raised in
+** a tail call such as `return module "X" {...}`, or error(msg, 0)) gets the
+** line source_line guesses.  An unreadable file is left as it is. */
+static void lead_with_line(const char *file, char *err, size_t errlen) {
+  size_t n = strlen(file);
+  const char *rest = err;
+  if (strncmp(err, file, n) == 0 && err[n] == ':') {
+    if (err[n + 1] >= '0' && err[n + 1] <= '9') return;   /* already FILE:N: */
+    rest = err + n + 1;
+    while (*rest == ' ') rest++;
+  }
+  int line = 0;
+  const char *msg = rest;
+  /* "...tail:N: msg" or "FILE:N: msg" at the start of the rest */
+  const char *src = rest, *colon = NULL;
+  size_t sl = 0;
+  if (strncmp(rest, "...", 3) == 0) src = rest + 3;
+  for (const char *q = src; *q && !colon; q++)
+    if (*q == ':' && q[1] >= '0' && q[1] <= '9') colon = q;
+  if (colon) {
+    sl = (size_t)(colon - src);
+    char *end;
+    long l = strtol(colon + 1, &end, 10);
+    if (*end == ':' && l > 0 && l < INT_MAX && sl > 0 && sl <= n && strncmp(file + n - sl, src, sl) == 0
+        && (src == rest ? sl == n : 1)) {
+      line = (int)l;
+      msg = end + 1;
+      while (*msg == ' ') msg++;
+    }
+  }
+  if (!line) {
+    FILE *f = fopen(file, "rb");
+    if (!f) return;
+    fclose(f);
+    line = source_line(file, 0);
+  }
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s:%d: %s", file, line, msg);
+  snprintf(err, errlen, "%s", tmp);
+}
+
 static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *path, int sub, char *err, size_t errlen) {
   if (ends_with(file, ".json")) {
     if (vt_json_push_file(vl->L, file, err, errlen) != 0) return -1;
-  } else if (vt_lua_load_file(vl, file, err, errlen) != 0) return -1;
-  vt_module *m = vt_module_compile(vl, file, path, err, errlen);
+  } else if (vt_lua_load_file(vl, file, err, errlen) != 0) {
+    lead_with_line(file, err, errlen);
+    return -1;
+  }
+  vt_module *m = vt_module_compile_in(vl, file, path, ms->roots, ms->nroots, err, errlen);
   if (!m) return -1;
   m->is_submodule = sub;
   for (int i = 0; i < ms->n; i++)
     if (!sub && !ms->mods[i]->is_submodule && strcmp(ms->mods[i]->name, m->name) == 0) {
-      snprintf(err, errlen, "%s: module name '%s' is already used by %s", file, m->name, ms->mods[i]->file);
+      snprintf(err, errlen, "%s:%d: module name '%s' is already used by %s", file, m->line, m->name, ms->mods[i]->file);
       vt_module_free(m);
       return -1;
     }
@@ -1210,9 +1449,11 @@ static int add_pending_file(pending_file **files, int *n, const char *file, cons
 /* Collect the module files of folder `dir`; `prefix` is its module path
 ** ("" for a folder given with -m, "medications" for its subfolder).  Files
 ** in subfolders are submodules, found recursively, as Synthea's loader does;
-** lookup_tables folders and hidden entries are skipped.  0, or -1 and err. */
-static int scan_folder(const char *dir, const char *prefix, pending_file **files, int *n, int depth,
-                       char *err, size_t errlen) {
+** lookup_tables folders and hidden entries are skipped.  An entry whose
+** real path leaves `root` (the real path of the folder given with -m: a
+** symlink out of the tree) is an error.  0, or -1 and err. */
+static int scan_folder(const char *dir, const char *prefix, const char *root, pending_file **files, int *n,
+                       int depth, char *err, size_t errlen) {
   if (depth > 16) { snprintf(err, errlen, "%s: folders nested too deep", dir); return -1; }
   DIR *d = opendir(dir);
   if (!d) { snprintf(err, errlen, "%s: %s", dir, strerror(errno)); return -1; }
@@ -1224,10 +1465,17 @@ static int scan_folder(const char *dir, const char *prefix, pending_file **files
     snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
     struct stat fs;
     if (stat(file, &fs) != 0) continue;
+    if (strcmp(e->d_name, "lookup_tables") == 0 && S_ISDIR(fs.st_mode)) continue;
+    if (!S_ISDIR(fs.st_mode) && !(S_ISREG(fs.st_mode) && is_module_file(e->d_name))) continue;
+    char real[PATH_MAX];
+    if (!realpath(file, real) || !path_within(real, root)) {
+      snprintf(err, errlen, "%s: leads outside the module tree (%s)", file, root);
+      rc = -1;
+      break;
+    }
     if (S_ISDIR(fs.st_mode)) {
-      if (strcmp(e->d_name, "lookup_tables") == 0) continue;
       snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
-      rc = scan_folder(file, path, files, n, depth + 1, err, errlen);
+      rc = scan_folder(file, path, root, files, n, depth + 1, err, errlen);
     } else if (S_ISREG(fs.st_mode) && is_module_file(e->d_name)) {
       snprintf(path, sizeof path, "%s%s%.*s", prefix, *prefix ? "/" : "",
                (int)(strlen(e->d_name) - ext_len(e->d_name)), e->d_name);
@@ -1248,7 +1496,9 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
     if (S_ISDIR(st.st_mode)) {
       if (add_root(ms, paths[i]) != 0) goto oom;
       int before = nfiles;
-      if (scan_folder(paths[i], "", &files, &nfiles, 0, err, errlen) != 0) goto done;
+      char real[PATH_MAX];
+      if (!realpath(paths[i], real)) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
+      if (scan_folder(paths[i], "", real, &files, &nfiles, 0, err, errlen) != 0) goto done;
       int top = 0;
       for (int k = before; k < nfiles; k++) top += !files[k].sub;
       if (top == 0) { snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder", paths[i]); goto done; }
@@ -1288,11 +1538,21 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       if (idx < 0) {
         char file[4096] = "";
         static const char *const exts[] = { ".lua", ".json" };
+        if (!safe_relname(s->submodule)) {
+          snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s)",
+                   m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, ms->roots[0]);
+          goto done;
+        }
         for (int r = 0; r < ms->nroots && idx < 0; r++)
           for (int x = 0; x < 2 && idx < 0; x++) {
             snprintf(file, sizeof file, "%s/%s%s", ms->roots[r], s->submodule, exts[x]);
             struct stat fs;
             if (stat(file, &fs) == 0 && S_ISREG(fs.st_mode)) {
+              if (!vt_path_inside(file, ms->roots[r])) {
+                snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s): %s leads out of it",
+                         m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, ms->roots[r], file);
+                goto done;
+              }
               if (load_one(ms, vl, file, s->submodule, 1, err, errlen) != 0) goto done;
               m = ms->mods[mi];
               s = &m->states[si];
@@ -1301,7 +1561,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
           }
         if (idx < 0) {
           snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' not found (looked for %s.lua and .json in %s%s)",
-                   m->file, s->line, s->name, s->submodule, s->submodule, ms->roots[0], ms->nroots > 1 ? " and other module folders" : "");
+                   m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, s->submodule, ms->roots[0], ms->nroots > 1 ? " and other module folders" : "");
           goto done;
         }
       }

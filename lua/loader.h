@@ -41,6 +41,17 @@ int vt_modset_find(const vt_modset *ms, const char *path);
 /* Compile the module table at the top of vl's stack (popped). `file` names
 ** the source in messages; `path` is its module path.  NULL and err on error. */
 vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, char *err, size_t errlen);
+/* The same, with the module folders of the run: the lookup tables of the
+** module are looked for up to the root that holds it (by real path) and
+** never outside it.  vt_module_compile's root is the module's own folder. */
+vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, char *const *roots, int nroots,
+                                char *err, size_t errlen);
 void vt_module_free(vt_module *m);
+/* 1 if `name`, a submodule or lookup table path written in a module, is
+** relative and has no '..' component; else 0. */
+int vt_module_name_safe(const char *name);
+/* 1 if the real path of `file` (symlinks followed) is folder `root`'s real
+** path or inside it; 0 if not or if either cannot be resolved. */
+int vt_path_inside(const char *file, const char *root);
 
 #endif

@@ -401,7 +401,7 @@ static void compile_sub(compat *c, int i) {
     const char *file = c->rows[i].file;
     int rc = ends_with(file, ".json") ? vt_json_push_file(vl->L, file, err, sizeof err)
                                       : vt_lua_load_file(vl, file, err, sizeof err);
-    if (rc == 0) m = vt_module_compile(vl, file, c->rows[i].path, err, sizeof err);
+    if (rc == 0) m = vt_module_compile_in(vl, file, c->rows[i].path, &c->roots[c->rows[i].root], 1, err, sizeof err);
   }
   if (cap) warn = capture_end(&k);
   mrow *r = &c->rows[i];
@@ -429,6 +429,7 @@ static void compile_sub(compat *c, int i) {
 ** in the other roots.  Returns the row (added and compiled if new), or -1. */
 static int resolve_sub(compat *c, int root, const char *path) {
   static const char *const exts[] = { ".lua", ".json" };
+  if (!vt_module_name_safe(path)) return -1;   /* never outside the module tree */
   for (int pass = 0; pass < 2; pass++)
     for (int ri = 0; ri < c->nroots; ri++) {
       if ((pass == 0) != (ri == root)) continue;
@@ -436,7 +437,7 @@ static int resolve_sub(compat *c, int root, const char *path) {
         char *file = vt_xprintf("%s/%s%s", c->roots[ri], path, exts[x]);
         struct stat st;
         int i = -1;
-        if (stat(file, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && vt_path_inside(file, c->roots[ri])) {
           i = find_row(c, file);
           if (i < 0) { i = add_row(c, file, path, ri, 1); compile_sub(c, i); }
         }

@@ -211,6 +211,7 @@ typedef struct vt_module {
   const char *name;         /* GMF `name` */
   const char *path;         /* module path used by CallSubmodule ("medications/otc") */
   const char *file;         /* source file */
+  int line;                 /* line of the module in it (module-level messages) */
   char hash[17];            /* content hash, hex */
   int index;                /* position in the module set */
   int is_submodule;

@@ -839,8 +839,13 @@ function S.problems(states)
 end
 
 -- Fill in what a module can say for its states (the Symptom cause), check
--- it, and return the GMF module table.
+-- it, and return the GMF module table.  The line of the author's module()
+-- call goes in the table's metatable (__vt_lines[1], as lua/json.c notes a
+-- JSON module's line), where pairs() does not see it and the loader
+-- (lua/loader.c) finds it for module-level messages.
 local function finish_module(m, prefix)
+  local l = base.line()
+  if l and getmetatable(m) == nil then setmetatable(m, { __vt_lines = { l } }) end
   for _, st in pairs(m.states) do
     if type(st) == "table" and st.type == "Symptom" and st.cause == nil then st.cause = m.name end
   end
