@@ -36,7 +36,11 @@ sbx_run() {
 }
 
 # status_problem SECONDS: why $rc is not a clean exit (empty if it is one).
+# A sanitizer report counts as a crash (AddressSanitizer exits with 1).
 status_problem() {
+  if grep -E -q -e 'Sanitizer|\.c:[0-9]+:[0-9]+: runtime error:' "$E2E_ERR" 2>/dev/null; then
+    echo "crashed: a sanitizer report"; return
+  fi
   case $rc in
     124|137) echo "did not stop within $1 s (killed by timeout)" ;;
     0|1) ;;
