@@ -36,24 +36,39 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC:= $(wildcard bench/*.c)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_ALL := $(FUZZ_SRC:tests/fuzz/%.c=%)
+REPLAY_BIN := $(FUZZ_ALL:%=$(BUILD)/fuzz/%)
 EMBED    := schemas/native.sql schemas/omop.sql $(wildcard lua/vitae/*.lua) $(wildcard lua/convert/*.lua)
 
 PROG := vitae$(if $(SANITIZE),-san)
 
-.PHONY: all deps run test test-sanitize unit e2e bench clean
+# Fuzzing (tests/fuzz/README.md): `make fuzz` builds the harnesses with clang
+# and libFuzzer in build-fuzz/ (a make of its own, SANITIZE layered as usual)
+# and runs each for FUZZ_TIME seconds, FUZZ_JOBS at a time.
+FUZZ_TIME    ?= 600
+FUZZ_JOBS    ?= 1
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_CC      ?= clang-14
+FUZZ_PKGS    := clang-14 libclang-rt-14-dev
+FUZZ_BUILD   := build-fuzz
+
+.PHONY: all deps run test test-sanitize unit e2e bench clean fuzz fuzz-bins
 all: deps $(PROG)
 
 # Install missing Debian packages (a fresh machine has none of them).
 deps: $(BUILD)/.deps-ok
-$(BUILD)/.deps-ok:
-	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+$(BUILD)/.deps-ok: NEED = $(PKGS)
+$(FUZZ_BUILD)/.fuzz-deps-ok: NEED = $(FUZZ_PKGS)
+$(BUILD)/.deps-ok $(FUZZ_BUILD)/.fuzz-deps-ok:
+	@missing=""; for p in $(NEED); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
 	    { echo "could not install:$$missing" >&2; exit 1; }; \
 	fi
-	@mkdir -p $(BUILD) && touch $@
+	@mkdir -p $(dir $@) && touch $@
 
 $(PROG): $(MAIN_OBJ) $(LIB_OBJ)
 	@echo "  LINK  $@"
@@ -81,10 +96,29 @@ $(BUILD)/bench/%: bench/%.c $(LIB_OBJ)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+# A fuzz harness with a main that replays the files it is given (make test).
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c tests/fuzz/fuzz.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB_OBJ) $(LDLIBS)
+
+# The same harness linked with libFuzzer (inside the make of `make fuzz`).
+$(BUILD)/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/bin/%)
+
+fuzz: $(FUZZ_BUILD)/.fuzz-deps-ok
+	@$(MAKE) --no-print-directory CC=$(FUZZ_CC) SANITIZE=fuzzer-no-link,address,undefined BUILD=$(FUZZ_BUILD) \
+	  FUZZ_TARGETS="$(FUZZ_TARGETS)" fuzz-bins
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TIME=$(FUZZ_TIME) FUZZ_JOBS=$(FUZZ_JOBS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
 run: all
 	./$(PROG) run -p 1000 -o output/cohort.db
 
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) $(REPLAY_BIN)
 	@VITAE=./$(PROG) BUILD=$(BUILD) sh tests/run.sh
 
 # The sanitizer pass that .ci/run makes before `make test`: every unit test
@@ -100,6 +134,6 @@ bench: all $(BENCH_BIN)
 	@VITAE=./$(PROG) BUILD=$(BUILD) sh bench/run.sh
 
 clean:
-	rm -rf build build-san vitae vitae-san output tests/tmp
+	rm -rf build build-san build-fuzz vitae vitae-san output tests/tmp
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

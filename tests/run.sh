@@ -38,6 +38,13 @@ done
 if [ -f tests/modules/check.lua ]; then
   run_one "modules/check" lua5.4 tests/modules/check.lua
 fi
+# Fuzz regressions: every input in tests/fuzz/regressions/NAME/ replayed
+# through harness NAME built with the normal compiler (tests/fuzz/README.md).
+for h in tests/fuzz/fuzz_*.c; do
+  [ -f "$h" ] || continue
+  n=$(basename "$h" .c)
+  run_one "fuzz/$n" "$BUILD/fuzz/$n" "$n" tests/fuzz/regressions/"$n"/*
+done
 for t in tests/e2e/*.sh; do
   [ -f "$t" ] || continue
   # E2E="a b": only those end-to-end scripts (the sanitizer pass of .ci/run)
