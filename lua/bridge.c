@@ -15,6 +15,7 @@
 
 #include "lauxlib.h"
 #include "lualib.h"
+#include "lua/pattern.h"
 #include "sim/embedded.h"
 #include "sim/params.h"
 #include "sim/patient.h"
@@ -26,6 +27,8 @@ static vt_lua *VL(lua_State *L) { return *(vt_lua **)lua_getextraspace(L); }
 
 static int view_kind_at(lua_State *L, int i);
 static void push_view_target_at(lua_State *L, int i);
+static int error_at_lua_line(lua_State *L, const char *msg);
+static int over_time(vt_lua *vl);
 
 void vt_lua_default_limits(vt_lua_limits *l) {
   l->memory = 256u << 20;
@@ -659,6 +662,9 @@ static void push_library_copy(lua_State *L, const char *lib, const char *const *
   }
   lua_pop(L, 1);
   if (repl) luaL_setfuncs(L, repl, 0);
+  /* find, match, gmatch, gsub: the bounded implementation, charged to the
+  ** budgets by pattern_charge */
+  if (strcmp(lib, "string") == 0) vt_pattern_register(L, lua_gettop(L));
   make_readonly_view(L);
 }
 
@@ -680,7 +686,7 @@ static void fill_safe_globals(lua_State *L) {
   static const char *const no_dump[] = {"dump", NULL};
   static const luaL_Reg math_repl[] = {{"random", l_random}, {NULL, NULL}};
   static const char *const no_seed[] = {"randomseed", NULL};
-  push_library_copy(L, "string", no_dump, NULL); lua_setfield(L, t, "string");
+  push_library_copy(L, "string", no_dump, NULL); lua_setfield(L, t, "string");   /* with lua/pattern.c */
   push_library_copy(L, "table", NULL, NULL); lua_setfield(L, t, "table");
   push_library_copy(L, "math", no_seed, math_repl); lua_setfield(L, t, "math");
   push_library_copy(L, "utf8", NULL, NULL); lua_setfield(L, t, "utf8");
@@ -730,6 +736,28 @@ static int l_vt_caller_line(lua_State *L) {
     lua_pushinteger(L, 0);
   return 1;
 }
+
+/* The charge hook of lua/pattern.c: matching steps count as instructions of
+** the current call (from the first step, armed hook or not) and against the
+** patient's time budget; past either, a limit error that pcall cannot catch. */
+static void pattern_charge(lua_State *L, long steps) {
+  vt_lua *vl = VL(L);
+  vl->budget -= steps;
+  if (vl->budget < 0 || (vl->limit_hit & VT_LIMIT_INSTRUCTIONS)) {
+    vl->limit_hit |= VT_LIMIT_INSTRUCTIONS;
+    error_at_lua_line(L, "instruction budget exceeded in pattern matching (a pattern that backtracks "
+                         "without end?)");
+  }
+  if (over_time(vl)) {
+    char msg[200];
+    vl->limit_hit |= VT_LIMIT_TIME;
+    snprintf(msg, sizeof msg, "module code has run for more than %g s for this patient (the per-patient time "
+             "limit: --module-time), in pattern matching", vl->limits.patient_seconds);
+    error_at_lua_line(L, msg);
+  }
+}
+
+static void set_pattern_charge(void) { vt_pattern_set_charge(pattern_charge); }
 
 /* ---- the watchdog ------------------------------------------------------ */
 
@@ -1128,6 +1156,8 @@ vt_lua *vt_lua_new(const vt_lua_limits *limits, struct vt_params *params, char *
   vl->mem_limit = vl->limits.memory;
   vl->patient_ns_limit = (long long)(vl->limits.patient_seconds * 1e9);
   vl->params = params;
+  static pthread_once_t pattern_once = PTHREAD_ONCE_INIT;
+  pthread_once(&pattern_once, set_pattern_charge);
   vl->L = lua_newstate(l_alloc, vl);
   if (!vl->L) { snprintf(err, errlen, "cannot create a Lua state"); free(vl); return NULL; }
   lua_State *L = vl->L;

@@ -817,6 +817,32 @@ static void test_patient_time(void) {
     "} }\n", &lim, PIECES("long_call.lua:4:", "state 'Wait'", "time limit"));
 }
 
+/* 6a. Pattern matching runs in C but is bounded: a backtracking bomb stops
+** with an error at the module's line, and pcall cannot swallow it. */
+static void test_pattern_bomb(void) {
+  expect_runtime_error("patterns: a backtracking bomb stops with an error", "pattern_bomb",
+    "return { name = 'Bomb', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Wait' },\n"
+    "  Wait = { type = 'Guard', direct_transition = 'Terminal',\n"
+    "           allow = function(p) return string.find(string.rep('a', 4000), '.-.-.-.-.-b') ~= nil end },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", NULL, PIECES("pattern_bomb.lua:4:", "module 'Bomb'", "state 'Wait'", "pattern matching"));
+  expect_runtime_error("patterns: pcall cannot swallow the bomb's budget error", "pattern_pcall",
+    "return { name = 'BombPcall', states = {\n"
+    "  Initial = { type = 'Initial', direct_transition = 'Wait' },\n"
+    "  Wait = { type = 'Guard', direct_transition = 'Terminal',\n"
+    "           allow = function(p) pcall(string.match, string.rep('a', 4000), ('(.-)'):rep(30) .. 'b') return true end },\n"
+    "  Terminal = { type = 'Terminal' },\n"
+    "} }\n", NULL, PIECES("pattern_pcall.lua:4:", "state 'Wait'", "budget"));
+  vt_lua *vl = new_lua(NULL, NULL);
+  if (vl) {
+    expect_true(vl, "patterns: ordinary matching works as Lua's",
+                "local a, b, c = ('key=value'):find('(%w+)=(%w+)')\n"
+                "return a == 1 and b == 9 and c == 'key' and ('x1y22'):gsub('%d+', '#') == 'x#y#'");
+    vt_lua_free(vl);
+  }
+}
+
 /* 7. Strings copied out of Lua count against the memory cap: a value
 ** function returning a 16 MiB string every week stops with a memory error
 ** instead of making the engine hold gigabytes. */
@@ -852,6 +878,7 @@ int main(void) {
   test_shared_tables();
   test_patient_state();
   test_patient_time();
+  test_pattern_bomb();
   test_copied_memory();
   return test_done();
 }
