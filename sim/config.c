@@ -44,14 +44,15 @@ static char default_output[] = "output/cohort.db";
 #define EXPECT_FORMAT     "native or omop"
 #define EXPECT_HISTORY    "a number of years from 1 to 200, or 0 for the whole life"
 #define EXPECT_OBSERVATION "full or random"
+#define EXPECT_MODULE_TIME "a number of seconds from 0 to 86400 (0: no limit)"
 
 static const char *const config_keys[] = {
   "population", "seed", "modules", "output", "threads",
   "reference_date", "age", "gender", "params", "quiet", "trace",
-  "format", "vocab", "history_years", "observation",
+  "format", "vocab", "history_years", "observation", "module_time",
 };
 #define NCONFIG_KEYS ((int)(sizeof config_keys / sizeof config_keys[0]))
-#define KNOWN_KEYS "population, seed, modules, output, threads, reference_date, age, gender, params, quiet, trace, format, vocab, history_years, observation"
+#define KNOWN_KEYS "population, seed, modules, output, threads, reference_date, age, gender, params, quiet, trace, format, vocab, history_years, observation, module_time"
 
 
 /* ------------------------------------------------------------------ */
@@ -170,6 +171,16 @@ static int parse_history(const char *s, int *out) {
   return 0;
 }
 
+/* Seconds of module code a patient may take: a finite number in [0, 86400]. */
+static int parse_module_time(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end || errno || !(v >= 0 && v <= 86400)) return -1;
+  *out = v;
+  return 0;
+}
+
 static int parse_observation(const char *s, int *out) {
   if (streq_nocase(s, "full")) { *out = 0; return 0; }
   if (streq_nocase(s, "random")) { *out = 1; return 0; }
@@ -258,6 +269,7 @@ void vt_config_defaults(vt_config *c) {
   c->age_min = 0;
   c->age_max = 100;
   c->gender = 0;
+  c->module_time = VT_CONFIG_MODULE_TIME;
 }
 
 static void free_modules(vt_config *c) {
@@ -634,6 +646,10 @@ static int load_key(yctx *y, vt_config *c, const char *key, const yaml_node_t *k
     if (!(s = want_scalar(y, key, v, EXPECT_HISTORY))) return -1;
     return parse_history(s, &c->history_years) ? bad_value(y, key, v, EXPECT_HISTORY, "") : 0;
   }
+  if (!strcmp(key, "module_time")) {
+    if (!(s = want_scalar(y, key, v, EXPECT_MODULE_TIME))) return -1;
+    return parse_module_time(s, &c->module_time) ? bad_value(y, key, v, EXPECT_MODULE_TIME, "") : 0;
+  }
   if (!strcmp(key, "observation")) {
     if (!(s = want_scalar(y, key, v, EXPECT_OBSERVATION))) return -1;
     return parse_observation(s, &c->observation) ? bad_value(y, key, v, EXPECT_OBSERVATION, "") : 0;
@@ -745,7 +761,7 @@ int vt_config_load_yaml(vt_config *c, const char *path, char *err, size_t errlen
 enum {
   OPT_POPULATION, OPT_SEED, OPT_MODULES, OPT_OUTPUT, OPT_THREADS, OPT_DATE,
   OPT_CONFIG, OPT_AGE, OPT_GENDER, OPT_PARAMS, OPT_QUIET, OPT_TRACE, OPT_HELP,
-  OPT_FORMAT, OPT_VOCAB, OPT_HISTORY, OPT_OBSERVATION
+  OPT_FORMAT, OPT_VOCAB, OPT_HISTORY, OPT_OBSERVATION, OPT_MODULE_TIME
 };
 
 typedef struct run_opt {
@@ -772,6 +788,7 @@ static const run_opt run_opts[] = {
   {0,   "vocab",          OPT_VOCAB,      1},
   {0,   "history-years",  OPT_HISTORY,    1},
   {0,   "observation",    OPT_OBSERVATION, 1},
+  {0,   "module-time",    OPT_MODULE_TIME, 1},
   {'h', "help",           OPT_HELP,       0},
 };
 #define NRUN_OPTS ((int)(sizeof run_opts / sizeof run_opts[0]))
@@ -825,6 +842,7 @@ static const char *opt_expect(int id) {
   case OPT_FORMAT:     return EXPECT_FORMAT;
   case OPT_HISTORY:    return EXPECT_HISTORY;
   case OPT_OBSERVATION: return EXPECT_OBSERVATION;
+  case OPT_MODULE_TIME: return EXPECT_MODULE_TIME;
   default:             return EXPECT_PATH;
   }
 }
@@ -863,6 +881,7 @@ static int apply_opt(vt_config *c, const run_opt *o, const char *flag, const cha
   case OPT_FORMAT:     rc = parse_format(val, &c->format); break;
   case OPT_HISTORY:    rc = parse_history(val, &c->history_years); break;
   case OPT_OBSERVATION: rc = parse_observation(val, &c->observation); break;
+  case OPT_MODULE_TIME: rc = parse_module_time(val, &c->module_time); break;
   case OPT_VOCAB:
     if (!*val) { rc = -1; break; }
     if (set_string(&c->vocab_dir, val)) { seterr(err, errlen, "%s: out of memory", flag); return -1; }
@@ -1028,6 +1047,8 @@ const char *vt_config_run_usage(void) {
     "      --history-years N      keep only the last N years of each record\n"
     "      --observation full|random  the whole life (default), or a random\n"
     "                             enrolment window per patient, as an EHR extract\n"
+    "      --module-time SECONDS  time module code may run for one patient\n"
+    "                             (default 5; 0: no limit); past it the run stops\n"
     "      --trace                also write every state each patient entered,\n"
     "                             with entry and exit times (table state_trace)\n"
     "  -q, --quiet                no progress output\n"
@@ -1181,6 +1202,7 @@ char *vt_config_to_yaml(const vt_config *c) {
   }
   sb_printf(&b, "history_years: %d\n", c->history_years);
   sb_printf(&b, "observation: %s\n", c->observation ? "random" : "full");
+  sb_printf(&b, "module_time: %g\n", c->module_time);
   if (b.oom) {
     free(b.p);
     return NULL;

@@ -33,7 +33,11 @@ typedef struct vt_config {
   int history_years;      /* --history-years N: keep the last N years; 0 = all */
   int observation;        /* --observation: 0 full life (default), 1 random enrolment windows */
   char *config_file;      /* --config FILE, or NULL */
+  double module_time;     /* seconds of module code per patient (0 = no limit); default 5 */
 } vt_config;
+
+/* Default of module_time (lua/bridge.h VT_LUA_PATIENT_SECONDS). */
+#define VT_CONFIG_MODULE_TIME 5.0
 
 /* Fill c with the defaults (c owns no memory afterwards). */
 void vt_config_defaults(vt_config *c);

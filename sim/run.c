@@ -223,6 +223,9 @@ int vt_run(const vt_config *cfg) {
                      cfg->trace && cfg->format != VT_FORMAT_OMOP,   /* OMOP has no trace table */
                      { cfg->history_years, cfg->observation } };
   if (!so.reference) today(&so.reference);
+  vt_lua_limits limits;
+  vt_lua_default_limits(&limits);
+  limits.patient_seconds = cfg->module_time;
   /* the writer (this thread) needs a core of its own: by default one
   ** worker per CPU but one (measured on 2 cores: 1 worker + writer writes
   ** 30% more rows/s than 2 workers + writer) */
@@ -258,7 +261,7 @@ int vt_run(const vt_config *cfg) {
   int nstarted = 0;
   if (!ws) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
   for (int i = 0; i < threads; i++) {
-    ws[i].eng = vt_engine_new(&so, paths, npaths, params, NULL, err, sizeof err);
+    ws[i].eng = vt_engine_new(&so, paths, npaths, params, &limits, err, sizeof err);
     if (!ws[i].eng) {
       fprintf(stderr, "vitae: %s\n", err);
       status = strstr(err, "param '") && strstr(err, "gives a") ? VT_EXIT_USAGE : VT_EXIT_FAIL;

@@ -135,6 +135,32 @@ check_status "config with a bad value exits 2" 2 "$rc"
 check_grep "bad value: file:line named" "$W/bad_value.yaml:1" "$E2E_ERR"
 check_grep "bad value: the key named" "population" "$E2E_ERR"
 
+# The per-patient time budget of module code: a flag and a config key, both
+# checked; a module slower than the budget stops the run naming module and state.
+vitae run --module-time -1 -m "$BASIC_MODULE" -o "$W/never.db"
+check_status "--module-time -1 exits 2" 2 "$rc"
+check_grep "--module-time -1: the option named" "module-time" "$E2E_ERR"
+printf 'module_time: forever\n' > "$W/bad_time.yaml"
+vitae run --config "$W/bad_time.yaml" -m "$BASIC_MODULE" -o "$W/never.db"
+check_status "config module_time: forever exits 2" 2 "$rc"
+check_grep "config module_time: file:line named" "$W/bad_time.yaml:1" "$E2E_ERR"
+cat > "$W/slow.lua" <<'EOF_LUA'
+return { name = 'Slow', states = {
+  Initial = { type = 'Initial', direct_transition = 'Wait' },
+  Wait = { type = 'Guard', direct_transition = 'Terminal',
+           allow = function(p) local x = 0 for i = 1, 200000 do x = x + i end return false end },
+  Terminal = { type = 'Terminal' },
+} }
+EOF_LUA
+printf 'module_time: 0.2\n' > "$W/time.yaml"
+vitae run --config "$W/time.yaml" -m "$W/slow.lua" -p 2 -o "$W/never.db"
+check_status "module_time: 0.2 stops a slow module (exit 1)" 1 "$rc"
+check_grep "module_time: the module and state named" "module 'Slow', state 'Wait'" "$E2E_ERR"
+check_grep "module_time: the limit named" "time limit" "$E2E_ERR"
+check_no_file "module_time: no database written" "$W/never.db"
+vitae run --module-time 0 -m "$BASIC_MODULE" -p 3 -o "$W/notime.db"
+check_status "--module-time 0 (no limit) runs" 0 "$rc"
+
 # A missing config file.
 vitae run --config "$W/no_such.yaml" -m "$BASIC_MODULE" -o "$W/never.db"
 check_status "a missing config file exits 2" 2 "$rc"

@@ -23,9 +23,9 @@ want() {
   SBX_LEFT_OUT=$((SBX_LEFT_OUT + 1)); return 1
 }
 
-# The option giving a small per-patient time budget (for busy_5ms), once the
-# run command has one; empty: the default budget must catch it.
-TIME_BUDGET_ARGS=""
+# A small per-patient time budget (for busy_5ms), so the check takes half a
+# second; the default budget (5 s) would catch it too.
+TIME_BUDGET_ARGS="--module-time 0.5"
 
 # sbx_run SECONDS ARGS...: run the binary under a timeout from the
 # repository root; stdout/stderr to $E2E_OUT/$E2E_ERR, status in $rc.
