@@ -70,6 +70,8 @@ check_no_leak "a bad flag after --config" 2 run --config "$W/study.yaml" --seed 
 check_no_leak "an unknown option" 2 run -m "$BASIC_MODULE" --populaton 5
 check_no_leak "-m with a missing module" 1 run -m tests/fixtures/modules/no_such_module.lua -p 3 -q -o "$W/out.db"
 check_no_leak "-m with a file that is not a module" 1 run -m README.md -p 3 -q -o "$W/out.db"
+check_no_leak "a module that does not compile" 1 run -m tests/fixtures/gmf_bad -p 3 -q -o "$W/out.db"
+check_no_leak "an output path that is a folder" 1 run -m "$BASIC_MODULE" -p 3 -q -o "$W"
 
 rm -rf "$W"
 finish
