@@ -81,6 +81,12 @@ static void oom(void) {
   exit(VT_EXIT_FAIL);
 }
 
+/* qsort for arrays that may be empty: an empty array here is often NULL,
+** which qsort must not be given even with a count of 0 (C11 7.22.5). */
+static void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  if (n > 1) qsort(base, n, size, cmp);
+}
+
 
 
 
@@ -565,7 +571,7 @@ static void tally_finish(tally *t) {
   for (size_t k = 0; k < t->ng; k++) t->order[k] = k;
   t->norder = t->ng;
   sort_tally = t;
-  qsort(t->order, t->ng, sizeof *t->order, order_cmp);
+  sort_n(t->order, t->ng, sizeof *t->order, order_cmp);
   sort_tally = NULL;
   for (size_t k = 0; k < t->nsub; k++) {
     tgroup *g = &t->g[t->sub[k].g];
@@ -967,7 +973,7 @@ static void count_tables(ictx *c) {
 ** (its "total_rows") with the sum of their rows. */
 static void report_tables(ictx *c, jv *arr, jv *total) {
   table_order = c->omop ? omop_order : native_order;
-  qsort(c->tables, c->ntables, sizeof *c->tables, tinfo_cmp);
+  sort_n(c->tables, c->ntables, sizeof *c->tables, tinfo_cmp);
   total->i = 0;
   for (size_t k = 0; k < c->ntables; k++) {
     const tinfo *t = &c->tables[k];
@@ -1071,7 +1077,8 @@ static void csv_close(csvr *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* Read the next record.  1 with its fields, 0 at the end, -1 with err. */
+/* Read the next record.  1 with its fields, 0 at the end, -1 with err (an
+** unclosed quote, a NUL byte, a read error). */
 static int csv_next(csvr *r, char *err, size_t errlen) {
   for (;;) {
     r->nfld = 0;
@@ -1097,11 +1104,13 @@ static int csv_next(csvr *r, char *err, size_t errlen) {
             break;
           }
           if (c == '\n') r->line++;
+          if (c == 0) goto nul;
           csv_put(r, (char)c);
         }
       }
       while (c != EOF && c != r->delim && c != '\n') {
         if (c == '\r' && csv_peek(r) == '\n') { c = csv_getc(r); break; }
+        if (c == 0) goto nul;
         csv_put(r, (char)c);
         c = csv_getc(r);
       }
@@ -1115,6 +1124,9 @@ static int csv_next(csvr *r, char *err, size_t errlen) {
   }
   if (r->ioerr) { snprintf(err, errlen, "%s: cannot read: %s", r->path, strerror(r->ioerr)); return -1; }
   return 0;
+nul:  /* fields are C strings: a NUL would silently cut one short */
+  snprintf(err, errlen, "%s:%ld: a NUL byte: not a CSV text file", r->path, r->line);
+  return -1;
 }
 
 /* Count the records left without keeping them.  0, or -1 with err. */
@@ -1746,7 +1758,7 @@ static int concept_names(ictx *c, const int64_t *ids, size_t n, cname **out, siz
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) { seterr(c, "%s: reading concept names: %s", c->path, sqlite3_errmsg(c->db)); return -1; }
   }
-  qsort(*out, *nout, sizeof **out, cname_cmp);
+  sort_n(*out, *nout, sizeof **out, cname_cmp);   /* none when the concept table is empty */
   return 0;
 }
 
@@ -1816,7 +1828,7 @@ static int source_values(ictx *c, domain *d, const size_t *need, size_t nneed, c
   sqlite3_finalize(st);
   free(what);
   if (rc == SQLITE_DONE && d->zero >= 0) {
-    if (nzero) qsort(zero, nzero, sizeof *zero, srcval_cmp);
+    sort_n(zero, nzero, sizeof *zero, srcval_cmp);
     jv *u = jadd(d->obj, "unmapped", jnew(J_OBJ));
     jadd(u, "rows", jint(zrows));
     jadd(u, "distinct_source_values", jint((int64_t)nzero));
@@ -1868,9 +1880,19 @@ static int scan_domain(ictx *c, domain *d) {
   return rc;
 }
 
-/* The OMOP report.  0, or -1. */
+/* The OMOP report.  0, or -1.  Every exit goes through the one cleanup at
+** the end, which frees each domain's tally whether or not its scan got
+** through (a scan that fails half-way has allocated already). */
 static int inspect_omop(ictx *c) {
   jv *r = c->report;
+  domain d[NDOMAINS];
+  size_t nd = 0;
+  int64_t *ids = NULL;
+  size_t nids = 0;
+  cname *names = NULL;
+  size_t nnames = 0;
+  int rc = 0;
+  memset(d, 0, sizeof d);
   omop_version(c);
   int has_concept = has_table(c, "concept");
   jadd(r, "concept_table", jbool(has_concept));
@@ -1881,14 +1903,10 @@ static int inspect_omop(ictx *c) {
   jadd(r, "top_n", jint(c->top));
   if (has_table(c, "observation_period")) {
     jv *o = jadd(r, "observation_period", jnew(J_OBJ));
-    if (window_summary(c, "observation_period", "persons", o) < 0) return -1;
+    if (window_summary(c, "observation_period", "persons", o) < 0) { rc = -1; goto done; }
   }
 
   jv *doms = jadd(r, "domains", jnew(J_ARR));
-  domain d[NDOMAINS];
-  size_t nd = 0;
-  int rc = 0;
-  memset(d, 0, sizeof d);
   for (size_t k = 0; k < NDOMAINS && rc == 0; k++) {
     if (!has_table(c, omop_domains[k].table)) continue;
     d[nd].spec = &omop_domains[k];
@@ -1899,10 +1917,6 @@ static int inspect_omop(ictx *c) {
   }
 
   /* concept names, for every concept shown */
-  int64_t *ids = NULL;
-  size_t nids = 0;
-  cname *names = NULL;
-  size_t nnames = 0;
   if (rc == 0) {
     size_t cap = 0;
     for (size_t k = 0; k < nd; k++)
@@ -1913,7 +1927,7 @@ static int inspect_omop(ictx *c) {
         if (nids == cap) { cap = cap ? cap * 2 : 64; ids = vt_xrealloc(ids, cap * sizeof *ids); }
         ids[nids++] = id;
       }
-    if (nids) qsort(ids, nids, sizeof *ids, i64_cmp);
+    sort_n(ids, nids, sizeof *ids, i64_cmp);
     size_t m = 0;
     for (size_t k = 0; k < nids; k++) if (m == 0 || ids[m - 1] != ids[k]) ids[m++] = ids[k];
     nids = m;
@@ -1981,14 +1995,13 @@ static int inspect_omop(ictx *c) {
     free(best); free(bestrows); free(distinct); free(need); free(pos);
   }
 
-  for (size_t k = 0; k < nd; k++) { if (d[k].scanned) tally_free(&d[k].t); free(d[k].idx); }
+  if (rc == 0) report_tables(c, tables, total);
+done:
+  for (size_t k = 0; k < nd; k++) { tally_free(&d[k].t); free(d[k].idx); }   /* a zeroed tally frees nothing */
   for (size_t k = 0; k < nnames; k++) { free(names[k].name); free(names[k].vocab); free(names[k].code); }
   free(names);
   free(ids);
-  if (rc < 0) return -1;
-
-  report_tables(c, tables, total);
-  return 0;
+  return rc < 0 ? -1 : 0;
 }
 
 /* ---- text output ---------------------------------------------------------- */

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #if defined(__GNUC__)
 #define VT_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -275,7 +277,9 @@ void vt_config_defaults(vt_config *c) {
 static void free_modules(vt_config *c) {
   for (int i = 0; i < c->nmodules; i++) free(c->modules[i]);
   free(c->modules);
+  free(c->module_pos);
   c->modules = NULL;
+  c->module_pos = NULL;
   c->nmodules = 0;
 }
 
@@ -298,12 +302,25 @@ static int set_string(char **slot, const char *s) {
   return 0;
 }
 
-/* Append a copy of path to the module list.  Returns 0 or -1 (no memory). */
-static int add_module(vt_config *c, const char *path) {
+static const vt_config_pos NO_POS = { 0, 0 };
+
+/* The position of YAML node n, 1-based. */
+static vt_config_pos node_pos(const yaml_node_t *n) {
+  vt_config_pos p = { (unsigned long)n->start_mark.line + 1, (unsigned long)n->start_mark.column + 1 };
+  return p;
+}
+
+/* Append a copy of path, given at pos, to the module list.  Returns 0 or -1
+** (no memory). */
+static int add_module(vt_config *c, const char *path, vt_config_pos pos) {
   char **m = realloc(c->modules, sizeof(char *) * (size_t)(c->nmodules + 1));
   if (!m) return -1;
   c->modules = m;
+  vt_config_pos *mp = realloc(c->module_pos, sizeof *mp * (size_t)(c->nmodules + 1));
+  if (!mp) return -1;
+  c->module_pos = mp;
   if (!(m[c->nmodules] = dupstr(path))) return -1;
+  mp[c->nmodules] = pos;
   c->nmodules++;
   return 0;
 }
@@ -313,6 +330,7 @@ static int add_module(vt_config *c, const char *path) {
 static int config_copy(vt_config *dst, const vt_config *src) {
   *dst = *src;
   dst->modules = NULL;
+  dst->module_pos = NULL;
   dst->nmodules = 0;
   dst->output = default_output;
   dst->params_file = dst->config_file = dst->vocab_dir = NULL;
@@ -322,7 +340,7 @@ static int config_copy(vt_config *dst, const vt_config *src) {
       set_string(&dst->config_file, src->config_file))
     goto fail;
   for (int i = 0; i < src->nmodules; i++)
-    if (add_module(dst, src->modules[i])) goto fail;
+    if (add_module(dst, src->modules[i], src->module_pos[i])) goto fail;
   return 0;
 fail:
   vt_config_free(dst);
@@ -549,7 +567,7 @@ static int load_modules(yctx *y, vt_config *c, const yaml_node_t *v) {
     const char *s = want_scalar(y, "modules", v, EXPECT_MODULES);
     if (!s) return -1;
     if (!*s) return bad_value(y, "modules", v, EXPECT_MODULES, "");
-    if (add_module(&tmp, s)) { vt_config_free(&tmp); return oom(y, v); }
+    if (add_module(&tmp, s, node_pos(v))) { vt_config_free(&tmp); return oom(y, v); }
   } else if (v->type == YAML_SEQUENCE_NODE) {
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
       const yaml_node_t *e = yaml_document_get_node(y->doc, *it);
@@ -564,11 +582,12 @@ static int load_modules(yctx *y, vt_config *c, const yaml_node_t *v) {
         return node_error(y, e, "each item of 'modules' must be a path, got %s",
                           !s ? describe(e, buf, sizeof buf) : "''");
       }
-      if (add_module(&tmp, s)) { vt_config_free(&tmp); return oom(y, e); }
+      if (add_module(&tmp, s, node_pos(e))) { vt_config_free(&tmp); return oom(y, e); }
     }
   }
   free_modules(c);
   c->modules = tmp.modules;
+  c->module_pos = tmp.module_pos;
   c->nmodules = tmp.nmodules;
   return 0;
 }
@@ -629,9 +648,11 @@ static int load_key(yctx *y, vt_config *c, const char *key, const yaml_node_t *k
   if (!strcmp(key, "modules")) return load_modules(y, c, v);
   if (!strcmp(key, "age")) return load_age(y, c, v);
   if (!strcmp(key, "params")) {
-    if (is_null(v)) { free(c->params_file); c->params_file = NULL; return 0; }
+    if (is_null(v)) { free(c->params_file); c->params_file = NULL; c->params_pos = NO_POS; return 0; }
     if (!(s = want_path(y, key, v))) return -1;
-    return set_string(&c->params_file, s) ? oom(y, v) : 0;
+    if (set_string(&c->params_file, s)) return oom(y, v);
+    c->params_pos = node_pos(v);
+    return 0;
   }
   if (!strcmp(key, "vocab")) {
     if (is_null(v)) { free(c->vocab_dir); c->vocab_dir = NULL; return 0; }
@@ -897,11 +918,12 @@ static int apply_opt(vt_config *c, const run_opt *o, const char *flag, const cha
   case OPT_PARAMS:
   case OPT_MODULES:
     if (!*val) { rc = -1; break; }
-    if (o->id == OPT_MODULES ? add_module(c, val)
+    if (o->id == OPT_MODULES ? add_module(c, val, NO_POS)
                              : set_string(o->id == OPT_OUTPUT ? &c->output : &c->params_file, val)) {
       seterr(err, errlen, "%s: out of memory", flag);
       return -1;
     }
+    if (o->id == OPT_PARAMS) c->params_pos = NO_POS;
     break;
   default:
     break;
@@ -910,6 +932,59 @@ static int apply_opt(vt_config *c, const run_opt *o, const char *flag, const cha
     seterr(err, errlen, "%s: expected %s, got '%s'", flag, opt_expect(o->id), shown);
     return -1;
   }
+  return 0;
+}
+
+/* Does path name a module file (.lua or .json), as the module loader wants? */
+static int module_ext(const char *path) {
+  size_t n = strlen(path);
+  return (n > 4 && !strcmp(path + n - 4, ".lua")) || (n > 5 && !strcmp(path + n - 5, ".json"));
+}
+
+/* Check a path the config file `file` gave for key at pos: it must exist and
+** be readable; a module (module = 1) must be a folder or a .lua/.json file, a
+** params file a file.  A relative path is taken from the current folder (as
+** the loaders take it), which a "does not exist" message says when the
+** config file is in another folder.  Returns 0, or -1 with err = "FILE:LINE:COL: key: 'path'
+** does not exist" and the like. */
+static int check_config_path(const char *file, const char *key, const char *path, vt_config_pos pos,
+                             int module, char *err, size_t errlen) {
+  struct stat st;
+  char shown[300], why[400];
+  why[0] = '\0';
+  if (stat(path, &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) snprintf(why, sizeof why, "does not exist");
+    else snprintf(why, sizeof why, "cannot be read: %s", strerror(errno));
+  } else if (S_ISDIR(st.st_mode)) {
+    if (!module) snprintf(why, sizeof why, "is a folder, not a params file");
+    else if (access(path, R_OK | X_OK) != 0) snprintf(why, sizeof why, "is not readable: %s", strerror(errno));
+  } else if (module && !module_ext(path)) {
+    snprintf(why, sizeof why, "is not a module (expected a .lua or .json file, or a folder)");
+  } else if (!S_ISREG(st.st_mode)) {
+    snprintf(why, sizeof why, "is not a regular file");
+  } else if (access(path, R_OK) != 0) {
+    snprintf(why, sizeof why, "is not readable: %s", strerror(errno));
+  }
+  if (!why[0]) return 0;
+  const char *slash = strrchr(file, '/');
+  int elsewhere = !strcmp(why, "does not exist") && path[0] != '/' && slash && !(slash == file + 1 && file[0] == '.');
+  seterr(err, errlen, "%s:%lu:%lu: %s: '%s' %s%s", file, pos.line, pos.col, key,
+         show(path, shown, sizeof shown), why,
+         elsewhere ? " (a relative path is read from the current folder, not the config file's)" : "");
+  return -1;
+}
+
+/* Check the module and params paths of c that came from its config file
+** (positions recorded); 0, or -1 with err. */
+static int check_config_paths(const vt_config *c, char *err, size_t errlen) {
+  const char *file = c->config_file ? c->config_file : "(config)";
+  for (int i = 0; i < c->nmodules; i++)
+    if (c->module_pos[i].line &&
+        check_config_path(file, "modules", c->modules[i], c->module_pos[i], 1, err, errlen))
+      return -1;
+  if (c->params_file && c->params_pos.line &&
+      check_config_path(file, "params", c->params_file, c->params_pos, 0, err, errlen))
+    return -1;
   return 0;
 }
 
@@ -1001,6 +1076,7 @@ int vt_config_parse_run(vt_config *c, int argc, char **argv, char *err, size_t e
         if (apply_opt(&tmp, o, flag, argv[++i], err, errlen)) goto fail;
     }
   }
+  if (check_config_paths(&tmp, err, errlen)) goto fail;
   vt_config_free(c);
   *c = tmp;
   return 0;

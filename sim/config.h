@@ -15,10 +15,15 @@
 
 enum { VT_FORMAT_NATIVE = 0, VT_FORMAT_OMOP = 1 };
 
+/* Where a value was given in the YAML run config: 1-based line and column,
+** both 0 when it came from the command line (or is a default). */
+typedef struct vt_config_pos { unsigned long line, col; } vt_config_pos;
+
 typedef struct vt_config {
   int64_t population;     /* patients written, living and dead; >= 1; default 1000 */
   uint64_t seed;          /* run seed; default 1 */
   char **modules;         /* module files or folders; none = the default set */
+  vt_config_pos *module_pos;  /* where each of modules[] was given */
   int nmodules;
   char *output;           /* database to write; default "output/cohort.db" */
   int threads;            /* 1..256, or 0 = one per online CPU (the default) */
@@ -26,6 +31,7 @@ typedef struct vt_config {
   int age_min, age_max;   /* 0 <= age_min <= age_max <= 120; default 0-100 */
   char gender;            /* 'M', 'F', or 0 for both */
   char *params_file;      /* --params FILE, or NULL */
+  vt_config_pos params_pos;   /* where params_file was given */
   int quiet;              /* 1 = no progress output */
   int trace;              /* 1 = write the state_trace table */
   int format;             /* VT_FORMAT_NATIVE (default) or VT_FORMAT_OMOP */
@@ -45,12 +51,19 @@ void vt_config_defaults(vt_config *c);
 void vt_config_free(vt_config *c);
 
 /* Load the YAML run config `path` into c, overwriting only the keys present.
-** Returns 0, or -1 with err = "FILE:LINE:COL: message" (c is then unchanged). */
+** Returns 0, or -1 with err = "FILE:LINE:COL: message" (c is then unchanged).
+** The paths it names (modules, params) are not looked at here, only their
+** positions recorded: vt_config_parse_run checks the ones still in effect
+** once the flags are applied. */
 int vt_config_load_yaml(vt_config *c, const char *path, char *err, size_t errlen);
 
 /* Parse the arguments of `vitae run` (argv[0] is "run"): load --config FILE
-** first, then apply every flag on top.  Returns 0, 1 if --help was asked (c
-** unchanged), or -1 with a message in err (c unchanged). */
+** first, then apply every flag on top.  The module and params paths that
+** come from the config file (not replaced by a flag) must exist and be
+** readable, modules a folder or a .lua/.json file, params a file; errors
+** about them read "FILE:LINE:COL: modules: 'x' does not exist".  (Paths given
+** by flags are checked where they are opened.)  Returns 0, 1 if --help was
+** asked (c unchanged), or -1 with a message in err (c unchanged). */
 int vt_config_parse_run(vt_config *c, int argc, char **argv, char *err, size_t errlen);
 
 /* Help texts of `vitae run` and of `vitae` itself. */

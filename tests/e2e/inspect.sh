@@ -14,9 +14,16 @@
 # without it and with concepts set to 0) and the Synthea27Nj CSV folder
 # (OMOP 5.4), checked against sqlite3, the folder also against a database
 # sqlite3 imports from it.  A cohort written with `vitae run --format omop`
-# is inspected when that format is there.
+# is inspected when that format is there.  Malformed input: an OMOP
+# database (schemas/omop.sql) and a CSV folder with an empty concept table
+# (no qsort of NULL: the sanitizer build stops on it), a CSV file with a NUL
+# byte, odd column types; and every error exit (usage, missing file, not
+# SQLite, empty, corrupt SQLite pages mid-scan, bad CSV, unknown layout) is
+# run under a leak checker (tests/e2e/lib/leaks.sh), which fails on a leak.
 # shellcheck source=tests/e2e/lib/common.sh
 . "${VITAE_ROOT:-.}/tests/e2e/lib/common.sh"
+# shellcheck source=tests/e2e/lib/leaks.sh
+. "${VITAE_ROOT:-.}/tests/e2e/lib/leaks.sh"
 
 W=$(workdir inspect)
 VITAE_SHARED=${VITAE_SHARED:-$VITAE_ROOT/../shared}
@@ -287,6 +294,128 @@ printf 'observation_period_id,person_id\n1,"1\n2,2\n' > "$W/bad2/OBSERVATION_PER
 vitae inspect "$W/bad2"
 check_status "CSV: an unclosed quote: exit status 1" 1 "$rc"
 check_grep "CSV: the unclosed quote is named by file:line" "OBSERVATION_PERIOD.csv:2: a quoted field is not closed" "$E2E_ERR"
+
+# ---- malformed input --------------------------------------------------------
+
+# An OMOP database made from schemas/omop.sql whose concept table is empty:
+# the concepts shown find no name (once a qsort of NULL, undefined behaviour).
+if need_sqlite3 "an OMOP database with an empty concept table"; then
+  EC="$W/empty_concept.db"
+  if sqlite3 "$EC" < "$VITAE_ROOT/schemas/omop.sql" 2> "$W/ec.err" &&
+     sqlite3 "$EC" "INSERT INTO person (person_id, gender_concept_id, year_of_birth, race_concept_id, ethnicity_concept_id)
+                    VALUES (1, 8507, 1980, 0, 0), (2, 8532, 1990, 0, 0);
+                    INSERT INTO condition_occurrence (condition_occurrence_id, person_id, condition_concept_id,
+                      condition_start_date, condition_type_concept_id, condition_source_value)
+                    VALUES (1, 1, 201826, '2000-01-01', 32817, 'E11'), (2, 2, 201826, '2001-01-01', 32817, 'E11'),
+                           (3, 2, 0, '2001-01-01', 32817, 'X99');" 2>> "$W/ec.err"; then
+    check_eq "empty concept table: schemas/omop.sql has a concept table, empty" 0 "$(sql "$EC" "SELECT count(*) FROM concept")"
+    vitae inspect "$EC" --json
+    check_status "empty concept table: exit status 0" 0 "$rc"
+    cp "$E2E_OUT" "$W/ec.json"
+    check_eq "empty concept table: told, 0 concepts, the top concept named by its source value" "1 0 201826  E11" \
+      "$(j "$W/ec.json" '$.concept_table') $(j "$W/ec.json" '$.concepts') $(j "$W/ec.json" '$.domains[0].top[0].concept_id') $(j "$W/ec.json" '$.domains[0].top[0].concept_name') $(j "$W/ec.json" '$.domains[0].top[0].source_value')"
+    vitae inspect "$EC"
+    check_status "empty concept table, text: exit status 0" 0 "$rc"
+    check_grep "empty concept table, text: the source value as the name" "[source value] E11" "$E2E_OUT"
+  else
+    notok "an OMOP database with an empty concept table: sqlite3 builds it from schemas/omop.sql" "$(cat "$W/ec.err")"
+  fi
+fi
+
+# The same in a CSV folder: CONCEPT.csv with its header only.
+EF="$W/csv_empty_concept"
+mkdir -p "$EF"
+cp "$F/PERSON.csv" "$F/CONDITION_OCCURRENCE.csv" "$EF/"
+printf 'concept_id,concept_name,domain_id,vocabulary_id,concept_code\n' > "$EF/CONCEPT.csv"
+vitae inspect "$EF" --json
+check_status "CSV folder, CONCEPT.csv without rows: exit status 0" 0 "$rc"
+cp "$E2E_OUT" "$W/ef.json"
+check_eq "CSV folder, CONCEPT.csv without rows: a concept table of 0 concepts, no names" "1 0 " \
+  "$(j "$W/ef.json" '$.concept_table') $(j "$W/ef.json" '$.concepts') $(j "$W/ef.json" '$.domains[0].top[0].concept_name')"
+
+# A NUL byte in a CSV file: an error naming file:line, not a field cut short.
+NF="$W/csv_nul"
+mkdir -p "$NF"
+cp "$F/PERSON.csv" "$NF/"
+printf 'condition_occurrence_id,person_id,condition_concept_id,condition_source_value\n1,1,201826,E11\n2,1,20\000826,E\000X\n' > "$NF/CONDITION_OCCURRENCE.csv"
+vitae inspect "$NF"
+check_status "CSV: a NUL byte: exit status 1" 1 "$rc"
+check_grep "CSV: the NUL byte is named by file:line" "CONDITION_OCCURRENCE.csv:3: a NUL byte: not a CSV text file" "$E2E_ERR"
+
+# Odd column types in SQLite: blobs, reals, text ids, NULL keys, huge values.
+if need_sqlite3 "odd column types"; then
+  sqlite3 "$W/odd.db" "CREATE TABLE person (person_id, gender_concept_id);
+    INSERT INTO person VALUES (1, 8507), ('x', NULL), (X'00ff', 1.5);
+    CREATE TABLE condition_occurrence (person_id, condition_concept_id, condition_source_value);
+    INSERT INTO condition_occurrence VALUES (1, 201826, 'a'), (1, 201826.0, X'61006263'), ('p', X'3200', NULL),
+      (NULL, NULL, NULL), (2.5, 'abc', 'q'), (3, -1, ''), (3, 0, X'00'), (4, 0, NULL), (5, 9223372036854775807, 'big');
+    CREATE TABLE concept (concept_id, concept_name, vocabulary_id, concept_code);
+    INSERT INTO concept VALUES ('201826', X'ff00fe', 1, 2.5), (NULL, NULL, NULL, NULL), (9223372036854775807, 'max', 'V', 'C');
+    CREATE TABLE observation_period (person_id, observation_period_start_date, observation_period_end_date);
+    INSERT INTO observation_period VALUES (1, 1e300, -1e300), (2, 'x', X'00'), (3, 0, 9e18);
+    CREATE TABLE cdm_source (cdm_version); INSERT INTO cdm_source VALUES ('v5.'), (X'352e34');"
+  vitae inspect "$W/odd.db" --json
+  check_status "odd column types: exit status 0" 0 "$rc"
+  check_eq "odd column types: the rows counted, the largest id named" "9 max" \
+    "$(j "$E2E_OUT" '$.domains[0].rows') $(sqlite3 :memory: "SELECT json_extract(value, '\$.concept_name') FROM json_each(readfile('$E2E_OUT'), '\$.domains[0].top') WHERE json_extract(value, '\$.concept_id') = 9223372036854775807")"
+  vitae inspect "$W/odd.db"
+  check_status "odd column types, text: exit status 0" 0 "$rc"
+fi
+
+# ---- no leak on the error exits ---------------------------------------------
+
+check_no_leak "--help" 0 inspect --help
+check_no_leak "no PATH" 2 inspect
+check_no_leak "--top without a number" 2 inspect "$W/x.db" --top
+check_no_leak "--top ten" 2 inspect "$W/x.db" --top ten
+check_no_leak "an unknown option" 2 inspect "$W/x.db" --no-such-option
+check_no_leak "two paths" 2 inspect "$W/a.db" "$W/b.db"
+check_no_leak "a missing file" 1 inspect "$W/missing.db"
+check_no_leak "a file that is not SQLite" 1 inspect "$W/text.csv"
+check_no_leak "an empty file" 1 inspect "$W/empty.db"
+check_no_leak "a folder without PERSON.csv" 1 inspect "$W/nothing"
+check_no_leak "CSV: too many fields" 1 inspect "$W/bad1"
+check_no_leak "CSV: an unclosed quote" 1 inspect "$W/bad2"
+check_no_leak "CSV: a NUL byte" 1 inspect "$NF"
+mkdir -p "$W/bad3" "$W/bad4" "$W/bad5"
+cp "$F/PERSON.csv" "$F/CONDITION_OCCURRENCE.csv" "$W/bad3/"
+printf 'concept_id,concept_name\n201826,diabetes\n1,x,extra\n' > "$W/bad3/CONCEPT.csv"
+check_no_leak "CSV: CONCEPT.csv with too many fields" 1 inspect "$W/bad3"
+cp "$F/PERSON.csv" "$F/CONDITION_OCCURRENCE.csv" "$W/bad4/"
+printf 'id,concept_name\n201826,diabetes\n' > "$W/bad4/CONCEPT.csv"
+check_no_leak "CSV: CONCEPT.csv without concept_id" 1 inspect "$W/bad4"
+cp "$F/PERSON.csv" "$W/bad5/"
+printf 'x\n1\n' > "$W/bad5/NOTES.csv"
+check_no_leak "CSV: PERSON.csv but no clinical table" 1 inspect "$W/bad5"
+if need_sqlite3 "no leak on SQLite errors"; then
+  check_no_leak "a SQLite database in neither format" 1 inspect "$W/other.db"
+  # corrupt_last_page DB: zero the last page, which belongs to the table
+  # filled last (a full scan of it fails: "database disk image is malformed")
+  corrupt_last_page() {
+    _ps=$(sqlite3 "$1" "PRAGMA page_size") && _pc=$(sqlite3 "$1" "PRAGMA page_count") &&
+      dd if=/dev/zero of="$1" bs="$_ps" seek=$((_pc - 1)) count=1 conv=notrunc 2>/dev/null
+  }
+  sqlite3 "$W/corrupt_omop.db" "CREATE TABLE person (person_id INTEGER);
+    CREATE TABLE observation_period (person_id INTEGER, observation_period_start_date TEXT, observation_period_end_date TEXT);
+    CREATE TABLE condition_occurrence (person_id INTEGER, condition_concept_id INTEGER, condition_source_value TEXT);
+    INSERT INTO person VALUES (1);
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+    INSERT INTO condition_occurrence SELECT i % 50, i % 97, 'src' || (i % 13) FROM n;"
+  corrupt_last_page "$W/corrupt_omop.db"
+  vitae inspect "$W/corrupt_omop.db"
+  check_grep "corrupt OMOP database: the scan of its concepts fails" "counting the concepts of condition_occurrence: database disk image is malformed" "$E2E_ERR"
+  check_no_leak "corrupt OMOP database, failing mid-scan" 1 inspect "$W/corrupt_omop.db"
+  sqlite3 "$W/corrupt_native.db" "CREATE TABLE patients (id TEXT, gender TEXT);
+    CREATE TABLE conditions (patient TEXT, code TEXT, description TEXT);
+    INSERT INTO patients VALUES ('a', 'F');
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+    INSERT INTO conditions SELECT 'p' || (i % 50), 'c' || (i % 97), 'd' || (i % 13) FROM n;"
+  corrupt_last_page "$W/corrupt_native.db"
+  vitae inspect "$W/corrupt_native.db"
+  check_grep "corrupt native database: the scan of its codes fails" "counting the codes of conditions: database disk image is malformed" "$E2E_ERR"
+  check_no_leak "corrupt native database, failing mid-scan" 1 inspect "$W/corrupt_native.db"
+  [ -f "$W/empty_concept.db" ] && check_no_leak "an empty concept table (success)" 0 inspect "$W/empty_concept.db"
+fi
 
 # ---- Eunomia: GiBleed (OMOP 5.3, a concept table) ----------------------------
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CFG "tests/fixtures/config/"
 #define PAR "tests/fixtures/params/"
@@ -450,6 +451,89 @@ static void test_cli_bad(void) {
   }
 }
 
+/* ---- paths named by the config file ---- */
+
+/* Module and params paths from the config file are checked once the flags
+** are applied; errors cite the file, line and column of the path. */
+static void test_config_paths(void) {
+  static const struct { const char *file, *want; } cases[] = {
+    {CFG "bad_module_missing.yaml",
+     CFG "bad_module_missing.yaml:5:5: modules: 'tests/fixtures/modules/no_such_module.lua' does not exist"
+         " (a relative path is read from the current folder, not the config file's)"},
+    {CFG "bad_module_scalar_missing.yaml",
+     CFG "bad_module_scalar_missing.yaml:1:10: modules: 'tests/fixtures/no_such_folder' does not exist"
+         " (a relative path is read from the current folder, not the config file's)"},
+    {CFG "bad_module_not_module.yaml",
+     CFG "bad_module_not_module.yaml:4:5: modules: 'README.md' is not a module (expected a .lua or .json file, or a folder)"},
+    {CFG "bad_params_missing.yaml",
+     CFG "bad_params_missing.yaml:3:9: params: '/nonexistent/vitae/params.yaml' does not exist"},
+    {CFG "bad_params_folder.yaml",
+     CFG "bad_params_folder.yaml:1:9: params: 'tests/fixtures/params' is a folder, not a params file"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    vt_config c;
+    char err[1024] = "";
+    vt_config_defaults(&c);
+    char *a[] = {"run", "--config", (char *)cases[i].file};
+    int rc = parse(&c, err, sizeof err, ARGC(a), a);
+    CHECK(rc == -1 && !strcmp(err, cases[i].want), "config path %zu: '%s' (got %d: '%s')", i, cases[i].want, rc, err);
+    CHECK(c.nmodules == 0 && c.params_file == NULL && c.config_file == NULL, "config path %zu: config unchanged", i);
+    vt_config_free(&c);
+  }
+
+  /* load_yaml alone records the positions and does not look at the paths */
+  vt_config c;
+  char err[1024] = "";
+  vt_config_defaults(&c);
+  int rc = vt_config_load_yaml(&c, CFG "bad_module_missing.yaml", err, sizeof err);
+  CHECK(rc == 0 && c.nmodules == 2 && c.module_pos && c.module_pos[0].line == 4 && c.module_pos[0].col == 5 &&
+        c.module_pos[1].line == 5 && c.module_pos[1].col == 5, "load_yaml records each module's line and column (%s)", err);
+  rc = vt_config_load_yaml(&c, CFG "bad_params_missing.yaml", err, sizeof err);
+  CHECK(rc == 0 && c.params_pos.line == 3 && c.params_pos.col == 9 && c.nmodules == 2,
+        "load_yaml records the params line and column; the modules are kept");
+  vt_config_free(&c);
+
+  /* a flag replacing the path: the file's path is not checked */
+  vt_config_defaults(&c);
+  char *b[] = {"run", "--config", CFG "bad_module_missing.yaml", "-m", "tests/fixtures/modules/basic.lua"};
+  rc = parse(&c, err, sizeof err, ARGC(b), b);
+  CHECK(rc == 0 && c.nmodules == 1 && c.module_pos[0].line == 0, "-m replaces a missing module of the file (%s)", err);
+  vt_config_free(&c);
+  vt_config_defaults(&c);
+  char *d[] = {"run", "--params", PAR "good.yaml", "--config", CFG "bad_params_missing.yaml"};
+  rc = parse(&c, err, sizeof err, ARGC(d), d);
+  CHECK(rc == 0 && c.params_file && !strcmp(c.params_file, PAR "good.yaml") && c.params_pos.line == 0,
+        "--params replaces a missing params file of the file (%s)", err);
+  vt_config_free(&c);
+
+  /* paths that exist pass, and a flag's missing path is left to the loaders */
+  vt_config_defaults(&c);
+  char *e[] = {"run", "--config", CFG "good_forms.yaml", "--params", "no_such_params.yaml"};
+  rc = parse(&c, err, sizeof err, ARGC(e), e);
+  CHECK(rc == 0 && c.nmodules == 1 && c.module_pos[0].line == 2 && c.module_pos[0].col == 10,
+        "good_forms.yaml: its module exists; a flag's path is not checked here (%s)", err);
+  vt_config_free(&c);
+
+  /* an unreadable module file (permissions do not apply to root) */
+  if (geteuid() == 0) {
+    printf("skip - config path: an unreadable module: running as root, permissions do not apply\n");
+    return;
+  }
+  if (write_file(TMP "unreadable.lua", "-- unreadable\n") == 0 && chmod(TMP "unreadable.lua", 0) == 0 &&
+      write_file(TMP "unreadable.yaml", "modules: " TMP "unreadable.lua\n") == 0) {
+    vt_config_defaults(&c);
+    char *f[] = {"run", "--config", TMP "unreadable.yaml"};
+    rc = parse(&c, err, sizeof err, ARGC(f), f);
+    CHECK(rc == -1 && starts_with(err, TMP "unreadable.yaml:1:10: modules: '" TMP "unreadable.lua' is not readable: "),
+          "config path: an unreadable module file is named with its line (got '%s')", err);
+    vt_config_free(&c);
+  } else {
+    CHECK(0, "config path: cannot write the unreadable module fixture");
+  }
+  remove(TMP "unreadable.lua");
+  remove(TMP "unreadable.yaml");
+}
+
 /* ---- params ---- */
 
 static uint64_t fnv1a(const char *s, size_t n) {
@@ -625,6 +709,7 @@ int main(void) {
   test_cli_config();
   test_cli_help();
   test_cli_bad();
+  test_config_paths();
   test_params_good();
   test_params_bad();
   test_params_threads();
