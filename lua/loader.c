@@ -1518,7 +1518,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       if (add_pending_file(&files, &nfiles, paths[i], path, 0) != 0) goto oom;
     }
   }
-  qsort(files, (size_t)nfiles, sizeof *files, cmp_pending);
+  if (nfiles > 1) qsort(files, (size_t)nfiles, sizeof *files, cmp_pending);
   ms->ntop = 0;
   for (int i = 0; i < nfiles; i++) {
     int dup = 0;   /* a file given twice, or a submodule also given as a file */

@@ -1384,7 +1384,7 @@ void vt_omop_report_unmapped(const vt_omop_writer *w, FILE *f) {
   const unmapped **order = malloc(w->num * sizeof *order);
   if (!order) { fprintf(f, "  (out of memory listing them)\n"); return; }
   for (size_t i = 0; i < w->num; i++) order[i] = &w->um[i];
-  qsort(order, w->num, sizeof *order, cmp_unmapped);
+  if (w->num > 1) qsort(order, w->num, sizeof *order, cmp_unmapped);
   for (size_t i = 0; i < w->num && i < 10; i++)
     fprintf(f, "  %10lld  %-10s %-16s %s\n", (long long)order[i]->rows,
             order[i]->system ? order[i]->system : "-", order[i]->code,

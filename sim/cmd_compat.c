@@ -891,7 +891,7 @@ static int read_db(compat *c, const char *path, char *err, size_t errlen) {
   if (step != SQLITE_DONE) goto sqlerr;
   sqlite3_finalize(st);
   st = NULL;
-  qsort(ms, (size_t)nms, sizeof *ms, cmp_mstate);
+  if (nms > 1) qsort(ms, (size_t)nms, sizeof *ms, cmp_mstate);
 
   /* the tables with provenance columns, but not the per-state summaries */
   if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1, &st, NULL) != SQLITE_OK) goto sqlerr;
@@ -1253,7 +1253,7 @@ int vt_cmd_compat(int argc, char **argv) {
   install_signals();
 
   /* 1: load each module; 2: run them; 3: read what they did */
-  qsort(c.rows, (size_t)c.nrows, sizeof *c.rows, cmp_rows);
+  if (c.nrows > 1) qsort(c.rows, (size_t)c.nrows, sizeof *c.rows, cmp_rows);
   load_all(&c);
   run_all(&c);
   const char *db = c.keep ? c.keep : c.tmpdb;
@@ -1265,7 +1265,7 @@ int vt_cmd_compat(int argc, char **argv) {
   if (!c.keep && c.run_done) unlink(c.tmpdb);
   g_tmpdb[0] = 0;
   if (c.keep && !c.run_done) fprintf(stderr, "vitae compat: no run finished; nothing kept at %s\n", c.keep);
-  qsort(c.rows, (size_t)c.nrows, sizeof *c.rows, cmp_rows);   /* submodules found outside the folders */
+  if (c.nrows > 1) qsort(c.rows, (size_t)c.nrows, sizeof *c.rows, cmp_rows);   /* submodules found outside the folders */
 
   char *text = report(&c);
   fputs(text, stdout);

@@ -444,11 +444,13 @@ static int collect(jobs *js, const char *dir, const char *rel, const char *out, 
         if (!(skip && st.st_dev == skip->st_dev && st.st_ino == skip->st_ino))
           rc = collect(js, src, sub, out, skip, err, errlen);
       } else if (S_ISREG(st.st_mode) && ends_with(name, ".json")) {
-        snprintf(dst, sizeof dst, "%s/%.*s.lua", out, (int)(strlen(sub) - 5), sub);
-        if (jobs_add(js, src, dst, sub, 0) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; }
+        if ((size_t)snprintf(dst, sizeof dst, "%s/%.*s.lua", out, (int)(strlen(sub) - 5), sub) >= sizeof dst) {
+          snprintf(err, errlen, "%s: the output path is too long", src); rc = -1;
+        } else if (jobs_add(js, src, dst, sub, 0) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; }
       } else if (S_ISREG(st.st_mode) && in_tables && ends_with(name, ".csv")) {
-        snprintf(dst, sizeof dst, "%s/%s", out, sub);
-        if (jobs_add(js, src, dst, sub, 1) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; }
+        if ((size_t)snprintf(dst, sizeof dst, "%s/%s", out, sub) >= sizeof dst) {
+          snprintf(err, errlen, "%s: the output path is too long", src); rc = -1;
+        } else if (jobs_add(js, src, dst, sub, 1) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; }
       } else {
         js->skipped++;
       }

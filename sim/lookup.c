@@ -308,7 +308,7 @@ static int seg_points(const vt_lookup *t, const group *g, int s, int64_t **out) 
     pts[m++] = r[0];
     pts[m++] = r[1] + 1;
   }
-  qsort(pts, (size_t)m, sizeof *pts, cmp_i64);
+  if (m > 1) qsort(pts, (size_t)m, sizeof *pts, cmp_i64);
   int u = 0;
   for (int i = 0; i < m; i++)
     if (u == 0 || pts[u - 1] != pts[i]) pts[u++] = pts[i];
@@ -436,7 +436,7 @@ static int build_index(vt_lookup *t) {
       }
       k->row = row;
     }
-    qsort(keys, (size_t)gr->n, sizeof *keys, cmp_rowkey);
+    if (gr->n > 1) qsort(keys, (size_t)gr->n, sizeof *keys, cmp_rowkey);
     for (int i = 0; i < gr->n;) {
       int j = i + 1;
       while (j < gr->n && memcmp(keys[j].r, keys[i].r, sizeof keys[i].r) == 0) j++;

@@ -188,7 +188,7 @@ static int read_params(pctx *c, const yaml_node_t *map, vt_params *out) {
     if (read_entry(c, kn, vn, &es[k])) goto done;
     es[k].order = k;
   }
-  qsort(es, n, sizeof *es, cmp_entry);
+  if (n > 1) qsort(es, n, sizeof *es, cmp_entry);
   for (size_t i = 1; i < n; i++) {
     if (!strcmp(es[i].p.name, es[i - 1].p.name)) {
       char shown[100];
@@ -325,7 +325,7 @@ int vt_params_warn_unused(const vt_params *p, FILE *out) {
     n++;
   }
   if (list) {
-    qsort(list, (size_t)n, sizeof *list, cmp_line);
+    if (n > 1) qsort(list, (size_t)n, sizeof *list, cmp_line);
     for (int i = 0; i < n && out; i++)
       fprintf(out, "vitae: warning: %s:%d: parameter '%s' is not used by any loaded module\n",
               p->path, list[i]->line, list[i]->name);
