@@ -12,6 +12,11 @@ SHARED=$(cd "$ROOT/.." && pwd)/shared
 export VITAE_SHARED="$SHARED"
 TMPROOT="$ROOT/tests/tmp"; rm -rf "$TMPROOT"; mkdir -p "$TMPROOT"
 export TMPROOT
+# A sanitizer report (make test SANITIZE=address,undefined) ends the program
+# with its own status, so that a check expecting an ordinary failure (1) does
+# not pass on a crash the sanitizer caught; test_sanitizer checks it.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:print_stacktrace=1:halt_on_error=1"
 pass=0; fail=0; skip=0
 failed_list=""
 run_one() {
