@@ -79,6 +79,10 @@ $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/gen/embedded.o: $(GEN_SRC)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
 # Schemas and the Lua prelude are compiled into the binary, so ./vitae runs
 # from anywhere.
 $(GEN_SRC): $(EMBED) tools/embed.sh
