@@ -569,7 +569,24 @@ static int view_newindex(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING) snprintf(key, sizeof key, "field '%.40s'", lua_tostring(L, 2));
   else snprintf(key, sizeof key, "a %s key", luaL_typename(L, 2));
   char msg[512];
-  if (kind && strcmp(kind, VIEW_MODULE) == 0)
+  /* a module's _ENV, sealed, is a view whose target reads through to the base table */
+  int is_env = 0;
+  if (kind && strcmp(kind, VIEW_MODULE) == 0 && lua_type(L, 2) == LUA_TSTRING) {
+    push_view_target(L, 1);
+    if (lua_getmetatable(L, -1)) {
+      lua_pushliteral(L, "__index");
+      lua_rawget(L, -2);
+      lua_rawgeti(L, LUA_REGISTRYINDEX, VL(L)->base_ref);
+      is_env = lua_rawequal(L, -1, -2);
+      lua_pop(L, 3);
+    }
+    lua_pop(L, 1);
+  }
+  if (is_env)
+    snprintf(msg, sizeof msg, "cannot assign the global '%.40s' while simulating: a module's globals and tables are "
+             "read-only once it has loaded, because vitae carries no state from one patient to the next (use a "
+             "local variable, or keep a patient's state in attributes: set_attribute, p:attr)", lua_tostring(L, 2));
+  else if (kind && strcmp(kind, VIEW_MODULE) == 0)
     snprintf(msg, sizeof msg, "cannot change %s of a module table while simulating: module tables and globals are "
              "read-only once the module has loaded, because vitae carries no state from one patient to "
              "the next (keep a patient's state in attributes: set_attribute, p:attr)", key);

@@ -768,7 +768,7 @@ static void test_patient_state(void) {
     "  Wait = { type = 'Guard', direct_transition = 'Terminal',\n"
     "           allow = function(p) count = (count or 0) + 1; return true end },\n"
     "  Terminal = { type = 'Terminal' },\n"
-    "} }\n", NULL, PIECES("state_global.lua:4:", "state 'Wait'", "field 'count'", "read-only"));
+    "} }\n", NULL, PIECES("state_global.lua:4:", "state 'Wait'", "global 'count'", "read-only"));
   int rc = load_as("state_gmatch.lua",
     "local it = ('a,b,c'):gmatch('[^,]+')\n"
     "return { name = 'Iter', states = {\n"
