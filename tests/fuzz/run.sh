@@ -43,7 +43,7 @@ seed_all() {
   mkdir -p "$FUZZ_BUILD/corpus/$n"
   for f in tests/fuzz/regressions/"$n"/*; do [ -f "$f" ] && seed "$n" "$f"; done
   case $n in
-  fuzz_lua_module)
+  fuzz_lua_module|fuzz_lua_run)
     for f in modules/*.lua $(find tests/fixtures -name '*.lua'); do seed "$n" "$f"; done ;;
   fuzz_gmf_json)
     for f in $(find tests/fixtures -name '*.json'); do seed "$n" "$f"; done
@@ -79,6 +79,8 @@ fuzz_one() {
   touch "$FUZZ_BUILD/logs/$n.start"
   dict=
   [ -f "tests/fuzz/$n.dict" ] && dict="-dict=tests/fuzz/$n.dict"
+  # the two Lua harnesses read the same language
+  [ "$n" = fuzz_lua_run ] && dict="-dict=tests/fuzz/fuzz_lua_module.dict"
   "$bin" -max_total_time="$FUZZ_TIME" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -close_fd_mask=1 -artifact_prefix="$art/" $dict "$FUZZ_BUILD/corpus/$n" > "$FUZZ_BUILD/logs/$n.log" 2>&1
   echo $? > "$FUZZ_BUILD/logs/$n.rc"
