@@ -44,7 +44,7 @@ typedef struct vt_lua {
   int owned_ref;            /* registry: set of the objects the prelude owns */
   int restore_ref;          /* registry: what vt_lua_patient_begin puts back */
   int nrestore;             /* entries in it */
-  long long patient_ns;     /* time spent in module code for the current patient */
+  _Atomic long long patient_ns; /* time spent in module code for the current patient (the watchdog reads it) */
   long long patient_ns_limit; /* limits.patient_seconds in ns */
   size_t copied;            /* bytes copied out of Lua for the current patient */
 } vt_lua;
