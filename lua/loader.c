@@ -1405,13 +1405,17 @@ static void lead_with_line(const char *file, char *err, size_t errlen) {
   snprintf(err, errlen, "%s", tmp);
 }
 
-static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *path, int sub, char *err, size_t errlen) {
-  if (ends_with(file, ".json")) {
-    if (vt_json_push_file(vl->L, file, err, errlen) != 0) return -1;
-  } else if (vt_lua_load_file(vl, file, err, errlen) != 0) {
+int vt_module_push_file(vt_lua *vl, const char *file, char *err, size_t errlen) {
+  if (ends_with(file, ".json")) return vt_json_push_file(vl->L, file, err, errlen) != 0 ? -1 : 0;
+  if (vt_lua_load_file(vl, file, err, errlen) != 0) {
     lead_with_line(file, err, errlen);
     return -1;
   }
+  return 0;
+}
+
+static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *path, int sub, char *err, size_t errlen) {
+  if (vt_module_push_file(vl, file, err, errlen) != 0) return -1;
   vt_module *m = vt_module_compile_in(vl, file, path, ms->roots, ms->nroots, err, errlen);
   if (!m) return -1;
   m->is_submodule = sub;

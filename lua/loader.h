@@ -50,6 +50,9 @@ void vt_module_free(vt_module *m);
 /* 1 if `name`, a submodule or lookup table path written in a module, is
 ** relative and has no '..' component; else 0. */
 int vt_module_name_safe(const char *name);
+/* Run the module file `file` (Lua, or GMF JSON by its .json name) and leave
+** its module table on vl's stack: 0, or -1 with err "file:line: message". */
+int vt_module_push_file(vt_lua *vl, const char *file, char *err, size_t errlen);
 /* 1 if the real path of `file` (symlinks followed) is folder `root`'s real
 ** path or inside it; 0 if not or if either cannot be resolved. */
 int vt_path_inside(const char *file, const char *root);

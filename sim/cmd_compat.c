@@ -41,7 +41,6 @@
 #include <sqlite3.h>
 
 #include "lua/bridge.h"
-#include "lua/json.h"
 #include "lua/loader.h"
 #include "sim/commands.h"
 #include "sim/strbuf.h"
@@ -399,9 +398,7 @@ static void compile_sub(compat *c, int i) {
   vt_module *m = NULL;
   if (vl) {
     const char *file = c->rows[i].file;
-    int rc = ends_with(file, ".json") ? vt_json_push_file(vl->L, file, err, sizeof err)
-                                      : vt_lua_load_file(vl, file, err, sizeof err);
-    if (rc == 0) m = vt_module_compile_in(vl, file, c->rows[i].path, &c->roots[c->rows[i].root], 1, err, sizeof err);
+    if (vt_module_push_file(vl, file, err, sizeof err) == 0) m = vt_module_compile_in(vl, file, c->rows[i].path, &c->roots[c->rows[i].root], 1, err, sizeof err);
   }
   if (cap) warn = capture_end(&k);
   mrow *r = &c->rows[i];
@@ -459,7 +456,10 @@ static int check_sub(compat *c, int i) {
     mrow *r = &c->rows[i];
     char line[32] = "";
     if (sc->line > 0) snprintf(line, sizeof line, ":%d", sc->line);
-    if (j < 0)
+    if (j < 0 && !vt_module_name_safe(sc->submodule))
+      r->load_err = vt_xprintf("%s%s: state '%s': submodule '%s' is outside the module tree (%s)",
+                            r->file, line, sc->state, sc->submodule, c->roots[r->root]);
+    else if (j < 0)
       r->load_err = vt_xprintf("%s%s: state '%s': submodule '%s' not found (looked for %s.lua and .json in %s%s)",
                             r->file, line, sc->state, sc->submodule, sc->submodule, c->roots[r->root],
                             c->nroots > 1 ? " and the other module folders" : "");

@@ -122,5 +122,27 @@ check_status "a malformed table inside the tree: exits 1" 1 "$rc"
 check_grep "a malformed table inside the tree: names the module line and state" "m.json:5: state 'Pick'" "$E2E_ERR"
 check_grep "a malformed table inside the tree: names the table's line" "t.csv:2:" "$E2E_ERR"
 
+# vitae compat applies the same rules, and says so as precisely as a run:
+# a submodule name leading out of the tree, and a Lua submodule whose error
+# Lua gives without a line.
+T7="$W/tree7/modules"
+mkdir -p "$T7/sub"
+cp "$F/sub_traversal.json" "$T7/m.json"
+printf 'local x = 1\nerror("boom", 0)\n' > "$T7/sub/broken.lua"
+cat > "$T7/calls.json" <<'EOF_JSON'
+{
+  "name": "CallsBroken",
+  "states": {
+    "Initial": { "type": "Initial", "direct_transition": "Call" },
+    "Call": { "type": "CallSubmodule", "submodule": "sub/broken", "direct_transition": "Terminal" },
+    "Terminal": { "type": "Terminal" }
+  }
+}
+EOF_JSON
+vitae compat -p 3 "$T7"
+check_status "compat: a corpus with a submodule outside the tree exits 1" 1 "$rc"
+check_grep "compat: the submodule outside the tree is named so" "submodule '../../outside/x' is outside the module tree" "$E2E_OUT"
+check_grep "compat: a Lua submodule's load error carries its line" "| sub/broken.lua | line 2: boom |" "$E2E_OUT"
+
 rm -rf "$W"
 finish
