@@ -25,9 +25,10 @@
 
 static vt_lua *VL(lua_State *L) { return *(vt_lua **)lua_getextraspace(L); }
 
-static int view_kind_at(lua_State *L, int i);
-static void push_view_target_at(lua_State *L, int i);
+static const char *view_kind(lua_State *L, int i);
+static void push_view_target(lua_State *L, int i);
 static int error_at_lua_line(lua_State *L, const char *msg);
+static int time_limit_error(lua_State *L);
 static int over_time(vt_lua *vl);
 
 void vt_lua_default_limits(vt_lua_limits *l) {
@@ -75,19 +76,9 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 /* Count hook: charge HOOK_STEP instructions; past the budget raise an error
 ** (and keep raising it: the pcall wrappers below re-raise it as well). */
-static long long mono_ns(void);
-static int over_time(vt_lua *vl);
-
 static void count_hook(lua_State *L, lua_Debug *ar) {
   vt_lua *vl = VL(L);
-  if (over_time(vl)) {
-    vl->limit_hit |= VT_LIMIT_TIME;
-    lua_getinfo(L, "Sl", ar);
-    lua_pushfstring(L, "%s:%d: module code has run for more than %f s for this patient "
-                    "(the per-patient time limit: --module-time)", ar->short_src, ar->currentline,
-                    (lua_Number)vl->limits.patient_seconds);
-    lua_error(L);
-  }
+  if (over_time(vl)) time_limit_error(L);
   vl->budget -= HOOK_STEP;
   if (vl->budget < 0 || (vl->limit_hit & VT_LIMIT_INSTRUCTIONS)) {
     vl->limit_hit |= VT_LIMIT_INSTRUCTIONS;
@@ -186,14 +177,14 @@ static int sorted_pairs_next(lua_State *L) {
 static int l_sorted_pairs(lua_State *L) {
   luaL_checkany(L, 1);
   lua_settop(L, 1);
-  int view = view_kind_at(L, 1);
+  int view = view_kind(L, 1) != NULL;
   if (!view && luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
     lua_pushvalue(L, 1);
     lua_call(L, 1, 3);
     return 3;
   }
   luaL_checktype(L, 1, LUA_TTABLE);
-  if (view) push_view_target_at(L, 1); else lua_pushvalue(L, 1);
+  if (view) push_view_target(L, 1); else lua_pushvalue(L, 1);
   int t = lua_gettop(L);
   lua_newtable(L);                        /* keys in next's order */
   int keys = lua_gettop(L);
@@ -241,7 +232,7 @@ static int mt_flag(lua_State *L, int i, const char *flag) {
 static int l_safe_getmetatable(lua_State *L) {
   luaL_checkany(L, 1);
   lua_settop(L, 1);
-  if (view_kind_at(L, 1)) { push_view_target_at(L, 1); lua_replace(L, 1); }
+  if (view_kind(L, 1)) { push_view_target(L, 1); lua_replace(L, 1); }
   if (!lua_getmetatable(L, 1)) { lua_pushnil(L); return 1; }
   if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return 1;
   lua_pushliteral(L, "__vitae_private");
@@ -257,7 +248,7 @@ static int l_safe_getmetatable(lua_State *L) {
 static int l_prelude_getmetatable(lua_State *L) {
   luaL_checkany(L, 1);
   lua_settop(L, 1);
-  if (view_kind_at(L, 1)) { push_view_target_at(L, 1); lua_replace(L, 1); }
+  if (view_kind(L, 1)) { push_view_target(L, 1); lua_replace(L, 1); }
   if (!lua_getmetatable(L, 1)) { lua_pushnil(L); return 1; }
   luaL_getmetafield(L, 1, "__metatable");
   return 1;
@@ -275,7 +266,7 @@ static int l_safe_setmetatable(lua_State *L) {
     if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc finalizers are not allowed in modules");
     lua_pop(L, 1);
   }
-  if (view_kind_at(L, 1)) return luaL_error(L, "cannot change the metatable of a read-only table");
+  if (view_kind(L, 1)) return luaL_error(L, "cannot change the metatable of a read-only table");
   if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL || mt_flag(L, 1, "__vitae_private"))
     return luaL_error(L, "cannot change a protected metatable");
   lua_settop(L, 2);
@@ -288,7 +279,7 @@ static int l_safe_rawset(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
-  if (view_kind_at(L, 1)) return view_newindex(L);
+  if (view_kind(L, 1)) return view_newindex(L);
   lua_settop(L, 3);
   lua_rawset(L, 1);
   return 1;
@@ -548,11 +539,12 @@ int vt_lua_unview(lua_State *L, int i) {
   return 1;
 }
 
-/* Raise `msg` at the nearest Lua line on the stack (a write may come through
-** a C function such as table.insert, which has no line of its own). */
+/* Raise `msg` at the nearest Lua line on the stack: the running function's
+** in a hook, else a caller's (a write may come through a C function such as
+** table.insert, which has no line of its own). */
 static int error_at_lua_line(lua_State *L, const char *msg) {
   lua_Debug ar;
-  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+  for (int level = 0; lua_getstack(L, level, &ar); level++) {
     if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
       lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, msg);
       return lua_error(L);
@@ -654,15 +646,6 @@ static void seal_in_place(lua_State *L, int i, const char *kind) {
   lua_pop(L, 1);                                 /* the target */
 }
 
-static int view_kind_at(lua_State *L, int i) { return view_kind(L, i) != NULL; }
-static void push_view_target_at(lua_State *L, int i) { push_view_target(L, i); }
-
-/* Replace the table at the top of the stack by a read-only view of a private
-** copy of it (for the library copies). */
-static void make_readonly_view(lua_State *L) {
-  seal_in_place(L, -1, VIEW_SHARED);
-}
-
 /* Copy library `lib` without the fields in `drop`, replace fields from
 ** `repl`, and leave a read-only view of it on the stack. */
 static void push_library_copy(lua_State *L, const char *lib, const char *const *drop, const luaL_Reg *repl) {
@@ -682,7 +665,7 @@ static void push_library_copy(lua_State *L, const char *lib, const char *const *
   /* find, match, gmatch, gsub: the bounded implementation, charged to the
   ** budgets by pattern_charge */
   if (strcmp(lib, "string") == 0) vt_pattern_register(L, lua_gettop(L));
-  make_readonly_view(L);
+  seal_in_place(L, -1, VIEW_SHARED);
 }
 
 /* Build the safe globals into the table at the top of the stack. */
@@ -733,15 +716,6 @@ static int l_vt_require(lua_State *L) {
   return 1;
 }
 
-/* vt_readonly(t) -> t, sealed in place as a read-only view shared between
-** modules (for the prelude: a table it hands out to every module). */
-static int l_vt_readonly(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  if (!view_kind(L, 1)) seal_in_place(L, 1, VIEW_SHARED);
-  return 1;
-}
-
 /* vt_caller_line(level) -> current line of the function `level` levels up
 ** (1 = the caller of vt_caller_line), or 0 when unknown. */
 static int l_vt_caller_line(lua_State *L) {
@@ -765,13 +739,7 @@ static void pattern_charge(lua_State *L, long steps) {
     error_at_lua_line(L, "instruction budget exceeded in pattern matching (a pattern that backtracks "
                          "without end?)");
   }
-  if (over_time(vl)) {
-    char msg[200];
-    vl->limit_hit |= VT_LIMIT_TIME;
-    snprintf(msg, sizeof msg, "module code has run for more than %g s for this patient (the per-patient time "
-             "limit: --module-time), in pattern matching", vl->limits.patient_seconds);
-    error_at_lua_line(L, msg);
-  }
+  if (over_time(vl)) time_limit_error(L);
 }
 
 static void set_pattern_charge(void) { vt_pattern_set_charge(pattern_charge); }
@@ -810,8 +778,7 @@ static void *watchdog(void *arg) {
     pthread_mutex_lock(&live_mu);
     for (vt_lua *vl = live; vl; vl = vl->next_live) {
       long long start = vl->call_start_ns;
-      if (start && !vl->hooked && (now - start > VT_LUA_WATCH_MS * 1000000LL ||
-                                   (vl->patient_ns_limit > 0 && vl->patient_ns + now - start > vl->patient_ns_limit)))
+      if (start && !vl->hooked && (now - start > VT_LUA_WATCH_MS * 1000000LL || over_time(vl)))
         pthread_kill((pthread_t)vl->thread, WATCH_SIGNAL);
     }
     pthread_mutex_unlock(&live_mu);
@@ -852,6 +819,22 @@ static void live_remove(vt_lua *vl) {
   for (vt_lua **p = &live; *p; p = &(*p)->next_live)
     if (*p == vl) { *p = vl->next_live; break; }
   pthread_mutex_unlock(&live_mu);
+}
+
+/* The per-patient time limit, said once for every place that enforces it. */
+static void time_limit_text(const vt_lua *vl, char *buf, size_t len) {
+  snprintf(buf, len, "module code has run for more than %g s for this patient (the per-patient time limit: "
+           "--module-time)", vl->limits.patient_seconds);
+}
+
+/* Raise the time limit error at the current Lua line, as a limit pcall
+** cannot catch. */
+static int time_limit_error(lua_State *L) {
+  vt_lua *vl = VL(L);
+  char msg[200];
+  vl->limit_hit |= VT_LIMIT_TIME;
+  time_limit_text(vl, msg, sizeof msg);
+  return error_at_lua_line(L, msg);
 }
 
 /* Has the current patient's module code run past its time limit, counting
@@ -921,8 +904,6 @@ static int load_prelude(vt_lua *vl, char *err, size_t errlen) {
   lua_setfield(L, -2, "vt_require");
   lua_pushcfunction(L, l_vt_caller_line);
   lua_setfield(L, -2, "vt_caller_line");
-  lua_pushcfunction(L, l_vt_readonly);
-  lua_setfield(L, -2, "vt_readonly");
   lua_pushcfunction(L, l_prelude_getmetatable);
   lua_setfield(L, -2, "getmetatable");
   if (luaL_loadbufferx(L, src, strlen(src), "@lua/vitae/prelude.lua", "t") != LUA_OK) {
@@ -1060,9 +1041,6 @@ static void mark_prelude_owned(vt_lua *vl) {
   graph_walk(L, q, n, 0, seen, list, metas, 1);
   lua_pushvalue(L, seen);
   vl->owned_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_newtable(L);
-  vl->restore_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  vl->nrestore = 0;
   lua_settop(L, top);
 }
 
@@ -1201,6 +1179,8 @@ vt_lua *vt_lua_new(const vt_lua_limits *limits, struct vt_params *params, char *
   make_proxy(L, vl);
   if (load_prelude(vl, err, errlen) != 0) { lua_close(vl->L); free(vl); return NULL; }
   mark_prelude_owned(vl);
+  lua_newtable(L);                      /* what vt_lua_patient_begin puts back */
+  vl->restore_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   live_add(vl);
   /* from here on module code sees nothing but the base table */
   lua_pushglobaltable(L);
@@ -1275,6 +1255,12 @@ int vt_lua_load_file(vt_lua *vl, const char *path, char *err, size_t errlen) {
   return rc;
 }
 
+/* Where the slot function `fn` is defined: ar->short_src, ar->linedefined. */
+static void fn_source(vt_lua *vl, int fn, lua_Debug *ar) {
+  lua_rawgeti(vl->L, LUA_REGISTRYINDEX, fn);
+  if (!lua_getinfo(vl->L, ">S", ar)) { snprintf(ar->short_src, sizeof ar->short_src, "?"); ar->linedefined = 0; }
+}
+
 /* Push function `fn` and the proxy, call it with the per-call budget. */
 static int call_slot(vt_lua *vl, int fn, struct vt_patient *p, char *err, size_t errlen) {
   lua_State *L = vl->L;
@@ -1286,13 +1272,13 @@ static int call_slot(vt_lua *vl, int fn, struct vt_patient *p, char *err, size_t
   int rc = lua_pcall(L, 1, 1, 0);
   call_leave(vl);
   if (rc != LUA_OK) return fail(vl, err, errlen);
-  if (vl->patient_ns_limit > 0 && vl->patient_ns > vl->patient_ns_limit) {
+  if (over_time(vl)) {                /* the whole call ran below the watchdog's notice */
     lua_pop(L, 1);
     lua_Debug ar;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
-    lua_getinfo(L, ">S", &ar);
-    snprintf(err, errlen, "%s:%d: module code has run for more than %g s for this patient "
-             "(the per-patient time limit: --module-time)", ar.short_src, ar.linedefined, vl->limits.patient_seconds);
+    char msg[200];
+    fn_source(vl, fn, &ar);
+    time_limit_text(vl, msg, sizeof msg);
+    snprintf(err, errlen, "%s:%d: %s", ar.short_src, ar.linedefined, msg);
     return -1;
   }
   return 0;
@@ -1303,14 +1289,13 @@ static int call_slot(vt_lua *vl, int fn, struct vt_patient *p, char *err, size_t
 ** err naming the function `fn`'s file and line. */
 static int charge_copy(vt_lua *vl, int fn, size_t len, char *err, size_t errlen) {
   size_t used = vl->mem_used < vl->mem_limit ? vl->mem_used : vl->mem_limit;
-  if (len + 1 <= vl->mem_limit - used && vl->copied + len + 1 <= vl->mem_limit - used) {
+  size_t room = vl->mem_limit - used;          /* what the Lua state leaves */
+  if (vl->copied < room && len < room - vl->copied) {
     vl->copied += len + 1;
     return 0;
   }
-  lua_State *L = vl->L;
   lua_Debug ar;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
-  lua_getinfo(L, ">S", &ar);
+  fn_source(vl, fn, &ar);
   snprintf(err, errlen, "%s:%d: memory limit of %zu MiB exceeded: the function returned a string of %zu bytes, "
            "and module code already makes the engine hold %zu MiB for this patient beside the Lua state's %zu MiB",
            ar.short_src, ar.linedefined, vl->mem_limit >> 20, len, vl->copied >> 20, used >> 20);
@@ -1320,8 +1305,7 @@ static int charge_copy(vt_lua *vl, int fn, size_t len, char *err, size_t errlen)
 static int bad_result(vt_lua *vl, int fn, const char *want, char *err, size_t errlen) {
   lua_State *L = vl->L;
   lua_Debug ar;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
-  lua_getinfo(L, ">S", &ar);
+  fn_source(vl, fn, &ar);
   snprintf(err, errlen, "%s:%d: the function returned %s, expected %s",
            ar.short_src, ar.linedefined, luaL_typename(L, -1), want);
   lua_pop(L, 1);
@@ -1368,7 +1352,6 @@ int vt_lua_call_value(vt_lua *vl, int fn, struct vt_patient *p, vt_value *out, c
 
 int vt_lua_fn_line(vt_lua *vl, int fn) {
   lua_Debug ar;
-  lua_rawgeti(vl->L, LUA_REGISTRYINDEX, fn);
-  if (!lua_getinfo(vl->L, ">S", &ar)) return 0;
-  return ar.linedefined;
+  fn_source(vl, fn, &ar);
+  return ar.linedefined > 0 ? ar.linedefined : 0;
 }

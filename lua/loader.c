@@ -94,7 +94,7 @@ static int field(ctx *c, int t, const char *name) {
   if (vt_lua_unview(c->L, t) == 0 && lua_type(c->L, t) != LUA_TTABLE) cerr(c, "expected a table");
   lua_pushstring(c->L, name);
   int ty = lua_rawget(c->L, t);
-  if (ty == LUA_TTABLE && vt_lua_unview(c->L, -1)) ty = LUA_TTABLE;   /* shared read-only tables */
+  if (ty == LUA_TTABLE) vt_lua_unview(c->L, -1);   /* shared read-only tables are read through */
   if (ty == LUA_TLIGHTUSERDATA) {   /* JSON null (lua/json.h): same as absent */
     lua_pop(c->L, 1);
     lua_pushnil(c->L);
@@ -392,8 +392,7 @@ static void compile_cond_body(ctx *c, int i, vt_cond *out) {
       else if (field(c, i, "date") == LUA_TTABLE) {
         int dt = lua_gettop(L);
         int y = date_part(c, dt, "year", 1970, VT_YEAR_MIN, VT_YEAR_MAX), mo = date_part(c, dt, "month", 1, 1, 12);
-        int mdays = (int)(vt_days_from_civil(y + mo / 12, mo % 12 + 1, 1) - vt_days_from_civil(y, mo, 1));
-        int d = date_part(c, dt, "day", 1, 1, mdays);
+        int d = date_part(c, dt, "day", 1, 1, vt_days_in_month(y, mo));
         out->date = vt_time_from_date(y, mo, d) + date_part(c, dt, "hour", 0, 0, 23) * VT_MS_HOUR
                     + date_part(c, dt, "minute", 0, 0, 59) * VT_MS_MINUTE
                     + date_part(c, dt, "second", 0, 0, 59) * VT_MS_SECOND + date_part(c, dt, "millisecond", 0, 0, 999);
@@ -491,7 +490,7 @@ static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n) {
 
 /* Is `name` (a lookup table or submodule path written in a module) a
 ** relative path without '..' components?  1 or 0. */
-static int safe_relname(const char *name) {
+int vt_module_name_safe(const char *name) {
   if (!*name || name[0] == '/') return 0;
   for (const char *s = name; *s;) {
     const char *e = strchr(s, '/');
@@ -501,8 +500,6 @@ static int safe_relname(const char *name) {
   }
   return 1;
 }
-
-int vt_module_name_safe(const char *name) { return safe_relname(name); }
 
 /* Is the resolved path `real` the resolved folder `root` or inside it? */
 static int path_within(const char *real, const char *root) {
@@ -519,7 +516,7 @@ static int path_within(const char *real, const char *root) {
 ** an error, and the file is not read. */
 static void load_lookup_table(ctx *c, vt_transition *tr) {
   char dir[PATH_MAX], path[PATH_MAX + 300], real[PATH_MAX];
-  if (!safe_relname(tr->lookup_file))
+  if (!vt_module_name_safe(tr->lookup_file))
     cerr(c, "lookup table '%s' is outside the module tree (%s)", tr->lookup_file, c->root_shown);
   snprintf(path, sizeof path, "%s", c->file);
   char *slash = strrchr(path, '/');
@@ -1542,7 +1539,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       if (idx < 0) {
         char file[4096] = "";
         static const char *const exts[] = { ".lua", ".json" };
-        if (!safe_relname(s->submodule)) {
+        if (!vt_module_name_safe(s->submodule)) {
           snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s)",
                    m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, ms->roots[0]);
           goto done;

@@ -65,7 +65,7 @@ vt_time vt_time_add(vt_time t, int64_t span) {
   return t + span;
 }
 
-static int days_in_month(int y, int m) {
+int vt_days_in_month(int y, int m) {
   static const int dm[] = {31,28,31,30,31,30,31,31,30,31,30,31};
   if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
   return dm[m - 1];
@@ -75,7 +75,7 @@ int vt_time_parse_date(const char *s, vt_time *t) {
   int y, m, d, n = 0;
   if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[10] != '\0')
     return -1;
-  if (y < VT_YEAR_MIN || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return -1;
+  if (y < VT_YEAR_MIN || m < 1 || m > 12 || d < 1 || d > vt_days_in_month(y, m)) return -1;
   *t = vt_time_from_date(y, m, d);
   return 0;
 }

@@ -47,6 +47,8 @@ typedef int64_t vt_time;
 ** past the month's end rolls over).  Defined (no overflow) for any int
 ** arguments. */
 int64_t vt_days_from_civil(int y, int m, int d);
+/* Days in month m (1-12) of year y, leap years counted. */
+int vt_days_in_month(int y, int m);
 /* Inverse of vt_days_from_civil.  Days beyond about +-1e11 (times out of
 ** int64 milliseconds' range) are clamped, so the year always fits an int. */
 void vt_civil_from_days(int64_t days, int *y, int *m, int *d);
