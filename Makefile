@@ -34,6 +34,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
 MAIN_OBJ := $(BUILD)/sim/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRC:= $(wildcard bench/*.c)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -95,6 +97,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+# Small programs the tests drive (tests/tools/).
+$(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 $(BUILD)/bench/%: bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
@@ -122,7 +130,7 @@ fuzz: $(FUZZ_BUILD)/.fuzz-deps-ok
 run: all
 	./$(PROG) run -p 1000 -o output/cohort.db
 
-test: all $(UNIT_BIN) $(REPLAY_BIN)
+test: all $(UNIT_BIN) $(REPLAY_BIN) $(TOOL_BIN)
 	@VITAE=./$(PROG) BUILD=$(BUILD) sh tests/run.sh
 
 # The sanitizer pass that .ci/run makes before `make test`: every unit test

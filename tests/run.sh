@@ -5,7 +5,7 @@
 # Environment: VITAE (the binary), BUILD (build folder with tests/), E2E
 # (optional: the names of the end-to-end scripts to run, all by default).
 VITAE=${VITAE:-./vitae}; BUILD=${BUILD:-build}
-export VITAE
+export VITAE BUILD
 ROOT=$(pwd)
 export VITAE_ROOT="$ROOT"
 SHARED=$(cd "$ROOT/.." && pwd)/shared

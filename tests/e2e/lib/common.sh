@@ -22,6 +22,11 @@ case $TMPROOT in /*) ;; *) TMPROOT="$(pwd)/$TMPROOT" ;; esac
 FIXTURES="$VITAE_ROOT/tests/fixtures"
 E2E_FIXTURES="$FIXTURES/e2e"
 BASIC_MODULE="$FIXTURES/modules/basic.lua"
+# The EHR reader's test tool (tests/tools/ehr_dump.c): prints a source's
+# patient-level view.
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD="$VITAE_ROOT/$BUILD" ;; esac
+EHR_DUMP="$BUILD/tools/ehr_dump"
 export VITAE VITAE_ROOT TMPROOT
 
 E2E_FAILED=0
