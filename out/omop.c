@@ -32,7 +32,7 @@
 #include <sqlite3.h>
 
 #include "out/dbfile.h"
-#include "out/vocab.h"
+#include "learn/vocab.h"
 #include "sim/embedded.h"
 #include "sim/version.h"
 #include "sim/vtime.h"

@@ -33,7 +33,7 @@
 ** invalid reason, a few hundred distinct values; its dates as YYYYMMDD
 ** numbers), plus about 24 to 48 bytes in the id index.
 */
-#include "vocab.h"
+#include "learn/vocab.h"
 
 
 #include <errno.h>
