@@ -109,50 +109,44 @@ static int int_field(vt_csv *r, int col, const char *name, int64_t *out, char *e
   return 0;
 }
 
-/* Read the concepts of the module codes from a CONCEPT.csv. */
-static int load_concepts(vt_codematch *m, const char *path, char *err, size_t errlen) {
-  vt_csv *r = vt_csv_open(path, VT_CSV_AUTO, err, errlen);
-  if (!r) return -1;
-  int rc = -1, ci, cv, cc;
-  if (vt_csv_header(r, err, errlen) != 0 || (ci = need_column(r, "concept_id", err, errlen)) < 0 ||
-      (cv = need_column(r, "vocabulary_id", err, errlen)) < 0 ||
-      (cc = need_column(r, "concept_code", err, errlen)) < 0) goto done;
-  int k;
-  while ((k = vt_csv_next(r, err, errlen)) == 1) {
-    if (find_code(m, vt_csv_field(r, (size_t)cv), vt_csv_field(r, (size_t)cc)) < 0) continue;
-    int64_t id;
-    if (int_field(r, ci, "concept_id", &id, err, errlen) != 0) goto done;
-    if (vt_codematch_add_concept(m, id, vt_csv_field(r, (size_t)cv), vt_csv_field(r, (size_t)cc)) != 0) {
-      snprintf(err, errlen, "%s:%ld: out of memory", path, vt_csv_line(r));
-      goto done;
-    }
-  }
-  rc = k < 0 ? -1 : 0;
-done:
-  vt_csv_close(r);
-  return rc;
+/* "PATH:LINE: out of memory" for the current row.  Returns -1. */
+static int row_oom(vt_csv *r, char *err, size_t errlen) {
+  snprintf(err, errlen, "%s:%ld: out of memory", vt_csv_path(r), vt_csv_line(r));
+  return -1;
 }
 
-/* Read the ancestry rows under the module codes' concepts from a
-** CONCEPT_ANCESTOR.csv. */
-static int load_ancestors(vt_codematch *m, const char *path, char *err, size_t errlen) {
+/* A CONCEPT.csv row (columns concept_id, vocabulary_id, concept_code):
+** kept when it is a module code's.  0 or -1 with err. */
+static int concept_row(vt_codematch *m, vt_csv *r, const int *col, char *err, size_t errlen) {
+  const char *voc = vt_csv_field(r, (size_t)col[1]), *code = vt_csv_field(r, (size_t)col[2]);
+  if (find_code(m, voc, code) < 0) return 0;
+  int64_t id;
+  if (int_field(r, col[0], "concept_id", &id, err, errlen) != 0) return -1;
+  return vt_codematch_add_concept(m, id, voc, code) != 0 ? row_oom(r, err, errlen) : 0;
+}
+
+/* A CONCEPT_ANCESTOR.csv row (ancestor_concept_id, descendant_concept_id):
+** kept when the ancestor is a module code's concept.  0 or -1 with err. */
+static int ancestor_row(vt_codematch *m, vt_csv *r, const int *col, char *err, size_t errlen) {
+  int64_t a, d;
+  if (int_field(r, col[0], "ancestor_concept_id", &a, err, errlen) != 0) return -1;
+  if (!vt_idmap_get(&m->byconcept, a, NULL)) return 0;
+  if (int_field(r, col[1], "descendant_concept_id", &d, err, errlen) != 0) return -1;
+  return vt_codematch_add_ancestry(m, a, d) != 0 ? row_oom(r, err, errlen) : 0;
+}
+
+/* Read the file at path, whose header must have the n columns `names`,
+** handing every row to fn with the columns' numbers.  0 or -1 with err. */
+static int load_table(vt_codematch *m, const char *path, const char *const *names, int n,
+                      int (*fn)(vt_codematch *, vt_csv *, const int *, char *, size_t), char *err, size_t errlen) {
   vt_csv *r = vt_csv_open(path, VT_CSV_AUTO, err, errlen);
   if (!r) return -1;
-  int rc = -1, ca, cd;
-  if (vt_csv_header(r, err, errlen) != 0 || (ca = need_column(r, "ancestor_concept_id", err, errlen)) < 0 ||
-      (cd = need_column(r, "descendant_concept_id", err, errlen)) < 0) goto done;
-  m->ancestry = 1;
-  int k;
-  while ((k = vt_csv_next(r, err, errlen)) == 1) {
-    int64_t a, d;
-    if (int_field(r, ca, "ancestor_concept_id", &a, err, errlen) != 0) goto done;
-    if (!vt_idmap_get(&m->byconcept, a, NULL)) continue;
-    if (int_field(r, cd, "descendant_concept_id", &d, err, errlen) != 0) goto done;
-    if (vt_codematch_add_ancestry(m, a, d) != 0) {
-      snprintf(err, errlen, "%s:%ld: out of memory", path, vt_csv_line(r));
-      goto done;
-    }
-  }
+  int rc = -1, col[4], k;
+  if (vt_csv_header(r, err, errlen) != 0) goto done;
+  for (int i = 0; i < n; i++)
+    if ((col[i] = need_column(r, names[i], err, errlen)) < 0) goto done;
+  while ((k = vt_csv_next(r, err, errlen)) == 1)
+    if (fn(m, r, col, err, errlen) != 0) goto done;
   rc = k < 0 ? -1 : 0;
 done:
   vt_csv_close(r);
@@ -161,8 +155,12 @@ done:
 
 int vt_codematch_load_files(vt_codematch *m, const char *concept_path, const char *ancestor_path,
                             char *err, size_t errlen) {
-  if (load_concepts(m, concept_path, err, errlen) != 0) return -1;
-  return ancestor_path ? load_ancestors(m, ancestor_path, err, errlen) : 0;
+  static const char *const cnames[] = { "concept_id", "vocabulary_id", "concept_code" };
+  static const char *const anames[] = { "ancestor_concept_id", "descendant_concept_id" };
+  if (load_table(m, concept_path, cnames, 3, concept_row, err, errlen) != 0) return -1;
+  if (!ancestor_path) return 0;
+  m->ancestry = 1;
+  return load_table(m, ancestor_path, anames, 2, ancestor_row, err, errlen);
 }
 
 int vt_codematch_load_vocab(vt_codematch *m, const char *dir, char *err, size_t errlen) {
