@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/embedded.h"
+
 int vt_make_dirs(const char *dir) {
   struct stat sb;
   if (stat(dir, &sb) == 0) {
@@ -324,6 +326,117 @@ int vt_sweep_stale_temps(const char *path, FILE *note) {
   if (d) closedir(d);
   free(dir);
   return removed;
+}
+
+/* ---- one writer's lifecycle ------------------------------------------- */
+
+int vt_dbout_open(vt_dbout *o, const char *path, const char *schema_file, const char *pragmas,
+                  const char *const *insert_sql, const char *const *names, int nst, char *err, size_t errlen) {
+  memset(o, 0, sizeof *o);
+  if (!path || !*path) { snprintf(err, errlen, "no output path given"); return -1; }
+  const char *schema = vt_embedded_get(schema_file);
+  char *ddl = schema ? vt_schema_split(schema, &o->index_sql) : NULL;
+  if (!ddl) {
+    snprintf(err, errlen, "%s: %s", schema_file,
+             schema ? "no '-- @indexes' line, or out of memory" : "not embedded in this build");
+    return -1;
+  }
+  o->path = strdup(path);
+  o->st = calloc((size_t)nst, sizeof *o->st);
+  o->nst = nst;
+  if (!o->path || !o->st) {
+    snprintf(err, errlen, "out of memory");
+    free(ddl);
+    vt_dbout_close(o);
+    return -1;
+  }
+  int rc = vt_db_create(path, pragmas, ddl, &o->tmp, &o->db, err, errlen);
+  free(ddl);
+  if (rc != 0) { vt_dbout_close(o); return -1; }
+  for (int t = 0; t < nst; t++) {
+    if (!insert_sql[t]) continue;
+    if (sqlite3_prepare_v3(o->db, insert_sql[t], -1, SQLITE_PREPARE_PERSISTENT, &o->st[t], NULL) != SQLITE_OK) {
+      snprintf(err, errlen, "preparing the %s insert in %s: %s", names[t], path, sqlite3_errmsg(o->db));
+      vt_dbout_close(o);
+      return -1;
+    }
+  }
+  if (vt_dbout_exec(o, "BEGIN", "writing", err, errlen) != 0) { vt_dbout_close(o); return -1; }
+  return 0;
+}
+
+int vt_dbout_exec(vt_dbout *o, const char *sql, const char *what, char *err, size_t errlen) {
+  return vt_sql_exec(o->db, o->path, sql, what, err, errlen);
+}
+
+int vt_dbout_check(const vt_dbout *o, char *err, size_t errlen) {
+  if (!o->failed && !o->finished && o->db) return 0;
+  snprintf(err, errlen, "writing %s: the writer %s", o->path, o->finished ? "is already finished" : "failed earlier");
+  return -1;
+}
+
+int vt_dbout_rows(vt_dbout *o, int64_t rows, char *err, size_t errlen) {
+  o->batch_rows += rows;
+  if (o->batch_rows < VT_DBOUT_BATCH) return 0;
+  o->batch_rows = 0;
+  if (vt_dbout_exec(o, "COMMIT", "writing", err, errlen) != 0 || vt_dbout_exec(o, "BEGIN", "writing", err, errlen) != 0) {
+    o->failed = 1;
+    return -1;
+  }
+  return 0;
+}
+
+int vt_dbout_finish_start(vt_dbout *o, char *err, size_t errlen) {
+  if (o->failed || !o->db) {
+    snprintf(err, errlen, "finishing %s: the writer failed earlier", o->path);
+    return -1;
+  }
+  o->failed = 1;   /* until everything has succeeded */
+  return 0;
+}
+
+/* Finalize the prepared inserts. */
+static void finalize_all(vt_dbout *o) {
+  for (int t = 0; o->st && t < o->nst; t++) { sqlite3_finalize(o->st[t]); o->st[t] = NULL; }
+}
+
+int vt_dbout_finish(vt_dbout *o, char *err, size_t errlen) {
+  if (vt_dbout_exec(o, "COMMIT", "writing", err, errlen) != 0) return -1;
+  if (vt_dbout_exec(o, "BEGIN", "indexing", err, errlen) != 0) return -1;
+  if (vt_dbout_exec(o, o->index_sql, "indexing", err, errlen) != 0) return -1;
+  if (vt_dbout_exec(o, "COMMIT", "indexing", err, errlen) != 0) return -1;
+  finalize_all(o);
+  if (sqlite3_close(o->db) != SQLITE_OK) {
+    char buf[512];
+    snprintf(err, errlen, "closing %s: %s", o->path, vt_db_errmsg(o->db, buf, sizeof buf));
+    return -1;
+  }
+  o->db = NULL;
+  /* the data must be on disk before the rename makes it look complete */
+  if (vt_sync_path(o->tmp, 0) != 0) {
+    snprintf(err, errlen, "writing %s: %s", o->path, strerror(errno));
+    return -1;
+  }
+  if (rename(o->tmp, o->path) != 0) {
+    snprintf(err, errlen, "cannot rename %s to %s: %s", o->tmp, o->path, strerror(errno));
+    return -1;
+  }
+  char *dir = vt_parent_dir(o->path);
+  if (dir) { (void)vt_sync_path(dir, 1); free(dir); }   /* renamed: a failed folder sync loses nothing now */
+  o->failed = 0;
+  o->finished = 1;
+  return 0;
+}
+
+void vt_dbout_close(vt_dbout *o) {
+  finalize_all(o);
+  free(o->st);
+  o->st = NULL;
+  if (o->db) { sqlite3_close_v2(o->db); o->db = NULL; }
+  if (!o->finished && o->tmp) unlink(o->tmp);
+  free(o->path);
+  free(o->tmp);
+  o->path = o->tmp = NULL;
 }
 
 int vt_kv_set(vt_kv *kv, const char *key, const char *value) {

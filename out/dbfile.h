@@ -7,6 +7,7 @@
 #define VT_DBFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sqlite3.h>
 
@@ -64,6 +65,56 @@ void vt_out_lock_release(vt_out_lock *lk);
 ** not NULL).  Only safe while holding the lock of `path`.  Returns how many
 ** files were removed. */
 int vt_sweep_stale_temps(const char *path, FILE *note);
+
+/* ---- one writer's lifecycle (native and OMOP) -------------------------
+**
+** What both writers share: the temporary file "<path>.partial-<pid>" made
+** from an embedded schema (tables first, the part after "-- @indexes"
+** built at finish), the bulk-load pragmas (vt_writer_pragmas), one
+** prepared insert per table, rows committed in batches of VT_DBOUT_BATCH,
+** a failed state after which only close is allowed, and finish = commit,
+** indexes, close, fsync, rename, folder sync.  A writer embeds a vt_dbout
+** and keeps only what is its own (binding rows, its tail rows). */
+
+#define VT_DBOUT_BATCH 50000   /* rows per transaction */
+
+typedef struct vt_dbout {
+  sqlite3 *db;
+  char *path, *tmp;
+  const char *index_sql;     /* the DDL after the @indexes marker (in the embedded text) */
+  sqlite3_stmt **st;         /* nst prepared inserts (NULL where none) */
+  int nst;
+  int failed;                /* a write failed: only close is allowed */
+  int finished;              /* finish succeeded: the file is in place */
+  int64_t batch_rows;        /* rows since the last commit */
+} vt_dbout;
+
+/* Open o for the final path `path`: split the embedded schema
+** `schema_file`, create the temporary database with `pragmas` and the
+** tables, prepare insert_sql[0..nst) (NULL entries are skipped; names[i]
+** names table i in messages) and begin the first transaction.  0, or -1
+** with err ("cannot create output/x.db: Permission denied") and nothing
+** left behind. */
+int vt_dbout_open(vt_dbout *o, const char *path, const char *schema_file, const char *pragmas,
+                  const char *const *insert_sql, const char *const *names, int nst, char *err, size_t errlen);
+/* 0 if rows may be written; else -1 with "writing PATH: the writer is
+** already finished / failed earlier". */
+int vt_dbout_check(const vt_dbout *o, char *err, size_t errlen);
+/* Count `rows` written; past VT_DBOUT_BATCH, commit and begin again.  0,
+** or -1 with err (o is then failed). */
+int vt_dbout_rows(vt_dbout *o, int64_t rows, char *err, size_t errlen);
+/* Start finishing: -1 with err if o failed earlier, else 0 with o marked
+** failed until vt_dbout_finish succeeds (the writer then adds its last rows
+** inside the open transaction). */
+int vt_dbout_finish_start(vt_dbout *o, char *err, size_t errlen);
+/* Commit, build the indexes, finalize the inserts, close, fsync, rename onto
+** the path and sync the folder.  0, or -1 with err (close o then). */
+int vt_dbout_finish(vt_dbout *o, char *err, size_t errlen);
+/* Close: finalize the inserts, close the database, delete the temporary
+** file unless finished, free what o holds.  Safe on a zeroed o. */
+void vt_dbout_close(vt_dbout *o);
+/* Execute SQL text on o's database; 0, or -1 with "WHAT PATH: message". */
+int vt_dbout_exec(vt_dbout *o, const char *sql, const char *what, char *err, size_t errlen);
 
 /* Run provenance keys a writer keeps until it finishes: ordered, a key set
 ** twice keeps its last value, both strings copied. */

@@ -32,13 +32,13 @@
 #include <sqlite3.h>
 
 #include "out/dbfile.h"
-#include "out/vocab.h"
+#include "learn/vocab.h"
 #include "sim/embedded.h"
+#include "sim/hash.h"
 #include "sim/version.h"
 #include "sim/vtime.h"
 
 #define SCHEMA_FILE   "schemas/omop.sql"
-#define BATCH_ROWS    50000
 
 /* The OHDSI era rules (CDM 5.4 documentation of CONDITION_ERA and DRUG_ERA;
 ** OHDSI's era-building scripts): occurrences of a concept whose start falls
@@ -206,7 +206,6 @@ typedef struct tcache { vt_time t; char d[16]; char dt[32]; } tcache;
 /* One (system, code) written without a concept. */
 typedef struct unmapped {
   char *system, *code, *display;
-  uint64_t hash;
   int64_t rows;
 } unmapped;
 
@@ -217,24 +216,18 @@ typedef struct era_item { int64_t concept, start, end; } era_item;
 typedef struct enc_item { int32_t id; vt_time start; int64_t preceding; } enc_item;
 
 struct vt_omop_writer {
-  sqlite3 *db;
-  sqlite3_stmt *st[OT__COUNT];
-  char *path, *tmp;
-  const char *index_sql;      /* DDL after the @indexes marker (in the embedded text) */
+  vt_dbout o;                 /* the file, its inserts (OT_*), its state */
   const vt_vocab *vocab;
-  int failed, finished;
   int64_t last_id[OT__COUNT]; /* last id given, per table */
   int64_t enc_base;           /* global visit id of the patient's encounter 0, minus 1 */
-  int64_t batch_rows;
   tcache tstart, tend;
   vt_kv info;                  /* run provenance, written at finish */
-  /* codes without a concept: entries, and an open-addressing index into them */
+  /* codes without a concept: entry i of umap is um[i] */
   unmapped *um; size_t num, capum;
-  uint32_t *umslot; size_t capslot;
+  vt_strmap umap;
   int64_t coded, mapped, careplans;
-  /* the non-zero concept ids written (with a vocabulary only): open
-  ** addressing, 0 marks an empty slot, at most half full */
-  int64_t *used; size_t nused, capused;
+  /* the non-zero concept ids written (with a vocabulary only) */
+  vt_idmap used;
   /* per-record scratch */
   era_item *cera, *dera; size_t ncera, capcera, ndera, capdera;
   enc_item *encs; size_t nencs, capencs;
@@ -320,68 +313,28 @@ static int step_reset(sqlite3_stmt *st) {
 
 
 
-/* Execute SQL text on the writer's connection; 0, or -1 with err naming the
-** final path and what was being done. */
-static int exec_sql(vt_omop_writer *w, const char *sql, const char *what, char *err, size_t errlen) {
-  return vt_sql_exec(w->db, w->path, sql, what, err, errlen);
-}
-
-static void close_db(vt_omop_writer *w) {
-  for (int t = 0; t < OT__COUNT; t++) { sqlite3_finalize(w->st[t]); w->st[t] = NULL; }
-  if (w->db) { sqlite3_close_v2(w->db); w->db = NULL; }
-}
-
 static void free_writer(vt_omop_writer *w) {
+  vt_dbout_close(&w->o);
   vt_kv_free(&w->info);
   for (size_t i = 0; i < w->num; i++) { free(w->um[i].system); free(w->um[i].code); free(w->um[i].display); }
-  free(w->um); free(w->umslot);
+  free(w->um); vt_strmap_free(&w->umap);
   free(w->cera); free(w->dera); free(w->encs); free(w->studies);
-  free(w->used);
-  free(w->path); free(w->tmp);
+  vt_idmap_free(&w->used);
   free(w);
 }
 
 /* ---- Open --------------------------------------------------------------------- */
 
 vt_omop_writer *vt_omop_open(const char *path, const struct vt_vocab *vocab, char *err, size_t errlen) {
-  if (!path || !*path) { seterr(err, errlen, "no output path given"); return NULL; }
-  const char *schema = vt_embedded_get(SCHEMA_FILE);
-  const char *index_sql = NULL;
-  char *ddl = schema ? vt_schema_split(schema, &index_sql) : NULL;
-  if (!ddl) {
-    seterr(err, errlen, "%s: %s", SCHEMA_FILE, schema ? "no '-- @indexes' line, or out of memory" : "not embedded in this build");
-    return NULL;
-  }
   vt_omop_writer *w = calloc(1, sizeof *w);
-  if (!w || !(w->path = strdup(path))) {
-    seterr(err, errlen, "out of memory");
-    free(w); free(ddl);
-    return NULL;
-  }
+  if (!w) { seterr(err, errlen, "out of memory"); return NULL; }
   w->vocab = vocab;
   w->tstart.t = w->tend.t = VT_NO_TIME;
-  w->index_sql = index_sql;
-  if (vt_db_create(path, vt_writer_pragmas, ddl, &w->tmp, &w->db, err, errlen) != 0) {
-    free(ddl);
-    free_writer(w);
+  if (vt_dbout_open(&w->o, path, SCHEMA_FILE, vt_writer_pragmas, insert_sql, omop_tables, OT__COUNT, err, errlen) != 0) {
+    free(w);
     return NULL;
   }
-  free(ddl);
-  for (int t = 0; t < OT__COUNT; t++) {
-    if (!insert_sql[t]) continue;
-    if (sqlite3_prepare_v3(w->db, insert_sql[t], -1, SQLITE_PREPARE_PERSISTENT, &w->st[t], NULL) != SQLITE_OK) {
-      seterr(err, errlen, "preparing the %s insert in %s: %s", omop_tables[t], path, sqlite3_errmsg(w->db));
-      goto fail_unlink;
-    }
-  }
-  if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) goto fail_unlink;
   return w;
-
-fail_unlink:
-  close_db(w);
-  unlink(w->tmp);
-  free_writer(w);
-  return NULL;
 }
 
 /* ---- Concepts used ---------------------------------------------------------- */
@@ -402,88 +355,51 @@ size_t vt_omop_fixed_concepts(int64_t *out, size_t max) {
   return n;
 }
 
-/* The slot of id in the used set: where it is, or the empty slot where it
-** would go.  The set must have slots. */
-static size_t used_slot(const vt_omop_writer *w, int64_t id) {
-  size_t mask = w->capused - 1;
-  uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;   /* Fibonacci hashing */
-  size_t i = (size_t)(h >> 32) & mask;
-  while (w->used[i] != 0 && w->used[i] != id) i = (i + 1) & mask;
-  return i;
-}
-
 /* Is concept id in the used set? */
 static int is_used(const vt_omop_writer *w, int64_t id) {
-  return id != 0 && w->nused && w->used[used_slot(w, id)] == id;
+  return id != 0 && vt_idmap_get(&w->used, id, NULL);
 }
 
 /* Note the `n` concept ids in ids as used (0s are skipped), when there is a
 ** vocabulary.  SQLITE_OK, or SQLITE_NOMEM. */
 static int use_ids(vt_omop_writer *w, const int64_t *ids, size_t n) {
   if (!w->vocab) return SQLITE_OK;
-  for (size_t k = 0; k < n; k++) {
-    if (ids[k] == 0) continue;
-    if (2 * (w->nused + 1) > w->capused) {
-      size_t cap = w->capused ? 2 * w->capused : 1024;
-      int64_t *old = w->used;
-      size_t oldcap = w->capused;
-      if (!(w->used = calloc(cap, sizeof *w->used))) { w->used = old; return SQLITE_NOMEM; }
-      w->capused = cap;
-      for (size_t i = 0; i < oldcap; i++)
-        if (old[i]) w->used[used_slot(w, old[i])] = old[i];
-      free(old);
-    }
-    size_t i = used_slot(w, ids[k]);
-    if (w->used[i] == 0) { w->used[i] = ids[k]; w->nused++; }
-  }
+  for (size_t k = 0; k < n; k++)
+    if (ids[k] != 0 && vt_idmap_put(&w->used, ids[k], 0, NULL) < 0) return SQLITE_NOMEM;
   return SQLITE_OK;
+}
+
+/* Grow *p (of *cap elements of `size`) to hold n + 1; 0 or -1. */
+static int reserve(void **p, size_t *cap, size_t n, size_t size) {
+  if (n < *cap) return 0;
+  size_t c = *cap ? *cap * 2 : 64;
+  while (c <= n) c *= 2;
+  void *q = realloc(*p, c * size);
+  if (!q) return -1;
+  *p = q; *cap = c;
+  return 0;
 }
 
 /* ---- Codes without a concept ---------------------------------------------- */
 
-static uint64_t hash_code(const char *system, const char *code) {
-  uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
-  for (const char *s = system ? system : ""; *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ULL; }
-  h ^= 0xff; h *= 1099511628211ULL;
-  for (const char *s = code; *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ULL; }
-  return h;
-}
-
-static int same_str(const char *a, const char *b) {
-  return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* Re-index the entries in a slot table of `cap` (a power of two) slots. */
-static int um_rehash(vt_omop_writer *w, size_t cap) {
-  uint32_t *s = calloc(cap, sizeof *s);
-  if (!s) return -1;
-  for (size_t i = 0; i < w->num; i++) {
-    size_t k = (size_t)w->um[i].hash & (cap - 1);
-    while (s[k]) k = (k + 1) & (cap - 1);
-    s[k] = (uint32_t)(i + 1);
-  }
-  free(w->umslot);
-  w->umslot = s;
-  w->capslot = cap;
-  return 0;
-}
-
-/* Count one row of code c written without a concept; 0 or -1 (no memory). */
+/* Count one row of code c written without a concept; 0 or -1 (no memory).
+** The key of a code: 0 for no system or 1 and the system, a NUL, the code. */
 static int note_unmapped(vt_omop_writer *w, const vt_code *c) {
-  if ((w->num + 1) * 2 > w->capslot && um_rehash(w, w->capslot ? w->capslot * 2 : 256) != 0) return -1;
-  uint64_t h = hash_code(c->system, c->code);
-  size_t k = (size_t)h & (w->capslot - 1);
-  while (w->umslot[k]) {
-    unmapped *u = &w->um[w->umslot[k] - 1];
-    if (u->hash == h && same_str(u->system, c->system) && strcmp(u->code, c->code) == 0) { u->rows++; return 0; }
-    k = (k + 1) & (w->capslot - 1);
+  size_t ns = c->system ? strlen(c->system) : 0, nc = strlen(c->code);
+  char stack[256], *key = ns + nc + 2 <= sizeof stack ? stack : malloc(ns + nc + 2);
+  if (!key || reserve((void **)&w->um, &w->capum, w->num, sizeof *w->um) != 0) {
+    if (key != stack) free(key);
+    return -1;
   }
-  if (w->num == w->capum) {
-    size_t cap = w->capum ? w->capum * 2 : 64;
-    unmapped *n = realloc(w->um, cap * sizeof *n);
-    if (!n) return -1;
-    w->um = n; w->capum = cap;
-  }
+  key[0] = c->system ? 1 : 0;
+  if (ns) memcpy(key + 1, c->system, ns);
+  key[ns + 1] = '\0';
+  memcpy(key + ns + 2, c->code, nc);
+  int added;
+  long i = vt_strmap_add(&w->umap, key, ns + nc + 2, &added);
+  if (key != stack) free(key);
+  if (i < 0) return -1;
+  if (!added) { w->um[i].rows++; return 0; }
   unmapped *u = &w->um[w->num];
   u->system = c->system ? strdup(c->system) : NULL;
   u->code = strdup(c->code);
@@ -492,10 +408,8 @@ static int note_unmapped(vt_omop_writer *w, const vt_code *c) {
     free(u->system); free(u->code); free(u->display);
     return -1;
   }
-  u->hash = h;
   u->rows = 1;
   w->num++;
-  w->umslot[k] = (uint32_t)w->num;
   return 0;
 }
 
@@ -596,17 +510,6 @@ static const char *state_code(const char *s) {
 
 /* ---- Per-record scratch ------------------------------------------------------ */
 
-/* Grow *p (of *cap elements of `size`) to hold n + 1; 0 or -1. */
-static int reserve(void **p, size_t *cap, size_t n, size_t size) {
-  if (n < *cap) return 0;
-  size_t c = *cap ? *cap * 2 : 64;
-  while (c <= n) c *= 2;
-  void *q = realloc(*p, c * size);
-  if (!q) return -1;
-  *p = q; *cap = c;
-  return 0;
-}
-
 static int push_era(era_item **a, size_t *n, size_t *cap, int64_t concept, int64_t start, int64_t end) {
   if (reserve((void **)a, cap, *n, sizeof **a) != 0) return -1;
   (*a)[(*n)++] = (era_item){ concept, start, end < start ? start : end };
@@ -676,7 +579,7 @@ static vt_time end_of(const vt_omop_writer *w, const vt_row *r, int t) {
 ** units, udi, quantity are used where the target table has them), c the
 ** code written.  SQLite result code. */
 static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt_code *c, route ro) {
-  sqlite3_stmt *st = w->st[ro.table];
+  sqlite3_stmt *st = w->o.st[ro.table];
   int64_t id = ++w->last_id[ro.table];
   int64_t visit = visit_of(w, r->encounter);
   const char *code = c ? c->code : NULL;
@@ -780,7 +683,7 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
 ** concept in value_as_concept_id and its code in observation_source_value;
 ** "allergy" or "intolerance" in qualifier_source_value. */
 static int write_allergy(vt_omop_writer *w, int64_t pid, const vt_row *r) {
-  sqlite3_stmt *st = w->st[OT_OBSERVATION];
+  sqlite3_stmt *st = w->o.st[OT_OBSERVATION];
   const vt_code *c = r->code;
   const vt_concept *k = find_concept(w, c);
   int drug = (r->category && strcmp(r->category, "medication") == 0) ||
@@ -809,7 +712,7 @@ static int write_allergy(vt_omop_writer *w, int64_t pid, const vt_row *r) {
 
 /* An encounter: a visit_occurrence with the concept of its class. */
 static int write_visit(vt_omop_writer *w, int64_t pid, const vt_row *r) {
-  sqlite3_stmt *st = w->st[OT_VISIT];
+  sqlite3_stmt *st = w->o.st[OT_VISIT];
   const enc_item *e = find_enc(w, r->id);
   vt_time end = r->stop != VT_NO_TIME && r->stop >= r->start ? r->stop : r->start;
   if (end > w->obs_end) end = w->obs_end > r->start ? w->obs_end : r->start;   /* as end_of: closed at the end */
@@ -853,7 +756,7 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
   /* location: location_id = person_id */
   if (has_loc) {
     *table = "location";
-    sqlite3_stmt *st = w->st[OT_LOCATION];
+    sqlite3_stmt *st = w->o.st[OT_LOCATION];
     const char *state = state_code(p->state);
     int rc = sqlite3_bind_int64(st, 1, pid);
     rc |= bind_text(st, 2, p->address) | bind_text(st, 3, p->city) | bind_text(st, 4, state);
@@ -865,7 +768,7 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
     w->rows[OT_LOCATION]++;
   }
   *table = "person";
-  sqlite3_stmt *st = w->st[OT_PERSON];
+  sqlite3_stmt *st = w->o.st[OT_PERSON];
   /* person and observation period */
   int64_t used[4] = { p->gender == 'M' ? GENDER_MALE : p->gender == 'F' ? GENDER_FEMALE : 0,
                       race_concept(p->race), ethnicity_concept(p->ethnicity), TYPE_EHR };
@@ -892,7 +795,7 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
   w->rows[OT_PERSON]++;
 
   *table = "observation_period";
-  st = w->st[OT_PERIOD];
+  st = w->o.st[OT_PERIOD];
   char sd[16], ed[16];
   format_day(day_of(obs_s), sd);
   format_day(day_of(obs_e), ed);
@@ -904,7 +807,7 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
 
   if (p->death != VT_NO_TIME) {
     *table = "death";
-    st = w->st[OT_DEATH];
+    st = w->o.st[OT_DEATH];
     const vt_code *c = p->death_cause && p->death_cause->code ? p->death_cause : NULL;
     const vt_concept *k = find_concept(w, c);
     int64_t cause = k && k->concept_id && domain_table(k->domain_id) >= 0 ? k->concept_id : 0;
@@ -929,7 +832,7 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
 
 static int insert_era(vt_omop_writer *w, int t, int64_t pid, int64_t concept, int64_t start, int64_t end,
                       int64_t count, int64_t gap) {
-  sqlite3_stmt *st = w->st[t];
+  sqlite3_stmt *st = w->o.st[t];
   char sd[16], ed[16];
   format_day(start, sd);
   format_day(end, ed);
@@ -1001,15 +904,15 @@ static int write_drug_eras(vt_omop_writer *w, int64_t pid) {
 static void write_error(vt_omop_writer *w, int rc, int64_t idx, const char *table, size_t row,
                         char *err, size_t errlen) {
   char buf[512];
-  const char *msg = rc == SQLITE_NOMEM ? "out of memory" : vt_db_errmsg(w->db, buf, sizeof buf);
+  const char *msg = rc == SQLITE_NOMEM ? "out of memory" : vt_db_errmsg(w->o.db, buf, sizeof buf);
   int prim = rc & 0xff;
   if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
-    seterr(err, errlen, "writing %s: %s", w->path, msg);
+    seterr(err, errlen, "writing %s: %s", w->o.path, msg);
   else if (row != (size_t)-1)
     seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)",
-           w->path, msg, (long long)idx, table, row);
+           w->o.path, msg, (long long)idx, table, row);
   else
-    seterr(err, errlen, "writing %s: %s (patient %lld, %s)", w->path, msg, (long long)idx, table);
+    seterr(err, errlen, "writing %s: %s (patient %lld, %s)", w->o.path, msg, (long long)idx, table);
 }
 
 /* The observation window of rec: its own, or birth to death (or to its last
@@ -1034,11 +937,7 @@ static void obs_window(const vt_record *rec, vt_time *s, vt_time *e) {
 
 int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t errlen) {
   if (!w || !rec) { seterr(err, errlen, "vt_omop_write: no writer or record"); return -1; }
-  if (w->failed || w->finished || !w->db) {
-    seterr(err, errlen, "writing %s: the writer %s", w->path,
-           w->finished ? "is already finished" : "failed earlier");
-    return -1;
-  }
+  if (vt_dbout_check(&w->o, err, errlen) != 0) return -1;
   const vt_person_row *p = &rec->person;
   int64_t pid = p->index + 1;
   int64_t before = 0;
@@ -1051,22 +950,22 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
     const vt_row *r = &rec->rows[i];
     if (r->table >= VT_T__COUNT) {
       seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d",
-             w->path, (long long)p->index, i, (int)r->table);
-      w->failed = 1;
+             w->o.path, (long long)p->index, i, (int)r->table);
+      w->o.failed = 1;
       return -1;
     }
     if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_IMAGING) && r->id < 0) {
       seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d",
-             w->path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
-      w->failed = 1;
+             w->o.path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
+      w->o.failed = 1;
       return -1;
     }
     if (r->encounter > max_enc) max_enc = r->encounter;
     if (r->table != VT_T_ENCOUNTER) continue;
     if (r->id > max_enc) max_enc = r->id;
     if (reserve((void **)&w->encs, &w->capencs, w->nencs, sizeof *w->encs) != 0) {
-      seterr(err, errlen, "writing %s: out of memory", w->path);
-      w->failed = 1;
+      seterr(err, errlen, "writing %s: out of memory", w->o.path);
+      w->o.failed = 1;
       return -1;
     }
     w->encs[w->nencs++] = (enc_item){ r->id, r->start, 0 };
@@ -1077,8 +976,8 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
   for (size_t i = 1; i < w->nencs; i++) {
     if (w->encs[i].id == w->encs[i - 1].id) {
       seterr(err, errlen, "writing %s: patient %lld: encounter number %d given twice",
-             w->path, (long long)p->index, (int)w->encs[i].id);
-      w->failed = 1;
+             w->o.path, (long long)p->index, (int)w->encs[i].id);
+      w->o.failed = 1;
       return -1;
     }
   }
@@ -1090,7 +989,7 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
   int rc = write_person(w, rec, pid, obs_s, obs_e, &what);
   if (rc != SQLITE_OK) {
     write_error(w, rc, p->index, what, (size_t)-1, err, errlen);
-    w->failed = 1;
+    w->o.failed = 1;
     return -1;
   }
 
@@ -1108,13 +1007,13 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
     }
     if (rc != SQLITE_OK) {
       write_error(w, rc, p->index, vt_table_names[r->table], i, err, errlen);
-      w->failed = 1;
+      w->o.failed = 1;
       return -1;
     }
   }
   if ((rc = write_condition_eras(w, pid)) != SQLITE_OK || (rc = write_drug_eras(w, pid)) != SQLITE_OK) {
     write_error(w, rc, p->index, "eras", (size_t)-1, err, errlen);
-    w->failed = 1;
+    w->o.failed = 1;
     return -1;
   }
 
@@ -1124,13 +1023,7 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
   for (int t = 0; t < VT_T__COUNT; t++) w->stats.rows[t] += counts[t];
   int64_t after = 0;
   for (int t = 0; t < OT__COUNT; t++) after += w->rows[t];
-  w->batch_rows += after - before;
-  if (w->batch_rows >= BATCH_ROWS) {
-    w->batch_rows = 0;
-    if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
-    if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
-  }
-  return 0;
+  return vt_dbout_rows(&w->o, after - before, err, errlen);
 }
 
 int vt_omop_set_info(vt_omop_writer *w, const char *key, const char *value) {
@@ -1166,7 +1059,7 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
     "INSERT INTO provider (provider_id,provider_name,specialty_concept_id,care_site_id,"
     "provider_source_value,specialty_source_value,specialty_source_concept_id)"
     " VALUES (1,'vitae default provider'," STR(SPECIALTY_GENERAL_PRACT) ",1,'vitae','GENERAL PRACTICE',0);";
-  if (exec_sql(w, fixed, "writing", err, errlen) != 0) return -1;
+  if (vt_dbout_exec(&w->o, fixed, "writing", err, errlen) != 0) return -1;
 
   char release[16], cdm_release[16], desc[512], etl[128];
   date_or_today(vt_kv_get(&w->info, "reference_date"), release);
@@ -1183,7 +1076,7 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
   if (!vocab_version) vocab_version = "unknown";
 
   sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(w->db,
+  int rc = sqlite3_prepare_v2(w->o.db,
     "INSERT INTO cdm_source (cdm_source_name,cdm_source_abbreviation,cdm_holder,source_description,"
     "source_documentation_reference,cdm_etl_reference,source_release_date,cdm_release_date,cdm_version,"
     "cdm_version_concept_id,vocabulary_version) VALUES ('vitae synthetic cohort','vitae','vitae',?1,"
@@ -1196,11 +1089,11 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
   sqlite3_finalize(st);
   st = NULL;
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing cdm_source to %s: %s", w->path, sqlite3_errmsg(w->db));
+    seterr(err, errlen, "writing cdm_source to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
     return -1;
   }
 
-  rc = sqlite3_prepare_v2(w->db,
+  rc = sqlite3_prepare_v2(w->o.db,
     "INSERT INTO metadata (metadata_id,metadata_concept_id,metadata_type_concept_id,name,"
     "value_as_string,value_as_number,metadata_date) VALUES (?1,0,0,?2,?3,?4,?5)", -1, &st, NULL);
   int64_t id = 0;
@@ -1218,7 +1111,7 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing metadata to %s: %s", w->path, sqlite3_errmsg(w->db));
+    seterr(err, errlen, "writing metadata to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
     return -1;
   }
   w->rows[OT_CARE_SITE] = 1;
@@ -1227,7 +1120,7 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
   w->rows[OT_METADATA] = id;
   int64_t used[2] = { SPECIALTY_GENERAL_PRACT, CDM_VERSION_54 };
   if (use_ids(w, used, 2) != SQLITE_OK) {
-    seterr(err, errlen, "writing %s: out of memory", w->path);
+    seterr(err, errlen, "writing %s: out of memory", w->o.path);
     return -1;
   }
   return 0;
@@ -1245,7 +1138,7 @@ static int insert_concept(const vt_concept_row *c, void *ud) {
   concept_ctx *x = ud;
   const vt_omop_writer *w = x->w;
   if (!is_used(w, c->concept_id)) return 0;
-  sqlite3_stmt *st = w->st[OT_CONCEPT];
+  sqlite3_stmt *st = w->o.st[OT_CONCEPT];
   int rc = sqlite3_bind_int64(st, 1, c->concept_id);
   rc |= bind_text(st, 2, c->concept_name) | bind_text(st, 3, c->domain_id) | bind_text(st, 4, c->vocabulary_id);
   rc |= bind_text(st, 5, c->concept_class_id) | bind_text(st, 6, c->standard_concept);
@@ -1272,8 +1165,8 @@ static int write_concepts(vt_omop_writer *w, char *err, size_t errlen) {
   if (!w->vocab) return 0;
   int rc = vt_vocab_each(w->vocab, insert_concept, &x);
   if (rc != 0) {
-    seterr(err, errlen, "writing concept to %s: %s", w->path,
-           rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(w->db));
+    seterr(err, errlen, "writing concept to %s: %s", w->o.path,
+           rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(w->o.db));
     return -1;
   }
   w->rows[OT_CONCEPT] = x.rows;
@@ -1282,47 +1175,15 @@ static int write_concepts(vt_omop_writer *w, char *err, size_t errlen) {
 
 int vt_omop_finish(vt_omop_writer *w, char *err, size_t errlen) {
   if (!w) { seterr(err, errlen, "vt_omop_finish: no writer"); return -1; }
-  if (w->finished) return 0;
-  if (w->failed || !w->db) {
-    seterr(err, errlen, "finishing %s: the writer failed earlier", w->path);
-    return -1;
-  }
-  w->failed = 1;   /* until everything below has succeeded */
+  if (w->o.finished) return 0;
+  if (vt_dbout_finish_start(&w->o, err, errlen) != 0) return -1;
   if (write_tail_rows(w, err, errlen) != 0) return -1;
   if (write_concepts(w, err, errlen) != 0) return -1;
-  if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) return -1;
-  if (exec_sql(w, "BEGIN", "indexing", err, errlen) != 0) return -1;
-  if (exec_sql(w, w->index_sql, "indexing", err, errlen) != 0) return -1;
-  if (exec_sql(w, "COMMIT", "indexing", err, errlen) != 0) return -1;
-  for (int t = 0; t < OT__COUNT; t++) { sqlite3_finalize(w->st[t]); w->st[t] = NULL; }
-  int rc = sqlite3_close(w->db);
-  if (rc != SQLITE_OK) {
-    char buf[512];
-    seterr(err, errlen, "closing %s: %s", w->path, vt_db_errmsg(w->db, buf, sizeof buf));
-    return -1;
-  }
-  w->db = NULL;
-  /* the data must be on disk before the rename makes it look complete */
-  if (vt_sync_path(w->tmp, 0) != 0) {
-    seterr(err, errlen, "writing %s: %s", w->path, strerror(errno));
-    return -1;
-  }
-  if (rename(w->tmp, w->path) != 0) {
-    seterr(err, errlen, "cannot rename %s to %s: %s", w->tmp, w->path, strerror(errno));
-    return -1;
-  }
-  char *dir = vt_parent_dir(w->path);
-  if (dir) { (void)vt_sync_path(dir, 1); free(dir); }   /* renamed: a failed folder sync loses nothing now */
-  w->failed = 0;
-  w->finished = 1;
-  return 0;
+  return vt_dbout_finish(&w->o, err, errlen);
 }
 
 void vt_omop_abort(vt_omop_writer *w) {
-  if (!w) return;
-  close_db(w);
-  if (!w->finished && w->tmp) unlink(w->tmp);
-  free_writer(w);
+  if (w) free_writer(w);
 }
 
 void vt_omop_free(vt_omop_writer *w) {
@@ -1335,7 +1196,7 @@ const vt_writer_stats *vt_omop_get_stats(const vt_omop_writer *w) {
   vt_writer_stats *s = (vt_writer_stats *)&w->stats;
   int64_t rows[OT__COUNT];
   memcpy(rows, w->rows, sizeof rows);
-  if (!w->finished) {   /* what finish will add */
+  if (!w->o.finished) {   /* what finish will add */
     rows[OT_CARE_SITE] = rows[OT_PROVIDER] = rows[OT_CDM_SOURCE] = 1;
     rows[OT_METADATA] = (int64_t)w->info.n + META_OWN_ROWS;
     if (w->vocab) {
@@ -1356,7 +1217,7 @@ const vt_writer_stats *vt_omop_get_stats(const vt_omop_writer *w) {
 }
 
 const char *vt_omop_temp_path(const vt_omop_writer *w) {
-  return w ? w->tmp : NULL;
+  return w ? w->o.tmp : NULL;
 }
 
 int64_t vt_omop_coded_rows(const vt_omop_writer *w) { return w ? w->coded : 0; }

@@ -30,7 +30,9 @@
 #include "sim/vtime.h"
 
 #define SCHEMA_FILE   "schemas/native.sql"
-#define BATCH_ROWS    50000
+
+/* The prepared inserts: one per clinical table, then these two. */
+enum { ST_PATIENT = VT_T__COUNT, ST_PERIOD, ST__COUNT };
 
 /* Bulk-load settings.  No journal and no syncs while writing (finish syncs
 ** once, before the rename): an unfinished file is never renamed into place,
@@ -49,7 +51,7 @@ const char vt_writer_pragmas[] =
 
 /* Column lists follow schemas/native.sql; organization, provider and payer
 ** are the single default rows (id 1) the writer inserts at finish. */
-static const char *const insert_sql[VT_T__COUNT] = {
+static const char *const insert_sql[ST__COUNT] = {
   [VT_T_ENCOUNTER] =
     "INSERT INTO encounters (id,start,stop,patient,organization,provider,payer,"
     "encounterclass,code,description,reasoncode,reasondescription,module,state)"
@@ -91,29 +93,22 @@ static const char *const insert_sql[VT_T__COUNT] = {
     "module,state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
   [VT_T_TRACE] =
     "INSERT INTO state_trace (patient,module,state,entered,exited) VALUES (?1,?2,?3,?4,?5)",
-};
-
-static const char insert_patient_sql[] =
+  [ST_PERIOD] =
+    "INSERT INTO observation_periods (patient,start,stop,whole_life) VALUES (?1,?2,?3,?4)",
+  [ST_PATIENT] =
   "INSERT INTO patients (id,birthdate,deathdate,ssn,drivers,passport,prefix,"
   "first,last,suffix,maiden,marital,race,ethnicity,gender,birthplace,address,"
   "city,state,county,zip,lat,lon,income,ses,education) VALUES (?1,?2,?3,?4,?5,"
-  "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)";
+  "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
+};
 
 /* A formatted time and the time it formats, so that runs of rows at the same
 ** time (an encounter's observations) format it once. */
 typedef struct tcache { vt_time t; char s[24]; } tcache;
 
 struct vt_writer {
-  sqlite3 *db;
-  sqlite3_stmt *ins[VT_T__COUNT];
-  sqlite3_stmt *ins_patient;
-  sqlite3_stmt *ins_period;    /* observation_periods */
-  char *path, *tmp;
-  const char *index_sql;    /* DDL after the @indexes marker (points into the embedded text) */
-  int failed;               /* a write failed: only abort is allowed */
-  int finished;             /* finish succeeded: the file is in place */
+  vt_dbout o;               /* the file, its inserts (ST_*), its state */
   int64_t enc_base, cp_base, img_base;   /* global id of each patient's number 0, minus 1 */
-  int64_t batch_rows;       /* rows since the last commit */
   tcache tstart, tstop;
   vt_kv info;                  /* run provenance, written at finish */
   vt_writer_stats stats;
@@ -181,76 +176,24 @@ static int step_reset(sqlite3_stmt *st) {
 
 
 
-/* Execute SQL text on the writer's connection; 0, or -1 with err naming the
-** final path and what was being done. */
-static int exec_sql(vt_writer *w, const char *sql, const char *what, char *err, size_t errlen) {
-  return vt_sql_exec(w->db, w->path, sql, what, err, errlen);
-}
-
-static void close_db(vt_writer *w) {
-  for (int t = 0; t < VT_T__COUNT; t++) { sqlite3_finalize(w->ins[t]); w->ins[t] = NULL; }
-  sqlite3_finalize(w->ins_patient); w->ins_patient = NULL;
-  sqlite3_finalize(w->ins_period); w->ins_period = NULL;
-  if (w->db) { sqlite3_close_v2(w->db); w->db = NULL; }
-}
-
-static void free_writer(vt_writer *w) {
-  vt_kv_free(&w->info);
-  free(w->path); free(w->tmp);
-  free(w);
-}
-
 vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
-  if (!path || !*path) { seterr(err, errlen, "no output path given"); return NULL; }
-  const char *schema = vt_embedded_get(SCHEMA_FILE);
-  const char *index_sql = NULL;
-  char *ddl = schema ? vt_schema_split(schema, &index_sql) : NULL;
-  if (!ddl) {
-    seterr(err, errlen, "%s: %s", SCHEMA_FILE, schema ? "no '-- @indexes' line, or out of memory" : "not embedded in this build");
-    return NULL;
-  }
+  const char *names[ST__COUNT];
+  for (int t = 0; t < VT_T__COUNT; t++) names[t] = vt_table_names[t];
+  names[ST_PATIENT] = "patients";
+  names[ST_PERIOD] = "observation_periods";
   vt_writer *w = calloc(1, sizeof *w);
-  if (!w || !(w->path = strdup(path))) {
-    seterr(err, errlen, "out of memory");
-    free(w); free(ddl);
-    return NULL;
-  }
+  if (!w) { seterr(err, errlen, "out of memory"); return NULL; }
   w->tstart.t = w->tstop.t = VT_NO_TIME;
-  w->index_sql = index_sql;
-  if (vt_db_create(path, vt_writer_pragmas, ddl, &w->tmp, &w->db, err, errlen) != 0) {
-    free(ddl);
-    free_writer(w);
+  if (vt_dbout_open(&w->o, path, SCHEMA_FILE, vt_writer_pragmas, insert_sql, names, ST__COUNT, err, errlen) != 0) {
+    free(w);
     return NULL;
   }
-  free(ddl);
-  for (int t = 0; t < VT_T__COUNT; t++) {
-    if (sqlite3_prepare_v3(w->db, insert_sql[t], -1, SQLITE_PREPARE_PERSISTENT, &w->ins[t], NULL) != SQLITE_OK) {
-      seterr(err, errlen, "preparing the %s insert in %s: %s", vt_table_names[t], path, sqlite3_errmsg(w->db));
-      goto fail_unlink;
-    }
-  }
-  if (sqlite3_prepare_v3(w->db, insert_patient_sql, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_patient, NULL) != SQLITE_OK) {
-    seterr(err, errlen, "preparing the patients insert in %s: %s", path, sqlite3_errmsg(w->db));
-    goto fail_unlink;
-  }
-  if (sqlite3_prepare_v3(w->db, "INSERT INTO observation_periods (patient,start,stop,whole_life) VALUES (?1,?2,?3,?4)",
-                         -1, SQLITE_PREPARE_PERSISTENT, &w->ins_period, NULL) != SQLITE_OK) {
-    seterr(err, errlen, "preparing the observation_periods insert in %s: %s", path, sqlite3_errmsg(w->db));
-    goto fail_unlink;
-  }
-  if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) goto fail_unlink;
   return w;
-
-fail_unlink:
-  close_db(w);
-  unlink(w->tmp);
-  free_writer(w);
-  return NULL;
 }
 
 /* Bind the patients row of `p`. */
 static int bind_patient(vt_writer *w, const vt_person_row *p, char birth[11], char death[11], char gender[2]) {
-  sqlite3_stmt *st = w->ins_patient;
+  sqlite3_stmt *st = w->o.st[ST_PATIENT];
   int rc = sqlite3_bind_int64(st, 1, p->index + 1);
   if (p->birth != VT_NO_TIME) {
     format_time(p->birth, birth, 0);
@@ -447,42 +390,38 @@ static int bind_row(vt_writer *w, sqlite3_stmt *st, const vt_row *r, int64_t pid
 static void write_error(vt_writer *w, int rc, int64_t idx, const char *table, size_t row,
                         char *err, size_t errlen) {
   char buf[512];
-  const char *msg = vt_db_errmsg(w->db, buf, sizeof buf);
+  const char *msg = vt_db_errmsg(w->o.db, buf, sizeof buf);
   int prim = rc & 0xff;
   if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
-    seterr(err, errlen, "writing %s: %s", w->path, msg);
+    seterr(err, errlen, "writing %s: %s", w->o.path, msg);
   else if (row != (size_t)-1)
     seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)",
-           w->path, msg, (long long)idx, table, row);
+           w->o.path, msg, (long long)idx, table, row);
   else
-    seterr(err, errlen, "writing %s: %s (patient %lld)", w->path, msg, (long long)idx);
+    seterr(err, errlen, "writing %s: %s (patient %lld)", w->o.path, msg, (long long)idx);
 }
 
 int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen) {
   if (!w || !rec) { seterr(err, errlen, "vt_writer_write: no writer or record"); return -1; }
-  if (w->failed || w->finished || !w->db) {
-    seterr(err, errlen, "writing %s: the writer %s", w->path,
-           w->finished ? "is already finished" : "failed earlier");
-    return -1;
-  }
+  if (vt_dbout_check(&w->o, err, errlen) != 0) return -1;
   const vt_person_row *p = &rec->person;
   char birth[24], death[24], gender[2], uid[2][64];
   int rc = bind_patient(w, p, birth, death, gender);
-  if (rc != SQLITE_OK || (rc = step_reset(w->ins_patient)) != SQLITE_OK) {
+  if (rc != SQLITE_OK || (rc = step_reset(w->o.st[ST_PATIENT])) != SQLITE_OK) {
     write_error(w, rc, p->index, "patients", (size_t)-1, err, errlen);
-    w->failed = 1;
+    w->o.failed = 1;
     return -1;
   }
   int64_t pid = p->index + 1;
   {
-    sqlite3_stmt *st = w->ins_period;
+    sqlite3_stmt *st = w->o.st[ST_PERIOD];
     rc = sqlite3_bind_int64(st, 1, pid);
     rc |= bind_time(st, 2, p->obs_start, &w->tstart);
     rc |= bind_time(st, 3, p->obs_end, &w->tstop);
     rc |= sqlite3_bind_int(st, 4, !p->obs_cut);
     if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) {
       write_error(w, rc, p->index, "observation_periods", (size_t)-1, err, errlen);
-      w->failed = 1;
+      w->o.failed = 1;
       return -1;
     }
   }
@@ -492,21 +431,21 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
     const vt_row *r = &rec->rows[i];
     if (r->table >= VT_T__COUNT) {
       seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d",
-             w->path, (long long)p->index, i, (int)r->table);
-      w->failed = 1;
+             w->o.path, (long long)p->index, i, (int)r->table);
+      w->o.failed = 1;
       return -1;
     }
     if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_CAREPLAN || r->table == VT_T_IMAGING) && r->id < 0) {
       seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d",
-             w->path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
-      w->failed = 1;
+             w->o.path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
+      w->o.failed = 1;
       return -1;
     }
-    sqlite3_stmt *st = w->ins[r->table];
+    sqlite3_stmt *st = w->o.st[r->table];
     rc = bind_row(w, st, r, pid, uid);
     if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) {
       write_error(w, rc, p->index, vt_table_names[r->table], i, err, errlen);
-      w->failed = 1;
+      w->o.failed = 1;
       return -1;
     }
     counts[r->table]++;
@@ -525,21 +464,15 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
   if (p->death == VT_NO_TIME) w->stats.alive++; else w->stats.dead++;
   for (int t = 0; t < VT_T__COUNT; t++) w->stats.rows[t] += counts[t];
   w->stats.total_rows += (int64_t)rec->nrows + 2;
-  w->batch_rows += (int64_t)rec->nrows + 2;
-  if (w->batch_rows >= BATCH_ROWS) {
-    w->batch_rows = 0;
-    if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
-    if (exec_sql(w, "BEGIN", "writing", err, errlen) != 0) { w->failed = 1; return -1; }
-  }
-  return 0;
+  return vt_dbout_rows(&w->o, (int64_t)rec->nrows + 2, err, errlen);
 }
 
 /* Insert one module_states row now, inside the open transaction. */
 int vt_writer_add_module_state(vt_writer *w, const char *module, const char *path, const char *state,
                                const char *type, int64_t patients, int64_t entries, char *err, size_t errlen) {
-  if (!w || w->failed || !w->db) { seterr(err, errlen, "writing module_states: the writer failed earlier"); return -1; }
+  if (!w || w->o.failed || !w->o.db) { seterr(err, errlen, "writing module_states: the writer failed earlier"); return -1; }
   sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(w->db, "INSERT INTO module_states (module,path,state,type,patients,entries)"
+  int rc = sqlite3_prepare_v2(w->o.db, "INSERT INTO module_states (module,path,state,type,patients,entries)"
                               " VALUES (?1,?2,?3,?4,?5,?6)", -1, &st, NULL);
   if (rc == SQLITE_OK) {
     rc |= bind_text(st, 1, module);
@@ -548,12 +481,12 @@ int vt_writer_add_module_state(vt_writer *w, const char *module, const char *pat
     rc |= bind_text(st, 4, type);
     rc |= sqlite3_bind_int64(st, 5, patients);
     rc |= sqlite3_bind_int64(st, 6, entries);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(w->db);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(w->o.db);
   }
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing %s: module_states row for %s/%s: %s", w->path, path, state, sqlite3_errmsg(w->db));
+    seterr(err, errlen, "writing %s: module_states row for %s/%s: %s", w->o.path, path, state, sqlite3_errmsg(w->o.db));
     sqlite3_finalize(st);
-    w->failed = 1;
+    w->o.failed = 1;
     return -1;
   }
   sqlite3_finalize(st);
@@ -568,13 +501,13 @@ int vt_writer_set_info(vt_writer *w, const char *key, const char *value) {
 ** (with their encounter and procedure counts) in the open transaction. */
 static int write_tail_rows(vt_writer *w, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO run_info (key, value) VALUES (?1, ?2)", -1, &st, NULL);
+  int rc = sqlite3_prepare_v2(w->o.db, "INSERT OR REPLACE INTO run_info (key, value) VALUES (?1, ?2)", -1, &st, NULL);
   for (size_t i = 0; rc == SQLITE_OK && i < w->info.n; i++) {
     rc = bind_text(st, 1, w->info.items[i].key) | bind_text(st, 2, w->info.items[i].value);
     if (rc == SQLITE_OK) rc = step_reset(st);
   }
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing run_info to %s: %s", w->path, sqlite3_errmsg(w->db));
+    seterr(err, errlen, "writing run_info to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
     sqlite3_finalize(st);
     return -1;
   }
@@ -595,54 +528,23 @@ static int write_tail_rows(vt_writer *w, char *err, size_t errlen) {
     (long long)s->rows[VT_T_ENCOUNTER], (long long)s->rows[VT_T_MEDICATION],
     (long long)s->rows[VT_T_PROCEDURE], (long long)s->rows[VT_T_IMMUNIZATION],
     (long long)s->patients);
-  return exec_sql(w, sql, "writing", err, errlen);
+  return vt_dbout_exec(&w->o, sql, "writing", err, errlen);
 }
 
 
 int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
   if (!w) { seterr(err, errlen, "vt_writer_finish: no writer"); return -1; }
-  if (w->finished) return 0;
-  if (w->failed || !w->db) {
-    seterr(err, errlen, "finishing %s: the writer failed earlier", w->path);
-    return -1;
-  }
-  w->failed = 1;   /* until everything below has succeeded */
+  if (w->o.finished) return 0;
+  if (vt_dbout_finish_start(&w->o, err, errlen) != 0) return -1;
   if (write_tail_rows(w, err, errlen) != 0) return -1;
-  if (exec_sql(w, "COMMIT", "writing", err, errlen) != 0) return -1;
-  if (exec_sql(w, "BEGIN", "indexing", err, errlen) != 0) return -1;
-  if (exec_sql(w, w->index_sql, "indexing", err, errlen) != 0) return -1;
-  if (exec_sql(w, "COMMIT", "indexing", err, errlen) != 0) return -1;
-  for (int t = 0; t < VT_T__COUNT; t++) { sqlite3_finalize(w->ins[t]); w->ins[t] = NULL; }
-  sqlite3_finalize(w->ins_period); w->ins_period = NULL;
-  sqlite3_finalize(w->ins_patient); w->ins_patient = NULL;
-  int rc = sqlite3_close(w->db);
-  if (rc != SQLITE_OK) {
-    char buf[512];
-    seterr(err, errlen, "closing %s: %s", w->path, vt_db_errmsg(w->db, buf, sizeof buf));
-    return -1;
-  }
-  w->db = NULL;
-  /* The data must be on disk before the rename makes it look complete. */
-  if (vt_sync_path(w->tmp, 0) != 0) {
-    seterr(err, errlen, "writing %s: %s", w->path, strerror(errno));
-    return -1;
-  }
-  if (rename(w->tmp, w->path) != 0) {
-    seterr(err, errlen, "cannot rename %s to %s: %s", w->tmp, w->path, strerror(errno));
-    return -1;
-  }
-  char *dir = vt_parent_dir(w->path);
-  if (dir) { (void)vt_sync_path(dir, 1); free(dir); }  /* the rename is done; a failed folder sync loses nothing now */
-  w->failed = 0;
-  w->finished = 1;
-  return 0;
+  return vt_dbout_finish(&w->o, err, errlen);
 }
 
 void vt_writer_abort(vt_writer *w) {
   if (!w) return;
-  close_db(w);
-  if (!w->finished && w->tmp) unlink(w->tmp);
-  free_writer(w);
+  vt_dbout_close(&w->o);
+  vt_kv_free(&w->info);
+  free(w);
 }
 
 void vt_writer_free(vt_writer *w) {
@@ -661,5 +563,5 @@ const vt_writer_stats *vt_writer_get_stats(const vt_writer *w) {
 }
 
 const char *vt_writer_temp_path(const vt_writer *w) {
-  return w ? w->tmp : NULL;
+  return w ? w->o.tmp : NULL;
 }
