@@ -72,26 +72,14 @@ double vt_demo_age_weight(char gender, int age) {
   return total;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) q--;
-  return q;
-}
-
-static int month_days(int y, int m) {
-  static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : dm[m - 1];
-}
-
 /* A birth time whose age (vt_time_age_years) at `ref` is `age`: a uniform
 ** day among the days that give that age, at a uniform time of day, and
 ** strictly before `ref`. */
 static vt_time draw_birth(vt_rng *rng, vt_time ref, int age) {
   int y, m, d;
-  vt_civil_from_days(floor_div(ref, VT_MS_DAY), &y, &m, &d);
-  int dh = d < month_days(y - age, m) ? d : month_days(y - age, m);
-  int dl = d < month_days(y - age - 1, m) ? d : month_days(y - age - 1, m);
+  vt_civil_from_days(vt_time_day(ref), &y, &m, &d);
+  int dh = d < vt_days_in_month(y - age, m) ? d : vt_days_in_month(y - age, m);
+  int dl = d < vt_days_in_month(y - age - 1, m) ? d : vt_days_in_month(y - age - 1, m);
   int64_t hi = vt_days_from_civil(y - age, m, dh);
   int64_t lo = vt_days_from_civil(y - age - 1, m, dl) + 1;
   /* 29 February edges: move the bounds until the age is exact */

@@ -110,18 +110,12 @@ static vt_time birthday_at(int by, int bm, int bd, int k) {
   return vt_days_from_civil(by + k, bm, bd) * VT_MS_DAY;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) q--;
-  return q;
-}
-
 vt_time vt_life_draw_death(vt_rng *rng, char gender, vt_time birth,
                            vt_time alive_at, vt_time until) {
   vt_time start = (alive_at == VT_NO_TIME || alive_at < birth) ? birth : alive_at;
   if (until != VT_NO_TIME && start >= until) return VT_NO_TIME;
   int by, bm, bd;
-  vt_civil_from_days(floor_div(birth, VT_MS_DAY), &by, &bm, &bd);
+  vt_civil_from_days(vt_time_day(birth), &by, &bm, &bd);
   int age = vt_time_age_years(birth, start);
   if (age < 0) age = 0;
   vt_time year_lo = birthday_at(by, bm, bd, age);
@@ -389,24 +383,17 @@ static const int wellness_months[] = {
 };
 #define WELLNESS_FIRST_DAYS 4
 
-static int leap_year(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static int month_days(int64_t y, int m) {
-  static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-  return m == 2 && leap_year(y) ? 29 : dm[m - 1];
-}
-
 /* `t` moved by `months` calendar months, keeping the time of day; a day
 ** past the end of the target month becomes its last day. */
 static vt_time add_months(vt_time t, int64_t months) {
-  int64_t days = floor_div(t, VT_MS_DAY);
+  int64_t days = vt_time_day(t);
   vt_time tod = t - days * VT_MS_DAY;
   int y, m, d;
   vt_civil_from_days(days, &y, &m, &d);
   int64_t total = (int64_t)y * 12 + (m - 1) + months;
-  int64_t ny = floor_div(total, 12);
+  int64_t ny = vt_floor_div(total, 12);
   int nm = (int)(total - ny * 12) + 1;
-  int md = month_days(ny, nm);
+  int md = vt_days_in_month((int)ny, nm);
   if (d > md) d = md;
   return vt_days_from_civil((int)ny, nm, d) * VT_MS_DAY + tod;
 }
