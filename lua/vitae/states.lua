@@ -267,27 +267,29 @@ local function begin(ty, ctor, t)
   return { type = ty, line = base.line() }, a, named
 end
 
+-- The constructor `ctor` of a state of GMF type `ty` that holds nothing of
+-- its own (only what every state may have: a transition, remarks...).  With
+-- `optional`, a call without a table stands for an empty one.
+local function bare(ty, ctor, optional)
+  return function(t)
+    if optional and t == nil then t = {} end
+    local s, a, named = begin(ty, ctor, t)
+    return finish(ctor, s, a, named)
+  end
+end
+
 ------------------------------------------------------------------------------
 -- Constructors
 ------------------------------------------------------------------------------
 
 -- initial { next = "Start" }: where every module begins (name it Initial).
-function S.initial(t)
-  local s, a, named = begin("Initial", "initial", t)
-  return finish("initial", s, a, named)
-end
+S.initial = bare("Initial", "initial")
 
 -- terminal {}: the module ends here.
-function S.terminal(t)
-  local s, a, named = begin("Terminal", "terminal", t or {})
-  return finish("terminal", s, a, named)
-end
+S.terminal = bare("Terminal", "terminal", true)
 
 -- simple { chance(0.1, "Sick", "Well") }: only a transition.
-function S.simple(t)
-  local s, a, named = begin("Simple", "simple", t)
-  return finish("simple", s, a, named)
-end
+S.simple = bare("Simple", "simple")
 
 -- guard { age_at_least(18), next = "Adult" }: wait (re-checked weekly)
 -- until the condition holds.
