@@ -838,13 +838,22 @@ static const vt_code *req_code(ctx *c, int t, const char *name) {
   return code;
 }
 
+/* Push the list field `name` of the table at t and return its length;
+** raise "field 'name' must be a list" when it is not a table, or `empty`
+** (what a state needs) when it has no item.  The length fits an int. */
+static int req_list(ctx *c, int t, const char *name, const char *empty) {
+  if (field(c, t, name) != LUA_TTABLE) cerr(c, "field '%s' must be a list", name);
+  size_t n = lua_rawlen(c->L, -1);
+  if (n == 0) cerr(c, "%s", empty);
+  if (n > INT_MAX / 2) cerr(c, "field '%s' has too many items", name);
+  return (int)n;
+}
+
 /* ImagingStudy `series`: body_site, modality, instances [{title, sop_class}]. */
 static void compile_series(ctx *c, int st, vt_state *s) {
   lua_State *L = c->L;
-  if (field(c, st, "series") != LUA_TTABLE) cerr(c, "field 'series' must be a list");
+  s->nimg_series = req_list(c, st, "series", "an ImagingStudy needs at least one series");
   int lt = lua_gettop(L);
-  s->nimg_series = (int)lua_rawlen(L, lt);
-  if (s->nimg_series == 0) cerr(c, "an ImagingStudy needs at least one series");
   s->img_series = vt_arena_alloc(c->a, sizeof *s->img_series * (size_t)s->nimg_series);
   for (int k = 1; k <= s->nimg_series; k++) {
     if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "series[%d] must be a table", k);
@@ -872,10 +881,8 @@ static void compile_series(ctx *c, int st, vt_state *s) {
 /* SupplyList `supplies`: [{quantity, code}]. */
 static void compile_supplies(ctx *c, int st, vt_state *s) {
   lua_State *L = c->L;
-  if (field(c, st, "supplies") != LUA_TTABLE) cerr(c, "field 'supplies' must be a list");
+  s->nsupplies = req_list(c, st, "supplies", "a SupplyList needs at least one supply");
   int lt = lua_gettop(L);
-  s->nsupplies = (int)lua_rawlen(L, lt);
-  if (s->nsupplies == 0) cerr(c, "a SupplyList needs at least one supply");
   s->supplies = vt_arena_alloc(c->a, sizeof *s->supplies * (size_t)s->nsupplies);
   for (int k = 1; k <= s->nsupplies; k++) {
     if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "supplies[%d] must be a table {quantity, code}", k);

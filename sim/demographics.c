@@ -116,7 +116,10 @@ enum { R_WHITE, R_BLACK, R_ASIAN, R_NATIVE, R_HAWAIIAN, R_OTHER };
 ** 2020s (2020-2023 births). */
 #define FIRST_DECADE 1910
 #define NAMES_PER_DECADE 20
-static const char *const male_by_decade[][NAMES_PER_DECADE] = {
+#define NDECADES 12
+/* [0] the male names, [1] the female ones; a row per decade. */
+static const char *const given_by_decade[2][NDECADES][NAMES_PER_DECADE] = {
+ {
   /* 1910s */ { "John", "William", "James", "Robert", "Joseph", "George", "Charles", "Edward", "Frank", "Thomas",
                 "Walter", "Harold", "Henry", "Paul", "Richard", "Raymond", "Albert", "Arthur", "Harry", "Donald" },
   /* 1920s */ { "Robert", "John", "James", "William", "Charles", "George", "Joseph", "Richard", "Edward", "Donald",
@@ -141,8 +144,7 @@ static const char *const male_by_decade[][NAMES_PER_DECADE] = {
                 "Benjamin", "Daniel", "Aiden", "Logan", "Jayden", "Matthew", "Lucas", "David", "Jackson", "Joseph" },
   /* 2020s */ { "Liam", "Noah", "Oliver", "Elijah", "James", "William", "Benjamin", "Lucas", "Henry", "Theodore",
                 "Mateo", "Levi", "Sebastian", "Daniel", "Jack", "Michael", "Alexander", "Owen", "Asher", "Samuel" },
-};
-static const char *const female_by_decade[][NAMES_PER_DECADE] = {
+ }, {
   /* 1910s */ { "Mary", "Helen", "Dorothy", "Margaret", "Ruth", "Mildred", "Anna", "Elizabeth", "Frances", "Virginia",
                 "Marie", "Evelyn", "Alice", "Florence", "Lillian", "Rose", "Irene", "Louise", "Edna", "Catherine" },
   /* 1920s */ { "Mary", "Dorothy", "Helen", "Betty", "Margaret", "Ruth", "Virginia", "Doris", "Mildred", "Frances",
@@ -167,6 +169,7 @@ static const char *const female_by_decade[][NAMES_PER_DECADE] = {
                 "Elizabeth", "Amelia", "Evelyn", "Ella", "Chloe", "Harper", "Avery", "Sofia", "Grace", "Addison" },
   /* 2020s */ { "Olivia", "Emma", "Charlotte", "Amelia", "Sophia", "Ava", "Isabella", "Mia", "Evelyn", "Harper",
                 "Luna", "Camila", "Gianna", "Elizabeth", "Eleanor", "Ella", "Abigail", "Sofia", "Avery", "Scarlett" },
+ },
 };
 
 /* Given names frequent among Hispanic Americans (a selection of the names
@@ -264,11 +267,9 @@ static const char *draw_given(vt_rng *rng, char sex, int birth_year, int hispani
     return sex == 'M' ? pick(rng, male_hispanic, NELEM(male_hispanic))
                       : pick(rng, female_hispanic, NELEM(female_hispanic));
   int dec = (birth_year - FIRST_DECADE) / 10;
-  int ndec = NELEM(male_by_decade);
   if (dec < 0) dec = 0;
-  if (dec >= ndec) dec = ndec - 1;
-  return sex == 'M' ? pick(rng, male_by_decade[dec], NAMES_PER_DECADE)
-                    : pick(rng, female_by_decade[dec], NAMES_PER_DECADE);
+  if (dec >= NDECADES) dec = NDECADES - 1;
+  return pick(rng, given_by_decade[sex == 'M' ? 0 : 1][dec], NAMES_PER_DECADE);
 }
 
 /* ------------------------------------------------------------------ */

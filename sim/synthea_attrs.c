@@ -108,20 +108,22 @@ static vt_time birthday(vt_time birth, int k) {
 /* LMS growth charts                                                   */
 /* ------------------------------------------------------------------ */
 
-/* Value at z-score z, and z-score of a value, on a CDC chart at x
-** (sim/growth_charts.h). */
-static double chart_value(vt_chart chart, char gender, double x, double z) {
+/* The L, M and S parameters of a CDC chart at x (sim/growth_charts.h). */
+static void chart_lms(vt_chart chart, char gender, double x, double *l, double *m, double *sd) {
   int n;
-  double l, m, sd;
   const vt_lms *t = vt_chart_rows(chart, gender, &n);
-  vt_lms_params(t, n, x, &l, &m, &sd);
+  vt_lms_params(t, n, x, l, m, sd);
+}
+
+/* Value at z-score z, and z-score of a value, on a CDC chart at x. */
+static double chart_value(vt_chart chart, char gender, double x, double z) {
+  double l, m, sd;
+  chart_lms(chart, gender, x, &l, &m, &sd);
   return vt_lms_value(l, m, sd, z);
 }
 static double chart_z(vt_chart chart, char gender, double x, double value) {
-  int n;
   double l, m, sd;
-  const vt_lms *t = vt_chart_rows(chart, gender, &n);
-  vt_lms_params(t, n, x, &l, &m, &sd);
+  chart_lms(chart, gender, x, &l, &m, &sd);
   return vt_lms_z(l, m, sd, value);
 }
 
