@@ -160,6 +160,16 @@ static int cmp_pair_key(const void *a, const void *b) {
   }
 }
 
+/* What a pairs() returns: the iterator `next` closed over the `nup` values
+** on top of the stack, the iterated value (argument 1) and nil.  Returns 3,
+** the number of results. */
+static int pairs_triple(lua_State *L, lua_CFunction next, int nup) {
+  lua_pushcclosure(L, next, nup);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
 /* The iterator of l_sorted_pairs: upvalue 1 the sorted keys, 2 the table,
 ** 3 the position reached. */
 static int sorted_pairs_next(lua_State *L) {
@@ -211,10 +221,7 @@ static int l_sorted_pairs(lua_State *L) {
   lua_pushvalue(L, sorted);
   lua_pushvalue(L, t);
   lua_pushinteger(L, 0);
-  lua_pushcclosure(L, sorted_pairs_next, 3);
-  lua_pushvalue(L, 1);
-  lua_pushnil(L);
-  return 3;
+  return pairs_triple(L, sorted_pairs_next, 3);
 }
 
 /* Is the metatable of the value at i flagged with `flag`? */
@@ -363,14 +370,19 @@ static void push_value(lua_State *L, const vt_patient *p, const vt_value *v) {
   }
 }
 
+/* Push the value under `key` in map `m` of patient p (as push_value), or
+** nil when there is none; returns 1, the number of results. */
+static int push_entry(lua_State *L, const vt_patient *p, const vt_map *m, const char *key) {
+  vt_slot *s = vt_map_get(m, key);
+  if (s) push_value(L, p, &s->v); else lua_pushnil(L);
+  return 1;
+}
+
 /* p:attr(name) -> the attribute's value, or nil.  An attribute holding a
 ** recorded entry gives that entry's code. */
 static int m_attr(lua_State *L) {
   vt_patient *p = checkpatient(L);
-  vt_slot *s = vt_map_get(&p->attrs, luaL_checkstring(L, 2));
-  if (!s) { lua_pushnil(L); return 1; }
-  push_value(L, p, &s->v);
-  return 1;
+  return push_entry(L, p, &p->attrs, luaL_checkstring(L, 2));
 }
 
 static int has_active(lua_State *L, int which) {
@@ -404,19 +416,13 @@ static int m_symptom(lua_State *L) {
 static int m_observation(lua_State *L) {
   vt_patient *p = checkpatient(L);
   char buf[32];
-  vt_slot *s = vt_map_get(&p->observations, code_arg(L, 2, buf));
-  if (!s) { lua_pushnil(L); return 1; }
-  push_value(L, p, &s->v);
-  return 1;
+  return push_entry(L, p, &p->observations, code_arg(L, 2, buf));
 }
 
 /* p:vital(name) -> vital sign value, or nil. */
 static int m_vital(lua_State *L) {
   vt_patient *p = checkpatient(L);
-  vt_slot *s = vt_map_get(&p->vitals, luaL_checkstring(L, 2));
-  if (!s) { lua_pushnil(L); return 1; }
-  push_value(L, p, &s->v);
-  return 1;
+  return push_entry(L, p, &p->vitals, luaL_checkstring(L, 2));
 }
 
 /* p:random() -> uniform number in [0,1) from the patient's generator. */
@@ -479,15 +485,13 @@ static int proxy_tostring(lua_State *L) {
 }
 
 static void make_proxy(lua_State *L, vt_lua *vl) {
+  static const luaL_Reg meta[] = { { "__newindex", proxy_newindex }, { "__tostring", proxy_tostring }, { NULL, NULL } };
   lua_newuserdatauv(L, 1, 0);
   lua_newtable(L);                       /* metatable */
+  luaL_setfuncs(L, meta, 0);
   luaL_newlib(L, proxy_methods);
   lua_pushcclosure(L, proxy_index, 1);
   lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, proxy_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushcfunction(L, proxy_tostring);
-  lua_setfield(L, -2, "__tostring");
   lua_pushliteral(L, "patient");
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
@@ -604,10 +608,7 @@ static int view_next(lua_State *L) {
 /* __pairs of a view: iterate over its target. */
 static int view_pairs(lua_State *L) {
   push_view_target(L, 1);
-  lua_pushcclosure(L, view_next, 1);
-  lua_pushvalue(L, 1);
-  lua_pushnil(L);
-  return 3;
+  return pairs_triple(L, view_next, 1);
 }
 
 /* Seal the table at i in place (see above); `kind` is VIEW_SHARED or
@@ -895,17 +896,17 @@ static int load_prelude(vt_lua *vl, char *err, size_t errlen) {
   lua_State *L = vl->L;
   const char *src = vt_embedded_get("lua/vitae/prelude.lua");
   if (!src) { snprintf(err, errlen, "the Lua prelude is missing from this build"); return -1; }
-  /* the prelude's environment: safe globals plus its two private helpers */
+  /* the prelude's environment: safe globals plus its private helpers */
+  static const luaL_Reg helpers[] = {
+    { "vt_caller_line", l_vt_caller_line }, { "getmetatable", l_prelude_getmetatable }, { NULL, NULL },
+  };
   lua_newtable(L);
   fill_safe_globals(L);
+  luaL_setfuncs(L, helpers, 0);
   lua_pushvalue(L, -1);
   lua_newtable(L);
   lua_pushcclosure(L, l_vt_require, 2);
   lua_setfield(L, -2, "vt_require");
-  lua_pushcfunction(L, l_vt_caller_line);
-  lua_setfield(L, -2, "vt_caller_line");
-  lua_pushcfunction(L, l_prelude_getmetatable);
-  lua_setfield(L, -2, "getmetatable");
   if (luaL_loadbufferx(L, src, strlen(src), "@lua/vitae/prelude.lua", "t") != LUA_OK) {
     lua_remove(L, -2);
     return fail(vl, err, errlen);

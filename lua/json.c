@@ -71,11 +71,6 @@ static const char *describe(const char *at, const char *end, char *buf, size_t n
 ** The column counts UTF-8 characters (bytes that are not continuation
 ** bytes) from the start of the line. */
 static int jfail(jctx *c, const char *at, const char *fmt, ...) {
-  char msg[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
   long line = 1, col = 1;
   const char *ls = has_bom(c->src, c->end) ? c->src + 3 : c->src;
   if (at < ls) at = ls;
@@ -83,7 +78,13 @@ static int jfail(jctx *c, const char *at, const char *fmt, ...) {
     if (*s == '\n') { line++; ls = s + 1; }
   for (const char *s = ls; s < at; s++)
     if (((unsigned char)*s & 0xC0) != 0x80) col++;
-  if (c->err && c->errlen) snprintf(c->err, c->errlen, "%s:%ld:%ld: %s", c->name, line, col, msg);
+  int n = c->err && c->errlen ? snprintf(c->err, c->errlen, "%s:%ld:%ld: ", c->name, line, col) : -1;
+  if (n >= 0 && (size_t)n < c->errlen) {   /* the message after the place */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+  }
   c->failed = 1;
   return -1;
 }
@@ -92,6 +93,24 @@ static void skip_ws(jctx *c) {
   const char *p = c->p, *e = c->end;
   while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) c->line += *p++ == '\n';
   c->p = p;
+}
+
+/* After an item of an array or object (`what`, closed by `close`): read a
+** ',' and return 1 (another item follows), or the closing bracket and
+** return 0 (the container ends, one level less deep); else -1 with a
+** syntax error (a trailing comma included). */
+static int next_item(jctx *c, char close, const char *what) {
+  char d[16];
+  skip_ws(c);
+  const char *p = c->p;
+  if (p < c->end && *p == ',') {
+    c->p++;
+    skip_ws(c);
+    if (c->p < c->end && *c->p == close) return jfail(c, p, "trailing comma in %s", what);
+    return 1;
+  }
+  if (p < c->end && *p == close) { c->p++; c->depth--; return 0; }
+  return jfail(c, p, "expected ',' or '%c' in %s, got %s", close, what, describe(p, c->end, d, sizeof d));
 }
 
 /* Length of the well-formed UTF-8 sequence at s (Unicode 15, table 3-7:
@@ -283,7 +302,6 @@ static int enter(jctx *c) {
 /* Read the array at the cursor and push it as a sequence. */
 static int read_array(jctx *c) {
   lua_State *L = c->L;
-  char d[16];
   if (enter(c)) return -1;
   lua_createtable(L, 0, 0);
   skip_ws(c);
@@ -291,16 +309,8 @@ static int read_array(jctx *c) {
   for (lua_Integer n = 1;; n++) {
     if (read_value(c)) return -1;
     lua_rawseti(L, -2, n);
-    skip_ws(c);
-    const char *p = c->p;
-    if (p < c->end && *p == ',') {
-      c->p++;
-      skip_ws(c);
-      if (c->p < c->end && *c->p == ']') return jfail(c, p, "trailing comma in array");
-      continue;
-    }
-    if (p < c->end && *p == ']') { c->p++; c->depth--; return 0; }
-    return jfail(c, p, "expected ',' or ']' in array, got %s", describe(p, c->end, d, sizeof d));
+    int more = next_item(c, ']', "array");
+    if (more <= 0) return more;
   }
 }
 
@@ -372,17 +382,9 @@ static int read_object(jctx *c) {
     }
     if (read_value(c)) return -1;
     lua_rawset(L, -3);
-    skip_ws(c);
-    const char *p = c->p;
-    if (p < c->end && *p == ',') {
-      c->p++;
-      skip_ws(c);
-      if (c->p < c->end && *c->p == '}') return jfail(c, p, "trailing comma in object");
-      continue;
-    }
-    if (p < c->end && *p == '}') {
-      c->p++;
-      c->depth--;
+    int more = next_item(c, '}', "object");
+    if (more < 0) return -1;
+    if (more == 0) {
       if (c->states_depth && depth == c->states_depth + 1 && lua_getfield(L, -1, "line") == LUA_TNIL) {
         lua_pop(L, 1);
         lua_pushinteger(L, line);
@@ -391,7 +393,6 @@ static int read_object(jctx *c) {
       if (lines) attach_lines(c, line);
       return 0;
     }
-    return jfail(c, p, "expected ',' or '}' in object, got %s", describe(p, c->end, d, sizeof d));
   }
 }
 

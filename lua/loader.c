@@ -1,14 +1,15 @@
 /*
-** loader.c -- compile module tables into sim/model.h structures, and load
-** the module set of a run (files, folders, submodules by path).
+** loader.c -- compile one module table into sim/model.h structures (its
+** states, transitions, conditions, quantities and lookup tables); the module
+** set of a run (files, folders, submodules) is lua/modset.c.
 **
 ** The table is read with raw accesses only; errors are raised with longjmp
 ** to the compile entry point and name file, state, line and field.
 */
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "loader.h"
+#include "loader_int.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <errno.h>
 #include <math.h>
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "lauxlib.h"
@@ -69,22 +69,20 @@ typedef struct ctx {
 
 /* Report an error in the current state and unwind to the compile entry. */
 static void cerr(ctx *c, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
   /* a state without a line of its own (a plain Lua table) gets the
   ** module's line: every message has one */
   int line = c->state && c->line > 0 ? c->line : c->mline;
-  if (c->state && line > 0)
-    snprintf(c->err, c->errlen, "%s:%d: state '%s': %s", c->file, line, c->state, msg);
-  else if (c->state)
-    snprintf(c->err, c->errlen, "%s: state '%s': %s", c->file, c->state, msg);
-  else if (line > 0)
-    snprintf(c->err, c->errlen, "%s:%d: %s", c->file, line, msg);
-  else
-    snprintf(c->err, c->errlen, "%s: %s", c->file, msg);
+  int n;
+  if (c->state && line > 0) n = snprintf(c->err, c->errlen, "%s:%d: state '%s': ", c->file, line, c->state);
+  else if (c->state) n = snprintf(c->err, c->errlen, "%s: state '%s': ", c->file, c->state);
+  else if (line > 0) n = snprintf(c->err, c->errlen, "%s:%d: ", c->file, line);
+  else n = snprintf(c->err, c->errlen, "%s: ", c->file);
+  if (n >= 0 && (size_t)n < c->errlen) {   /* the message after the place */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+  }
   longjmp(c->jb, 1);
 }
 
@@ -138,20 +136,27 @@ static const char *req_str(ctx *c, int t, const char *name) {
   return s;
 }
 
-static int opt_bool(ctx *c, int t, const char *name, int dflt) {
+/* Push optional field `name` of the table at t when it has Lua type `want`
+** and return 1; return 0 (nothing pushed) when it is absent; raise "field
+** 'name' must be WHAT" when it has another type. */
+static int opt_typed(ctx *c, int t, const char *name, int want, const char *what) {
   int ty = field(c, t, name);
-  int v = dflt;
-  if (ty == LUA_TBOOLEAN) v = lua_toboolean(c->L, -1);
-  else if (ty != LUA_TNIL) cerr(c, "field '%s' must be true or false, got %s", name, luaL_typename(c->L, -1));
+  if (ty == want) return 1;
+  if (ty != LUA_TNIL) cerr(c, "field '%s' must be %s, got %s", name, what, luaL_typename(c->L, -1));
+  lua_pop(c->L, 1);
+  return 0;
+}
+
+static int opt_bool(ctx *c, int t, const char *name, int dflt) {
+  if (!opt_typed(c, t, name, LUA_TBOOLEAN, "true or false")) return dflt;
+  int v = lua_toboolean(c->L, -1);
   lua_pop(c->L, 1);
   return v;
 }
 
 static double opt_num(ctx *c, int t, const char *name, double dflt) {
-  int ty = field(c, t, name);
-  double v = dflt;
-  if (ty == LUA_TNUMBER) v = lua_tonumber(c->L, -1);
-  else if (ty != LUA_TNIL) cerr(c, "field '%s' must be a number, got %s", name, luaL_typename(c->L, -1));
+  if (!opt_typed(c, t, name, LUA_TNUMBER, "a number")) return dflt;
+  double v = lua_tonumber(c->L, -1);
   lua_pop(c->L, 1);
   return v;
 }
@@ -489,26 +494,6 @@ static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n) {
   return opts;
 }
 
-/* Is `name` (a lookup table or submodule path written in a module) a
-** relative path without '..' components?  1 or 0. */
-int vt_module_name_safe(const char *name) {
-  if (!*name || name[0] == '/') return 0;
-  for (const char *s = name; *s;) {
-    const char *e = strchr(s, '/');
-    size_t n = e ? (size_t)(e - s) : strlen(s);
-    if (n == 2 && s[0] == '.' && s[1] == '.') return 0;
-    s += n + (e != NULL);
-  }
-  return 1;
-}
-
-/* Is the resolved path `real` the resolved folder `root` or inside it? */
-static int path_within(const char *real, const char *root) {
-  size_t n = strlen(root);
-  if (n == 1 && root[0] == '/') return 1;
-  return strncmp(real, root, n) == 0 && (real[n] == 0 || real[n] == '/');
-}
-
 /* Load the CSV named by tr->lookup_file from the lookup_tables folder beside
 ** the module file, or beside a folder above it up to the module's root (a
 ** submodule in modules/medications/ finds modules/lookup_tables/), and
@@ -528,12 +513,12 @@ static void load_lookup_table(ctx *c, vt_transition *tr) {
     snprintf(path, sizeof path, "%s/lookup_tables/%s", strcmp(dir, "/") ? dir : "", tr->lookup_file);
     struct stat st;
     if (lstat(path, &st) == 0) {
-      if (!realpath(path, real) || !path_within(real, c->root))
+      if (!realpath(path, real) || !vt_path_within(real, c->root))
         cerr(c, "lookup table '%s' is outside the module tree (%s): %s leads out of it",
              tr->lookup_file, c->root_shown, path);
       if (stat(real, &st) == 0 && S_ISREG(st.st_mode)) { found = 1; break; }
     }
-    if (strcmp(dir, c->root) == 0 || !path_within(dir, c->root)) break;
+    if (strcmp(dir, c->root) == 0 || !vt_path_within(dir, c->root)) break;
     if ((slash = strrchr(dir, '/')) && slash != dir) *slash = 0;
     else if (slash) dir[1] = 0;
     else break;
@@ -854,13 +839,22 @@ static const vt_code *req_code(ctx *c, int t, const char *name) {
   return code;
 }
 
+/* Push the list field `name` of the table at t and return its length;
+** raise "field 'name' must be a list" when it is not a table, or `empty`
+** (what a state needs) when it has no item.  The length fits an int. */
+static int req_list(ctx *c, int t, const char *name, const char *empty) {
+  if (field(c, t, name) != LUA_TTABLE) cerr(c, "field '%s' must be a list", name);
+  size_t n = lua_rawlen(c->L, -1);
+  if (n == 0) cerr(c, "%s", empty);
+  if (n > INT_MAX / 2) cerr(c, "field '%s' has too many items", name);
+  return (int)n;
+}
+
 /* ImagingStudy `series`: body_site, modality, instances [{title, sop_class}]. */
 static void compile_series(ctx *c, int st, vt_state *s) {
   lua_State *L = c->L;
-  if (field(c, st, "series") != LUA_TTABLE) cerr(c, "field 'series' must be a list");
+  s->nimg_series = req_list(c, st, "series", "an ImagingStudy needs at least one series");
   int lt = lua_gettop(L);
-  s->nimg_series = (int)lua_rawlen(L, lt);
-  if (s->nimg_series == 0) cerr(c, "an ImagingStudy needs at least one series");
   s->img_series = vt_arena_alloc(c->a, sizeof *s->img_series * (size_t)s->nimg_series);
   for (int k = 1; k <= s->nimg_series; k++) {
     if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "series[%d] must be a table", k);
@@ -888,10 +882,8 @@ static void compile_series(ctx *c, int st, vt_state *s) {
 /* SupplyList `supplies`: [{quantity, code}]. */
 static void compile_supplies(ctx *c, int st, vt_state *s) {
   lua_State *L = c->L;
-  if (field(c, st, "supplies") != LUA_TTABLE) cerr(c, "field 'supplies' must be a list");
+  s->nsupplies = req_list(c, st, "supplies", "a SupplyList needs at least one supply");
   int lt = lua_gettop(L);
-  s->nsupplies = (int)lua_rawlen(L, lt);
-  if (s->nsupplies == 0) cerr(c, "a SupplyList needs at least one supply");
   s->supplies = vt_arena_alloc(c->a, sizeof *s->supplies * (size_t)s->nsupplies);
   for (int k = 1; k <= s->nsupplies; k++) {
     if (lua_rawgeti(L, lt, k) != LUA_TTABLE) cerr(c, "supplies[%d] must be a table {quantity, code}", k);
@@ -1055,16 +1047,11 @@ static void compile_state(ctx *c, int st, vt_state *s) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static int ends_with(const char *s, const char *suffix) {
-  size_t a = strlen(s), b = strlen(suffix);
-  return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 /* The line in `file` a module-level message gives when the module table
 ** has none: for JSON (`json`) the line where the value starts, for Lua
 ** the line of the last unindented `return`, else the last line that is not
 ** blank; 1 for an empty or unreadable file. */
-static int source_line(const char *file, int json) {
+int vt_module_source_line(const char *file, int json) {
   FILE *f = fopen(file, "rb");
   if (!f) return 1;
   int line = 1, at_start = 1, found = 0, last_text = 0, ch;
@@ -1115,12 +1102,12 @@ static int json_line(ctx *c, int t, const char *key, int ikey) {
 ** when known, else at the module's line. */
 static void kerr(ctx *c, int t, const char *key, const char *fmt, ...) {
   char msg[512];
+  int line = json_line(c, t, key, 0);
+  if (line > 0) c->mline = line;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  int line = json_line(c, t, key, 0);
-  if (line > 0) c->mline = line;
   cerr(c, "%s", msg);
 }
 
@@ -1139,7 +1126,7 @@ static int find_root(ctx *c, const char *file, char *const *roots, int nroots) {
   if (!realpath(file, real)) { snprintf(c->root, sizeof c->root, "%s", dir); c->root_shown = file; return -1; }
   for (int i = 0; i < nroots; i++) {
     char r[PATH_MAX];
-    if (realpath(roots[i], r) && path_within(real, r)) {
+    if (realpath(roots[i], r) && vt_path_within(real, r)) {
       snprintf(c->root, sizeof c->root, "%s", r);
       c->root_shown = roots[i];
       return 0;
@@ -1151,11 +1138,6 @@ static int find_root(ctx *c, const char *file, char *const *roots, int nroots) {
   snprintf(c->root, sizeof c->root, "%s", real);
   c->root_shown = c->root;
   return 0;
-}
-
-int vt_path_inside(const char *file, const char *root) {
-  char real[PATH_MAX], rroot[PATH_MAX];
-  return realpath(file, real) && realpath(root, rroot) && path_within(real, rroot);
 }
 
 vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, char *err, size_t errlen) {
@@ -1181,9 +1163,9 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
     return NULL;
   }
   find_root(c, file, roots, nroots);
-  int json = ends_with(file, ".json");
+  int json = vt_module_is_json(file);
   if (!lua_istable(L, base)) {
-    c->mline = source_line(file, json);
+    c->mline = vt_module_source_line(file, json);
     if (json) cerr(c, "a GMF module must be a JSON object, got %s",
                    lua_type(L, base) == LUA_TLIGHTUSERDATA ? "null" : luaL_typename(L, base));
     cerr(c, "a module file must return a table (got %s)%s", luaL_typename(L, base),
@@ -1195,7 +1177,7 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
     c->mline = (int)lua_tonumber(L, -1);
   lua_pop(L, 1);
   if (!c->mline) c->mline = json_line(c, base, NULL, 1);
-  if (!c->mline) c->mline = source_line(file, json);
+  if (!c->mline) c->mline = vt_module_source_line(file, json);
   if (json && !json_line(c, base, NULL, 1)) cerr(c, "a GMF module must be a JSON object, got an array");
   m->file = vt_arena_strdup(c->a, file);
   m->path = vt_arena_strdup(c->a, path);
@@ -1315,288 +1297,4 @@ void vt_module_free(vt_module *m) {
   free(m->exprs);
   vt_arena_free(m->arena);
   free(m);
-}
-
-/* ---- module sets ------------------------------------------------------- */
-
-static int add_module(vt_modset *ms, vt_module *m) {
-  if (ms->n == ms->cap) {
-    int cap = ms->cap ? ms->cap * 2 : 32;
-    vt_module **mm = realloc(ms->mods, sizeof *mm * (size_t)cap);
-    if (!mm) return -1;
-    ms->mods = mm; ms->cap = cap;
-  }
-  ms->mods[ms->n++] = m;
-  return 0;
-}
-
-static int add_root(vt_modset *ms, const char *dir) {
-  for (int i = 0; i < ms->nroots; i++) if (strcmp(ms->roots[i], dir) == 0) return 0;
-  char **r = realloc(ms->roots, sizeof *r * (size_t)(ms->nroots + 1));
-  if (!r) return -1;
-  ms->roots = r;
-  if (!(ms->roots[ms->nroots] = strdup(dir))) return -1;
-  ms->nroots++;
-  return 0;
-}
-
-/* Is `name` a module file: Lua (*.lua) or Synthea's GMF JSON (*.json)? */
-static int is_module_file(const char *name) { return ends_with(name, ".lua") || ends_with(name, ".json"); }
-
-/* Length of the extension of a module file name (".lua" or ".json"). */
-static size_t ext_len(const char *name) { return ends_with(name, ".json") ? 5 : 4; }
-
-/* Make the load error `err` of Lua module `file` start with "FILE:LINE: ":
-** a position Lua put after the file's name (shortened to "...tail:N:" for
-** a long path) moves to the front; an error with none (an error raised in
-** a tail call such as `return module "X" {...}`, or error(msg, 0)) gets the
-** line source_line guesses.  An unreadable file is left as it is. */
-static void lead_with_line(const char *file, char *err, size_t errlen) {
-  size_t n = strlen(file);
-  const char *rest = err;
-  if (strncmp(err, file, n) == 0 && err[n] == ':') {
-    if (err[n + 1] >= '0' && err[n + 1] <= '9') return;   /* already FILE:N: */
-    rest = err + n + 1;
-    while (*rest == ' ') rest++;
-  }
-  int line = 0;
-  const char *msg = rest;
-  /* "...tail:N: msg" or "FILE:N: msg" at the start of the rest */
-  const char *src = rest, *colon = NULL;
-  size_t sl = 0;
-  if (strncmp(rest, "...", 3) == 0) src = rest + 3;
-  for (const char *q = src; *q && !colon; q++)
-    if (*q == ':' && q[1] >= '0' && q[1] <= '9') colon = q;
-  if (colon) {
-    sl = (size_t)(colon - src);
-    char *end;
-    long l = strtol(colon + 1, &end, 10);
-    if (*end == ':' && l > 0 && l < INT_MAX && sl > 0 && sl <= n && strncmp(file + n - sl, src, sl) == 0
-        && (src == rest ? sl == n : 1)) {
-      line = (int)l;
-      msg = end + 1;
-      while (*msg == ' ') msg++;
-    }
-  }
-  if (!line) {
-    FILE *f = fopen(file, "rb");
-    if (!f) return;
-    fclose(f);
-    line = source_line(file, 0);
-  }
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s:%d: %s", file, line, msg);
-  snprintf(err, errlen, "%s", tmp);
-}
-
-int vt_module_push_file(vt_lua *vl, const char *file, char *err, size_t errlen) {
-  if (ends_with(file, ".json")) return vt_json_push_file(vl->L, file, err, errlen) != 0 ? -1 : 0;
-  if (vt_lua_load_file(vl, file, err, errlen) != 0) {
-    lead_with_line(file, err, errlen);
-    return -1;
-  }
-  return 0;
-}
-
-static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *path, int sub, char *err, size_t errlen) {
-  if (vt_module_push_file(vl, file, err, errlen) != 0) return -1;
-  vt_module *m = vt_module_compile_in(vl, file, path, ms->roots, ms->nroots, err, errlen);
-  if (!m) return -1;
-  m->is_submodule = sub;
-  for (int i = 0; i < ms->n; i++)
-    if (!sub && !ms->mods[i]->is_submodule && strcmp(ms->mods[i]->name, m->name) == 0) {
-      snprintf(err, errlen, "%s:%d: module name '%s' is already used by %s", file, m->line, m->name, ms->mods[i]->file);
-      vt_module_free(m);
-      return -1;
-    }
-  if (add_module(ms, m) != 0) { vt_module_free(m); snprintf(err, errlen, "out of memory"); return -1; }
-  return 0;
-}
-
-typedef struct { char *file, *path; int sub; } pending_file;
-
-/* Top-level modules first, then submodules; each group by path. */
-static int cmp_pending(const void *a, const void *b) {
-  const pending_file *x = a, *y = b;
-  if (x->sub != y->sub) return x->sub - y->sub;
-  return strcmp(x->path, y->path);
-}
-
-static int add_pending_file(pending_file **files, int *n, const char *file, const char *path, int sub) {
-  pending_file *nf = realloc(*files, sizeof **files * (size_t)(*n + 1));
-  if (!nf) return -1;
-  *files = nf;
-  nf[*n].file = strdup(file);
-  nf[*n].path = strdup(path);
-  nf[*n].sub = sub;
-  if (!nf[*n].file || !nf[*n].path) { free(nf[*n].file); free(nf[*n].path); return -1; }
-  (*n)++;
-  return 0;
-}
-
-/* Collect the module files of folder `dir`; `prefix` is its module path
-** ("" for a folder given with -m, "medications" for its subfolder).  Files
-** in subfolders are submodules, found recursively, as Synthea's loader does;
-** lookup_tables folders and hidden entries are skipped.  An entry whose
-** real path leaves `root` (the real path of the folder given with -m: a
-** symlink out of the tree) is an error.  0, or -1 and err. */
-static int scan_folder(const char *dir, const char *prefix, const char *root, pending_file **files, int *n,
-                       int depth, char *err, size_t errlen) {
-  if (depth > 16) { snprintf(err, errlen, "%s: folders nested too deep", dir); return -1; }
-  DIR *d = opendir(dir);
-  if (!d) { snprintf(err, errlen, "%s: %s", dir, strerror(errno)); return -1; }
-  struct dirent *e;
-  int rc = 0;
-  while (rc == 0 && (e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    char file[4096], path[4096];
-    snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
-    struct stat fs;
-    if (stat(file, &fs) != 0) continue;
-    if (strcmp(e->d_name, "lookup_tables") == 0 && S_ISDIR(fs.st_mode)) continue;
-    if (!S_ISDIR(fs.st_mode) && !(S_ISREG(fs.st_mode) && is_module_file(e->d_name))) continue;
-    char real[PATH_MAX];
-    if (!realpath(file, real) || !path_within(real, root)) {
-      snprintf(err, errlen, "%s: leads outside the module tree (%s)", file, root);
-      rc = -1;
-      break;
-    }
-    if (S_ISDIR(fs.st_mode)) {
-      snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
-      rc = scan_folder(file, path, root, files, n, depth + 1, err, errlen);
-    } else if (S_ISREG(fs.st_mode) && is_module_file(e->d_name)) {
-      snprintf(path, sizeof path, "%s%s%.*s", prefix, *prefix ? "/" : "",
-               (int)(strlen(e->d_name) - ext_len(e->d_name)), e->d_name);
-      if (add_pending_file(files, n, file, path, *prefix != 0) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; }
-    }
-  }
-  closedir(d);
-  return rc;
-}
-
-int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *err, size_t errlen) {
-  memset(ms, 0, sizeof *ms);
-  pending_file *files = NULL;
-  int nfiles = 0, rc = -1;
-  for (int i = 0; i < npaths; i++) {
-    struct stat st;
-    if (stat(paths[i], &st) != 0) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
-    if (S_ISDIR(st.st_mode)) {
-      if (add_root(ms, paths[i]) != 0) goto oom;
-      int before = nfiles;
-      char real[PATH_MAX];
-      if (!realpath(paths[i], real)) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
-      if (scan_folder(paths[i], "", real, &files, &nfiles, 0, err, errlen) != 0) goto done;
-      int top = 0;
-      for (int k = before; k < nfiles; k++) top += !files[k].sub;
-      if (top == 0) { snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder", paths[i]); goto done; }
-    } else {
-      if (!is_module_file(paths[i])) { snprintf(err, errlen, "%s: not a module (expected a .lua or .json file, or a folder)", paths[i]); goto done; }
-      char *dir = strdup(paths[i]);
-      if (!dir) goto oom;
-      char *slash = strrchr(dir, '/');
-      const char *pslash = strrchr(paths[i], '/');
-      const char *base = pslash ? pslash + 1 : paths[i];
-      if (slash) *slash = 0; else strcpy(dir, ".");
-      int r = add_root(ms, dir);
-      free(dir);
-      if (r != 0) goto oom;
-      char path[4096];
-      snprintf(path, sizeof path, "%.*s", (int)(strlen(base) - ext_len(base)), base);
-      if (add_pending_file(&files, &nfiles, paths[i], path, 0) != 0) goto oom;
-    }
-  }
-  if (nfiles > 1) qsort(files, (size_t)nfiles, sizeof *files, cmp_pending);
-  ms->ntop = 0;
-  for (int i = 0; i < nfiles; i++) {
-    int dup = 0;   /* a file given twice, or a submodule also given as a file */
-    for (int k = 0; k < ms->n && !dup; k++)
-      dup = strcmp(ms->mods[k]->file, files[i].file) == 0 || (files[i].sub && strcmp(ms->mods[k]->path, files[i].path) == 0);
-    if (dup) continue;
-    if (load_one(ms, vl, files[i].file, files[i].path, files[i].sub, err, errlen) != 0) goto done;
-    if (!files[i].sub) ms->ntop = ms->n;
-  }
-  /* resolve submodules, loading them from the roots on first use */
-  for (int mi = 0; mi < ms->n; mi++) {
-    vt_module *m = ms->mods[mi];
-    for (int si = 0; si < m->nstates; si++) {
-      vt_state *s = &m->states[si];
-      if (s->type != VT_S_CALL_SUBMODULE) continue;
-      int idx = vt_modset_find(ms, s->submodule);
-      if (idx < 0) {
-        char file[4096] = "";
-        static const char *const exts[] = { ".lua", ".json" };
-        if (!vt_module_name_safe(s->submodule)) {
-          snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s)",
-                   m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, ms->roots[0]);
-          goto done;
-        }
-        for (int r = 0; r < ms->nroots && idx < 0; r++)
-          for (int x = 0; x < 2 && idx < 0; x++) {
-            snprintf(file, sizeof file, "%s/%s%s", ms->roots[r], s->submodule, exts[x]);
-            struct stat fs;
-            if (stat(file, &fs) == 0 && S_ISREG(fs.st_mode)) {
-              if (!vt_path_inside(file, ms->roots[r])) {
-                snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s): %s leads out of it",
-                         m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, ms->roots[r], file);
-                goto done;
-              }
-              if (load_one(ms, vl, file, s->submodule, 1, err, errlen) != 0) goto done;
-              m = ms->mods[mi];
-              s = &m->states[si];
-              idx = ms->n - 1;
-            }
-          }
-        if (idx < 0) {
-          snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' not found (looked for %s.lua and .json in %s%s)",
-                   m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, s->submodule, ms->roots[0], ms->nroots > 1 ? " and other module folders" : "");
-          goto done;
-        }
-      }
-      s->submodule_index = idx;
-    }
-  }
-  for (int i = 0; i < ms->n; i++) ms->mods[i]->index = i;
-  rc = 0;
-  goto done;
-oom:
-  snprintf(err, errlen, "out of memory");
-done:
-  for (int i = 0; i < nfiles; i++) { free(files[i].file); free(files[i].path); }
-  free(files);
-  if (rc != 0) vt_modset_free(ms);
-  return rc;
-}
-
-void vt_modset_free(vt_modset *ms) {
-  for (int i = 0; i < ms->n; i++) vt_module_free(ms->mods[i]);
-  free(ms->mods);
-  for (int i = 0; i < ms->nroots; i++) free(ms->roots[i]);
-  free(ms->roots);
-  memset(ms, 0, sizeof *ms);
-}
-
-/* Every code of one state, observations of a panel included. */
-static void state_codes(const vt_state *s, void (*fn)(const vt_code *, void *), void *ud) {
-  for (int i = 0; i < s->ncodes; i++) fn(&s->codes[i], ud);
-  for (int i = 0; i < s->nactivities; i++) fn(&s->activities[i], ud);
-  if (s->value_code) fn(s->value_code, ud);
-  if (s->procedure_code) fn(s->procedure_code, ud);
-  for (int i = 0; i < s->nimg_series; i++) {
-    fn(s->img_series[i].body_site, ud);
-    fn(s->img_series[i].modality, ud);
-    for (int k = 0; k < s->img_series[i].ninstances; k++) fn(s->img_series[i].instances[k].sop, ud);
-  }
-  for (int i = 0; i < s->nsupplies; i++) fn(s->supplies[i].code, ud);
-  for (int i = 0; i < s->nobs; i++) state_codes(&s->obs[i], fn, ud);
-}
-
-void vt_modset_each_code(const vt_modset *ms, void (*fn)(const vt_code *c, void *ud), void *ud) {
-  for (int m = 0; m < ms->n; m++)
-    for (int k = 0; k < ms->mods[m]->nstates; k++) state_codes(&ms->mods[m]->states[k], fn, ud);
-}
-
-int vt_modset_find(const vt_modset *ms, const char *path) {
-  for (int i = 0; i < ms->n; i++) if (strcmp(ms->mods[i]->path, path) == 0) return i;
-  return -1;
 }

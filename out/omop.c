@@ -247,11 +247,7 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...) {
 
 /* ---- Dates ------------------------------------------------------------------ */
 
-static int64_t day_of(vt_time t) {
-  int64_t d = t / VT_MS_DAY;
-  if (t % VT_MS_DAY < 0) d--;
-  return d;
-}
+static int64_t day_of(vt_time t) { return vt_time_day(t); }
 
 static void put2(char *p, int v) { p[0] = (char)('0' + v / 10); p[1] = (char)('0' + v % 10); }
 

@@ -72,26 +72,14 @@ double vt_demo_age_weight(char gender, int age) {
   return total;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) q--;
-  return q;
-}
-
-static int month_days(int y, int m) {
-  static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : dm[m - 1];
-}
-
 /* A birth time whose age (vt_time_age_years) at `ref` is `age`: a uniform
 ** day among the days that give that age, at a uniform time of day, and
 ** strictly before `ref`. */
 static vt_time draw_birth(vt_rng *rng, vt_time ref, int age) {
   int y, m, d;
-  vt_civil_from_days(floor_div(ref, VT_MS_DAY), &y, &m, &d);
-  int dh = d < month_days(y - age, m) ? d : month_days(y - age, m);
-  int dl = d < month_days(y - age - 1, m) ? d : month_days(y - age - 1, m);
+  vt_civil_from_days(vt_time_day(ref), &y, &m, &d);
+  int dh = d < vt_days_in_month(y - age, m) ? d : vt_days_in_month(y - age, m);
+  int dl = d < vt_days_in_month(y - age - 1, m) ? d : vt_days_in_month(y - age - 1, m);
   int64_t hi = vt_days_from_civil(y - age, m, dh);
   int64_t lo = vt_days_from_civil(y - age - 1, m, dl) + 1;
   /* 29 February edges: move the bounds until the age is exact */
@@ -128,7 +116,10 @@ enum { R_WHITE, R_BLACK, R_ASIAN, R_NATIVE, R_HAWAIIAN, R_OTHER };
 ** 2020s (2020-2023 births). */
 #define FIRST_DECADE 1910
 #define NAMES_PER_DECADE 20
-static const char *const male_by_decade[][NAMES_PER_DECADE] = {
+#define NDECADES 12
+/* [0] the male names, [1] the female ones; a row per decade. */
+static const char *const given_by_decade[2][NDECADES][NAMES_PER_DECADE] = {
+ {
   /* 1910s */ { "John", "William", "James", "Robert", "Joseph", "George", "Charles", "Edward", "Frank", "Thomas",
                 "Walter", "Harold", "Henry", "Paul", "Richard", "Raymond", "Albert", "Arthur", "Harry", "Donald" },
   /* 1920s */ { "Robert", "John", "James", "William", "Charles", "George", "Joseph", "Richard", "Edward", "Donald",
@@ -153,8 +144,7 @@ static const char *const male_by_decade[][NAMES_PER_DECADE] = {
                 "Benjamin", "Daniel", "Aiden", "Logan", "Jayden", "Matthew", "Lucas", "David", "Jackson", "Joseph" },
   /* 2020s */ { "Liam", "Noah", "Oliver", "Elijah", "James", "William", "Benjamin", "Lucas", "Henry", "Theodore",
                 "Mateo", "Levi", "Sebastian", "Daniel", "Jack", "Michael", "Alexander", "Owen", "Asher", "Samuel" },
-};
-static const char *const female_by_decade[][NAMES_PER_DECADE] = {
+ }, {
   /* 1910s */ { "Mary", "Helen", "Dorothy", "Margaret", "Ruth", "Mildred", "Anna", "Elizabeth", "Frances", "Virginia",
                 "Marie", "Evelyn", "Alice", "Florence", "Lillian", "Rose", "Irene", "Louise", "Edna", "Catherine" },
   /* 1920s */ { "Mary", "Dorothy", "Helen", "Betty", "Margaret", "Ruth", "Virginia", "Doris", "Mildred", "Frances",
@@ -179,6 +169,7 @@ static const char *const female_by_decade[][NAMES_PER_DECADE] = {
                 "Elizabeth", "Amelia", "Evelyn", "Ella", "Chloe", "Harper", "Avery", "Sofia", "Grace", "Addison" },
   /* 2020s */ { "Olivia", "Emma", "Charlotte", "Amelia", "Sophia", "Ava", "Isabella", "Mia", "Evelyn", "Harper",
                 "Luna", "Camila", "Gianna", "Elizabeth", "Eleanor", "Ella", "Abigail", "Sofia", "Avery", "Scarlett" },
+ },
 };
 
 /* Given names frequent among Hispanic Americans (a selection of the names
@@ -276,11 +267,9 @@ static const char *draw_given(vt_rng *rng, char sex, int birth_year, int hispani
     return sex == 'M' ? pick(rng, male_hispanic, NELEM(male_hispanic))
                       : pick(rng, female_hispanic, NELEM(female_hispanic));
   int dec = (birth_year - FIRST_DECADE) / 10;
-  int ndec = NELEM(male_by_decade);
   if (dec < 0) dec = 0;
-  if (dec >= ndec) dec = ndec - 1;
-  return sex == 'M' ? pick(rng, male_by_decade[dec], NAMES_PER_DECADE)
-                    : pick(rng, female_by_decade[dec], NAMES_PER_DECADE);
+  if (dec >= NDECADES) dec = NDECADES - 1;
+  return pick(rng, given_by_decade[sex == 'M' ? 0 : 1][dec], NAMES_PER_DECADE);
 }
 
 /* ------------------------------------------------------------------ */

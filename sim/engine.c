@@ -158,25 +158,12 @@ static int32_t attr_entry(const vt_patient *p, const char *name) {
   return s && s->v.kind == VT_V_ENTRY ? s->v.u.entry : -1;
 }
 
-/* Days since 1970-01-01 of t, rounded down (times before 1970 are negative). */
-static int64_t day_of(vt_time t) { return t >= 0 ? t / VT_MS_DAY : -((-t + VT_MS_DAY - 1) / VT_MS_DAY); }
-
-/* Completed calendar months from birth to t. */
-static int age_months(vt_time birth, vt_time t) {
-  int y1, m1, d1, y2, m2, d2;
-  vt_civil_from_days(day_of(birth), &y1, &m1, &d1);
-  vt_civil_from_days(day_of(t), &y2, &m2, &d2);
-  int months = (y2 - y1) * 12 + (m2 - m1);
-  if (d2 < d1) months--;
-  return months < 0 ? 0 : months;
-}
-
 /* The first day after `day` on which the completed months of age (and so
 ** perhaps the years) change: the birth day of the month, or the 1st of the
 ** following month when the month is too short for it. */
 static int64_t next_month_anniversary(vt_time birth, int64_t day) {
   int by, bm, bd, y, m, d;
-  vt_civil_from_days(day_of(birth), &by, &bm, &bd);
+  vt_civil_from_days(vt_time_day(birth), &by, &bm, &bd);
   vt_civil_from_days(day, &y, &m, &d);
   (void)by; (void)bm;
   for (int k = 0; k < 3; k++) {          /* this month, or the next ones */
@@ -192,7 +179,7 @@ static int64_t next_month_anniversary(vt_time birth, int64_t day) {
 /* Month of the year of t, 1-12. */
 static int month_of(vt_time t) {
   int y, m, d;
-  vt_civil_from_days(day_of(t), &y, &m, &d);
+  vt_civil_from_days(vt_time_day(t), &y, &m, &d);
   return m;
 }
 
@@ -232,12 +219,12 @@ static int eval_cond(vt_engine *e, const vt_frame *f, const vt_state *s, const v
       ** "age > 40 years" holds from the 41st birthday */
       double units;
       if (c->unit_ms == VT_MS_GMF_YEAR || c->unit_ms == VT_MS_GMF_MONTH) {
-        int64_t day = day_of(t);
+        int64_t day = vt_time_day(t);
         if (day < e->age_day || day >= e->age_until) {
           e->age_day = day;
           e->age_until = next_month_anniversary(p->rec.person.birth, day);
           e->age_years = vt_time_age_years(p->rec.person.birth, t);
-          e->age_months = age_months(p->rec.person.birth, t);
+          e->age_months = vt_time_age_months(p->rec.person.birth, t);
         }
         units = c->unit_ms == VT_MS_GMF_YEAR ? e->age_years : e->age_months;
       }

@@ -239,15 +239,22 @@ static int effect(int op, int arg) {
   }
 }
 
+/* Room for one more item in array `p` of `*cap` items of `size` bytes, `n`
+** of them in use (the capacity doubles, from `first`): the array, perhaps
+** moved, or NULL when out of memory (p is then left as it was). */
+static void *grow(void *p, int n, int *cap, size_t size, int first) {
+  if (n < *cap) return p;
+  int ncap = *cap ? *cap * 2 : first;
+  void *q = realloc(p, (size_t)ncap * size);
+  if (q) *cap = ncap;
+  return q;
+}
+
 /* Append an instruction; its index, or -1. */
 static int emit(parser *ps, int op, int arg, int col) {
-  if (ps->ncode == ps->capcode) {
-    int cap = ps->capcode ? ps->capcode * 2 : 32;
-    ins *c = realloc(ps->code, (size_t)cap * sizeof *c);
-    if (!c) return perr(ps, col, "not enough memory");
-    ps->code = c;
-    ps->capcode = cap;
-  }
+  ins *code = grow(ps->code, ps->ncode, &ps->capcode, sizeof *code, 32);
+  if (!code) return perr(ps, col, "not enough memory");
+  ps->code = code;
   ins *i = &ps->code[ps->ncode];
   i->op = (uint8_t)op;
   i->pad = 0;
@@ -260,13 +267,9 @@ static int emit(parser *ps, int op, int arg, int col) {
 }
 
 static int emit_const(parser *ps, double v, int col) {
-  if (ps->nk == ps->capk) {
-    int cap = ps->capk ? ps->capk * 2 : 16;
-    double *k = realloc(ps->k, (size_t)cap * sizeof *k);
-    if (!k) return perr(ps, col, "not enough memory");
-    ps->k = k;
-    ps->capk = cap;
-  }
+  double *k = grow(ps->k, ps->nk, &ps->capk, sizeof *k, 16);
+  if (!k) return perr(ps, col, "not enough memory");
+  ps->k = k;
   ps->k[ps->nk] = v;
   return emit(ps, OP_CONST, ps->nk++, col);
 }

@@ -95,29 +95,12 @@ static double convert_risk(double risk, double from, double to) {
 
 static double normal_cdf(double z) { return 0.5 * erfc(-z / sqrt(2.0)); }
 
-/* Day number (since 1970-01-01) of a time, rounding down. */
-static int64_t day_of(vt_time t) {
-  int64_t q = t / VT_MS_DAY;
-  return t % VT_MS_DAY < 0 ? q - 1 : q;
-}
-
-/* Whole months between birth and t (calendar based, as Synthea's
-** Period.toTotalMonths). */
-static int age_months(vt_time birth, vt_time t) {
-  int by, bm, bd, y, m, d;
-  vt_civil_from_days(day_of(birth), &by, &bm, &bd);
-  vt_civil_from_days(day_of(t), &y, &m, &d);
-  int months = (y - by) * 12 + (m - bm);
-  if (d < bd) months--;
-  return months < 0 ? 0 : months;
-}
-
 /* Time (00:00 UTC) at which a person born at `birth` turns `k`; a 29
 ** February birthday falls on 1 March in common years (vt_time_age_years
 ** counts the year complete then). */
 static vt_time birthday(vt_time birth, int k) {
   int by, bm, bd;
-  vt_civil_from_days(day_of(birth), &by, &bm, &bd);
+  vt_civil_from_days(vt_time_day(birth), &by, &bm, &bd);
   return (vt_days_from_civil(by + k, bm, 1) + (bd - 1)) * VT_MS_DAY;
 }
 
@@ -125,20 +108,22 @@ static vt_time birthday(vt_time birth, int k) {
 /* LMS growth charts                                                   */
 /* ------------------------------------------------------------------ */
 
-/* Value at z-score z, and z-score of a value, on a CDC chart at x
-** (sim/growth_charts.h). */
-static double chart_value(vt_chart chart, char gender, double x, double z) {
+/* The L, M and S parameters of a CDC chart at x (sim/growth_charts.h). */
+static void chart_lms(vt_chart chart, char gender, double x, double *l, double *m, double *sd) {
   int n;
-  double l, m, sd;
   const vt_lms *t = vt_chart_rows(chart, gender, &n);
-  vt_lms_params(t, n, x, &l, &m, &sd);
+  vt_lms_params(t, n, x, l, m, sd);
+}
+
+/* Value at z-score z, and z-score of a value, on a CDC chart at x. */
+static double chart_value(vt_chart chart, char gender, double x, double z) {
+  double l, m, sd;
+  chart_lms(chart, gender, x, &l, &m, &sd);
   return vt_lms_value(l, m, sd, z);
 }
 static double chart_z(vt_chart chart, char gender, double x, double value) {
-  int n;
   double l, m, sd;
-  const vt_lms *t = vt_chart_rows(chart, gender, &n);
-  vt_lms_params(t, n, x, &l, &m, &sd);
+  chart_lms(chart, gender, x, &l, &m, &sd);
   return vt_lms_z(l, m, sd, value);
 }
 
@@ -432,7 +417,7 @@ static void draw_labs(vt_patient *p, vt_time t) {
 static void growth_percentiles(vt_patient *p, vt_time t) {
   vt_time birth = p->rec.person.birth;
   int age = vt_time_age_years(birth, t);
-  int months = age_months(birth, t);
+  int months = vt_time_age_months(birth, t);
   char g = p->rec.person.gender;
   const vt_slot *h = vt_map_get(&p->vitals, "Height");
   const vt_slot *w = vt_map_get(&p->vitals, "Weight");

@@ -80,15 +80,17 @@ int vt_time_parse_date(const char *s, vt_time *t) {
   return 0;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
+int64_t vt_floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
   return q;
 }
 
+int64_t vt_time_day(vt_time t) { return vt_floor_div(t, VT_MS_DAY); }
+
 int vt_time_year(vt_time t) {
   int y, m, d;
-  vt_civil_from_days(floor_div(t, VT_MS_DAY), &y, &m, &d);
+  vt_civil_from_days(vt_time_day(t), &y, &m, &d);
   return y;
 }
 
@@ -103,7 +105,7 @@ static char *digits(char *p, int n, int width) {
 
 void vt_time_format_date(vt_time t, char out[11]) {
   int y, m, d;
-  vt_civil_from_days(floor_div(t, VT_MS_DAY), &y, &m, &d);
+  vt_civil_from_days(vt_time_day(t), &y, &m, &d);
   char *p = digits(out, y, 4);
   *p++ = '-'; p = digits(p, m, 2);
   *p++ = '-'; p = digits(p, d, 2);
@@ -141,11 +143,20 @@ int64_t vt_time_unit_ms(const char *u) {
 
 int vt_time_age_years(vt_time birth, vt_time t) {
   int by, bm, bd, y, m, d;
-  vt_civil_from_days(floor_div(birth, VT_MS_DAY), &by, &bm, &bd);
-  vt_civil_from_days(floor_div(t, VT_MS_DAY), &y, &m, &d);
+  vt_civil_from_days(vt_time_day(birth), &by, &bm, &bd);
+  vt_civil_from_days(vt_time_day(t), &y, &m, &d);
   int age = y - by;
   if (m < bm || (m == bm && d < bd)) age--;
   return age;
+}
+
+int vt_time_age_months(vt_time birth, vt_time t) {
+  int by, bm, bd, y, m, d;
+  vt_civil_from_days(vt_time_day(birth), &by, &bm, &bd);
+  vt_civil_from_days(vt_time_day(t), &y, &m, &d);
+  int months = (y - by) * 12 + (m - bm);
+  if (d < bd) months--;
+  return months < 0 ? 0 : months;
 }
 
 double vt_time_age_exact(vt_time birth, vt_time t) {

@@ -49,6 +49,11 @@ typedef int64_t vt_time;
 int64_t vt_days_from_civil(int y, int m, int d);
 /* Days in month m (1-12) of year y, leap years counted. */
 int vt_days_in_month(int y, int m);
+/* a / b rounded toward minus infinity (b != 0; not INT64_MIN / -1). */
+int64_t vt_floor_div(int64_t a, int64_t b);
+/* Day number of a time: days since 1970-01-01, rounded down (times before
+** 1970 give negative days); defined for any int64 time. */
+int64_t vt_time_day(vt_time t);
 /* Inverse of vt_days_from_civil.  Days beyond about +-1e11 (times out of
 ** int64 milliseconds' range) are clamped, so the year always fits an int. */
 void vt_civil_from_days(int64_t days, int *y, int *m, int *d);
@@ -78,6 +83,9 @@ void vt_time_format_iso(vt_time t, char out[21]);
 int64_t vt_time_unit_ms(const char *unit);
 /* Whole years between `birth` and `t` (the age on a calendar basis). */
 int vt_time_age_years(vt_time birth, vt_time t);
+/* Completed calendar months from `birth` to `t` (as Synthea's
+** Period.toTotalMonths); 0 when t is before birth. */
+int vt_time_age_months(vt_time birth, vt_time t);
 /* Age in fractional years (average-year based); defined for any two times. */
 double vt_time_age_exact(vt_time birth, vt_time t);
 

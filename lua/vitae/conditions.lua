@@ -262,23 +262,21 @@ function C.any(cs) return { condition_type = "Or", conditions = list("any", cs) 
 -- negate(c): c does not hold.
 function C.negate(c) return { condition_type = "Not", condition = cond(c, "negate") } end
 
--- at_least(2, { c1, c2, c3 }): at least two of the conditions hold.
-function C.at_least(n, cs)
-  local l = list("at_least", cs)
+-- The condition `what`(n, cs) of GMF type `ty`: how many of the conditions
+-- `cs` hold is bounded by n, a whole number from 0 to #cs kept under `bound`.
+local function counted(what, ty, bound, n, cs)
+  local l = list(what, cs)
   if math.type(n) ~= "integer" or n < 0 or n > #l then
-    fail("at_least: count must be a whole number between 0 and %d, got %s", #l, show(n))
+    fail("%s: count must be a whole number between 0 and %d, got %s", what, #l, show(n))
   end
-  return { condition_type = "At Least", minimum = n, conditions = l }
+  return { condition_type = ty, [bound] = n, conditions = l }
 end
 
+-- at_least(2, { c1, c2, c3 }): at least two of the conditions hold.
+function C.at_least(n, cs) return counted("at_least", "At Least", "minimum", n, cs) end
+
 -- at_most(1, { c1, c2, c3 }): at most one of the conditions holds.
-function C.at_most(n, cs)
-  local l = list("at_most", cs)
-  if math.type(n) ~= "integer" or n < 0 or n > #l then
-    fail("at_most: count must be a whole number between 0 and %d, got %s", #l, show(n))
-  end
-  return { condition_type = "At Most", maximum = n, conditions = l }
-end
+function C.at_most(n, cs) return counted("at_most", "At Most", "maximum", n, cs) end
 
 -- Constant conditions.  These are shared tables: read them, never change them.
 C.is_male = { condition_type = "Gender", gender = "M" }

@@ -136,6 +136,14 @@ local function set(s, field, v, how)
   s[field] = v
 end
 
+-- The name a state is about (an attribute, a submodule, a symptom) into
+-- field `field`: its first unnamed string, or `field = "..."`.  Fails with
+-- "needs WHAT" when neither is a string.
+local function take_name(s, a, named, field, what)
+  set(s, field, take(a.strings))
+  if type(s[field] or named[field]) ~= "string" then fail("needs %s", what) end
+end
+
 -- A copy of a code table, checked.  A GMF `value_set` (a terminology
 -- service query Synthea may draw a code from) is kept as it is.
 local function code_copy(c, what)
@@ -267,75 +275,69 @@ local function begin(ty, ctor, t)
   return { type = ty, line = base.line() }, a, named
 end
 
+-- The constructor `ctor` of a state of GMF type `ty`: begin sorts the
+-- items of the table, `body(s, a, named)` takes those this type of state
+-- has, and finish checks what is left and adds what every state may have (a
+-- transition, remarks...).  Without a body the state holds nothing of its
+-- own; with `optional`, a call without a table stands for an empty one.
+local function constructor(ty, ctor, body, optional)
+  return function(t)
+    if optional and t == nil then t = {} end
+    local s, a, named = begin(ty, ctor, t)
+    if body ~= nil then body(s, a, named) end
+    return finish(ctor, s, a, named)
+  end
+end
+
 ------------------------------------------------------------------------------
 -- Constructors
 ------------------------------------------------------------------------------
 
 -- initial { next = "Start" }: where every module begins (name it Initial).
-function S.initial(t)
-  local s, a, named = begin("Initial", "initial", t)
-  return finish("initial", s, a, named)
-end
+S.initial = constructor("Initial", "initial")
 
 -- terminal {}: the module ends here.
-function S.terminal(t)
-  local s, a, named = begin("Terminal", "terminal", t or {})
-  return finish("terminal", s, a, named)
-end
+S.terminal = constructor("Terminal", "terminal", nil, true)
 
 -- simple { chance(0.1, "Sick", "Well") }: only a transition.
-function S.simple(t)
-  local s, a, named = begin("Simple", "simple", t)
-  return finish("simple", s, a, named)
-end
+S.simple = constructor("Simple", "simple")
 
 -- guard { age_at_least(18), next = "Adult" }: wait (re-checked weekly)
 -- until the condition holds.
-function S.guard(t)
-  local s, a, named = begin("Guard", "guard", t)
+S.guard = constructor("Guard", "guard", function(s, a, named)
   local c = take(a.conditions)
   if c == nil and type(a.values[1]) == "function" then c = take(a.values) end
   set(s, "allow", c)
   local allow = named_take(named, "allow")
   if allow ~= nil then set(s, "allow", C.check(allow, "allow"), "allow") end
   if s.allow == nil then fail("needs a condition, e.g. guard { age_at_least(18), next = \"Adult\" }") end
-  return finish("guard", s, a, named)
-end
+end)
 
 -- delay { years(1, 17), next = "Onset" }: sleep for that time.
-function S.delay(t)
-  local s, a, named = begin("Delay", "delay", t)
+S.delay = constructor("Delay", "delay", function(s, a, named)
   local q = take(a.quantities)
   if q ~= nil then
     for k, v in pairs(Q.delay_fields(q, "delay")) do set(s, k, v) end
   elseif named.exact == nil and named.range == nil and named.distribution == nil then
     fail("needs a time, e.g. delay { years(1), next = \"Check\" }")
   end
-  return finish("delay", s, a, named)
-end
+end)
 
 -- set_attribute { "smoker", true, next = "X" }: set an attribute to a
 -- constant, a function of the patient or a drawn value (range, gaussian);
 -- without a value the attribute is cleared.
-function S.set_attribute(t)
-  local s, a, named = begin("SetAttribute", "set_attribute", t)
-  local name = take(a.strings)
-  set(s, "attribute", name)
+S.set_attribute = constructor("SetAttribute", "set_attribute", function(s, a, named)
+  take_name(s, a, named, "attribute", "an attribute name: set_attribute { \"name\", value, next = \"S\" }")
   local v = take_first(a.quantities, a.values, a.strings)
   if v ~= nil then set_value(s, v, true, "value") end
   local nv = named_take(named, "value")
   if nv ~= nil then set_value(s, nv, true, "value") end
-  if type(s.attribute or named.attribute) ~= "string" then
-    fail("needs an attribute name: set_attribute { \"name\", value, next = \"S\" }")
-  end
-  return finish("set_attribute", s, a, named)
-end
+end)
 
 -- counter { "asthma_attacks", next = "X" }: add 1 to a number attribute;
 -- action = "decrement" subtracts, amount = n changes the step.
-function S.counter(t)
-  local s, a, named = begin("Counter", "counter", t)
-  set(s, "attribute", take(a.strings))
+S.counter = constructor("Counter", "counter", function(s, a, named)
+  take_name(s, a, named, "attribute", "an attribute name: counter { \"name\", next = \"S\" }")
   local action = named_take(named, "action") or "increment"
   if action ~= "increment" and action ~= "decrement" then
     fail("action must be \"increment\" or \"decrement\", got %s", show(action))
@@ -346,30 +348,19 @@ function S.counter(t)
     if math.type(amount) ~= "integer" or amount < 1 then fail("amount must be a whole number >= 1, got %s", show(amount)) end
     s.amount = amount
   end
-  if type(s.attribute or named.attribute) ~= "string" then
-    fail("needs an attribute name: counter { \"name\", next = \"S\" }")
-  end
-  return finish("counter", s, a, named)
-end
+end)
 
 -- call_submodule { "medications/otc_pain", next = "X" }: run that module to
 -- its end, then continue.
-function S.call_submodule(t)
-  local s, a, named = begin("CallSubmodule", "call_submodule", t)
-  set(s, "submodule", take(a.strings))
-  if type(s.submodule or named.submodule) ~= "string" then
-    fail("needs a module path: call_submodule { \"medications/otc_pain\", next = \"S\" }")
-  end
-  return finish("call_submodule", s, a, named)
-end
+S.call_submodule = constructor("CallSubmodule", "call_submodule", function(s, a, named)
+  take_name(s, a, named, "submodule", "a module path: call_submodule { \"medications/otc_pain\", next = \"S\" }")
+end)
 
 -- encounter { "emergency", snomed(50849002, "Emergency room admission (procedure)"), next = "X" }:
 -- start an encounter now; encounter { wellness = true, next = "X" } waits
 -- for the patient's next scheduled wellness visit instead.
-function S.encounter(t)
-  local s, a, named = begin("Encounter", "encounter", t)
-  local class = take(a.strings)
-  if class ~= nil then set(s, "encounter_class", class) end
+S.encounter = constructor("Encounter", "encounter", function(s, a, named)
+  set(s, "encounter_class", take(a.strings))
   take_codes(s, a, named, false)
   take_string(s, named, "reason", "reason")
   local w = named_take(named, "wellness")
@@ -387,34 +378,28 @@ function S.encounter(t)
       fail("needs a code, e.g. snomed(185347001, \"Encounter for problem (procedure)\")")
     end
   end
-  return finish("encounter", s, a, named)
-end
+end)
 
 -- encounter_end { next = "X" }: the current encounter ends.
-function S.encounter_end(t)
-  local s, a, named = begin("EncounterEnd", "encounter_end", t)
+S.encounter_end = constructor("EncounterEnd", "encounter_end", function(s, a, named)
   local d = named_take(named, "disposition")
   if d ~= nil then set(s, "discharge_disposition", d, "disposition") end
-  return finish("encounter_end", s, a, named)
-end
+end)
 
 -- condition_onset { snomed(74400008, "Appendicitis"), at = "ED", as = "appendicitis", next = "X" }:
 -- the patient has the condition; `at` defers recording to that encounter
 -- state, `as` stores the entry in an attribute.
-function S.condition_onset(t)
-  local s, a, named = begin("ConditionOnset", "condition_onset", t)
+S.condition_onset = constructor("ConditionOnset", "condition_onset", function(s, a, named)
   take_codes(s, a, named, true)
   take_string(s, named, "at", "target_encounter", "at (an encounter state)")
   take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
-  return finish("condition_onset", s, a, named)
-end
+end)
 
 -- The end states share one shape: end_x { "OnsetState" } ends what that
 -- state started; end_x { attribute = "name" } what the attribute holds;
 -- end_x { code } any active entry with that code.
 local function ender(ty, ctor, ref_field)
-  return function(t)
-    local s, a, named = begin(ty, ctor, t)
+  return constructor(ty, ctor, function(s, a, named)
     set(s, ref_field, take(a.strings))
     take_string(s, named, "attribute", "referenced_by_attribute", "attribute")
     take_codes(s, a, named, false)
@@ -425,16 +410,14 @@ local function ender(ty, ctor, ref_field)
     if n ~= 1 then
       fail("says what to end in one way: a state name, attribute = \"name\", or a code")
     end
-    return finish(ctor, s, a, named)
-  end
+  end)
 end
 
 -- condition_end { "Diagnosis", next = "X" }: the condition is resolved.
 S.condition_end = ender("ConditionEnd", "condition_end", "condition_onset")
 
 -- allergy_onset { snomed(91935009, "Allergy to peanuts"), allergy_type = "allergy", category = "food", next = "X" }
-function S.allergy_onset(t)
-  local s, a, named = begin("AllergyOnset", "allergy_onset", t)
+S.allergy_onset = constructor("AllergyOnset", "allergy_onset", function(s, a, named)
   take_codes(s, a, named, true)
   take_string(s, named, "at", "target_encounter", "at (an encounter state)")
   take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
@@ -442,15 +425,13 @@ function S.allergy_onset(t)
   if at ~= nil and at ~= "allergy" and at ~= "intolerance" then
     fail("allergy_type must be \"allergy\" or \"intolerance\", got %s", show(at))
   end
-  return finish("allergy_onset", s, a, named)
-end
+end)
 
 -- allergy_end { "Peanut_Allergy", next = "X" }
 S.allergy_end = ender("AllergyEnd", "allergy_end", "allergy_onset")
 
 -- medication_order { rxnorm(314076, "lisinopril 10 MG Oral Tablet"), reason = "Diagnosis", chronic = true, next = "X" }
-function S.medication_order(t)
-  local s, a, named = begin("MedicationOrder", "medication_order", t)
+S.medication_order = constructor("MedicationOrder", "medication_order", function(s, a, named)
   take_codes(s, a, named, true, "rxnorm(314076, \"lisinopril 10 MG Oral Tablet\")")
   take_string(s, named, "reason", "reason")
   take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
@@ -459,30 +440,26 @@ function S.medication_order(t)
     if type(chronic) ~= "boolean" then fail("chronic must be true or false") end
     s.chronic = chronic
   end
-  return finish("medication_order", s, a, named)
-end
+end)
 
 -- medication_end { "Metformin", next = "X" }
 S.medication_end = ender("MedicationEnd", "medication_end", "medication_order")
 
 -- careplan_start { snomed(735985000, "Diabetes self management plan (record artifact)"),
 --                  activities = { snomed(160670007, "Diabetic diet") }, reason = "Diagnosis", next = "X" }
-function S.careplan_start(t)
-  local s, a, named = begin("CarePlanStart", "careplan_start", t)
+S.careplan_start = constructor("CarePlanStart", "careplan_start", function(s, a, named)
   take_codes(s, a, named, true)
   local acts = named_take(named, "activities")
   if acts ~= nil then s.activities = code_list(acts, "activities") end
   take_string(s, named, "reason", "reason")
   take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
-  return finish("careplan_start", s, a, named)
-end
+end)
 
 -- careplan_end { "Diabetes_Plan", next = "X" }
 S.careplan_end = ender("CarePlanEnd", "careplan_end", "careplan")
 
 -- procedure { snomed(80146002, "Appendectomy"), duration = minutes(40, 70), reason = "Diagnosis", next = "X" }
-function S.procedure(t)
-  local s, a, named = begin("Procedure", "procedure", t)
+S.procedure = constructor("Procedure", "procedure", function(s, a, named)
   take_codes(s, a, named, true)
   take_string(s, named, "reason", "reason")
   take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
@@ -492,8 +469,7 @@ function S.procedure(t)
   elseif d ~= nil then
     set(s, "duration", d)
   end
-  return finish("procedure", s, a, named)
-end
+end)
 
 -- Where an observation's value comes from: exactly one of these.
 local OBSERVATION_VALUES = { "exact", "range", "distribution", "value", "attribute", "vital_sign", "value_code",
@@ -504,8 +480,7 @@ local OBSERVATION_VALUES = { "exact", "range", "distribution", "value", "attribu
 -- The value is a constant, a function of the patient, a range or gaussian,
 -- attribute = "name" (its value), vital_sign = "BMI", or value_code = code.
 -- (observation(code, op, value) with three arguments is the condition.)
-function S.observation(t)
-  local s, a, named = begin("Observation", "observation", t)
+S.observation = constructor("Observation", "observation", function(s, a, named)
   take_codes(s, a, named, true, "loinc(\"4548-4\", \"Hemoglobin A1c/Hemoglobin.total in Blood\")")
   local unit
   local v = take_first(a.quantities, a.values)
@@ -529,15 +504,12 @@ function S.observation(t)
      and type(s.value) ~= "string" and type(s.value) ~= "boolean" then
     fail("a numeric observation needs unit = ... (e.g. units.mg_dL, or \"{score}\")")
   end
-  return finish("observation", s, a, named)
-end
+end)
 
 -- vital_sign { "Systolic Blood Pressure", range(140, 170), unit = "mm[Hg]", next = "X" }:
 -- set the vital sign the engine reports at later visits.
-function S.vital_sign(t)
-  local s, a, named = begin("VitalSign", "vital_sign", t)
-  local name = take(a.strings)
-  if name ~= nil then set(s, "vital_sign", name) end
+S.vital_sign = constructor("VitalSign", "vital_sign", function(s, a, named)
+  set(s, "vital_sign", take(a.strings))
   local vs = s.vital_sign or named.vital_sign
   if not C.VITALS[vs] then fail("unknown vital sign %s (known: %s)", show(vs), base.keys(C.VITALS)) end
   local unit
@@ -550,15 +522,13 @@ function S.vital_sign(t)
     fail("needs a value, e.g. range(140, 170)")
   end
   if named.unit == nil and unit ~= nil then s.unit = unit end
-  return finish("vital_sign", s, a, named)
-end
+end)
 
 -- symptom { "Abdominal Pain", severity = range(50, 150), next = "X" }: the
 -- patient feels it with that severity (0-100); the cause defaults to the
 -- module's name.
-function S.symptom(t)
-  local s, a, named = begin("Symptom", "symptom", t)
-  set(s, "symptom", take(a.strings))
+S.symptom = constructor("Symptom", "symptom", function(s, a, named)
+  take_name(s, a, named, "symptom", "a symptom name: symptom { \"Chest Pain\", severity = range(40, 80), next = \"S\" }")
   local cause = named_take(named, "cause")
   if cause ~= nil then
     if type(cause) ~= "string" then fail("cause must be a string, got %s", show(cause)) end
@@ -568,9 +538,6 @@ function S.symptom(t)
   if v ~= nil then set_value(s, v, false, "severity") end
   local sev = named_take(named, "severity")
   if sev ~= nil then set_value(s, sev, false, "severity") end
-  if type(s.symptom or named.symptom) ~= "string" then
-    fail("needs a symptom name: symptom { \"Chest Pain\", severity = range(40, 80), next = \"S\" }")
-  end
   if s.exact == nil and s.range == nil and s.value == nil and named.exact == nil
      and named.range == nil and named.value == nil and named.distribution == nil then
     fail("needs a severity, e.g. severity = range(20, 60)")
@@ -579,27 +546,23 @@ function S.symptom(t)
   if pr ~= nil and (type(pr) ~= "number" or pr < 0 or pr > 1) then
     fail("probability must be a number between 0 and 1, got %s", show(pr))
   end
-  return finish("symptom", s, a, named)
-end
+end)
 
 -- vaccine { cvx(20, "DTaP"), series = 1, next = "X" }: an immunization.
-function S.vaccine(t)
-  local s, a, named = begin("Vaccine", "vaccine", t)
+S.vaccine = constructor("Vaccine", "vaccine", function(s, a, named)
   take_codes(s, a, named, true, "cvx(20, \"DTaP\")")
   local series = named.series
   if series ~= nil and (math.type(series) ~= "integer" or series < 1) then
     fail("series must be a whole number >= 1 (the dose number), got %s", show(series))
   end
-  return finish("vaccine", s, a, named)
-end
+end)
 
 -- death { snomed(22298006, "Myocardial infarction (disorder)"), next = "Terminal" }:
 -- the patient dies of that cause; cause = "Diagnosis" names the onset
 -- state instead, cause_attribute = "name" an attribute holding it, and
 -- after = days(1, 30) delays the death.  A code may be given together with
 -- cause = "Diagnosis" (as some Synthea modules do).
-function S.death(t)
-  local s, a, named = begin("Death", "death", t)
+S.death = constructor("Death", "death", function(s, a, named)
   take_codes(s, a, named, false)
   local cause = named_take(named, "cause")
   if base.is_code(cause) then
@@ -624,8 +587,7 @@ function S.death(t)
   if n == 0 then
     fail("needs one cause: a code, cause = \"OnsetState\" or cause_attribute = \"name\"")
   end
-  return finish("death", s, a, named)
-end
+end)
 
 -- A list field of plain GMF tables (observations of a panel, imaging series,
 -- supplies, physiology inputs): a Lua list of tables, checked only for shape.
@@ -648,8 +610,7 @@ end
 -- items have the fields of an observation state (codes, category, unit and a
 -- value), under the panel's code.
 local function panel(ty, ctor)
-  return function(t)
-    local s, a, named = begin(ty, ctor, t)
+  return constructor(ty, ctor, function(s, a, named)
     take_codes(s, a, named, true, "loinc(\"58410-2\", \"CBC panel - Blood by Automated count\")")
     take_string(s, named, "at", "target_encounter", "at (an encounter state)")
     check_list(named, "observations", true)
@@ -657,8 +618,7 @@ local function panel(ty, ctor)
     if n ~= nil and (math.type(n) ~= "integer" or n < 0) then
       fail("number_of_observations must be a whole number, got %s", show(n))
     end
-    return finish(ctor, s, a, named)
-  end
+  end)
 end
 
 -- multi_observation { loinc("85354-9", "Blood pressure panel with all children optional"),
@@ -671,33 +631,31 @@ S.multi_observation = panel("MultiObservation", "multi_observation")
 --   next = "X" }
 S.diagnostic_report = panel("DiagnosticReport", "diagnostic_report")
 
+-- The one code of a state into field `field` (`what` in messages): its
+-- unnamed code, or `field = code`.  Fails with "needs NEED" without either.
+local function take_one_code(s, a, named, field, what, need)
+  local c = take(a.codes)
+  if c ~= nil then set(s, field, code_copy(c, what), what) end
+  if s[field] == nil and named[field] == nil then fail("needs %s", need) end
+end
+
 -- imaging_study { snomed(399208008, "Plain X-ray of chest (procedure)"), series = { {
 --   body_site = snomed(...), modality = code("DICOM-DCM", "CR", "Computed Radiography"),
 --   instances = { { title = "...", sop_class = code("DICOM-SOP", "...", "...") } } } }, next = "X" }:
 -- an imaging study; the code is the imaging procedure's.
-function S.imaging_study(t)
-  local s, a, named = begin("ImagingStudy", "imaging_study", t)
-  local c = take(a.codes)
-  if c ~= nil then set(s, "procedure_code", code_copy(c, "procedure code"), "procedure code") end
-  if s.procedure_code == nil and named.procedure_code == nil then
-    fail("needs the imaging procedure's code, e.g. snomed(399208008, \"Plain X-ray of chest (procedure)\")")
-  end
+S.imaging_study = constructor("ImagingStudy", "imaging_study", function(s, a, named)
+  take_one_code(s, a, named, "procedure_code", "procedure code",
+                "the imaging procedure's code, e.g. snomed(399208008, \"Plain X-ray of chest (procedure)\")")
   check_list(named, "series", true)
-  return finish("imaging_study", s, a, named)
-end
+end)
 
 -- device { snomed(706004007, "Implantable cardiac pacemaker (physical object)"), as = "pacemaker", next = "X" }:
 -- the patient gets a device (manufacturer = ..., model = ... optional).
-function S.device(t)
-  local s, a, named = begin("Device", "device", t)
-  local c = take(a.codes)
-  if c ~= nil then set(s, "code", code_copy(c, "device code"), "device code") end
-  if s.code == nil and named.code == nil then
-    fail("needs the device's code, e.g. snomed(706004007, \"Implantable cardiac pacemaker (physical object)\")")
-  end
+S.device = constructor("Device", "device", function(s, a, named)
+  take_one_code(s, a, named, "code", "device code",
+                "the device's code, e.g. snomed(706004007, \"Implantable cardiac pacemaker (physical object)\")")
   take_string(s, named, "as", "assign_to_attribute", "as (an attribute name)")
-  return finish("device", s, a, named)
-end
+end)
 
 -- device_end { "Pacemaker", next = "X" }: the device is removed (its device
 -- state, attribute = "name", or its code).
@@ -705,25 +663,21 @@ S.device_end = ender("DeviceEnd", "device_end", "device")
 
 -- supply_list { supplies = { { quantity = 1, code = snomed(469020004, "Dental floss (physical object)") } },
 --               next = "X" }: supplies used at the current encounter.
-function S.supply_list(t)
-  local s, a, named = begin("SupplyList", "supply_list", t)
+S.supply_list = constructor("SupplyList", "supply_list", function(s, a, named)
   check_list(named, "supplies", true)
-  return finish("supply_list", s, a, named)
-end
+end)
 
 -- physiology { model = "circulation/McSharry2003_Synthetic_ECG.xml", solver = "runge_kutta",
 --              step_size = 0.01, sim_duration = 4, lead_time = 0, inputs = {...}, outputs = {...},
 --              next = "X", alt_direct_transition = "Y" }: run a physiology model (Synthea's
 -- SBML simulations); alt_direct_transition is taken where physiology is not simulated.
-function S.physiology(t)
-  local s, a, named = begin("Physiology", "physiology", t)
+S.physiology = constructor("Physiology", "physiology", function(s, a, named)
   if type(named.model) ~= "string" then fail("needs model = \"path of the model file\"") end
   check_list(named, "inputs", false)
   check_list(named, "outputs", false)
   local alt = named.alt_direct_transition
   if alt ~= nil then base.check_name(alt, "alt_direct_transition") end
-  return finish("physiology", s, a, named)
-end
+end)
 
 ------------------------------------------------------------------------------
 -- module()

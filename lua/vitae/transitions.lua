@@ -55,6 +55,16 @@ function T.chance(p, yes, no)
   })
 end
 
+-- Fail unless every key of the options table `opts` is a list index or
+-- `otherwise`; `hint` (in the message) says what the options look like.
+local function only_options(opts, hint)
+  for k in pairs(opts) do
+    if k ~= "otherwise" and (math.type(k) ~= "integer" or k < 1 or k > #opts) then
+      fail("unexpected key %s (%s)", show(k), hint)
+    end
+  end
+end
+
 -- pick { {0.263, "Ages_1_17"}, {0.423, "Ages_18_44"}, ..., otherwise = "S" }:
 -- one option drawn by its probability.  Probability left over goes to the
 -- last option (to `otherwise` when given).
@@ -72,11 +82,7 @@ function T.pick(opts)
     if type(o[1]) == "number" then sum = sum + o[1] else all_numbers = false end
     out[i] = { distribution = o[1], transition = o[2] }
   end
-  for k in pairs(opts) do
-    if k ~= "otherwise" and (math.type(k) ~= "integer" or k < 1 or k > #opts) then
-      fail("unexpected key %s (options are {p, \"State\"}; the rest goes to otherwise = \"State\")", show(k))
-    end
-  end
+  only_options(opts, "options are {p, \"State\"}; the rest goes to otherwise = \"State\"")
   if #out == 0 then fail("pick needs at least one option") end
   if sum > 1 + 1e-9 then
     fail("probabilities add up to %.6g (more than 1)", sum)
@@ -126,11 +132,7 @@ function T.when(opts)
     C.check(o[1], "option " .. i .. " condition")
     list[i] = { cond = o[1], target = o[2] }
   end
-  for k in pairs(opts) do
-    if k ~= "otherwise" and (math.type(k) ~= "integer" or k < 1 or k > #opts) then
-      fail("unexpected key %s (options are {condition, target}; add otherwise = target)", show(k))
-    end
-  end
+  only_options(opts, "options are {condition, target}; add otherwise = target")
   if opts.otherwise ~= nil then list[#list + 1] = { target = opts.otherwise } end
   if #list == 0 then fail("when needs at least one option") end
   for i, o in ipairs(list) do

@@ -279,7 +279,7 @@ refused eq_recursion "__eq recursion stops" "stack overflow"
 refused lt_recursion "__lt recursion stops" "stack overflow"
 refused huge_rep "string.rep('x', 2^40) is refused" "too large"
 refused huge_rep_cap "string.rep('x', 2^30) stops at the memory cap" "memory"
-refused table_grow "a table growing forever stops at the memory cap" "memory"
+refused -a "--module-time 120" table_grow "a table growing forever stops at the memory cap" "memory"
 
 # ---- pattern bombs and the time budget (called every simulated week) -----------
 refused -t 20 pattern_find "a pattern bomb in string.find stops within seconds"
