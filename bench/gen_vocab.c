@@ -1,6 +1,6 @@
 /*
 ** gen_vocab.c -- write a large synthetic OHDSI vocabulary for benchmarking
-** out/vocab.c.
+** learn/vocab.c.
 **
 **   gen_vocab DIR [N] [--relationships]
 **

@@ -1,5 +1,5 @@
 /*
-** vocab_load.c -- time vt_vocab_load (out/vocab.c) on a large vocabulary.
+** vocab_load.c -- time vt_vocab_load (learn/vocab.c) on a large vocabulary.
 **
 **   vocab_load [--cold] DIR
 **
@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "out/vocab.h"
+#include "learn/vocab.h"
 
 static double now_s(void) {
   struct timespec ts;

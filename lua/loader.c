@@ -24,6 +24,7 @@
 #include "lua/json.h"
 #include "sim/arena.h"
 #include "sim/expr.h"
+#include "sim/hash.h"
 #include "sim/lookup.h"
 #include "sim/patient.h"
 
@@ -1054,20 +1055,6 @@ static void compile_state(ctx *c, int st, vt_state *s) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* FNV-1a 64 of a file, as 16 hex digits ("0" * 16 if unreadable). */
-static void file_hash(const char *path, char out[17]) {
-  uint64_t h = 1469598103934665603ull;
-  FILE *f = fopen(path, "rb");
-  if (f) {
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-      for (size_t i = 0; i < n; i++) { h ^= buf[i]; h *= 1099511628211ull; }
-    fclose(f);
-  }
-  snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
 static int ends_with(const char *s, const char *suffix) {
   size_t a = strlen(s), b = strlen(suffix);
   return a >= b && strcmp(s + a - b, suffix) == 0;
@@ -1236,7 +1223,7 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
     m->name = req_str(c, base, "name");
     c->mline = saved;
   }
-  file_hash(file, m->hash);
+  (void)vt_file_hash(file, m->hash);   /* "0" x 16 when unreadable */
   int sty = field(c, base, "states");
   if (sty != LUA_TTABLE) {
     if (sty == LUA_TNIL) cerr(c, "module '%s' has no 'states' table", m->name);

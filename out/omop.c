@@ -32,8 +32,9 @@
 #include <sqlite3.h>
 
 #include "out/dbfile.h"
-#include "out/vocab.h"
+#include "learn/vocab.h"
 #include "sim/embedded.h"
+#include "sim/hash.h"
 #include "sim/version.h"
 #include "sim/vtime.h"
 
@@ -206,7 +207,6 @@ typedef struct tcache { vt_time t; char d[16]; char dt[32]; } tcache;
 /* One (system, code) written without a concept. */
 typedef struct unmapped {
   char *system, *code, *display;
-  uint64_t hash;
   int64_t rows;
 } unmapped;
 
@@ -228,13 +228,12 @@ struct vt_omop_writer {
   int64_t batch_rows;
   tcache tstart, tend;
   vt_kv info;                  /* run provenance, written at finish */
-  /* codes without a concept: entries, and an open-addressing index into them */
+  /* codes without a concept: entry i of umap is um[i] */
   unmapped *um; size_t num, capum;
-  uint32_t *umslot; size_t capslot;
+  vt_strmap umap;
   int64_t coded, mapped, careplans;
-  /* the non-zero concept ids written (with a vocabulary only): open
-  ** addressing, 0 marks an empty slot, at most half full */
-  int64_t *used; size_t nused, capused;
+  /* the non-zero concept ids written (with a vocabulary only) */
+  vt_idmap used;
   /* per-record scratch */
   era_item *cera, *dera; size_t ncera, capcera, ndera, capdera;
   enc_item *encs; size_t nencs, capencs;
@@ -334,9 +333,9 @@ static void close_db(vt_omop_writer *w) {
 static void free_writer(vt_omop_writer *w) {
   vt_kv_free(&w->info);
   for (size_t i = 0; i < w->num; i++) { free(w->um[i].system); free(w->um[i].code); free(w->um[i].display); }
-  free(w->um); free(w->umslot);
+  free(w->um); vt_strmap_free(&w->umap);
   free(w->cera); free(w->dera); free(w->encs); free(w->studies);
-  free(w->used);
+  vt_idmap_free(&w->used);
   free(w->path); free(w->tmp);
   free(w);
 }
@@ -402,88 +401,51 @@ size_t vt_omop_fixed_concepts(int64_t *out, size_t max) {
   return n;
 }
 
-/* The slot of id in the used set: where it is, or the empty slot where it
-** would go.  The set must have slots. */
-static size_t used_slot(const vt_omop_writer *w, int64_t id) {
-  size_t mask = w->capused - 1;
-  uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;   /* Fibonacci hashing */
-  size_t i = (size_t)(h >> 32) & mask;
-  while (w->used[i] != 0 && w->used[i] != id) i = (i + 1) & mask;
-  return i;
-}
-
 /* Is concept id in the used set? */
 static int is_used(const vt_omop_writer *w, int64_t id) {
-  return id != 0 && w->nused && w->used[used_slot(w, id)] == id;
+  return id != 0 && vt_idmap_get(&w->used, id, NULL);
 }
 
 /* Note the `n` concept ids in ids as used (0s are skipped), when there is a
 ** vocabulary.  SQLITE_OK, or SQLITE_NOMEM. */
 static int use_ids(vt_omop_writer *w, const int64_t *ids, size_t n) {
   if (!w->vocab) return SQLITE_OK;
-  for (size_t k = 0; k < n; k++) {
-    if (ids[k] == 0) continue;
-    if (2 * (w->nused + 1) > w->capused) {
-      size_t cap = w->capused ? 2 * w->capused : 1024;
-      int64_t *old = w->used;
-      size_t oldcap = w->capused;
-      if (!(w->used = calloc(cap, sizeof *w->used))) { w->used = old; return SQLITE_NOMEM; }
-      w->capused = cap;
-      for (size_t i = 0; i < oldcap; i++)
-        if (old[i]) w->used[used_slot(w, old[i])] = old[i];
-      free(old);
-    }
-    size_t i = used_slot(w, ids[k]);
-    if (w->used[i] == 0) { w->used[i] = ids[k]; w->nused++; }
-  }
+  for (size_t k = 0; k < n; k++)
+    if (ids[k] != 0 && vt_idmap_put(&w->used, ids[k], 0, NULL) < 0) return SQLITE_NOMEM;
   return SQLITE_OK;
+}
+
+/* Grow *p (of *cap elements of `size`) to hold n + 1; 0 or -1. */
+static int reserve(void **p, size_t *cap, size_t n, size_t size) {
+  if (n < *cap) return 0;
+  size_t c = *cap ? *cap * 2 : 64;
+  while (c <= n) c *= 2;
+  void *q = realloc(*p, c * size);
+  if (!q) return -1;
+  *p = q; *cap = c;
+  return 0;
 }
 
 /* ---- Codes without a concept ---------------------------------------------- */
 
-static uint64_t hash_code(const char *system, const char *code) {
-  uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
-  for (const char *s = system ? system : ""; *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ULL; }
-  h ^= 0xff; h *= 1099511628211ULL;
-  for (const char *s = code; *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ULL; }
-  return h;
-}
-
-static int same_str(const char *a, const char *b) {
-  return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* Re-index the entries in a slot table of `cap` (a power of two) slots. */
-static int um_rehash(vt_omop_writer *w, size_t cap) {
-  uint32_t *s = calloc(cap, sizeof *s);
-  if (!s) return -1;
-  for (size_t i = 0; i < w->num; i++) {
-    size_t k = (size_t)w->um[i].hash & (cap - 1);
-    while (s[k]) k = (k + 1) & (cap - 1);
-    s[k] = (uint32_t)(i + 1);
-  }
-  free(w->umslot);
-  w->umslot = s;
-  w->capslot = cap;
-  return 0;
-}
-
-/* Count one row of code c written without a concept; 0 or -1 (no memory). */
+/* Count one row of code c written without a concept; 0 or -1 (no memory).
+** The key of a code: 0 for no system or 1 and the system, a NUL, the code. */
 static int note_unmapped(vt_omop_writer *w, const vt_code *c) {
-  if ((w->num + 1) * 2 > w->capslot && um_rehash(w, w->capslot ? w->capslot * 2 : 256) != 0) return -1;
-  uint64_t h = hash_code(c->system, c->code);
-  size_t k = (size_t)h & (w->capslot - 1);
-  while (w->umslot[k]) {
-    unmapped *u = &w->um[w->umslot[k] - 1];
-    if (u->hash == h && same_str(u->system, c->system) && strcmp(u->code, c->code) == 0) { u->rows++; return 0; }
-    k = (k + 1) & (w->capslot - 1);
+  size_t ns = c->system ? strlen(c->system) : 0, nc = strlen(c->code);
+  char stack[256], *key = ns + nc + 2 <= sizeof stack ? stack : malloc(ns + nc + 2);
+  if (!key || reserve((void **)&w->um, &w->capum, w->num, sizeof *w->um) != 0) {
+    if (key != stack) free(key);
+    return -1;
   }
-  if (w->num == w->capum) {
-    size_t cap = w->capum ? w->capum * 2 : 64;
-    unmapped *n = realloc(w->um, cap * sizeof *n);
-    if (!n) return -1;
-    w->um = n; w->capum = cap;
-  }
+  key[0] = c->system ? 1 : 0;
+  if (ns) memcpy(key + 1, c->system, ns);
+  key[ns + 1] = '\0';
+  memcpy(key + ns + 2, c->code, nc);
+  int added;
+  long i = vt_strmap_add(&w->umap, key, ns + nc + 2, &added);
+  if (key != stack) free(key);
+  if (i < 0) return -1;
+  if (!added) { w->um[i].rows++; return 0; }
   unmapped *u = &w->um[w->num];
   u->system = c->system ? strdup(c->system) : NULL;
   u->code = strdup(c->code);
@@ -492,10 +454,8 @@ static int note_unmapped(vt_omop_writer *w, const vt_code *c) {
     free(u->system); free(u->code); free(u->display);
     return -1;
   }
-  u->hash = h;
   u->rows = 1;
   w->num++;
-  w->umslot[k] = (uint32_t)w->num;
   return 0;
 }
 
@@ -595,17 +555,6 @@ static const char *state_code(const char *s) {
 }
 
 /* ---- Per-record scratch ------------------------------------------------------ */
-
-/* Grow *p (of *cap elements of `size`) to hold n + 1; 0 or -1. */
-static int reserve(void **p, size_t *cap, size_t n, size_t size) {
-  if (n < *cap) return 0;
-  size_t c = *cap ? *cap * 2 : 64;
-  while (c <= n) c *= 2;
-  void *q = realloc(*p, c * size);
-  if (!q) return -1;
-  *p = q; *cap = c;
-  return 0;
-}
 
 static int push_era(era_item **a, size_t *n, size_t *cap, int64_t concept, int64_t start, int64_t end) {
   if (reserve((void **)a, cap, *n, sizeof **a) != 0) return -1;

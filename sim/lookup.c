@@ -12,6 +12,7 @@
 ** segment lists, in file order, the rows whose range covers it.
 */
 #include "lookup.h"
+#include "sim/hash.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,7 +29,6 @@
 #define MAX_RANGES 2
 
 typedef struct {
-  uint64_t hash;
   int row0;          /* first row of the group: its string values are the group's */
   int first, n;      /* live rows: t->grow[first .. first + n), in file order */
   int segslot;       /* range slot the segments cut, -1 to scan the rows */
@@ -52,8 +52,7 @@ struct vt_lookup {
   int *grow;              /* live rows ordered by group, file order inside */
   int ngroups;
   group *groups;
-  uint32_t *slots;        /* group index + 1; 0 = empty */
-  uint32_t mask;
+  vt_strmap bykey;        /* string values -> group (entry i is group i) */
 };
 
 /* Write "PATH:LINE: message" (or "PATH: message" when line is 0) to err. */
@@ -244,32 +243,37 @@ static int parse_prob(const char *s, double *v) {
 /* Index                                                               */
 /* ------------------------------------------------------------------ */
 
-/* FNV-1a over string values, with a separator after each. */
-static uint64_t hash_strings(const char *const *v, int n, const int *idx) {
-  uint64_t h = 1469598103934665603ULL;
-  for (int i = 0; i < n; i++) {
-    const unsigned char *s = (const unsigned char *)v[idx ? idx[i] : i];
-    for (; *s; s++) { h ^= *s; h *= 1099511628211ULL; }
-    h ^= 0xFF;
-    h *= 1099511628211ULL;
+/* The key of a group in t->bykey: its string values (v[idx[k]] when idx is
+** not NULL), each followed by a NUL.  Written to buf (cap bytes) when it
+** fits, else malloc'd; the key and its length in *len, or NULL when out of
+** memory. */
+static char *group_key(const vt_lookup *t, const char *const *v, const int *idx, char *buf, size_t cap,
+                       size_t *len) {
+  size_t n = 0;
+  for (int k = 0; k < t->nstr; k++) n += strlen(v[idx ? idx[k] : k]) + 1;
+  char *key = n <= cap ? buf : malloc(n ? n : 1);
+  if (!key) return NULL;
+  char *p = key;
+  for (int k = 0; k < t->nstr; k++) {
+    const char *s = v[idx ? idx[k] : k];
+    size_t m = strlen(s) + 1;
+    memcpy(p, s, m);
+    p += m;
   }
-  return h;
+  *len = n;
+  return key;
 }
 
-/* Group whose strings equal v (indexed through idx when not NULL); -1. */
-static int find_group(const vt_lookup *t, uint64_t h, const char *const *v, const int *idx) {
-  uint32_t i = (uint32_t)h & t->mask;
-  while (t->slots[i]) {
-    const group *g = &t->groups[t->slots[i] - 1];
-    if (g->hash == h) {
-      const char *const *gv = t->cells + (size_t)g->row0 * (size_t)t->nstr;
-      int k = 0;
-      while (k < t->nstr && strcmp(gv[k], v[idx ? idx[k] : k]) == 0) k++;
-      if (k == t->nstr) return (int)(t->slots[i] - 1);
-    }
-    i = (i + 1) & t->mask;
-  }
-  return -1;
+/* Group whose strings equal v (indexed through idx when not NULL); -1 when
+** there is none or no memory. */
+static int find_group(const vt_lookup *t, const char *const *v, const int *idx) {
+  char buf[256];
+  size_t len;
+  char *key = group_key(t, v, idx, buf, sizeof buf, &len);
+  if (!key) return -1;
+  long g = vt_strmap_find(&t->bykey, key, len);
+  if (key != buf) free(key);
+  return (int)g;
 }
 
 typedef struct { int64_t r[2 * MAX_RANGES]; int row; } rowkey;
@@ -383,30 +387,28 @@ static int segment_group(vt_lookup *t, group *g) {
 ** the segments.  0, or -1 on no memory. */
 static int build_index(vt_lookup *t) {
   int n = t->nrows;
-  uint32_t cap = 8;
   int *rowgroup = NULL, *count = NULL;
   rowkey *keys = NULL;
   int rc = -1;
 
-  while (cap < (uint32_t)n * 2u) cap *= 2;
-  t->mask = cap - 1;
-  t->slots = calloc(cap, sizeof *t->slots);
   t->groups = calloc((size_t)n, sizeof *t->groups);
   t->grow = malloc((size_t)n * sizeof *t->grow);
   rowgroup = malloc((size_t)n * sizeof *rowgroup);
   keys = malloc((size_t)n * sizeof *keys);
-  if (!t->slots || !t->groups || !t->grow || !rowgroup || !keys) goto out;
+  if (!t->groups || !t->grow || !rowgroup || !keys) goto out;
 
   for (int r = 0; r < n; r++) {
     const char *const *v = t->cells + (size_t)r * (size_t)t->nstr;
-    uint64_t h = hash_strings(v, t->nstr, NULL);
-    int g = find_group(t, h, v, NULL);
-    if (g < 0) {
-      uint32_t i = (uint32_t)h & t->mask;
-      while (t->slots[i]) i = (i + 1) & t->mask;
-      g = t->ngroups++;
-      t->slots[i] = (uint32_t)g + 1;
-      t->groups[g].hash = h;
+    char buf[256];
+    size_t len;
+    char *key = group_key(t, v, NULL, buf, sizeof buf, &len);
+    int added;
+    long e = key ? vt_strmap_add(&t->bykey, key, len, &added) : -1;
+    if (key != buf) free(key);
+    if (e < 0) goto out;
+    int g = (int)e;
+    if (added) {
+      t->ngroups++;
       t->groups[g].row0 = r;
       t->groups[g].segslot = -1;
     }
@@ -486,7 +488,7 @@ void vt_lookup_free(vt_lookup *t) {
       free(t->groups[g].segrows);
     }
   free(t->groups);
-  free(t->slots);
+  vt_strmap_free(&t->bykey);
   free(t);
 }
 
@@ -754,7 +756,7 @@ int vt_lookup_match(const vt_lookup *t, const int64_t *nums, const char *const *
     if (!nums || nums[t->range_key[s]] == VT_LOOKUP_NONE) return -1;
     v[s] = nums[t->range_key[s]];
   }
-  g = find_group(t, hash_strings(strs, t->nstr, t->str_key), strs, t->str_key);
+  g = find_group(t, strs, t->str_key);
   if (g < 0) return 0;
 
   const group *gr = &t->groups[g];

@@ -10,6 +10,7 @@
 */
 #include "params.h"
 #include "config.h"
+#include "sim/hash.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -215,16 +216,6 @@ done:
   return rc;
 }
 
-/* FNV-1a, 64 bits, of buf. */
-static uint64_t fnv1a64(const unsigned char *buf, size_t len) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (size_t i = 0; i < len; i++) {
-    h ^= buf[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 vt_params *vt_params_load(const char *path, char *err, size_t errlen) {
   yaml_document_t doc;
   unsigned char *bytes;
@@ -241,7 +232,7 @@ vt_params *vt_params_load(const char *path, char *err, size_t errlen) {
     at_error(&c, 1, 1, "out of memory");
     goto fail;
   }
-  snprintf(p->hash, sizeof p->hash, "%016llx", (unsigned long long)fnv1a64(bytes, len));
+  snprintf(p->hash, sizeof p->hash, "%016llx", (unsigned long long)vt_fnv1a64(VT_FNV1A64_INIT, bytes, len));
   root = yaml_document_get_root_node(&doc);
   if (!root) {
     at_error(&c, 1, 1, "empty file: expected a 'params' mapping of name: value");

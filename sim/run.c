@@ -24,7 +24,7 @@
 #include "out/dbfile.h"
 #include "out/sink.h"
 #include "out/omop.h"
-#include "out/vocab.h"
+#include "learn/vocab.h"
 #include "sim/engine.h"
 #include "sim/params.h"
 #include "sim/strbuf.h"

@@ -1,12 +1,12 @@
 /*
-** fuzz_vocab.c -- the input as an OHDSI vocabulary folder (out/vocab.h): cut
+** fuzz_vocab.c -- the input as an OHDSI vocabulary folder (learn/vocab.h): cut
 ** at form feeds into CONCEPT.csv, CONCEPT_RELATIONSHIP.csv,
 ** CONCEPT_ANCESTOR.csv and VOCABULARY.csv (tests/fuzz/fuzz.h), loaded with
 ** vt_vocab_load for a few codes; a loaded vocabulary is then queried
 ** through every lookup.
 */
 #include "tests/fuzz/fuzz.h"
-#include "out/vocab.h"
+#include "learn/vocab.h"
 
 static const vt_code codes[] = {
   { "SNOMED-CT", "44054006", NULL }, { "SNOMED-CT", "275272006", NULL },

@@ -17,7 +17,7 @@
 #include <sqlite3.h>
 
 #include "out/omop.h"
-#include "out/vocab.h"
+#include "learn/vocab.h"
 #include "out/writer.h"
 #include "sim/record.h"
 #include "sim/vtime.h"

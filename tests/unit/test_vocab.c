@@ -1,5 +1,5 @@
 /*
-** test_vocab.c -- unit tests of the OHDSI vocabulary loader (out/vocab.c):
+** test_vocab.c -- unit tests of the OHDSI vocabulary loader (learn/vocab.c):
 ** standard concepts, "Maps to" targets (invalid ones and invalid
 ** relationships skipped, the smallest of several), concept 0 with the
 ** source concept when there is none, ingredients from CONCEPT_ANCESTOR,
@@ -18,7 +18,7 @@
 ** (vt_vocab_concept, vt_vocab_each): every field, both date layouts,
 ** defaults without dates, bad dates, the OMOP writer's own concepts.
 */
-#include "out/vocab.h"
+#include "learn/vocab.h"
 #include "test.h"
 
 #include <dirent.h>

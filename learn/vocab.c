@@ -33,7 +33,8 @@
 ** invalid reason, a few hundred distinct values; its dates as YYYYMMDD
 ** numbers), plus about 24 to 48 bytes in the id index.
 */
-#include "vocab.h"
+#include "learn/vocab.h"
+#include "sim/hash.h"
 
 
 #include <errno.h>
@@ -64,96 +65,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
     va_end(ap);
   }
   return -1;
-}
-
-/* ---- hashing --------------------------------------------------------- */
-
-/* The 64-bit finalizer of MurmurHash3 (public domain): spreads the bits of
-** a key over the whole word. */
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
-/* A hash of n bytes salted with a small integer: eight bytes at a time
-** (codes are short; this runs for a third of the rows of CONCEPT.csv). */
-static uint64_t hash_bytes(const char *s, size_t n, uint32_t salt) {
-  uint64_t h = 0x9e3779b97f4a7c15ULL * (salt + 1) ^ n;
-  uint64_t w;
-  for (; n >= 8; s += 8, n -= 8) {
-    memcpy(&w, s, 8);
-    h = mix64(h ^ w);
-  }
-  w = 0;
-  memcpy(&w, s, n);
-  return mix64(h ^ w ^ 0x5bd1e995ULL);
-}
-
-/* ---- a map from concept ids to 32-bit values ----------------------------
-** Open addressing with linear probing, at most half full.  INT64_MIN marks
-** an empty slot (parse_i64 never yields it). */
-
-#define ID_EMPTY INT64_MIN
-
-typedef struct idmap {
-  int64_t *keys;
-  uint32_t *vals;
-  size_t cap, n;      /* cap is 0 or a power of two */
-} idmap;
-
-static void idmap_free(idmap *m) {
-  free(m->keys);
-  free(m->vals);
-  memset(m, 0, sizeof *m);
-}
-
-/* Look key up: 1 and *val set if present, else 0. */
-static int idmap_get(const idmap *m, int64_t key, uint32_t *val) {
-  if (!m->n) return 0;
-  size_t mask = m->cap - 1, i = (size_t)mix64((uint64_t)key) & mask;
-  for (;;) {
-    if (m->keys[i] == key) { *val = m->vals[i]; return 1; }
-    if (m->keys[i] == ID_EMPTY) return 0;
-    i = (i + 1) & mask;
-  }
-}
-
-/* Insert key -> val unless key is there.  Returns 1 if inserted, 0 if the
-** key was present (*old gets its value when old is not NULL), -1 when out of
-** memory. */
-static int idmap_put(idmap *m, int64_t key, uint32_t val, uint32_t *old) {
-  if (2 * (m->n + 1) > m->cap) {
-    size_t cap = m->cap ? 2 * m->cap : 64;
-    int64_t *keys = malloc(cap * sizeof *keys);
-    uint32_t *vals = malloc(cap * sizeof *vals);
-    if (!keys || !vals) { free(keys); free(vals); return -1; }
-    for (size_t i = 0; i < cap; i++) keys[i] = ID_EMPTY;
-    for (size_t j = 0; j < m->cap; j++) {
-      if (m->keys[j] == ID_EMPTY) continue;
-      size_t i = (size_t)mix64((uint64_t)m->keys[j]) & (cap - 1);
-      while (keys[i] != ID_EMPTY) i = (i + 1) & (cap - 1);
-      keys[i] = m->keys[j];
-      vals[i] = m->vals[j];
-    }
-    free(m->keys);
-    free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
-    m->cap = cap;
-  }
-  size_t mask = m->cap - 1, i = (size_t)mix64((uint64_t)key) & mask;
-  while (m->keys[i] != ID_EMPTY) {
-    if (m->keys[i] == key) { if (old) *old = m->vals[i]; return 0; }
-    i = (i + 1) & mask;
-  }
-  m->keys[i] = key;
-  m->vals[i] = val;
-  m->n++;
-  return 1;
 }
 
 /* ---- the vocabulary -------------------------------------------------- */
@@ -203,11 +114,11 @@ struct vt_vocab {
 
   con *cons;
   size_t ncon, capcon;
-  idmap byid;               /* concept id -> index in cons */
+  vt_idmap byid;               /* concept id -> index in cons */
 
   drug *drugs;
   size_t ndrug, capdrug;
-  idmap drugid;             /* drug concept id -> index in drugs */
+  vt_idmap drugid;             /* drug concept id -> index in drugs */
 
   const char **strs;        /* interned strings of the concepts; strs[0] is "" */
   size_t nstr, capstr;
@@ -342,8 +253,8 @@ static long ent_add(vt_vocab *v, uint32_t voc, const char *code, size_t n, uint6
 /* Index of the drug slot of concept id, added if missing; -1 when out of
 ** memory. */
 static long drug_add(vt_vocab *v, int64_t id) {
-  uint32_t old;
-  if (idmap_get(&v->drugid, id, &old)) return old;
+  uint64_t old;
+  if (vt_idmap_get(&v->drugid, id, &old)) return (long)old;
   if (v->ndrug == v->capdrug) {
     size_t cap = v->capdrug ? 2 * v->capdrug : 64;
     drug *d = realloc(v->drugs, cap * sizeof *d);
@@ -351,7 +262,7 @@ static long drug_add(vt_vocab *v, int64_t id) {
     v->drugs = d;
     v->capdrug = cap;
   }
-  if (idmap_put(&v->drugid, id, (uint32_t)v->ndrug, NULL) < 0) return -1;
+  if (vt_idmap_put(&v->drugid, id, (uint32_t)v->ndrug, NULL) < 0) return -1;
   v->drugs[v->ndrug].best = -1;
   v->drugs[v->ndrug].level = 0;
   return (long)v->ndrug++;
@@ -972,7 +883,7 @@ static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
   c->valid = col[C_INVALID] < 0 || r->len[col[C_INVALID]] == 0;
   c->drug = strcmp(v->strs[c->domain], "Drug") == 0;
   c->ingredient = (uint8_t)is_ingredient(r, col);
-  if (idmap_put(&v->byid, id, (uint32_t)v->ncon, NULL) < 0) return rd_fail(r, "out of memory");
+  if (vt_idmap_put(&v->byid, id, (uint32_t)v->ncon, NULL) < 0) return rd_fail(r, "out of memory");
   return (long)v->ncon++;
 }
 
@@ -981,7 +892,7 @@ static int con_rank(const con *c) { return 2 * c->valid + c->standard; }
 
 /* Pass 1: read CONCEPT.csv, keeping the concepts of the wanted codes, of
 ** UCUM and those in `fixed`.  Returns 0 or -1. */
-static int pass_concepts(vt_vocab *v, const idmap *fixed, const char *path, const io *o) {
+static int pass_concepts(vt_vocab *v, const vt_idmap *fixed, const char *path, const io *o) {
   reader r;
   int col[C__N], k = rd_open_io(&r, path, o);
   if (k > 0) return fail(o->err, o->errlen, "%s: no such file (an Athena download has CONCEPT.csv)", path);
@@ -993,8 +904,8 @@ static int pass_concepts(vt_vocab *v, const idmap *fixed, const char *path, cons
     int64_t id;
     v->rows++;
     if (rd_id(&r, col[C_ID], "concept_id", &id) < 0) goto bad;
-    uint32_t have;
-    if (idmap_get(fixed, id, &have) && !idmap_get(&v->byid, id, &have)) {
+    uint64_t have;
+    if (vt_idmap_get(fixed, id, &have) && !vt_idmap_get(&v->byid, id, &have)) {
       rd_all(&r);
       if (con_add(v, &r, col, id) < 0) goto bad;
     }
@@ -1002,14 +913,14 @@ static int pass_concepts(vt_vocab *v, const idmap *fixed, const char *path, cons
     if (voc < 0) continue;
     const char *code = r.f[col[C_CODE]];
     size_t n = r.len[col[C_CODE]];
-    uint64_t h = hash_bytes(code, n, (uint32_t)voc);
+    uint64_t h = vt_hash_bytes(code, n, (uint32_t)voc);
     long e = ent_find(v, (uint32_t)voc, code, n, h);
     if (e < 0) {
       if (voc != 0) continue;                 /* not wanted; UCUM units all are */
       if ((e = ent_add(v, 0, code, n, h)) < 0) { rd_fail(&r, "out of memory"); goto bad; }
     }
     long c;
-    if (idmap_get(&v->byid, id, &have)) {   /* kept already: a fixed concept, or an id on two rows */
+    if (vt_idmap_get(&v->byid, id, &have)) {   /* kept already: a fixed concept, or an id on two rows */
       c = have;
     } else {
       rd_all(&r);
@@ -1032,10 +943,10 @@ bad:
 ** and the ingredients among the ancestors in `ancs` that are not kept yet
 ** (only concept_id is looked at in the other rows).  Ancestors that are not
 ** ingredients are not kept.  Returns 0 or -1. */
-static int pass_fetch(vt_vocab *v, const idmap *targets, const idmap *ancs, const char *path, const io *o) {
+static int pass_fetch(vt_vocab *v, const vt_idmap *targets, const vt_idmap *ancs, const char *path, const io *o) {
   reader r;
   int col[C__N], k = rd_open_io(&r, path, o);
-  uint32_t dummy;
+  uint64_t dummy;
   if (k > 0) return fail(o->err, o->errlen, "%s: no such file (removed while loading?)", path);
   if (k < 0) return -1;
   if (rd_header(&r, concept_cols, col, C__N, C_INVALID) < 0) goto bad;
@@ -1043,9 +954,9 @@ static int pass_fetch(vt_vocab *v, const idmap *targets, const idmap *ancs, cons
   while ((k = rd_next(&r)) > 0) {
     int64_t id;
     if (rd_id(&r, col[C_ID], "concept_id", &id) < 0) goto bad;
-    int target = idmap_get(targets, id, &dummy);
-    if (!target && !idmap_get(ancs, id, &dummy)) continue;
-    if (idmap_get(&v->byid, id, &dummy)) continue;
+    int target = vt_idmap_get(targets, id, &dummy);
+    if (!target && !vt_idmap_get(ancs, id, &dummy)) continue;
+    if (vt_idmap_get(&v->byid, id, &dummy)) continue;
     rd_all(&r);
     if (!target && !is_ingredient(&r, col)) continue;
     if (con_add(v, &r, col, id) < 0) goto bad;
@@ -1067,7 +978,7 @@ typedef struct mappings { mapping *m; size_t n, cap; } mappings;
 
 /* Pass 2: the "Maps to" targets of the concepts in `need` (concept id ->
 ** entry).  Returns 0, or -1. */
-static int pass_relationships(const idmap *need, mappings *out, const char *path, const io *o) {
+static int pass_relationships(const vt_idmap *need, mappings *out, const char *path, const io *o) {
   enum { R_ID1, R_ID2, R_REL, R_INVALID, R__N };
   static const char *const cols[R__N] = { "concept_id_1", "concept_id_2", "relationship_id", "invalid_reason" };
   reader r;
@@ -1078,9 +989,9 @@ static int pass_relationships(const idmap *need, mappings *out, const char *path
   rd_probe(&r, col, 1);
   while ((k = rd_next(&r)) > 0) {
     int64_t id1, id2;
-    uint32_t e;
+    uint64_t e;
     if (rd_id(&r, col[R_ID1], "concept_id_1", &id1) < 0) goto bad;
-    if (!idmap_get(need, id1, &e)) continue;
+    if (!vt_idmap_get(need, id1, &e)) continue;
     rd_all(&r);
     if (rd_id(&r, col[R_ID2], "concept_id_2", &id2) < 0) goto bad;
     if (!field_is(&r, col[R_REL], "Maps to")) continue;
@@ -1123,9 +1034,9 @@ static int pass_ancestors(vt_vocab *v, ancestors *out, const char *path, const i
   rd_probe(&r, &col[A_DESC], 1);
   while ((k = rd_next(&r)) > 0) {
     int64_t anc, desc, level = 0;
-    uint32_t d;
+    uint64_t d;
     if (rd_id(&r, col[A_DESC], "descendant_concept_id", &desc) < 0) goto bad;
-    if (!idmap_get(&v->drugid, desc, &d)) continue;
+    if (!vt_idmap_get(&v->drugid, desc, &d)) continue;
     rd_all(&r);
     if (rd_id(&r, col[A_ANC], "ancestor_concept_id", &anc) < 0) goto bad;
     if (col[A_LEVEL] >= 0 && rd_id(&r, col[A_LEVEL], "min_levels_of_separation", &level) < 0) goto bad;
@@ -1224,10 +1135,10 @@ static int join(char *buf, size_t n, const char *dir, const char *name, char *er
 /* Choose each entry's standard concept and each drug's ingredient, and fill
 ** the answers of vt_vocab_find. */
 static void resolve(vt_vocab *v, const mappings *maps, const ancestors *anc) {
-  uint32_t c;
+  uint64_t c;
   for (size_t i = 0; i < maps->n; i++) {
     entry *e = &v->ents[maps->m[i].ent];
-    if (!idmap_get(&v->byid, maps->m[i].to, &c)) continue;
+    if (!vt_idmap_get(&v->byid, maps->m[i].to, &c)) continue;
     const con *t = &v->cons[c];
     if (!t->valid || !t->standard) continue;
     /* Several targets (a one-to-many mapping): the smallest id, so that the
@@ -1237,7 +1148,7 @@ static void resolve(vt_vocab *v, const mappings *maps, const ancestors *anc) {
   for (size_t i = 0; i < anc->n; i++) {
     const ancestor *a = &anc->a[i];
     drug *d = &v->drugs[a->drug];
-    if (!idmap_get(&v->byid, a->id, &c) || !v->cons[c].ingredient || !v->cons[c].valid) continue;
+    if (!vt_idmap_get(&v->byid, a->id, &c) || !v->cons[c].ingredient || !v->cons[c].valid) continue;
     /* A combination drug has several ingredients: the nearest, then the
     ** smallest id. */
     if (d->best < 0 || a->level < d->level ||
@@ -1263,7 +1174,7 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
                         char *err, size_t errlen) {
   char path[4096];
   io o = { NULL, NULL, err, errlen };
-  idmap need = {0}, targets = {0}, ancs = {0}, fixed = {0};
+  vt_idmap need = {0}, targets = {0}, ancs = {0}, fixed = {0};
   mappings maps = {0};
   ancestors anc = {0};
   vt_vocab *v = calloc(1, sizeof *v);
@@ -1282,7 +1193,7 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
     int voc = voc_add(v, vt_vocab_id(w->system));
     if (voc < 0) { fail(err, errlen, "out of memory"); goto bad; }
     size_t len = strlen(w->code);
-    uint64_t h = hash_bytes(w->code, len, (uint32_t)voc);
+    uint64_t h = vt_hash_bytes(w->code, len, (uint32_t)voc);
     if (ent_find(v, (uint32_t)voc, w->code, len, h) < 0 && ent_add(v, (uint32_t)voc, w->code, len, h) < 0) {
       fail(err, errlen, "out of memory");
       goto bad;
@@ -1291,7 +1202,7 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
 
   /* The concept ids asked for as they are (the OMOP writer's own). */
   for (size_t i = 0; ids && i < nids; i++)
-    if (ids[i] != 0 && idmap_put(&fixed, ids[i], 0, NULL) < 0) goto oom;
+    if (ids[i] != 0 && vt_idmap_put(&fixed, ids[i], 0, NULL) < 0) goto oom;
   if (intern(v, "", 0) < 0) goto oom;
   if (join(path, sizeof path, dir, "CONCEPT.csv", err, errlen) < 0) goto bad;
   if (pass_concepts(v, &fixed, path, &o) < 0) goto bad;
@@ -1302,7 +1213,7 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
     const entry *e = &v->ents[i];
     if (e->src < 0 || e->voc == 0) continue;
     const con *s = &v->cons[e->src];
-    if ((!s->valid || !s->standard) && idmap_put(&need, s->id, (uint32_t)i, NULL) < 0) goto oom;
+    if ((!s->valid || !s->standard) && vt_idmap_put(&need, s->id, (uint32_t)i, NULL) < 0) goto oom;
     if (s->drug && drug_add(v, s->id) < 0) goto oom;
   }
   if (need.n) {
@@ -1310,7 +1221,7 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
     if (pass_relationships(&need, &maps, path, &o) < 0) goto bad;
   }
   for (size_t i = 0; i < maps.n; i++) {
-    if (idmap_put(&targets, maps.m[i].to, 0, NULL) < 0) goto oom;
+    if (vt_idmap_put(&targets, maps.m[i].to, 0, NULL) < 0) goto oom;
     if (v->cons[v->ents[maps.m[i].ent].src].drug && drug_add(v, maps.m[i].to) < 0) goto oom;
   }
   if (v->ndrug) {
@@ -1318,15 +1229,15 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
     if (pass_ancestors(v, &anc, path, &o) < 0) goto bad;
   }
   for (size_t i = 0; i < anc.n; i++)
-    if (idmap_put(&ancs, anc.a[i].id, 0, NULL) < 0) goto oom;
+    if (vt_idmap_put(&ancs, anc.a[i].id, 0, NULL) < 0) goto oom;
   /* Fetch what pass 1 did not keep. */
   {
     size_t missing = 0;
-    uint32_t dummy;
+    uint64_t dummy;
     for (size_t i = 0; i < targets.cap && !missing; i++)
-      if (targets.keys[i] != ID_EMPTY && !idmap_get(&v->byid, targets.keys[i], &dummy)) missing++;
+      if (targets.keys[i] != VT_IDMAP_EMPTY && !vt_idmap_get(&v->byid, targets.keys[i], &dummy)) missing++;
     for (size_t i = 0; i < ancs.cap && !missing; i++)
-      if (ancs.keys[i] != ID_EMPTY && !idmap_get(&v->byid, ancs.keys[i], &dummy)) missing++;
+      if (ancs.keys[i] != VT_IDMAP_EMPTY && !vt_idmap_get(&v->byid, ancs.keys[i], &dummy)) missing++;
     if (missing) {
       if (join(path, sizeof path, dir, "CONCEPT.csv", err, errlen) < 0) goto bad;
       if (pass_fetch(v, &targets, &ancs, path, &o) < 0) goto bad;
@@ -1338,10 +1249,10 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   resolve(v, &maps, &anc);
   free(o.buf);
   free(o.sep);
-  idmap_free(&need);
-  idmap_free(&targets);
-  idmap_free(&ancs);
-  idmap_free(&fixed);
+  vt_idmap_free(&need);
+  vt_idmap_free(&targets);
+  vt_idmap_free(&ancs);
+  vt_idmap_free(&fixed);
   free(maps.m);
   free(anc.a);
   return v;
@@ -1351,10 +1262,10 @@ oom:
 bad:
   free(o.buf);
   free(o.sep);
-  idmap_free(&need);
-  idmap_free(&targets);
-  idmap_free(&ancs);
-  idmap_free(&fixed);
+  vt_idmap_free(&need);
+  vt_idmap_free(&targets);
+  vt_idmap_free(&ancs);
+  vt_idmap_free(&fixed);
   free(maps.m);
   free(anc.a);
   vt_vocab_free(v);
@@ -1367,7 +1278,7 @@ static const entry *lookup(const vt_vocab *v, const char *vocabulary, const char
   int voc = voc_find(v, vocabulary, strlen(vocabulary));
   if (voc < 0) return NULL;
   size_t n = strlen(code);
-  long e = ent_find(v, (uint32_t)voc, code, n, hash_bytes(code, n, (uint32_t)voc));
+  long e = ent_find(v, (uint32_t)voc, code, n, vt_hash_bytes(code, n, (uint32_t)voc));
   return e < 0 || v->ents[e].src < 0 ? NULL : &v->ents[e];
 }
 
@@ -1382,8 +1293,8 @@ int64_t vt_vocab_unit(const vt_vocab *v, const char *ucum) {
 }
 
 int64_t vt_vocab_ingredient(const vt_vocab *v, int64_t drug_concept_id) {
-  uint32_t d;
-  if (v && idmap_get(&v->drugid, drug_concept_id, &d) && v->drugs[d].best >= 0)
+  uint64_t d;
+  if (v && vt_idmap_get(&v->drugid, drug_concept_id, &d) && v->drugs[d].best >= 0)
     return v->cons[v->drugs[d].best].id;
   return drug_concept_id;
 }
@@ -1408,8 +1319,8 @@ static void fill_row(const vt_vocab *v, const con *c, vt_concept_row *out) {
 }
 
 int vt_vocab_concept(const vt_vocab *v, int64_t id, vt_concept_row *out) {
-  uint32_t i;
-  if (!v || !out || !idmap_get(&v->byid, id, &i)) return 0;
+  uint64_t i;
+  if (!v || !out || !vt_idmap_get(&v->byid, id, &i)) return 0;
   fill_row(v, &v->cons[i], out);
   return 1;
 }
@@ -1417,9 +1328,9 @@ int vt_vocab_concept(const vt_vocab *v, int64_t id, vt_concept_row *out) {
 int vt_vocab_each(const vt_vocab *v, int (*fn)(const vt_concept_row *c, void *ud), void *ud) {
   if (!v || !fn) return 0;
   for (size_t i = 0; i < v->ncon; i++) {
-    uint32_t first;
+    uint64_t first;
     /* an id on two rows of the file is one concept: its first row */
-    if (!idmap_get(&v->byid, v->cons[i].id, &first) || first != i) continue;
+    if (!vt_idmap_get(&v->byid, v->cons[i].id, &first) || first != i) continue;
     vt_concept_row row;
     fill_row(v, &v->cons[i], &row);
     int rc = fn(&row, ud);
@@ -1445,9 +1356,9 @@ void vt_vocab_free(vt_vocab *v) {
   free(v->ents);
   free(v->etab);
   free(v->cons);
-  idmap_free(&v->byid);
+  vt_idmap_free(&v->byid);
   free(v->drugs);
-  idmap_free(&v->drugid);
+  vt_idmap_free(&v->drugid);
   free(v->strs);
   free(v->version);
   free(v);
