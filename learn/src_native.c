@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 
 #include "learn/source.h"
-#include "out/vocab.h"
+#include "learn/vocab.h"
 
 /* The columns every event query selects, in this order. */
 enum { C_ROWID, C_PATIENT, C_START, C_STOP, C_SYSTEM, C_CODE, C_DESC, C_VALUE, C_UNITS, C_TYPE, C_CATEGORY, C__COUNT };

@@ -204,10 +204,10 @@ static void print_head(FILE *f, const ictx *c) {
 
 /* Persons by vital status and sex, ages, observation periods. */
 static void print_persons(FILE *f, const vt_summary *s, const vt_inspect_meta *m) {
-  char a[32], b[32], d[32], e[32];
+  char a[32], b[32], d[32], e[32], g[32];
   fprintf(f, "persons: %s (%s alive, %s dead; %s female, %s male", vt_commas(s->persons, a),
           vt_commas(s->persons - s->dead, b), vt_commas(s->dead, d), vt_commas(s->sex[VT_SEX_F], e),
-          vt_commas(s->sex[VT_SEX_M], a));
+          vt_commas(s->sex[VT_SEX_M], g));
   if (s->sex[VT_SEX_U]) fprintf(f, ", %s of unknown sex", vt_commas(s->sex[VT_SEX_U], a));
   fputs(")\n", f);
   fputs("ages at the end of the record:", f);
