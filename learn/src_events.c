@@ -13,7 +13,7 @@
 
 #include "learn/source.h"
 #include "learn/stage.h"
-#include "out/vocab.h"
+#include "learn/vocab.h"
 
 /* The staged columns; the first REQUIRED of them must be in the file. */
 static const char *const columns[] = {

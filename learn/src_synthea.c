@@ -15,7 +15,7 @@
 #include "learn/csv.h"
 #include "learn/source.h"
 #include "learn/stage.h"
-#include "out/vocab.h"
+#include "learn/vocab.h"
 
 /* An event file of the export and what its rows become. */
 typedef struct table_spec {
