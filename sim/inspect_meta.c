@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "learn/csv.h"
+#include "learn/sqlite_ro.h"
 #include "sim/strbuf.h"
 
 /* The order tables are listed in: the main ones first, in this order; then
@@ -86,55 +87,8 @@ static char *qident(const char *s) {
 
 /* ---- SQLite sources ---------------------------------------------------------- */
 
-/* "file:" URI of path with ?immutable=1, for a database in a read-only
-** folder that SQLite cannot open otherwise (a WAL database needs its -shm). */
-static char *immutable_uri(const char *path) {
-  vt_sbuf b = { 0 };
-  vt_sb_puts(&b, "file:");
-  for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-    if (isalnum(*p) || strchr("/-_.~", *p)) vt_sb_add(&b, (const char *)p, 1);
-    else vt_sb_printf(&b, "%%%02X", *p);
-  }
-  vt_sb_puts(&b, "?immutable=1");
-  return b.p;
-}
-
-/* Open the database read-only with query_only set; 0, or -1 with err.  A
-** WAL database without a write-ahead log is opened immutable, so that no
-** -wal or -shm file is left beside it; one that SQLite cannot open
-** read-only (a WAL database in a read-only folder) is tried again so. */
-static int open_db(mctx *c) {
-  FILE *f = fopen(c->path, "rb");
-  if (!f) { snprintf(c->err, c->errlen, "%s: cannot open: %s", c->path, strerror(errno)); return -1; }
-  unsigned char head[20] = { 0 };
-  size_t n = fread(head, 1, sizeof head, f);
-  fclose(f);
-  if (n < sizeof head || memcmp(head, "SQLite format 3", 16) != 0) {
-    snprintf(c->err, c->errlen, "%s: not a SQLite database", c->path);
-    return -1;
-  }
-  int wal = head[18] == 2 || head[19] == 2;
-  if (wal) {
-    char *w = vt_xprintf("%s-wal", c->path);
-    struct stat sb;
-    if (stat(w, &sb) == 0 && sb.st_size > 0) wal = 0;
-    free(w);
-  }
-  for (int attempt = wal ? 1 : 0; attempt < 2; attempt++) {
-    char *uri = attempt ? immutable_uri(c->path) : NULL;
-    int rc = sqlite3_open_v2(uri ? uri : c->path, &c->db,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
-    free(uri);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(c->db, "PRAGMA query_only = 1; SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
-    if (rc == SQLITE_OK) return 0;
-    int ext = sqlite3_extended_errcode(c->db);
-    snprintf(c->err, c->errlen, "%s: %s", c->path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
-    sqlite3_close(c->db);
-    c->db = NULL;
-    if (!(rc == SQLITE_CANTOPEN || (ext & 0xff) == SQLITE_READONLY)) break;
-  }
-  return -1;
-}
+/* Open the database read-only (learn/sqlite_ro.h); 0, or -1 with err. */
+static int open_db(mctx *c) { return vt_sqlite_open_ro(c->path, &c->db, c->err, c->errlen); }
 
 /* 1 if table has column col. */
 static int has_column(mctx *c, const char *table, const char *col) {
