@@ -317,14 +317,15 @@ EOF
       notok "vocab: the concept rows copy into the official schema" "$(cat "$W/copy.err")"
     fi
   fi
-  # vitae inspect names the concepts from the concept table.
+  # vitae inspect names the concepts from the concept table (the description
+  # of a code in its domain, as the reader reads it: docs/inspect.md).
   vitae inspect "$VDB" --json
   check_status "vocab: vitae inspect: exit status 0" 0 "$rc"
   cp "$E2E_OUT" "$W/vocab.json"
   check_eq "vocab: vitae inspect sees a concept table" 1 "$(sql :memory: "SELECT json_extract(readfile('$W/vocab.json'), '\$.concept_table')")"
-  top=$(sql :memory: "SELECT json_extract(t.value, '\$.concept_id') || '|' || ifnull(json_extract(t.value, '\$.concept_name'), '')
+  top=$(sql :memory: "SELECT json_extract(t.value, '\$.concept_id') || '|' || ifnull(json_extract(t.value, '\$.description'), '')
     FROM json_each(readfile('$W/vocab.json'), '\$.domains') d, json_each(d.value, '\$.top') t
-    WHERE json_extract(d.value, '\$.domain') = 'Condition' AND json_extract(t.value, '\$.concept_id') != 0
+    WHERE json_extract(d.value, '\$.domain') = 'condition' AND json_extract(t.value, '\$.concept_id') != 0
     ORDER BY json_extract(t.value, '\$.rows') DESC LIMIT 1")
   check_eq "vocab: vitae inspect: the top condition's name is the concept's ($top)" \
     "$(sql "$VDB" "SELECT concept_id || '|' || concept_name FROM concept WHERE concept_id = ${top%%|*}")" "$top"
@@ -334,8 +335,8 @@ EOF
   else notok "vocab: vitae inspect's text shows the top condition's name" "'$name' not in the output"; fi
   check_zero "vocab: vitae inspect: no mapped condition shown as a source value" "$VDB" \
     "SELECT count(*) FROM json_each(readfile('$W/vocab.json'), '\$.domains') d, json_each(d.value, '\$.top') t
-     WHERE json_extract(d.value, '\$.domain') = 'Condition' AND json_extract(t.value, '\$.concept_id') != 0
-       AND json_extract(t.value, '\$.concept_name') IS NULL"
+     WHERE json_extract(d.value, '\$.domain') = 'condition' AND json_extract(t.value, '\$.concept_id') != 0
+       AND json_extract(t.value, '\$.description') IS NULL"
   check_zero "vocab: condition eras exist where conditions have concepts" "$VDB" \
     "SELECT (SELECT count(*) FROM condition_occurrence WHERE condition_concept_id != 0) > 0
           AND (SELECT count(*) FROM condition_era) = 0"
