@@ -70,7 +70,7 @@ static void test_basic(void) {
   query1(s, "SELECT note FROM patients WHERE id = 'p2'", v, sizeof v);
   CHECK_STR(v, "a, b", "quoted comma kept (%s)", v);
   query1(s, "SELECT note FROM patients WHERE id = 'p1'", v, sizeof v);
-  CHECK_STR(v, "two\nlines", "quoted line break kept (%s)", v);
+  CHECK_STR(v, "two\nlines", "quoted line break kept");
   query1(s, "SELECT coalesce(gender, 'NULL') FROM patients WHERE id = 'p1'", v, sizeof v);
   CHECK_STR(v, "NULL", "empty field is NULL (%s)", v);
   query1(s, "SELECT coalesce(gender, 'NULL') || coalesce(note, 'NULL') FROM patients WHERE id = 'p3'", v, sizeof v);
