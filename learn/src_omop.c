@@ -8,6 +8,7 @@
 ** that of one person and a full read is one pass over each table.
 ** docs/ehr.md ("omop: and omop-csv:") says what is read from where.
 */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -590,7 +591,11 @@ static int stage_one(omop *o, const char *dir, int f, int required_file, uint64_
   if (found < 0) return -1;
   if (!found) {
     if (!required_file) return 0;
-    snprintf(err, errlen, "%s: no %s (an OMOP CSV folder needs one; any case)", dir, name);
+    char up[64];
+    size_t k = 0;
+    for (; name[k] && k + 5 < sizeof up && name[k] != '.'; k++) up[k] = (char)toupper((unsigned char)name[k]);
+    snprintf(up + k, sizeof up - k, ".csv");
+    snprintf(err, errlen, "%s: no %s (an OMOP CSV folder needs one; the name in any case)", dir, up);
     return -1;
   }
   if (vt_stage_table(o->stage, file, name_of(f), cols, n, req, present, NULL, err, errlen) < 0) return -1;
