@@ -41,9 +41,8 @@
 #include <sqlite3.h>
 
 #include "sim/arena.h"
-#include "sim/commands.h"
+#include "sim/cli/cli.h"
 #include "sim/strbuf.h"
-#include "sim/run.h"
 
 
 #define TOP_DEFAULT 10

@@ -7,7 +7,7 @@
 ** and --top 3; the report on stdout goes to /dev/null.
 */
 #include "tests/fuzz/fuzz.h"
-#include "sim/commands.h"
+#include "sim/cli/cli.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const names[] = {

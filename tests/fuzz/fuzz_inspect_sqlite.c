@@ -4,7 +4,7 @@
 ** opens it read-only.  The report on stdout goes to /dev/null.
 */
 #include "tests/fuzz/fuzz.h"
-#include "sim/commands.h"
+#include "sim/cli/cli.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_dir();
