@@ -27,11 +27,12 @@ else
   Q := @
 endif
 
-# Sources: every .c in the engine folders; main.c only in the program.
-LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c lua/*.c out/*.c learn/*.c))
+# Sources: every .c in the engine folders and the command line (sim/cli/);
+# sim/cli/main.c only in the program.
+LIB_SRC  := $(filter-out sim/cli/main.c,$(wildcard sim/*.c sim/cli/*.c lua/*.c out/*.c learn/*.c))
 GEN_SRC  := $(BUILD)/gen/embedded.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
-MAIN_OBJ := $(BUILD)/sim/main.o
+MAIN_OBJ := $(BUILD)/sim/cli/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)

@@ -327,9 +327,11 @@ static int l_param(lua_State *L) {
   if (!pv) { lua_pushvalue(L, 2); return 1; }
   static const char *kinds[] = {"number", "string", "boolean"};
   int want = t == LUA_TNUMBER ? VT_PARAM_NUMBER : t == LUA_TSTRING ? VT_PARAM_STRING : VT_PARAM_BOOL;
-  if ((int)pv->kind != want)
+  if ((int)pv->kind != want) {
+    vl->param_type_error = 1;
     return luaL_error(L, "param '%s': %s:%d gives a %s, but the module's default is a %s",
                       name, vl->params->path, pv->line, kinds[pv->kind], kinds[want]);
+  }
   switch (pv->kind) {
     case VT_PARAM_NUMBER: lua_pushnumber(L, pv->number); break;
     case VT_PARAM_STRING: lua_pushstring(L, pv->string); break;

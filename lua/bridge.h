@@ -35,6 +35,7 @@ typedef struct vt_lua {
   vt_lua_limits limits;
   struct vt_patient *patient;   /* patient of the current call, NULL at load time */
   struct vt_params *params;
+  int param_type_error;     /* a param() found a --params value of another type than its default */
   int base_ref;             /* registry: the shared, read-only globals table */
   _Atomic long long call_start_ns; /* monotonic start of the call running now, 0 if none */
   _Atomic int hooked;       /* the count hook is installed */

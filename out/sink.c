@@ -6,23 +6,45 @@
 #include <stdlib.h>
 
 #include "out/omop.h"
+#include "learn/vocab.h"
 
 struct vt_sink {
-  int format;
+  vt_format format;
   vt_writer *native;
   vt_omop_writer *omop;
-  int has_vocab;
+  vt_vocab *vocab;        /* OMOP concept ids, or NULL; the sink owns it */
 };
 
-vt_sink *vt_sink_open(int format, const char *path, const struct vt_vocab *vocab, char *err, size_t errlen) {
+/* The vocabulary of o for the OMOP writer: the concepts of the run's codes
+** and those the writer assigns itself.  NULL with err when it cannot be read. */
+static vt_vocab *load_vocab(const vt_sink_opts *o, char *err, size_t errlen) {
+  int64_t fixed[64];
+  size_t nfixed = vt_omop_fixed_concepts(fixed, sizeof fixed / sizeof fixed[0]);
+  if (nfixed > sizeof fixed / sizeof fixed[0]) nfixed = sizeof fixed / sizeof fixed[0];
+  return vt_vocab_load(o->vocab_dir, o->codes, o->ncodes, fixed, nfixed, err, errlen);
+}
+
+int vt_sink_open(vt_sink **out, const vt_sink_opts *o, char *err, size_t errlen) {
+  *out = NULL;
   vt_sink *s = calloc(1, sizeof *s);
-  if (!s) { snprintf(err, errlen, "out of memory"); return NULL; }
-  s->format = format;
-  s->has_vocab = vocab != NULL;
-  if (format == VT_SINK_OMOP) s->omop = vt_omop_open(path, vocab, err, errlen);
-  else s->native = vt_writer_open(path, err, errlen);
-  if (!s->native && !s->omop) { free(s); return NULL; }
-  return s;
+  if (!s) { snprintf(err, errlen, "out of memory"); return VT_SINK_EOPEN; }
+  s->format = o->format;
+  if (o->format == VT_FORMAT_OMOP) {
+    if (o->vocab_dir && !(s->vocab = load_vocab(o, err, errlen))) { free(s); return VT_SINK_EVOCAB; }
+    s->omop = vt_omop_open(o->path, s->vocab, err, errlen);
+  } else {
+    s->native = vt_writer_open(o->path, err, errlen);
+  }
+  if (!s->native && !s->omop) { vt_vocab_free(s->vocab); free(s); return VT_SINK_EOPEN; }
+  *out = s;
+  return VT_SINK_OK;
+}
+
+int vt_sink_vocab_size(const vt_sink *s, size_t *kept, size_t *read) {
+  if (!s->vocab) return 0;
+  *kept = vt_vocab_size(s->vocab);
+  *read = vt_vocab_rows(s->vocab);
+  return 1;
 }
 
 int vt_sink_write(vt_sink *s, const vt_record *rec, char *err, size_t errlen) {
@@ -47,6 +69,7 @@ void vt_sink_abort(vt_sink *s) {
   if (!s) return;
   if (s->omop) vt_omop_abort(s->omop);
   else vt_writer_abort(s->native);
+  vt_vocab_free(s->vocab);
   free(s);
 }
 
@@ -54,6 +77,7 @@ void vt_sink_free(vt_sink *s) {
   if (!s) return;
   if (s->omop) vt_omop_free(s->omop);
   else vt_writer_free(s->native);
+  vt_vocab_free(s->vocab);
   free(s);
 }
 
@@ -66,6 +90,6 @@ const char *vt_sink_temp_path(const vt_sink *s) {
 }
 
 void vt_sink_report(const vt_sink *s, FILE *f) {
-  if (!s->omop || !s->has_vocab) return;
+  if (!s->omop || !s->vocab) return;
   vt_omop_report_unmapped(s->omop, f);
 }

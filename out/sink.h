@@ -1,22 +1,38 @@
 /*
 ** sink.h -- where a run's records go: the native writer (out/writer.h) or
-** the OMOP CDM writer (out/omop.h), behind one interface, so that sim/run.c
-** does not care which format it writes.
+** the OMOP CDM writer (out/omop.h) with its vocabulary (out/vocab.h),
+** behind one interface, so that sim/run.c does not know the formats.
 */
 #ifndef VT_SINK_H
 #define VT_SINK_H
 
 #include <stdio.h>
+#include "out/format.h"
 #include "out/writer.h"
 
-struct vt_vocab;
 typedef struct vt_sink vt_sink;
 
-enum { VT_SINK_NATIVE = 0, VT_SINK_OMOP = 1 };
+/* What vt_sink_open needs to know. */
+typedef struct vt_sink_opts {
+  vt_format format;
+  const char *path;               /* the final path of the database */
+  const char *vocab_dir;          /* OMOP: an OHDSI vocabulary folder (--vocab), or NULL:
+                                  ** concept ids 0; ignored by the native format */
+  const vt_code *const *codes;    /* the codes the run can write: the concepts of the */
+  size_t ncodes;                  /* vocabulary kept in memory (vt_engine_each_code) */
+} vt_sink_opts;
 
-/* Open a writer of `format` for the final path (vocab: OMOP concept ids, may
-** be NULL).  NULL and err on failure. */
-vt_sink *vt_sink_open(int format, const char *path, const struct vt_vocab *vocab, char *err, size_t errlen);
+/* Results of vt_sink_open. */
+enum { VT_SINK_OK = 0, VT_SINK_EOPEN = -1, VT_SINK_EVOCAB = -2 };
+
+/* Open a writer of o->format for o->path, loading the vocabulary first
+** when there is one.  Returns VT_SINK_OK with *out set, or with *out NULL
+** and err: VT_SINK_EVOCAB when the vocabulary cannot be read (a mistake in
+** the folder given), VT_SINK_EOPEN when the database cannot be created. */
+int vt_sink_open(vt_sink **out, const vt_sink_opts *o, char *err, size_t errlen);
+/* 1 with the vocabulary's concepts kept and CONCEPT.csv rows read, or 0 when
+** the sink has no vocabulary. */
+int vt_sink_vocab_size(const vt_sink *s, size_t *kept, size_t *read);
 /* Write one patient's record.  0, or -1 with err. */
 int vt_sink_write(vt_sink *s, const vt_record *rec, char *err, size_t errlen);
 /* Run provenance (native: run_info; OMOP: metadata and cdm_source).  0 or -1. */

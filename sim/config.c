@@ -3,7 +3,8 @@
 **
 ** Three layers, each overriding the one before: the defaults, the YAML file
 ** named by --config (read with libyaml's document API; keys documented in
-** schemas/config.md), and the command line.  Every value is checked here, so
+** schemas/config.md), and the command line (parsed in sim/cli/cmd_run.c,
+** each value set through vt_config_set).  Every value is checked here, so
 ** the engine only sees valid settings; errors name the file, line, column and
 ** key, or the flag, and the value that was refused.
 */
@@ -79,7 +80,7 @@ static char *dupstr(const char *s) {
 
 /* Write s into out (size outlen) for an error message: control characters
 ** become '?', and a long value is cut with "...".  Returns out. */
-static const char *show(const char *s, char *out, size_t outlen) {
+const char *vt_config_show(const char *s, char *out, size_t outlen) {
   size_t i = 0, limit = outlen > 4 ? outlen - 4 : 0;
   for (; *s && i < limit; s++) {
     unsigned char ch = (unsigned char)*s;
@@ -111,7 +112,7 @@ static int edit_distance(const char *a, const char *b) {
 }
 
 /* The closest of names[0..n) to s, or NULL if none is within 2 edits. */
-static const char *closest(const char *s, const char *const *names, int n) {
+const char *vt_config_closest(const char *s, const char *const *names, int n) {
   const char *best = NULL;
   int bestd = 3;
   for (int i = 0; i < n; i++) {
@@ -160,7 +161,7 @@ static int parse_seed(const char *s, uint64_t *out) {
   return parse_uint(s, UINT64_MAX, out);
 }
 
-static int parse_format(const char *s, int *out) {
+static int parse_format(const char *s, vt_format *out) {
   if (streq_nocase(s, "native")) { *out = VT_FORMAT_NATIVE; return 0; }
   if (streq_nocase(s, "omop")) { *out = VT_FORMAT_OMOP; return 0; }
   return -1;
@@ -274,7 +275,7 @@ void vt_config_defaults(vt_config *c) {
   c->module_time = VT_CONFIG_MODULE_TIME;
 }
 
-static void free_modules(vt_config *c) {
+void vt_config_clear_modules(vt_config *c) {
   for (int i = 0; i < c->nmodules; i++) free(c->modules[i]);
   free(c->modules);
   free(c->module_pos);
@@ -285,7 +286,7 @@ static void free_modules(vt_config *c) {
 
 void vt_config_free(vt_config *c) {
   if (!c) return;
-  free_modules(c);
+  vt_config_clear_modules(c);
   if (c->output != default_output) free(c->output);
   free(c->params_file);
   free(c->config_file);
@@ -327,7 +328,7 @@ static int add_module(vt_config *c, const char *path, vt_config_pos pos) {
 
 /* Deep copy of src into dst (dst uninitialised).  Returns 0 or -1 (dst then
 ** holds defaults and owns nothing). */
-static int config_copy(vt_config *dst, const vt_config *src) {
+int vt_config_copy(vt_config *dst, const vt_config *src) {
   *dst = *src;
   dst->modules = NULL;
   dst->module_pos = NULL;
@@ -526,7 +527,7 @@ static const char *describe(const yaml_node_t *n, char *buf, size_t len) {
   if (n->type == YAML_SEQUENCE_NODE) return "a list";
   if (is_null(n)) return "no value";
   if (strlen(scalar_text(n)) != n->data.scalar.length) return "a value with a NUL character";
-  snprintf(buf, len, "'%s'", show(scalar_text(n), shown, sizeof shown));
+  snprintf(buf, len, "'%s'", vt_config_show(scalar_text(n), shown, sizeof shown));
   return buf;
 }
 
@@ -585,7 +586,7 @@ static int load_modules(yctx *y, vt_config *c, const yaml_node_t *v) {
       if (add_module(&tmp, s, node_pos(e))) { vt_config_free(&tmp); return oom(y, e); }
     }
   }
-  free_modules(c);
+  vt_config_clear_modules(c);
   c->modules = tmp.modules;
   c->module_pos = tmp.module_pos;
   c->nmodules = tmp.nmodules;
@@ -627,7 +628,7 @@ static int load_age(yctx *y, vt_config *c, const yaml_node_t *v) {
       } else {
         char shown[80];
         return node_error(y, k, "unknown key '%s' in 'age' (known keys: min, max)",
-                          show(name, shown, sizeof shown));
+                          vt_config_show(name, shown, sizeof shown));
       }
     }
     if (lo > hi)
@@ -711,11 +712,11 @@ static int load_key(yctx *y, vt_config *c, const char *key, const yaml_node_t *k
   }
   {
     char shown[80];
-    const char *near = closest(key, config_keys, NCONFIG_KEYS);
+    const char *near = vt_config_closest(key, config_keys, NCONFIG_KEYS);
     if (near)
       return node_error(y, k, "unknown key '%s' (known keys: %s); did you mean '%s'?",
-                        show(key, shown, sizeof shown), KNOWN_KEYS, near);
-    return node_error(y, k, "unknown key '%s' (known keys: %s)", show(key, shown, sizeof shown), KNOWN_KEYS);
+                        vt_config_show(key, shown, sizeof shown), KNOWN_KEYS, near);
+    return node_error(y, k, "unknown key '%s' (known keys: %s)", vt_config_show(key, shown, sizeof shown), KNOWN_KEYS);
   }
 }
 
@@ -740,7 +741,7 @@ static int load_document(yctx *y, vt_config *c) {
       if (qk && qk->type == YAML_SCALAR_NODE && !strcmp(scalar_text(qk), key)) {
         char shown[80];
         return node_error(y, k, "duplicate key '%s' (first given at line %lu)",
-                          show(key, shown, sizeof shown), (unsigned long)qk->start_mark.line + 1);
+                          vt_config_show(key, shown, sizeof shown), (unsigned long)qk->start_mark.line + 1);
       }
     }
     if (load_key(y, c, key, k, v)) return -1;
@@ -754,7 +755,7 @@ int vt_config_load_yaml(vt_config *c, const char *path, char *err, size_t errlen
   yctx y;
   int rc;
   if (vt_yaml_load_file(path, &doc, NULL, NULL, err, errlen)) return -1;
-  if (config_copy(&tmp, c)) {
+  if (vt_config_copy(&tmp, c)) {
     yaml_document_delete(&doc);
     seterr(err, errlen, "%s: out of memory", path);
     return -1;
@@ -776,163 +777,56 @@ int vt_config_load_yaml(vt_config *c, const char *path, char *err, size_t errlen
 
 
 /* ------------------------------------------------------------------ */
-/* The command line of `vitae run`                                     */
+/* Setting one value from text (the command line)                      */
 /* ------------------------------------------------------------------ */
 
-enum {
-  OPT_POPULATION, OPT_SEED, OPT_MODULES, OPT_OUTPUT, OPT_THREADS, OPT_DATE,
-  OPT_CONFIG, OPT_AGE, OPT_GENDER, OPT_PARAMS, OPT_QUIET, OPT_TRACE, OPT_HELP,
-  OPT_FORMAT, OPT_VOCAB, OPT_HISTORY, OPT_OBSERVATION, OPT_MODULE_TIME
-};
-
-typedef struct run_opt {
-  char shortc;          /* 0 when the option has only a long form */
-  const char *name;     /* long name without "--" */
-  int id;
-  int takes_value;
-} run_opt;
-
-static const run_opt run_opts[] = {
-  {'p', "population",     OPT_POPULATION, 1},
-  {'s', "seed",           OPT_SEED,       1},
-  {'m', "modules",        OPT_MODULES,    1},
-  {'o', "output",         OPT_OUTPUT,     1},
-  {0,   "threads",        OPT_THREADS,    1},
-  {0,   "reference-date", OPT_DATE,       1},
-  {0,   "config",         OPT_CONFIG,     1},
-  {0,   "age",            OPT_AGE,        1},
-  {0,   "gender",         OPT_GENDER,     1},
-  {0,   "params",         OPT_PARAMS,     1},
-  {'q', "quiet",          OPT_QUIET,      0},
-  {0,   "trace",          OPT_TRACE,      0},
-  {'f', "format",         OPT_FORMAT,     1},
-  {0,   "vocab",          OPT_VOCAB,      1},
-  {0,   "history-years",  OPT_HISTORY,    1},
-  {0,   "observation",    OPT_OBSERVATION, 1},
-  {0,   "module-time",    OPT_MODULE_TIME, 1},
-  {'h', "help",           OPT_HELP,       0},
-};
-#define NRUN_OPTS ((int)(sizeof run_opts / sizeof run_opts[0]))
-
-/* Does argument s look like an option rather than a value?  "-5" does not,
-** so "-p -5" reports a bad number instead of a missing one. */
-static int is_flag(const char *s) {
-  return s[0] == '-' && s[1] != '\0' && !isdigit((unsigned char)s[1]);
-}
-
-/* Match arg against the options.  Returns the option or NULL.  *value gets an
-** attached value ("--seed=5", "-s5", "-s=5") or NULL; flag gets the option as
-** typed, without the value, for messages. */
-static const run_opt *match_opt(const char *arg, const char **value, char *flag, size_t flaglen) {
-  *value = NULL;
-  snprintf(flag, flaglen, "%s", arg);
-  if (arg[0] != '-' || arg[1] == '\0') return NULL;
-  if (arg[1] == '-') {
-    const char *name = arg + 2, *eq = strchr(name, '=');
-    size_t n = eq ? (size_t)(eq - name) : strlen(name);
-    if (n < flaglen - 2) flag[n + 2] = '\0';
-    for (int i = 0; i < NRUN_OPTS; i++) {
-      if (strlen(run_opts[i].name) == n && !strncmp(run_opts[i].name, name, n)) {
-        if (eq) *value = eq + 1;
-        return &run_opts[i];
-      }
-    }
-    return NULL;
-  }
-  for (int i = 0; i < NRUN_OPTS; i++) {
-    if (run_opts[i].shortc && run_opts[i].shortc == arg[1]) {
-      if (arg[2] == '\0') return &run_opts[i];
-      if (!run_opts[i].takes_value) return NULL;       /* "-qx" */
-      if (flaglen > 2) flag[2] = '\0';
-      *value = arg[2] == '=' ? arg + 3 : arg + 2;
-      return &run_opts[i];
-    }
-  }
-  return NULL;
-}
-
-/* What option id expects, for messages. */
-static const char *opt_expect(int id) {
-  switch (id) {
-  case OPT_POPULATION: return EXPECT_POPULATION;
-  case OPT_SEED:       return EXPECT_SEED;
-  case OPT_THREADS:    return EXPECT_THREADS;
-  case OPT_DATE:       return EXPECT_DATE;
-  case OPT_AGE:        return EXPECT_AGE;
-  case OPT_GENDER:     return EXPECT_GENDER;
-  case OPT_FORMAT:     return EXPECT_FORMAT;
-  case OPT_HISTORY:    return EXPECT_HISTORY;
-  case OPT_OBSERVATION: return EXPECT_OBSERVATION;
-  case OPT_MODULE_TIME: return EXPECT_MODULE_TIME;
-  default:             return EXPECT_PATH;
+const char *vt_config_expect(vt_config_key key) {
+  switch (key) {
+  case VT_CFG_POPULATION:     return EXPECT_POPULATION;
+  case VT_CFG_SEED:           return EXPECT_SEED;
+  case VT_CFG_THREADS:        return EXPECT_THREADS;
+  case VT_CFG_REFERENCE_DATE: return EXPECT_DATE;
+  case VT_CFG_AGE:            return EXPECT_AGE;
+  case VT_CFG_GENDER:         return EXPECT_GENDER;
+  case VT_CFG_FORMAT:         return EXPECT_FORMAT;
+  case VT_CFG_HISTORY:        return EXPECT_HISTORY;
+  case VT_CFG_OBSERVATION:    return EXPECT_OBSERVATION;
+  case VT_CFG_MODULE_TIME:    return EXPECT_MODULE_TIME;
+  default:                    return EXPECT_PATH;
   }
 }
 
-/* Error for an unknown option, with the nearest known one if any. */
-static void unknown_option(const char *arg, char *err, size_t errlen) {
-  char shown[80], flag[80];
-  const char *names[NRUN_OPTS];
-  const char *eq = strchr(arg, '='), *near;
-  size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
-  show(arg, shown, sizeof shown);
-  if (arg[0] == '-' && arg[1] == '-' && n < sizeof flag) {
-    memcpy(flag, arg + 2, n - 2);
-    flag[n - 2] = '\0';
-    for (int i = 0; i < NRUN_OPTS; i++) names[i] = run_opts[i].name;
-    if ((near = closest(flag, names, NRUN_OPTS))) {
-      seterr(err, errlen, "unknown option '%s'; did you mean '--%s'? (see 'vitae run --help')", shown, near);
-      return;
-    }
-  }
-  seterr(err, errlen, "unknown option '%s' (see 'vitae run --help')", shown);
-}
-
-/* Apply one option with its value val to c.  Returns 0 or -1 with err. */
-static int apply_opt(vt_config *c, const run_opt *o, const char *flag, const char *val,
-                     char *err, size_t errlen) {
-  char shown[80];
+int vt_config_set(vt_config *c, vt_config_key key, const char *val, const char **note) {
   int rc = 0;
-  show(val, shown, sizeof shown);
-  switch (o->id) {
-  case OPT_POPULATION: rc = parse_population(val, &c->population); break;
-  case OPT_SEED:       rc = parse_seed(val, &c->seed); break;
-  case OPT_THREADS:    rc = parse_threads(val, &c->threads); break;
-  case OPT_AGE:        rc = parse_age(val, &c->age_min, &c->age_max); break;
-  case OPT_GENDER:     rc = parse_gender(val, &c->gender); break;
-  case OPT_FORMAT:     rc = parse_format(val, &c->format); break;
-  case OPT_HISTORY:    rc = parse_history(val, &c->history_years); break;
-  case OPT_OBSERVATION: rc = parse_observation(val, &c->observation); break;
-  case OPT_MODULE_TIME: rc = parse_module_time(val, &c->module_time); break;
-  case OPT_VOCAB:
-    if (!*val) { rc = -1; break; }
-    if (set_string(&c->vocab_dir, val)) { seterr(err, errlen, "%s: out of memory", flag); return -1; }
-    break;
-  case OPT_DATE:
+  *note = "";
+  switch (key) {
+  case VT_CFG_POPULATION:  rc = parse_population(val, &c->population); break;
+  case VT_CFG_SEED:        rc = parse_seed(val, &c->seed); break;
+  case VT_CFG_THREADS:     rc = parse_threads(val, &c->threads); break;
+  case VT_CFG_AGE:         rc = parse_age(val, &c->age_min, &c->age_max); break;
+  case VT_CFG_GENDER:      rc = parse_gender(val, &c->gender); break;
+  case VT_CFG_FORMAT:      rc = parse_format(val, &c->format); break;
+  case VT_CFG_HISTORY:     rc = parse_history(val, &c->history_years); break;
+  case VT_CFG_OBSERVATION: rc = parse_observation(val, &c->observation); break;
+  case VT_CFG_MODULE_TIME: rc = parse_module_time(val, &c->module_time); break;
+  case VT_CFG_REFERENCE_DATE:
     rc = parse_date(val, &c->reference_date);
-    if (rc < -1) {
-      seterr(err, errlen, "%s: expected %s, got '%s'%s", flag, EXPECT_DATE, shown, date_note(rc));
-      return -1;
-    }
+    *note = date_note(rc);
     break;
-  case OPT_OUTPUT:
-  case OPT_PARAMS:
-  case OPT_MODULES:
-    if (!*val) { rc = -1; break; }
-    if (o->id == OPT_MODULES ? add_module(c, val, NO_POS)
-                             : set_string(o->id == OPT_OUTPUT ? &c->output : &c->params_file, val)) {
-      seterr(err, errlen, "%s: out of memory", flag);
-      return -1;
-    }
-    if (o->id == OPT_PARAMS) c->params_pos = NO_POS;
-    break;
-  default:
+  case VT_CFG_MODULES:
+  case VT_CFG_OUTPUT:
+  case VT_CFG_PARAMS:
+  case VT_CFG_VOCAB:
+  case VT_CFG_CONFIG_FILE:
+    if (!*val) return VT_CONFIG_EVALUE;
+    if (key == VT_CFG_MODULES) return add_module(c, val, NO_POS) ? VT_CONFIG_ENOMEM : VT_CONFIG_OK;
+    if (set_string(key == VT_CFG_OUTPUT ? &c->output : key == VT_CFG_PARAMS ? &c->params_file :
+                   key == VT_CFG_VOCAB ? &c->vocab_dir : &c->config_file, val))
+      return VT_CONFIG_ENOMEM;
+    if (key == VT_CFG_PARAMS) c->params_pos = NO_POS;
     break;
   }
-  if (rc) {
-    seterr(err, errlen, "%s: expected %s, got '%s'", flag, opt_expect(o->id), shown);
-    return -1;
-  }
-  return 0;
+  return rc ? VT_CONFIG_EVALUE : VT_CONFIG_OK;
 }
 
 /* Does path name a module file (.lua or .json), as the module loader wants? */
@@ -969,14 +863,12 @@ static int check_config_path(const char *file, const char *key, const char *path
   const char *slash = strrchr(file, '/');
   int elsewhere = !strcmp(why, "does not exist") && path[0] != '/' && slash && !(slash == file + 1 && file[0] == '.');
   seterr(err, errlen, "%s:%lu:%lu: %s: '%s' %s%s", file, pos.line, pos.col, key,
-         show(path, shown, sizeof shown), why,
+         vt_config_show(path, shown, sizeof shown), why,
          elsewhere ? " (a relative path is read from the current folder, not the config file's)" : "");
   return -1;
 }
 
-/* Check the module and params paths of c that came from its config file
-** (positions recorded); 0, or -1 with err. */
-static int check_config_paths(const vt_config *c, char *err, size_t errlen) {
+int vt_config_check_paths(const vt_config *c, char *err, size_t errlen) {
   const char *file = c->config_file ? c->config_file : "(config)";
   for (int i = 0; i < c->nmodules; i++)
     if (c->module_pos[i].line &&
@@ -986,169 +878,6 @@ static int check_config_paths(const vt_config *c, char *err, size_t errlen) {
       check_config_path(file, "params", c->params_file, c->params_pos, 0, err, errlen))
     return -1;
   return 0;
-}
-
-/* Find --config and --help before anything else.  Returns 1 for help, else
-** 0 with *config the last --config value (NULL if absent or missing its
-** value) and *nconfig how many times --config was given. */
-static int prescan(int argc, char **argv, const char **config, int *nconfig) {
-  *config = NULL;
-  *nconfig = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    char flag[64];
-    const run_opt *o = match_opt(argv[i], &val, flag, sizeof flag);
-    if (!o) continue;
-    if (o->id == OPT_HELP) return 1;
-    if (o->takes_value && !val && i + 1 < argc && !is_flag(argv[i + 1])) {
-      val = argv[++i];
-      if (o->id == OPT_MODULES)
-        while (i + 1 < argc && !is_flag(argv[i + 1])) i++;
-    }
-    if (o->id == OPT_CONFIG) {
-      *config = val;
-      (*nconfig)++;
-    }
-  }
-  return 0;
-}
-
-int vt_config_parse_run(vt_config *c, int argc, char **argv, char *err, size_t errlen) {
-  vt_config tmp;
-  const char *config;
-  int nconfig, cli_modules = 0;
-  if (prescan(argc, argv, &config, &nconfig)) return 1;
-  if (config_copy(&tmp, c)) {
-    seterr(err, errlen, "out of memory");
-    return -1;
-  }
-  if (nconfig > 1) {
-    seterr(err, errlen, "--config: given more than once");
-    goto fail;
-  }
-  if (nconfig == 1) {
-    if (!config || !*config) {
-      seterr(err, errlen, "--config: missing value (expected a file path)");
-      goto fail;
-    }
-    if (vt_config_load_yaml(&tmp, config, err, errlen)) goto fail;
-    if (set_string(&tmp.config_file, config)) {
-      seterr(err, errlen, "out of memory");
-      goto fail;
-    }
-  }
-  for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i], *val;
-    char flag[64], shown[80];
-    const run_opt *o = match_opt(arg, &val, flag, sizeof flag);
-    if (!o) {
-      if (arg[0] == '-' && arg[1] != '\0')
-        unknown_option(arg, err, errlen);
-      else
-        seterr(err, errlen, "unexpected argument '%s' (see 'vitae run --help')", show(arg, shown, sizeof shown));
-      goto fail;
-    }
-    if (!o->takes_value) {
-      if (val) {
-        seterr(err, errlen, "%s: takes no value, got '%s'", flag, show(val, shown, sizeof shown));
-        goto fail;
-      }
-      if (o->id == OPT_QUIET) tmp.quiet = 1;
-      if (o->id == OPT_TRACE) tmp.trace = 1;
-      continue;
-    }
-    if (!val) {
-      if (i + 1 >= argc || is_flag(argv[i + 1])) {
-        seterr(err, errlen, "%s: missing value (expected %s)", flag,
-               o->id == OPT_MODULES ? "one or more paths" : opt_expect(o->id));
-        goto fail;
-      }
-      val = argv[++i];
-    }
-    if (o->id == OPT_CONFIG) continue;          /* loaded above */
-    if (o->id == OPT_MODULES && !cli_modules) {
-      free_modules(&tmp);                      /* -m replaces the file's list */
-      cli_modules = 1;
-    }
-    if (apply_opt(&tmp, o, flag, val, err, errlen)) goto fail;
-    if (o->id == OPT_MODULES) {
-      while (i + 1 < argc && !is_flag(argv[i + 1]))
-        if (apply_opt(&tmp, o, flag, argv[++i], err, errlen)) goto fail;
-    }
-  }
-  if (check_config_paths(&tmp, err, errlen)) goto fail;
-  vt_config_free(c);
-  *c = tmp;
-  return 0;
-fail:
-  vt_config_free(&tmp);
-  return -1;
-}
-
-
-/* ------------------------------------------------------------------ */
-/* Help texts                                                          */
-/* ------------------------------------------------------------------ */
-
-const char *vt_config_run_usage(void) {
-  return
-    "usage: vitae run [options]\n"
-    "\n"
-    "Simulate synthetic patients from birth to death through the modules and\n"
-    "write them to a SQLite database.  A --config file is read first; flags\n"
-    "override it (keys: schemas/config.md).\n"
-    "\n"
-    "options:\n"
-    "  -p, --population N         patients to write, living and dead (default 1000)\n"
-    "  -s, --seed SEED            random seed; one seed gives the same patients\n"
-    "                             whatever the thread count (default 1)\n"
-    "  -m, --modules PATH...      module files or folders, repeatable; several paths\n"
-    "                             may follow one -m (default: the built-in modules)\n"
-    "  -o, --output FILE          database to write (default output/cohort.db)\n"
-    "      --threads T            simulating threads, 1-256 (default 0: one per CPU\n"
-    "                             less one, which the writer uses)\n"
-    "      --reference-date DATE  date the simulation runs up to, YYYY-MM-DD\n"
-    "                             (default today)\n"
-    "      --age MIN-MAX          age range of the patients in years, 0-120\n"
-    "                             (default 0-100)\n"
-    "      --gender M|F           only males or only females (default both)\n"
-    "      --params FILE          override module parameters by name\n"
-    "                             (format: schemas/params.md)\n"
-    "      --config FILE          read settings from a YAML run config\n"
-    "  -f, --format native|omop   the database layout: vitae's own (default,\n"
-    "                             schemas/native.sql) or OMOP CDM 5.4\n"
-    "                             (schemas/omop.sql)\n"
-    "      --vocab DIR            an OHDSI vocabulary download (CONCEPT.csv) for\n"
-    "                             OMOP concept ids; without it they are 0\n"
-    "      --history-years N      keep only the last N years of each record\n"
-    "      --observation full|random  the whole life (default), or a random\n"
-    "                             enrolment window per patient, as an EHR extract\n"
-    "      --module-time SECONDS  time module code may run for one patient\n"
-    "                             (default 5; 0: no limit); past it the run stops\n"
-    "      --trace                also write every state each patient entered,\n"
-    "                             with entry and exit times (table state_trace)\n"
-    "  -q, --quiet                no progress output\n"
-    "  -h, --help                 show this help\n"
-    "\n"
-    "Values may also be attached: --seed=42, -p500.\n";
-}
-
-const char *vt_config_main_usage(void) {
-  return
-    "usage: vitae <command> [options]\n"
-    "\n"
-    "vitae simulates synthetic patients through clinical modules written in Lua\n"
-    "and writes the cohort as a SQLite database.\n"
-    "\n"
-    "commands:\n"
-    "  run            simulate a cohort (see 'vitae run --help')\n"
-    "  convert        convert Synthea GMF JSON modules to Lua modules\n"
-    "  compat         load and run a module corpus, report per module\n"
-    "  inspect        show a cohort's table counts and most frequent codes\n"
-    "\n"
-    "options:\n"
-    "  -h, --help     show this help\n"
-    "      --version  show the version\n";
 }
 
 
@@ -1228,9 +957,9 @@ char *vt_config_to_yaml(const vt_config *c) {
   char date[11];
   sb_printf(&b, "# vitae run configuration (defaults, then the config file, then flags)\n");
   if (c->config_file) {
-    /* A comment cannot hold a line break: show() flattens control characters. */
+    /* A comment cannot hold a line break: vt_config_show() flattens control characters. */
     char shown[300];
-    show(c->config_file, shown, sizeof shown);
+    vt_config_show(c->config_file, shown, sizeof shown);
     sb_printf(&b, "# config file: ");
     sb_add(&b, shown, strlen(shown));
     sb_printf(&b, "\n");

@@ -69,7 +69,11 @@ static int failf(vt_engine *e, const vt_frame *f, const vt_state *s, const char 
     if (s->line) snprintf(where, sizeof where, " (line %d)", s->line);
     snprintf(e->err, sizeof e->err, "%s: module '%s', state '%s'%s: %s", f->mod->file, f->mod->name,
              s->name, where, msg);
-  } else snprintf(e->err, sizeof e->err, "%s", msg);
+    e->err_module = f->mod->file;
+  } else {
+    snprintf(e->err, sizeof e->err, "%s", msg);
+    e->err_module = NULL;
+  }
   return FAIL;
 }
 
@@ -1064,21 +1068,31 @@ static void setup_history(vt_engine *e) {
   if (!h->offset || !h->entered || !h->exited || !e->p.runs || !e->state_patients || !e->state_entries || !e->p.wellness_joined) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
 }
 
-vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
-                         struct vt_params *params, const vt_lua_limits *limits,
-                         char *err, size_t errlen) {
+vt_engine_status vt_engine_open(vt_engine **out, const vt_sim_opts *o, char *const *paths, int npaths,
+                                struct vt_params *params, const vt_lua_limits *limits,
+                                char *err, size_t errlen) {
+  *out = NULL;
   vt_engine *e = calloc(1, sizeof *e);
-  if (!e) { snprintf(err, errlen, "out of memory"); return NULL; }
+  if (!e) { snprintf(err, errlen, "out of memory"); return VT_ENGINE_EFAIL; }
   e->opts = *o;
   vt_patient_init(&e->p);
   e->lua = vt_lua_new(limits, params, err, errlen);
-  if (!e->lua) { vt_patient_free(&e->p); free(e); return NULL; }
+  if (!e->lua) { vt_patient_free(&e->p); free(e); return VT_ENGINE_EFAIL; }
   if (vt_modset_load(&e->ms, e->lua, paths, npaths, err, errlen) != 0) {
+    vt_engine_status st = e->lua->param_type_error ? VT_ENGINE_EPARAM : VT_ENGINE_EFAIL;
     vt_lua_free(e->lua); vt_patient_free(&e->p); free(e);
-    return NULL;
+    return st;
   }
   setup_history(e);
-  return e;
+  *out = e;
+  return VT_ENGINE_OK;
+}
+
+vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
+                         struct vt_params *params, const vt_lua_limits *limits,
+                         char *err, size_t errlen) {
+  vt_engine *e;
+  return vt_engine_open(&e, o, paths, npaths, params, limits, err, errlen) == VT_ENGINE_OK ? e : NULL;
 }
 
 void vt_engine_free(vt_engine *e) {
@@ -1170,5 +1184,35 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
   vt_window_apply(&p->rec);
   for (int i = 0; i < p->hist.total; i++)
     if (p->hist.entered[i] != VT_NO_TIME) e->state_patients[i]++;
+  return 0;
+}
+
+/* ---- what callers may read ------------------------------------------------ */
+
+const char *vt_engine_error(const vt_engine *e) { return e->err; }
+const char *vt_engine_error_module(const vt_engine *e) { return e->err_module; }
+
+void vt_engine_swap_record(vt_engine *e, vt_record *rec) {
+  vt_record tmp = *rec;
+  *rec = e->p.rec;
+  e->p.rec = tmp;
+}
+
+int vt_engine_nmodules(const vt_engine *e) { return e->ms.n; }
+int vt_engine_ntop(const vt_engine *e) { return e->ms.ntop; }
+const vt_module *vt_engine_module(const vt_engine *e, int i) { return e->ms.mods[i]; }
+
+int vt_engine_each_state_count(vt_engine *const *engines, int n, vt_state_count_fn fn, void *ud) {
+  const vt_engine *e0 = engines[0];
+  for (int m = 0; m < e0->ms.n; m++) {
+    const vt_module *mod = e0->ms.mods[m];
+    for (int s = 0; s < mod->nstates; s++) {
+      int k = e0->p.hist.offset[m] + s;
+      int64_t pats = 0, ents = 0;
+      for (int i = 0; i < n; i++) { pats += engines[i]->state_patients[k]; ents += engines[i]->state_entries[k]; }
+      int rc = fn(mod, &mod->states[s], pats, ents, ud);
+      if (rc) return rc;
+    }
+  }
   return 0;
 }

@@ -4,8 +4,9 @@
 **
 ** An engine belongs to one worker thread: it owns a sandboxed Lua state, the
 ** module set loaded into it, and a reusable patient.  vt_engine_simulate
-** fills the patient's record (e->p.rec), which the caller hands to the
-** writer.  Everything drawn for patient i comes from the generator seeded by
+** fills the patient's record, which the caller takes with
+** vt_engine_swap_record and hands to the writer.  Callers use the functions
+** below, not the fields of the struct.  Everything drawn for patient i comes from the generator seeded by
 ** (seed, i, 0), so the record does not depend on the thread.
 */
 #ifndef VT_ENGINE_H
@@ -45,12 +46,23 @@ typedef struct vt_engine {
   int64_t age_day, age_until;   /* valid for days [age_day, age_until) */
   int age_years, age_months;
   char err[2048];           /* message of the last failure */
+  const char *err_module;   /* file of the module the last failure was in, or NULL */
 } vt_engine;
 
-/* Create an engine: a Lua state with `limits` and `params`, and the modules
-** under `paths`.  NULL and err on failure (a module error names file, state,
-** line).  `param_error` (may be NULL) is set when the failure came from a
-** params value of the wrong type. */
+/* Results of vt_engine_open. */
+typedef enum vt_engine_status {
+  VT_ENGINE_OK = 0,
+  VT_ENGINE_EFAIL = -1,     /* a module failed to load, or out of memory */
+  VT_ENGINE_EPARAM = -2     /* a --params value has another type than the module's default */
+} vt_engine_status;
+
+/* Create an engine in *out: a Lua state with `limits` and `params`, and the
+** modules under `paths`.  Returns VT_ENGINE_OK, or another status with *out
+** NULL and err set (a module error names file, state, line). */
+vt_engine_status vt_engine_open(vt_engine **out, const vt_sim_opts *o, char *const *paths, int npaths,
+                                struct vt_params *params, const vt_lua_limits *limits,
+                                char *err, size_t errlen);
+/* vt_engine_open returning the engine, or NULL on any failure. */
 vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
                          struct vt_params *params, const vt_lua_limits *limits,
                          char *err, size_t errlen);
@@ -61,5 +73,29 @@ void vt_engine_each_code(const vt_engine *e, void (*fn)(const vt_code *c, void *
 /* Simulate patient `index` into e->p.rec.  0, or -1 with e->err set (a
 ** module error at run time: file, module, state, line, message). */
 int vt_engine_simulate(vt_engine *e, int64_t index);
+
+/* The message of e's last failure (vt_engine_simulate). */
+const char *vt_engine_error(const vt_engine *e);
+/* The file of the module e's last failure happened in, or NULL when it was
+** not in a module's state. */
+const char *vt_engine_error_module(const vt_engine *e);
+/* Hand the record of the patient just simulated over: swap e's record with
+** *rec (an empty or reset record, which e fills next time).  No copy. */
+void vt_engine_swap_record(vt_engine *e, vt_record *rec);
+
+/* The modules e loaded: vt_engine_nmodules of them, the top-level ones
+** (run for every patient) first, vt_engine_ntop of those. */
+int vt_engine_nmodules(const vt_engine *e);
+int vt_engine_ntop(const vt_engine *e);
+const vt_module *vt_engine_module(const vt_engine *e, int i);
+
+/* Called by vt_engine_each_state_count for one state: non-zero stops. */
+typedef int (*vt_state_count_fn)(const vt_module *m, const vt_state *s, int64_t patients,
+                                 int64_t entries, void *ud);
+/* Call fn for every state of every module, in load order, with the patients
+** who entered it and its entries summed over engines[0..n) (engines that
+** loaded the same modules: the workers of one run).  Returns the first
+** non-zero result of fn, else 0. */
+int vt_engine_each_state_count(vt_engine *const *engines, int n, vt_state_count_fn fn, void *ud);
 
 #endif

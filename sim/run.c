@@ -6,6 +6,8 @@
 ** Workers take patient indexes from a shared counter but never more than
 ** RING slots ahead of the writer: memory stays flat whatever N is.  A worker
 ** hands a finished record over by swapping buffers with a free ring slot.
+** The output format is the sink's business (out/sink.h); the engine is
+** used through its functions (sim/engine.h).
 */
 #include "run.h"
 
@@ -13,6 +15,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +26,6 @@
 
 #include "out/dbfile.h"
 #include "out/sink.h"
-#include "out/omop.h"
-#include "learn/vocab.h"
 #include "sim/engine.h"
 #include "sim/params.h"
 #include "sim/strbuf.h"
@@ -40,7 +41,8 @@ typedef struct shared {
   slot *slots;
   int stop;                 /* an error or a signal: everyone stops */
   char err[4096];
-  int64_t err_index;
+  char err_module[4096];    /* the file of the module of err, or "" */
+  int64_t err_index;        /* the patient of err, or -1 (a write error) */
 } shared;
 
 typedef struct worker { pthread_t th; vt_engine *eng; shared *sh; } worker;
@@ -65,7 +67,9 @@ static void *worker_main(void *arg) {
     if (rc != 0) {
       /* report the lowest failing index: the same error whatever the threads */
       if (!sh->stop || i < sh->err_index) {
-        snprintf(sh->err, sizeof sh->err, "%s", w->eng->err);
+        const char *mod = vt_engine_error_module(w->eng);
+        snprintf(sh->err, sizeof sh->err, "%s", vt_engine_error(w->eng));
+        snprintf(sh->err_module, sizeof sh->err_module, "%s", mod ? mod : "");
         sh->err_index = i;
       }
       sh->stop = 1;
@@ -74,7 +78,7 @@ static void *worker_main(void *arg) {
       break;
     }
     slot *s = &sh->slots[i % sh->ring];
-    vt_record tmp = s->rec; s->rec = w->eng->p.rec; w->eng->p.rec = tmp;
+    vt_engine_swap_record(w->eng, &s->rec);
     s->ready = 1;
     pthread_cond_broadcast(&sh->ready);
   }
@@ -97,7 +101,7 @@ static void on_signal(int sig) {
   static const char msg[] = "\nvitae: interrupted; no database was written\n";
   ssize_t r = write(2, msg, sizeof msg - 1);
   (void)r;
-  _exit(sig == SIGINT ? VT_EXIT_INTERRUPTED : 128 + sig);
+  _exit(128 + sig);   /* the shell's convention: 130 for SIGINT */
 }
 
 static void install_signals(void) {
@@ -163,14 +167,17 @@ static void set_run_info(vt_sink *w, const vt_config *cfg, const vt_sim_opts *so
   vt_sink_set_info(w, "threads", buf);
   vt_sink_set_info(w, "started", started);
   size_t cap = 256, len = 0;
-  for (int i = 0; i < eng->ms.n; i++) cap += strlen(eng->ms.mods[i]->file) + strlen(eng->ms.mods[i]->name) + 40;
+  int nmods = vt_engine_nmodules(eng);
+  for (int i = 0; i < nmods; i++)
+    cap += strlen(vt_engine_module(eng, i)->file) + strlen(vt_engine_module(eng, i)->name) + 40;
   char *mods = malloc(cap);
   if (mods) {
     mods[0] = 0;
-    for (int i = 0; i < eng->ms.n; i++)
-      len += (size_t)snprintf(mods + len, cap - len, "%s\t%s\t%s%s\n", eng->ms.mods[i]->name,
-                              eng->ms.mods[i]->file, eng->ms.mods[i]->hash,
-                              eng->ms.mods[i]->is_submodule ? "\tsubmodule" : "");
+    for (int i = 0; i < nmods; i++) {
+      const vt_module *m = vt_engine_module(eng, i);
+      len += (size_t)snprintf(mods + len, cap - len, "%s\t%s\t%s%s\n", m->name, m->file, m->hash,
+                              m->is_submodule ? "\tsubmodule" : "");
+    }
     vt_sink_set_info(w, "modules", mods);
     free(mods);
   }
@@ -182,7 +189,83 @@ static void set_run_info(vt_sink *w, const vt_config *cfg, const vt_sim_opts *so
   if (yaml) { vt_sink_set_info(w, "config", yaml); free(yaml); }
 }
 
-/* The codes a run can write, for the vocabulary (vt_engine_each_code). */
+/* One module_states row (vt_engine_each_state_count). */
+typedef struct state_rows { vt_sink *sink; char *err; size_t errlen; } state_rows;
+
+static int add_state_row(const vt_module *m, const vt_state *s, int64_t patients, int64_t entries, void *ud) {
+  state_rows *r = ud;
+  return vt_sink_add_module_state(r->sink, m->name, m->path, s->name, vt_state_type_names[s->type], patients,
+                                  entries, r->err, r->errlen);
+}
+
+/* ---- the run, step by step ------------------------------------------- */
+
+/* Everything a run holds; released by run_free. */
+typedef struct run {
+  const vt_config *cfg;
+  vt_run_result *res;
+  double t0;
+  vt_sim_opts so;
+  vt_lua_limits limits;
+  int threads;
+  vt_params *params;
+  worker *ws;
+  vt_engine **engines;     /* ws[i].eng, for vt_engine_each_state_count */
+  shared sh;
+  int nstarted;            /* worker threads started */
+  vt_sink *sink;
+  vt_out_lock *lock;       /* one run per output: out/dbfile.c */
+  int show;                /* progress on a terminal */
+} run;
+
+/* Record the run's failure in res.  Returns its status. */
+static vt_run_status fail(run *r, vt_run_status st, const char *fmt, ...) VT_PRINTF(3, 4);
+static vt_run_status fail(run *r, vt_run_status st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->res->error, sizeof r->res->error, fmt, ap);
+  va_end(ap);
+  r->res->status = st;
+  return st;
+}
+
+/* The threads, the module paths, the params file, one engine per thread. */
+static vt_run_status load(run *r) {
+  const vt_config *cfg = r->cfg;
+  char err[4096];
+  /* the writer (this thread) needs a core of its own: by default one
+  ** worker per CPU but one (measured on 2 cores: 1 worker + writer writes
+  ** 30% more rows/s than 2 workers + writer) */
+  int threads = cfg->threads > 0 ? cfg->threads : (online_cpus() > 1 ? online_cpus() - 1 : 1);
+  if (threads > cfg->population) threads = (int)cfg->population;
+  r->threads = threads < 1 ? 1 : threads;
+
+  char defdir[PATH_MAX];
+  char *def_paths[1];
+  char *const *paths = cfg->modules;
+  int npaths = cfg->nmodules;
+  if (npaths == 0) {
+    if (!vt_default_modules_dir(defdir, sizeof defdir))
+      return fail(r, VT_RUN_EUSAGE, "no module folder: run from the vitae folder or give modules with -m");
+    def_paths[0] = defdir;
+    paths = def_paths; npaths = 1;
+  }
+  if (cfg->params_file && !(r->params = vt_params_load(cfg->params_file, err, sizeof err)))
+    return fail(r, VT_RUN_EUSAGE, "%s", err);
+  r->ws = calloc((size_t)r->threads, sizeof *r->ws);
+  r->engines = calloc((size_t)r->threads, sizeof *r->engines);
+  if (!r->ws || !r->engines) return fail(r, VT_RUN_EFAIL, "out of memory");
+  for (int i = 0; i < r->threads; i++) {
+    vt_engine_status st = vt_engine_open(&r->ws[i].eng, &r->so, paths, npaths, r->params, &r->limits, err, sizeof err);
+    if (st != VT_ENGINE_OK) return fail(r, st == VT_ENGINE_EPARAM ? VT_RUN_EUSAGE : VT_RUN_EFAIL, "%s", err);
+    r->ws[i].sh = &r->sh;
+    r->engines[i] = r->ws[i].eng;
+  }
+  if (r->params) vt_params_warn_unused(r->params, stderr);
+  return VT_RUN_OK;
+}
+
+/* The codes the run can write, for the vocabulary (vt_engine_each_code). */
 typedef struct code_list { const vt_code **items; size_t n, cap; } code_list;
 
 static void collect_code(const vt_code *c, void *ud) {
@@ -197,234 +280,203 @@ static void collect_code(const vt_code *c, void *ud) {
   l->items[l->n++] = c;
 }
 
-/* The module_states rows: each worker's counts, summed (every worker loaded
-** the same modules in the same order).  0, or -1 with err. */
-static int write_module_states(vt_sink *w, const worker *ws, int threads, char *err, size_t errlen) {
-  const vt_engine *e0 = ws[0].eng;
-  for (int m = 0; m < e0->ms.n; m++) {
-    const vt_module *mod = e0->ms.mods[m];
-    for (int s = 0; s < mod->nstates; s++) {
-      int k = e0->p.hist.offset[m] + s;
-      int64_t pats = 0, ents = 0;
-      for (int i = 0; i < threads; i++) { pats += ws[i].eng->state_patients[k]; ents += ws[i].eng->state_entries[k]; }
-      if (vt_sink_add_module_state(w, mod->name, mod->path, mod->states[s].name,
-                                     vt_state_type_names[mod->states[s].type], pats, ents, err, errlen) != 0)
-        return -1;
-    }
-  }
-  return 0;
-}
-
-int vt_run(const vt_config *cfg) {
-  double t0 = now_s();
+/* Take the output's lock and open the sink (with its vocabulary). */
+static vt_run_status open_output(run *r) {
+  const vt_config *cfg = r->cfg;
   char err[4096];
-  int status = VT_EXIT_FAIL;
-  vt_sim_opts so = { cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender,
-                     cfg->trace && cfg->format != VT_FORMAT_OMOP,   /* OMOP has no trace table */
-                     { cfg->history_years, cfg->observation } };
-  if (!so.reference) today(&so.reference);
-  vt_lua_limits limits;
-  vt_lua_default_limits(&limits);
-  limits.patient_seconds = cfg->module_time;
-  /* the writer (this thread) needs a core of its own: by default one
-  ** worker per CPU but one (measured on 2 cores: 1 worker + writer writes
-  ** 30% more rows/s than 2 workers + writer) */
-  int threads = cfg->threads > 0 ? cfg->threads : (online_cpus() > 1 ? online_cpus() - 1 : 1);
-  if (threads > cfg->population) threads = (int)cfg->population;
-  if (threads < 1) threads = 1;
-
-  char defdir[PATH_MAX];
-  char *def_paths[1];
-  char *const *paths = cfg->modules;
-  int npaths = cfg->nmodules;
-  if (npaths == 0) {
-    if (!vt_default_modules_dir(defdir, sizeof defdir)) {
-      fprintf(stderr, "vitae: no module folder: run from the vitae folder or give modules with -m\n");
-      return VT_EXIT_USAGE;
-    }
-    def_paths[0] = defdir;
-    paths = def_paths; npaths = 1;
-  }
-
-  vt_params *params = NULL;
-  if (cfg->params_file) {
-    params = vt_params_load(cfg->params_file, err, sizeof err);
-    if (!params) { fprintf(stderr, "vitae: %s\n", err); return VT_EXIT_USAGE; }
-  }
-
-  worker *ws = calloc((size_t)threads, sizeof *ws);
-  shared sh;
-  memset(&sh, 0, sizeof sh);
-  vt_sink *w = NULL;
-  vt_out_lock *lock = NULL;        /* one run per output: out/dbfile.c */
-  struct vt_vocab *vocab = NULL;   /* OMOP concept ids (--vocab) */
-  int nstarted = 0;
-  if (!ws) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
-  for (int i = 0; i < threads; i++) {
-    ws[i].eng = vt_engine_new(&so, paths, npaths, params, &limits, err, sizeof err);
-    if (!ws[i].eng) {
-      fprintf(stderr, "vitae: %s\n", err);
-      status = strstr(err, "param '") && strstr(err, "gives a") ? VT_EXIT_USAGE : VT_EXIT_FAIL;
-      goto out;
-    }
-    ws[i].sh = &sh;
-  }
-  if (params) vt_params_warn_unused(params, stderr);
-
-  {
-    /* only a regular file may be replaced: never a device, FIFO or folder */
-    struct stat ost;
-    if (stat(cfg->output, &ost) == 0 && !S_ISREG(ost.st_mode)) {
-      fprintf(stderr, "vitae: %s exists and is not a regular file; not replacing it\n", cfg->output);
-      goto out;
-    }
-  }
+  /* only a regular file may be replaced: never a device, FIFO or folder */
+  struct stat ost;
+  if (stat(cfg->output, &ost) == 0 && !S_ISREG(ost.st_mode))
+    return fail(r, VT_RUN_EFAIL, "%s exists and is not a regular file; not replacing it", cfg->output);
   /* before anything is simulated: stop if another run is writing the same
   ** output, and remove the temporary files of runs that were killed */
-  if (vt_out_lock_take(cfg->output, stderr, &lock, err, sizeof err) != 0) {
-    fprintf(stderr, "vitae: %s\n", err);
-    goto out;
-  }
-  snprintf(g_lock_path, sizeof g_lock_path, "%s", vt_out_lock_path(lock));
+  if (vt_out_lock_take(cfg->output, stderr, &r->lock, err, sizeof err) != 0)
+    return fail(r, VT_RUN_EFAIL, "%s", err);
+  snprintf(g_lock_path, sizeof g_lock_path, "%s", vt_out_lock_path(r->lock));
   g_have_lock = 1;
   install_signals();
-  if (cfg->trace && cfg->format == VT_FORMAT_OMOP)
+  int omop = cfg->format == VT_FORMAT_OMOP;
+  if (cfg->trace && omop)
     fprintf(stderr, "vitae: note: --trace writes the state_trace table of the native format; OMOP has no place for it\n");
-  if (cfg->vocab_dir && cfg->format != VT_FORMAT_OMOP)
+  if (cfg->vocab_dir && !omop)
     fprintf(stderr, "vitae: note: --vocab is used by --format omop only; the native format keeps the source codes\n");
-  if (cfg->vocab_dir && cfg->format == VT_FORMAT_OMOP) {
-    double tv = now_s();
-    code_list codes = { NULL, 0, 0 };
-    vt_engine_each_code(ws[0].eng, collect_code, &codes);
-    if (codes.n == (size_t)-1) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
-    int64_t fixed[64];
-    size_t nfixed = vt_omop_fixed_concepts(fixed, sizeof fixed / sizeof fixed[0]);
-    if (nfixed > sizeof fixed / sizeof fixed[0]) nfixed = sizeof fixed / sizeof fixed[0];
-    vocab = vt_vocab_load(cfg->vocab_dir, codes.items, codes.n, fixed, nfixed, err, sizeof err);
-    free(codes.items);
-    if (!vocab) { fprintf(stderr, "vitae: %s\n", err); status = VT_EXIT_USAGE; goto out; }
-    if (!cfg->quiet)
-      fprintf(stderr, "vitae: vocabulary %s: %zu concepts kept of %zu read, in %.1f s\n", cfg->vocab_dir,
-              vt_vocab_size(vocab), vt_vocab_rows(vocab), now_s() - tv);
-  } else if (cfg->format == VT_FORMAT_OMOP) {
+  if (!cfg->vocab_dir && omop)
     fprintf(stderr, "vitae: note: no --vocab: OMOP concept ids are 0, and the codes are in the *_source_value columns\n");
+  code_list codes = { NULL, 0, 0 };
+  if (cfg->vocab_dir && omop) {
+    vt_engine_each_code(r->ws[0].eng, collect_code, &codes);
+    if (codes.n == (size_t)-1) return fail(r, VT_RUN_EFAIL, "out of memory");
   }
-  w = vt_sink_open(cfg->format == VT_FORMAT_OMOP ? VT_SINK_OMOP : VT_SINK_NATIVE, cfg->output, vocab, err, sizeof err);
-  if (!w) { fprintf(stderr, "vitae: %s\n", err); goto out; }
-  snprintf(g_temp_path, sizeof g_temp_path, "%s", vt_sink_temp_path(w));
+  vt_sink_opts so = { cfg->format, cfg->output, omop ? cfg->vocab_dir : NULL, codes.items, codes.n };
+  double tv = now_s();
+  int rc = vt_sink_open(&r->sink, &so, err, sizeof err);
+  free(codes.items);
+  if (rc != VT_SINK_OK) return fail(r, rc == VT_SINK_EVOCAB ? VT_RUN_EUSAGE : VT_RUN_EFAIL, "%s", err);
+  size_t kept, read;
+  if (!cfg->quiet && vt_sink_vocab_size(r->sink, &kept, &read))
+    fprintf(stderr, "vitae: vocabulary %s: %zu concepts kept of %zu read, in %.1f s\n", cfg->vocab_dir, kept, read,
+            now_s() - tv);
+  snprintf(g_temp_path, sizeof g_temp_path, "%s", vt_sink_temp_path(r->sink));
   g_have_temp = 1;
+  r->res->output_lost = 1;
+  return VT_RUN_OK;
+}
 
-  sh.n = cfg->population;
-  sh.ring = threads * 4 + 4;
-  sh.slots = calloc((size_t)sh.ring, sizeof *sh.slots);
-  if (!sh.slots) { fprintf(stderr, "vitae: out of memory\n"); goto out; }
-  pthread_mutex_init(&sh.mu, NULL);
-  pthread_cond_init(&sh.ready, NULL);
-  pthread_cond_init(&sh.space, NULL);
-  for (int i = 0; i < threads; i++) {
-    if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i]) != 0) {
-      pthread_mutex_lock(&sh.mu); sh.stop = 1; snprintf(sh.err, sizeof sh.err, "cannot start a thread");
-      pthread_cond_broadcast(&sh.space); pthread_mutex_unlock(&sh.mu);
+/* Start the workers: the ring of slots and the threads. */
+static vt_run_status start_workers(run *r) {
+  shared *sh = &r->sh;
+  sh->n = r->cfg->population;
+  sh->ring = r->threads * 4 + 4;
+  sh->err_index = -1;
+  sh->slots = calloc((size_t)sh->ring, sizeof *sh->slots);
+  if (!sh->slots) return fail(r, VT_RUN_EFAIL, "out of memory");
+  pthread_mutex_init(&sh->mu, NULL);
+  pthread_cond_init(&sh->ready, NULL);
+  pthread_cond_init(&sh->space, NULL);
+  for (int i = 0; i < r->threads; i++) {
+    if (pthread_create(&r->ws[i].th, NULL, worker_main, &r->ws[i]) != 0) {
+      pthread_mutex_lock(&sh->mu); sh->stop = 1; snprintf(sh->err, sizeof sh->err, "cannot start a thread");
+      pthread_cond_broadcast(&sh->space); pthread_mutex_unlock(&sh->mu);
       break;
     }
-    nstarted++;
+    r->nstarted++;
   }
+  return VT_RUN_OK;
+}
 
-  char started[21];
-  vt_time_format_iso((vt_time)time(NULL) * 1000, started);
-  int show = !cfg->quiet && isatty(2);
+/* Stop everyone after the writer failed with err. */
+static void stop_on_write_error(shared *sh, const char *err) {
+  pthread_mutex_lock(&sh->mu);
+  sh->stop = 1;
+  snprintf(sh->err, sizeof sh->err, "%s", err);
+  sh->err_index = -1;
+  sh->err_module[0] = '\0';
+  pthread_cond_broadcast(&sh->space);
+  pthread_mutex_unlock(&sh->mu);
+}
+
+/* This thread writes the records in patient order as the workers finish
+** them, then joins the workers. */
+static vt_run_status write_all(run *r) {
+  shared *sh = &r->sh;
+  char err[4096];
   double last = 0;
-  int write_failed = 0;
-  for (int64_t i = 0; i < sh.n; i++) {
-    slot *s = &sh.slots[i % sh.ring];
-    pthread_mutex_lock(&sh.mu);
-    while (!s->ready && !sh.stop) {
+  for (int64_t i = 0; i < sh->n; i++) {
+    slot *s = &sh->slots[i % sh->ring];
+    pthread_mutex_lock(&sh->mu);
+    while (!s->ready && !sh->stop) {
       struct timespec ts;
       clock_gettime(CLOCK_REALTIME, &ts);
       ts.tv_nsec += 200000000L;
       if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-      pthread_cond_timedwait(&sh.ready, &sh.mu, &ts);
-      if (show && now_s() - last > 0.25) { last = now_s(); progress(sh.written, sh.n, t0, 0); }
+      pthread_cond_timedwait(&sh->ready, &sh->mu, &ts);
+      if (r->show && now_s() - last > 0.25) { last = now_s(); progress(sh->written, sh->n, r->t0, 0); }
     }
-    int stop = sh.stop && !s->ready;
-    pthread_mutex_unlock(&sh.mu);
+    int stop = sh->stop && !s->ready;
+    pthread_mutex_unlock(&sh->mu);
     if (stop) break;
-    if (vt_sink_write(w, &s->rec, err, sizeof err) != 0) {
-      pthread_mutex_lock(&sh.mu);
-      sh.stop = 1;
-      snprintf(sh.err, sizeof sh.err, "%s", err);
-      pthread_cond_broadcast(&sh.space);
-      pthread_mutex_unlock(&sh.mu);
-      write_failed = 1;
-      break;
-    }
+    if (vt_sink_write(r->sink, &s->rec, err, sizeof err) != 0) { stop_on_write_error(sh, err); break; }
     vt_record_reset(&s->rec);
-    pthread_mutex_lock(&sh.mu);
+    pthread_mutex_lock(&sh->mu);
     s->ready = 0;
-    sh.written++;
-    pthread_cond_broadcast(&sh.space);
-    pthread_mutex_unlock(&sh.mu);
-    if (show && now_s() - last > 0.25) { last = now_s(); progress(sh.written, sh.n, t0, 0); }
+    sh->written++;
+    pthread_cond_broadcast(&sh->space);
+    pthread_mutex_unlock(&sh->mu);
+    if (r->show && now_s() - last > 0.25) { last = now_s(); progress(sh->written, sh->n, r->t0, 0); }
   }
-  for (int i = 0; i < nstarted; i++) pthread_join(ws[i].th, NULL);
-  if (sh.stop) {
-    if (show) fputc('\n', stderr);
-    fprintf(stderr, "vitae: %s\n", sh.err);
-    if (!write_failed) fprintf(stderr, "vitae: stopped at patient %lld; no database was written\n", (long long)sh.err_index);
-    else fprintf(stderr, "vitae: no database was written\n");
-    goto out;
-  }
-  if (show) progress(sh.written, sh.n, t0, 1);
-  set_run_info(w, cfg, &so, ws[0].eng, params, threads, started);
-  if (write_module_states(w, ws, threads, err, sizeof err) != 0) {
-    fprintf(stderr, "vitae: %s\nvitae: no database was written\n", err);
-    goto out;
-  }
+  for (int i = 0; i < r->nstarted; i++) pthread_join(r->ws[i].th, NULL);
+  r->nstarted = 0;
+  if (!sh->stop) return VT_RUN_OK;
+  if (r->show) fputc('\n', stderr);
+  r->res->stopped_at = sh->err_index;
+  snprintf(r->res->module, sizeof r->res->module, "%s", sh->err_module);
+  return fail(r, VT_RUN_EFAIL, "%s", sh->err);
+}
+
+/* Provenance and module_states, then the database is finished and renamed
+** into place; prints the summary. */
+static vt_run_status finish_output(run *r, const char *started) {
+  const vt_config *cfg = r->cfg;
+  char err[4096];
+  set_run_info(r->sink, cfg, &r->so, r->ws[0].eng, r->params, r->threads, started);
+  state_rows rows = { r->sink, err, sizeof err };
+  if (vt_engine_each_state_count(r->engines, r->threads, add_state_row, &rows) != 0)
+    return fail(r, VT_RUN_EFAIL, "%s", err);
   char finished[21];
   vt_time_format_iso((vt_time)time(NULL) * 1000, finished);
-  vt_sink_set_info(w, "finished", finished);
-  vt_writer_stats st = *vt_sink_stats(w);
-  if (vt_sink_finish(w, err, sizeof err) != 0) {
-    fprintf(stderr, "vitae: %s\nvitae: no database was written\n", err);
-    goto out;
-  }
+  vt_sink_set_info(r->sink, "finished", finished);
+  vt_writer_stats st = *vt_sink_stats(r->sink);
+  if (vt_sink_finish(r->sink, err, sizeof err) != 0) return fail(r, VT_RUN_EFAIL, "%s", err);
   g_have_temp = 0;
-  vt_sink_report(w, stderr);
-  vt_sink_free(w);
-  w = NULL;
-  {
-    double el = now_s() - t0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    char a[32], b[32];
-    if (!cfg->quiet) {
-      printf("vitae: wrote %s\n", cfg->output);
-      printf("  patients   %s (alive %lld, dead %lld)\n", vt_commas(st.patients, a), (long long)st.alive, (long long)st.dead);
-      printf("  rows       %s\n", vt_commas(st.total_rows, a));
-      for (int t = 0; t < st.ntables; t++)
-        if (st.tables[t].rows) printf("    %-21s %s\n", st.tables[t].name, vt_commas(st.tables[t].rows, b));
-      printf("  time       %.2f s: %.0f patients/s, %.0f rows/s; peak memory %.1f MB\n", el,
-             (double)st.patients / el, (double)st.total_rows / el, (double)ru.ru_maxrss / 1024.0);
-    }
-    printf("summary: patients=%lld alive=%lld dead=%lld rows=%lld seconds=%.3f patients_per_s=%.1f rows_per_s=%.0f peak_rss_kb=%ld\n",
-           (long long)st.patients, (long long)st.alive, (long long)st.dead, (long long)st.total_rows, el,
-           (double)st.patients / el, (double)st.total_rows / el, ru.ru_maxrss);
+  vt_sink_report(r->sink, stderr);
+  vt_sink_free(r->sink);
+  r->sink = NULL;
+  r->res->output_lost = 0;
+  double el = now_s() - r->t0;
+  r->res->seconds = el;
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  char a[32], b[32];
+  if (!cfg->quiet) {
+    printf("vitae: wrote %s\n", cfg->output);
+    printf("  patients   %s (alive %lld, dead %lld)\n", vt_commas(st.patients, a), (long long)st.alive, (long long)st.dead);
+    printf("  rows       %s\n", vt_commas(st.total_rows, a));
+    for (int t = 0; t < st.ntables; t++)
+      if (st.tables[t].rows) printf("    %-21s %s\n", st.tables[t].name, vt_commas(st.tables[t].rows, b));
+    printf("  time       %.2f s: %.0f patients/s, %.0f rows/s; peak memory %.1f MB\n", el,
+           (double)st.patients / el, (double)st.total_rows / el, (double)ru.ru_maxrss / 1024.0);
   }
-  status = VT_EXIT_OK;
-out:
-  if (w) { vt_sink_abort(w); g_have_temp = 0; }
+  printf("summary: patients=%lld alive=%lld dead=%lld rows=%lld seconds=%.3f patients_per_s=%.1f rows_per_s=%.0f peak_rss_kb=%ld\n",
+         (long long)st.patients, (long long)st.alive, (long long)st.dead, (long long)st.total_rows, el,
+         (double)st.patients / el, (double)st.total_rows / el, ru.ru_maxrss);
+  return VT_RUN_OK;
+}
+
+/* Release everything r holds; an unfinished output is removed. */
+static void run_free(run *r) {
+  if (r->sink) { vt_sink_abort(r->sink); g_have_temp = 0; }
   g_have_lock = 0;   /* first: the handler must not remove a lock file we no longer hold */
-  vt_out_lock_release(lock);
-  vt_vocab_free(vocab);
-  if (ws) for (int i = 0; i < threads; i++) vt_engine_free(ws[i].eng);
-  free(ws);
-  if (sh.slots) {
-    for (int i = 0; i < sh.ring; i++) vt_record_free(&sh.slots[i].rec);
-    free(sh.slots);
-    pthread_mutex_destroy(&sh.mu);
-    pthread_cond_destroy(&sh.ready);
-    pthread_cond_destroy(&sh.space);
+  vt_out_lock_release(r->lock);
+  if (r->ws) for (int i = 0; i < r->threads; i++) vt_engine_free(r->ws[i].eng);
+  free(r->ws);
+  free(r->engines);
+  shared *sh = &r->sh;
+  if (sh->slots) {
+    for (int i = 0; i < sh->ring; i++) vt_record_free(&sh->slots[i].rec);
+    free(sh->slots);
+    pthread_mutex_destroy(&sh->mu);
+    pthread_cond_destroy(&sh->ready);
+    pthread_cond_destroy(&sh->space);
   }
-  vt_params_free(params);
-  return status;
+  vt_params_free(r->params);
+}
+
+vt_run_status vt_run(const vt_config *cfg, vt_run_result *res) {
+  memset(res, 0, sizeof *res);
+  res->stopped_at = -1;
+  run r;
+  memset(&r, 0, sizeof r);
+  r.cfg = cfg;
+  r.res = res;
+  r.t0 = now_s();
+  r.so = (vt_sim_opts){ cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender,
+                        cfg->trace && cfg->format != VT_FORMAT_OMOP,   /* OMOP has no trace table */
+                        { cfg->history_years, cfg->observation } };
+  if (!r.so.reference) today(&r.so.reference);
+  vt_lua_default_limits(&r.limits);
+  r.limits.patient_seconds = cfg->module_time;
+  r.show = !cfg->quiet && isatty(2);
+  char started[21];
+  vt_run_status st = load(&r);
+  if (st == VT_RUN_OK) st = open_output(&r);
+  if (st == VT_RUN_OK) st = start_workers(&r);
+  if (st == VT_RUN_OK) {
+    vt_time_format_iso((vt_time)time(NULL) * 1000, started);
+    st = write_all(&r);
+  }
+  if (st == VT_RUN_OK && r.show) progress(r.sh.written, r.sh.n, r.t0, 1);
+  if (st == VT_RUN_OK) st = finish_output(&r, started);
+  run_free(&r);
+  res->status = st;
+  return st;
 }

@@ -4,14 +4,38 @@
 */
 #ifndef VT_RUN_H
 #define VT_RUN_H
+
+#include <stdint.h>
+
 #include "sim/config.h"
 
-/* Exit statuses of vitae. */
-enum { VT_EXIT_OK = 0, VT_EXIT_FAIL = 1, VT_EXIT_USAGE = 2, VT_EXIT_INTERRUPTED = 130 };
+/* How a run ended. */
+typedef enum vt_run_status {
+  VT_RUN_OK = 0,
+  VT_RUN_EUSAGE,     /* the configuration cannot run: no module folder, a params
+                     ** file that cannot be read or whose values do not fit the
+                     ** modules, a vocabulary folder that cannot be read */
+  VT_RUN_EFAIL       /* a module failed to load or to run, or the output could
+                     ** not be written */
+} vt_run_status;
 
-/* Run a simulation as configured.  Returns an exit status; messages go to
-** stderr, the summary to stdout. */
-int vt_run(const vt_config *cfg);
+/* What vt_run reports besides its status. */
+typedef struct vt_run_result {
+  vt_run_status status;
+  char error[4096];      /* the message, when the status is not VT_RUN_OK */
+  char module[4096];     /* the file of the module the error is in, when the
+                         ** engine knows it (an error while simulating), else "" */
+  int64_t stopped_at;    /* the patient whose simulation failed, or -1 */
+  int output_lost;       /* the output had been opened: nothing of it was kept */
+  double seconds;        /* VT_RUN_OK: the run's wall time */
+} vt_run_result;
+
+/* Run a simulation as configured; *res says how it ended (its status is
+** also returned).  Progress and notes go to stderr, the summary to stdout;
+** the error is left in res for the caller to print.  A fatal signal
+** (SIGINT, SIGTERM, SIGHUP, SIGPIPE) removes the partial output and ends
+** the process with status 128 + the signal. */
+vt_run_status vt_run(const vt_config *cfg, vt_run_result *res);
 
 /* The folder of the default module set: "modules" in the current folder if
 ** it has modules, else "modules" beside the executable.  NULL if neither. */

@@ -2,7 +2,7 @@
 -- (the table lua/json.c builds from its JSON) in, the text of an idiomatic
 -- vitae Lua module out, which compiles to the same module table.
 --
--- sim/cmd_convert.c runs this chunk in a plain Lua state with one global,
+-- sim/cli/cmd_convert.c runs this chunk in a plain Lua state with one global,
 -- vt_embedded(path), giving the text of a file compiled into the binary (the
 -- prelude, lua/vitae/*.lua).  The chunk returns
 --   convert(m, source) -> text, expected, info

@@ -1,13 +1,13 @@
 /*
 ** fuzz_inspect_csv.c -- the input as a folder of OMOP CDM CSV files given to
-** `vitae inspect` (sim/cmd_inspect.c, through its command entry): cut at
+** `vitae inspect` (sim/cli/cmd_inspect.c, through its command entry): cut at
 ** form feeds into PERSON.csv, CONDITION_OCCURRENCE.csv, CONCEPT.csv,
 ** OBSERVATION_PERIOD.csv, DRUG_EXPOSURE.csv, MEASUREMENT.csv, DEATH.csv,
 ** CDM_SOURCE.csv (tests/fuzz/fuzz.h).  Every other input runs with --json
 ** and --top 3; the report on stdout goes to /dev/null.
 */
 #include "tests/fuzz/fuzz.h"
-#include "sim/commands.h"
+#include "sim/cli/cli.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const names[] = {

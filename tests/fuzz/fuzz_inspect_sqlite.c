@@ -1,10 +1,10 @@
 /*
 ** fuzz_inspect_sqlite.c -- the input as a SQLite database file given to
-** `vitae inspect` (sim/cmd_inspect.c, through its command entry), which
+** `vitae inspect` (sim/cli/cmd_inspect.c, through its command entry), which
 ** opens it read-only.  The report on stdout goes to /dev/null.
 */
 #include "tests/fuzz/fuzz.h"
-#include "sim/commands.h"
+#include "sim/cli/cli.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_dir();

@@ -5,6 +5,7 @@
 ** from tests/fixtures/config/ and tests/fixtures/params/, and scratch files
 ** go to tests/tmp/.
 */
+#include "sim/cli/cli.h"
 #include "sim/config.h"
 #include "sim/params.h"
 #include "sim/vtime.h"

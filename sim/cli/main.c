@@ -4,26 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/commands.h"
-#include "sim/config.h"
-#include "sim/run.h"
+#include "sim/cli/cli.h"
 #include "sim/version.h"
-
-static int cmd_run(int argc, char **argv) {
-  vt_config cfg;
-  char err[2048];
-  vt_config_defaults(&cfg);
-  int rc = vt_config_parse_run(&cfg, argc, argv, err, sizeof err);
-  if (rc == 1) { fputs(vt_config_run_usage(), stdout); vt_config_free(&cfg); return VT_EXIT_OK; }
-  if (rc < 0) {
-    fprintf(stderr, "vitae run: %s\n", err);
-    vt_config_free(&cfg);
-    return VT_EXIT_USAGE;
-  }
-  rc = vt_run(&cfg);
-  vt_config_free(&cfg);
-  return rc;
-}
 
 int main(int argc, char **argv) {
   if (argc < 2) { fputs(vt_config_main_usage(), stderr); return VT_EXIT_USAGE; }
@@ -36,7 +18,7 @@ int main(int argc, char **argv) {
     printf("vitae %s\n", VT_VERSION);
     return VT_EXIT_OK;
   }
-  if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "run") == 0) return vt_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "convert") == 0) return vt_cmd_convert(argc - 1, argv + 1);
   if (strcmp(cmd, "compat") == 0) return vt_cmd_compat(argc - 1, argv + 1);
   if (strcmp(cmd, "inspect") == 0) return vt_cmd_inspect(argc - 1, argv + 1);

@@ -9,8 +9,9 @@
 **      in a subfolder) is compiled on its own and the submodules it calls are
 **      resolved from the roots, as the loader resolves them in a run;
 **   2. run one cohort with every top-level module that loads, into a
-**      temporary database: `vitae run` (vt_run) in a child process, so that
-**      a module that crashes the engine fails that run and not this report.
+**      temporary database: vt_run in a child process, so that a module that
+**      crashes the engine fails that run and not this report; the child
+**      passes its result back as a key=value record on a pipe.
 **      When the run stops on an error that names a module file, that module
 **      is marked as failing (a failing submodule takes the modules that call
 **      it out with it), dropped, and the run started again, so that one bad
@@ -25,6 +26,7 @@
 */
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,7 +44,7 @@
 
 #include "lua/bridge.h"
 #include "lua/loader.h"
-#include "sim/commands.h"
+#include "sim/cli/cli.h"
 #include "sim/strbuf.h"
 #include "sim/config.h"
 #include "sim/engine.h"
@@ -370,7 +372,7 @@ static void on_signal(int sig) {
   static const char msg[] = "\nvitae compat: interrupted\n";
   ssize_t r = write(2, msg, sizeof msg - 1);
   (void)r;
-  _exit(sig == SIGINT ? VT_EXIT_INTERRUPTED : 128 + sig);
+  _exit(128 + sig);   /* the shell's convention: VT_EXIT_INTERRUPTED for SIGINT */
 }
 
 static void install_signals(void) {
@@ -490,10 +492,10 @@ static void load_top(compat *c, int i) {
   if (cap) warn = capture_end(&k);
   if (warn) { add_warnings(c, warn, c->rows[i].file, c->rows[i].shown); free(warn); }
   if (!e) { c->rows[i].load_err = vt_xstrdup(err); return; }
-  c->rows[i].name = vt_xstrdup(e->ms.mods[0]->name);
-  c->rows[i].nstates = e->ms.mods[0]->nstates;
-  for (int m = e->ms.ntop; m < e->ms.n; m++) {
-    const vt_module *mod = e->ms.mods[m];
+  c->rows[i].name = vt_xstrdup(vt_engine_module(e, 0)->name);
+  c->rows[i].nstates = vt_engine_module(e, 0)->nstates;
+  for (int m = vt_engine_ntop(e); m < vt_engine_nmodules(e); m++) {
+    const vt_module *mod = vt_engine_module(e, m);
     int j = find_row(c, mod->file);
     if (j < 0) {   /* a submodule outside the folders given: report it too */
       size_t fl = strlen(mod->file), pl = strlen(mod->path);
@@ -522,13 +524,16 @@ static void load_all(compat *c) {
 
 /* ---- step 2: run the cohort --------------------------------------------- */
 
-/* The run goes on in a child process, `vitae run` of this same executable
-** (vt_run with the configuration the flags give): a module that crashes the
-** engine or makes it eat all memory then fails that run, not this report.
-** The child's address space is capped (half the machine's memory) so that a
-** runaway run stops with "out of memory" before the system's OOM killer
-** steps in; sanitizer builds, which reserve huge address ranges, are not
-** capped. */
+/* The run goes on in a child process (fork, then vt_run with the settings
+** the flags give): a module that crashes the engine or makes it eat all
+** memory then fails that run, not this report.  The child does not print
+** its result for this process to read back: it writes a small record of
+** key=value lines (status, stopped_at, seconds, module, error; values
+** escaped) to a pipe, and whatever it printed on stderr is kept as
+** warnings.  A child that ends without a record crashed.  The child's
+** address space is capped (half the machine's memory) so that a runaway run
+** stops with "out of memory" before the system's OOM killer steps in;
+** sanitizer builds, which reserve huge address ranges, are not capped. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define CAP_CHILD_MEMORY 0
 #elif defined(__has_feature)
@@ -546,91 +551,132 @@ typedef struct outcome {
   char *msg;         /* else: the error (malloc'd) */
   int at_run_time;   /* the error stopped a running cohort (else: at load) */
   int crashed;       /* killed by a signal */
-  double seconds;    /* ok: from the summary line, or -1 */
+  double seconds;    /* ok: the run's time, or -1 */
+  char module[PATH_MAX];   /* the module file the error is in, when the run knew it, else "" */
 } outcome;
 
-/* What a failed run printed on stderr: the error (the last "vitae: " line
-** that is not a closing note) and whether it stopped a running cohort; the
-** other lines are kept as warnings. */
-static char *parse_failure(compat *c, const char *text, int *at_run_time) {
-  char *error = NULL;
-  *at_run_time = 0;
-  const char *s = text;
-  while (s && *s) {
-    const char *e = strchr(s, '\n');
-    size_t n = e ? (size_t)(e - s) : strlen(s);
-    char *line = vt_xstrndup(s, n);
-    char *cr = strrchr(line, '\r');
-    char *l = cr ? cr + 1 : line;
-    if (strncmp(l, "vitae: stopped at patient", 25) == 0) *at_run_time = 1;
-    else if (strcmp(l, "vitae: no database was written") == 0 || strncmp(l, "vitae: interrupted", 18) == 0) { /* notes */ }
-    else if (strncmp(l, "vitae: ", 7) == 0) {
-      if (error) add_warning(c, error);
-      free(error);
-      error = vt_xstrdup(l + 7);
-    } else add_warnings(c, l, NULL, NULL);
-    free(line);
-    s = e ? e + 1 : NULL;
+/* Append "key=value\n" to b, the value with '\\' and line breaks escaped. */
+static void record_field(vt_sbuf *b, const char *key, const char *value) {
+  vt_sb_printf(b, "%s=", key);
+  for (const char *p = value; *p; p++) {
+    if (*p == '\\') vt_sb_add(b, "\\\\", 2);
+    else if (*p == '\n') vt_sb_add(b, "\\n", 2);
+    else if (*p == '\r') vt_sb_add(b, "\\r", 2);
+    else vt_sb_add(b, p, 1);
   }
-  return error;
+  vt_sb_add(b, "\n", 1);
 }
 
-/* A value "key=V" of vitae's summary line, or -1. */
-static double summary_field(const char *out, const char *key) {
-  const char *s = strstr(out, "summary:");
-  if (!s) return -1;
-  char pat[64];
-  snprintf(pat, sizeof pat, " %s=", key);
-  const char *v = strstr(s, pat);
-  return v ? strtod(v + strlen(pat), NULL) : -1;
+/* In the child: run `mods` into `out` and write the result record to fd.
+** Never returns. */
+static void run_child(const compat *c, char *const *mods, int nmods, const char *out, int fd) {
+  vt_config cfg;
+  vt_config_defaults(&cfg);
+  cfg.quiet = 1;
+  cfg.population = c->population;
+  cfg.seed = c->seed;
+  cfg.threads = c->threads > 0 ? c->threads : 0;
+  const char *note;
+  vt_sbuf b = { 0 };
+  int set = vt_config_set(&cfg, VT_CFG_OUTPUT, out, &note);
+  for (int i = 0; i < nmods && set == VT_CONFIG_OK; i++) set = vt_config_set(&cfg, VT_CFG_MODULES, mods[i], &note);
+  vt_run_result *res = malloc(sizeof *res);
+  if (set != VT_CONFIG_OK || !res) {
+    record_field(&b, "status", "fail");
+    record_field(&b, "error", set == VT_CONFIG_ENOMEM || !res ? "out of memory" : "a module path is empty");
+  } else {
+    vt_run_status st = vt_run(&cfg, res);
+    char num[64];
+    record_field(&b, "status", st == VT_RUN_OK ? "ok" : st == VT_RUN_EUSAGE ? "usage" : "fail");
+    snprintf(num, sizeof num, "%lld", (long long)res->stopped_at);
+    record_field(&b, "stopped_at", num);
+    snprintf(num, sizeof num, "%.6f", res->seconds);
+    record_field(&b, "seconds", num);
+    record_field(&b, "module", res->module);
+    record_field(&b, "error", st == VT_RUN_OK ? "" : res->error);
+  }
+  fflush(stdout);
+  fflush(stderr);
+  for (size_t off = 0; off < b.n;) {
+    ssize_t w = write(fd, b.p + off, b.n - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) _exit(1);
+    off += (size_t)w;
+  }
+  _exit(0);
 }
 
-/* Run `vitae run` on the top-level module files `mods` into `out`. */
+/* Read the child's record from fd into o.  1 if there was one, 0 if not. */
+static int read_record(int fd, outcome *o) {
+  vt_sbuf b = { 0 };
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    vt_sb_add(&b, buf, (size_t)n);
+  }
+  int have_status = 0;
+  for (char *line = b.p; line && *line;) {
+    char *end = strchr(line, '\n');
+    if (!end) break;                       /* a record cut short: the child died writing it */
+    *end = '\0';
+    char *eq = strchr(line, '=');
+    if (eq) {
+      *eq = '\0';
+      char *v = eq + 1, *w = v;            /* unescape in place */
+      for (char *p = v; *p; p++) {
+        if (*p == '\\' && p[1]) { p++; *w++ = *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p; }
+        else *w++ = *p;
+      }
+      *w = '\0';
+      if (!strcmp(line, "status")) { have_status = 1; o->ok = !strcmp(v, "ok"); }
+      else if (!strcmp(line, "stopped_at")) o->at_run_time = strtoll(v, NULL, 10) >= 0;
+      else if (!strcmp(line, "seconds")) o->seconds = strtod(v, NULL);
+      else if (!strcmp(line, "module")) snprintf(o->module, sizeof o->module, "%s", v);
+      else if (!strcmp(line, "error") && *v) { free(o->msg); o->msg = vt_xstrdup(v); }
+    }
+    line = end + 1;
+  }
+  free(b.p);
+  if (have_status && o->ok) { free(o->msg); o->msg = NULL; }
+  if (have_status && !o->ok && !o->msg) o->msg = vt_xstrdup("the run failed and gave no message");
+  return have_status;
+}
+
+/* Run the top-level module files `mods` into `out`, in a child process. */
 static outcome run_once(compat *c, char *const *mods, int nmods, const char *out, const char *label) {
-  outcome o = { 0, NULL, 0, 0, -1 };
-  /* this very executable, even if the file was replaced since it started */
-  static char exe[] = "/proc/self/exe";
-  /* the arguments, built before fork: only exec-safe calls after it */
-  int nargs = 0;
-  char **args = vt_xmalloc(sizeof *args * (size_t)(nmods + 16));
-  char pbuf[32], sbuf_[32], tbuf[32];
-  snprintf(pbuf, sizeof pbuf, "%lld", (long long)c->population);
-  snprintf(sbuf_, sizeof sbuf_, "%llu", (unsigned long long)c->seed);
-  snprintf(tbuf, sizeof tbuf, "%d", c->threads);
-  args[nargs++] = "vitae";
-  args[nargs++] = "run";
-  args[nargs++] = "-q";
-  args[nargs++] = "-p"; args[nargs++] = pbuf;
-  args[nargs++] = "-s"; args[nargs++] = sbuf_;
-  if (c->threads > 0) { args[nargs++] = "--threads"; args[nargs++] = tbuf; }
-  char *outarg = vt_xprintf("--output=%s", out);
-  args[nargs++] = outarg;
-  int first_mod = nargs;
-  for (int i = 0; i < nmods; i++) args[nargs++] = vt_xprintf("--modules=%s", mods[i]);
-  args[nargs] = NULL;
+  outcome o = { 0, NULL, 0, 0, -1, "" };
   struct rlimit cap = { RLIM_INFINITY, RLIM_INFINITY };
   long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
   if (pages > 0 && psize > 0) cap.rlim_cur = cap.rlim_max = (rlim_t)pages * (rlim_t)psize / 2;
 
-  FILE *fo = tmpfile(), *fe = tmpfile();
+  FILE *fe = tmpfile();
+  int pfd[2] = { -1, -1 };
   pid_t pid = -1;
-  if (fo && fe) {
+  if (fe && pipe(pfd) == 0) {
     fflush(stdout);
     fflush(stderr);
     pid = fork();
     if (pid == 0) {
-      if (dup2(fileno(fo), 1) < 0 || dup2(fileno(fe), 2) < 0) _exit(127);
+      /* the child: this process's handlers are not its own */
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
+      signal(SIGHUP, SIG_DFL);
+      close(pfd[0]);
+      int devnull = open("/dev/null", O_WRONLY);
+      if (devnull < 0 || dup2(devnull, 1) < 0 || dup2(fileno(fe), 2) < 0) _exit(127);
       if (CAP_CHILD_MEMORY && cap.rlim_cur != RLIM_INFINITY) setrlimit(RLIMIT_AS, &cap);
-      execv(exe, args);
-      _exit(127);
+      run_child(c, mods, nmods, out, pfd[1]);
     }
   }
   if (pid < 0) {
     o.msg = vt_xprintf("cannot start vitae run: %s", strerror(errno));
-    if (fo) fclose(fo);
     if (fe) fclose(fe);
-    goto done;
+    if (pfd[0] >= 0) { close(pfd[0]); close(pfd[1]); }
+    return o;
   }
+  close(pfd[1]);
   g_child = pid;
   /* wait, showing the time on a terminal; past --timeout, stop the run */
   double t0 = now_s(), shown = -1, killed_at = 0;
@@ -663,39 +709,31 @@ static outcome run_once(compat *c, char *const *mods, int nmods, const char *out
       free(lock);
     }
   }
-  char *otext = slurp(fo), *etext = slurp(fe);
+  int have = !lost && !timed_out && WIFEXITED(ws) && read_record(pfd[0], &o);
+  close(pfd[0]);
+  char *etext = slurp(fe);
   if (lost) {
     o.msg = vt_xprintf("lost track of vitae run: %s", strerror(lost));
-  } else if (timed_out) {
+  } else if (timed_out) {          /* what it printed ends with the note of its interruption: not kept */
     o.crashed = 1;
     o.msg = vt_xprintf("the run did not finish within %d s (--timeout); a loop that never ends?", c->timeout);
-    free(parse_failure(c, etext, &o.at_run_time));   /* keeps its warnings */
-  } else if (WIFEXITED(ws) && WEXITSTATUS(ws) == VT_EXIT_OK) {
-    o.ok = 1;
-    o.seconds = summary_field(otext, "seconds");
-    add_warnings(c, etext, NULL, NULL);
   } else {
-    o.msg = parse_failure(c, etext, &o.at_run_time);
+    add_warnings(c, etext, NULL, NULL);
     if (WIFSIGNALED(ws)) {
       o.crashed = 1;
-      char *m = vt_xprintf("vitae run was killed by signal %d (%s)%s%s", WTERMSIG(ws), strsignal(WTERMSIG(ws)),
-                        o.msg ? " after: " : "", o.msg ? o.msg : "");
-      free(o.msg);
-      o.msg = m;
-    } else if (WEXITSTATUS(ws) == 127 && !o.msg) o.msg = vt_xprintf("cannot start vitae run (%s)", exe);
-    else if (!o.msg) o.msg = vt_xprintf("vitae run failed with status %d and no message", WEXITSTATUS(ws));
+      o.msg = vt_xprintf("vitae run was killed by signal %d (%s)", WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+    } else if (!have) {
+      o.msg = vt_xprintf("vitae run ended with status %d and no result", WEXITSTATUS(ws));
+    }
   }
-  free(otext);
   free(etext);
-done:
-  for (int i = first_mod; i < nargs; i++) free(args[i]);
-  free(outarg);
-  free(args);
   return o;
 }
 
 /* The row whose file the message `msg` names: the longest file that starts
-** the message, else the longest that appears in it followed by ':'. */
+** the message, else the longest that appears in it followed by ':'.  For a
+** load error, whose module the run does not report apart from the message
+** (a run-time error comes with its module: outcome.module). */
 static int blame(const compat *c, const char *msg) {
   int best = -1;
   size_t bestlen = 0;
@@ -732,7 +770,8 @@ static int drop_callers(compat *c, int j, const char *why) {
 /* Mark the module a failed run's message names and drop it (and, for a
 ** submodule, the modules that call it).  1 if something was dropped. */
 static int drop_blamed(compat *c, const outcome *o) {
-  int j = blame(c, o->msg);
+  int j = o->module[0] ? find_row(c, o->module) : -1;
+  if (j < 0) j = blame(c, o->msg);
   if (j < 0 || c->rows[j].load_err || c->rows[j].run_err) return 0;
   mrow *r = &c->rows[j];
   if (o->at_run_time || o->crashed) r->run_err = vt_xstrdup(o->msg); else r->load_err = vt_xstrdup(o->msg);

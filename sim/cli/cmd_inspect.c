@@ -7,7 +7,7 @@
 **   - the format, and what the source says about itself (vitae's run_info;
 **     OMOP's CDM version and concept table; the reader's notes);
 **   - every table (or CSV file) with its row count: COUNT(*) for SQLite,
-**     the records of each file for CSV (sim/inspect_meta.c);
+**     the records of each file for CSV (sim/cli/inspect_meta.c);
 **   - from one streaming read of every person (learn/summary.c): persons by
 **     sex, vital status and age, the observation periods, and per domain the
 **     N most frequent codes with rows, share, persons and description;
@@ -27,10 +27,9 @@
 #include "learn/dump.h"
 #include "learn/ehr.h"
 #include "learn/summary.h"
-#include "sim/commands.h"
-#include "sim/inspect_meta.h"
+#include "sim/cli/cli.h"
+#include "sim/cli/inspect_meta.h"
 #include "sim/jsonw.h"
-#include "sim/run.h"
 #include "sim/strbuf.h"
 
 #define TOP_DEFAULT 10

@@ -32,9 +32,8 @@
 #include "lualib.h"
 #include "lua/bridge.h"
 #include "lua/json.h"
-#include "sim/commands.h"
+#include "sim/cli/cli.h"
 #include "sim/embedded.h"
-#include "sim/run.h"
 
 #define CONVERTER "lua/convert/gmf2lua.lua"
 #define MSGLEN 4096      /* a message from the sandbox or the converter */

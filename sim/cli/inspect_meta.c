@@ -2,7 +2,7 @@
 ** inspect_meta.c -- the tables of a source and what it says about itself,
 ** for `vitae inspect` (inspect_meta.h).
 */
-#include "sim/inspect_meta.h"
+#include "sim/cli/inspect_meta.h"
 
 #include <ctype.h>
 #include <dirent.h>
