@@ -223,3 +223,60 @@ int vt_stage_find_file(const char *dir, const char *name, char *out, size_t outl
   }
   return 1;
 }
+
+/* ---- cursors in person order ----------------------------------------------- */
+
+int vt_stage_cursor_open(vt_stage *s, vt_stage_cursor *c, const char *sql, char *err, size_t errlen) {
+  c->on_row = 0;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &c->st, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "the staged tables: %s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(c->st);
+    c->st = NULL;
+    return -1;
+  }
+  return vt_stage_cursor_next(c, err, errlen);
+}
+
+int vt_stage_cursor_next(vt_stage_cursor *c, char *err, size_t errlen) {
+  int rc = sqlite3_step(c->st);
+  c->on_row = rc == SQLITE_ROW;
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) return 0;
+  snprintf(err, errlen, "the staged tables: %s", sqlite3_errmsg(sqlite3_db_handle(c->st)));
+  return -1;
+}
+
+const char *vt_stage_cursor_id(const vt_stage_cursor *c) { return (const char *)sqlite3_column_text(c->st, 0); }
+
+void vt_stage_cursor_close(vt_stage_cursor *c) {
+  sqlite3_finalize(c->st);
+  c->st = NULL;
+  c->on_row = 0;
+}
+
+void vt_stage_person_order(const char *col, int numeric, char *out, size_t outlen) {
+  if (numeric)
+    snprintf(out, outlen, "length(ltrim(%s, '0')), ltrim(%s, '0'), %s", col, col, col);
+  else
+    snprintf(out, outlen, "%s", col);
+}
+
+/* The number of UTF-8 characters of s (SQLite's length() of text). */
+static size_t utf8_chars(const char *s) {
+  size_t n = 0;
+  for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+  return n;
+}
+
+int vt_stage_id_cmp(const char *a, const char *b, int numeric) {
+  if (!a || !b) return (a != NULL) - (b != NULL);
+  if (numeric) {
+    const char *x = a, *y = b;
+    while (*x == '0') x++;
+    while (*y == '0') y++;
+    size_t lx = utf8_chars(x), ly = utf8_chars(y);
+    if (lx != ly) return lx < ly ? -1 : 1;
+    int c = strcmp(x, y);
+    if (c) return c;
+  }
+  return strcmp(a, b);
+}

@@ -74,4 +74,29 @@ void vt_stage_close(vt_stage *s);
 ** or the path does not fit in out. */
 int vt_stage_find_file(const char *dir, const char *name, char *out, size_t outlen, char *err, size_t errlen);
 
+/* A cursor over a query on staged tables whose first column is a person id
+** and whose rows come in person order (vt_stage_person_order): sources
+** merge one cursor per table person by person (a merge join). */
+typedef struct vt_stage_cursor {
+  sqlite3_stmt *st;
+  int on_row;                    /* 1 while st is on a row */
+} vt_stage_cursor;
+
+/* Prepare sql and step to its first row: 0, or -1 with err. */
+int vt_stage_cursor_open(vt_stage *s, vt_stage_cursor *c, const char *sql, char *err, size_t errlen);
+/* Step to the next row (c->on_row says whether there is one): 0, or -1
+** with err. */
+int vt_stage_cursor_next(vt_stage_cursor *c, char *err, size_t errlen);
+/* The person id of the current row (NULL when the field is empty). */
+const char *vt_stage_cursor_id(const vt_stage_cursor *c);
+void vt_stage_cursor_close(vt_stage_cursor *c);
+
+/* The ORDER BY terms (into out) that sort the ids of column col: as text
+** (byte order), or, when numeric, as numbers written in digits (shorter
+** after leading zeros first, then by digits, then as text), for ids that
+** are all digits.  NULL ids come first either way. */
+void vt_stage_person_order(const char *col, int numeric, char *out, size_t outlen);
+/* Compare two ids exactly as that ORDER BY sorts them (NULL first). */
+int vt_stage_id_cmp(const char *a, const char *b, int numeric);
+
 #endif
