@@ -292,7 +292,7 @@ static void finish_person(vt_ehr *r) {
   p->race = pool_str(r, r->race_off);
   p->ethnicity = pool_str(r, r->eth_off);
   p->seq = r->seq++;
-  qsort(r->periods, r->nperiods, sizeof *r->periods, cmp_period);
+  if (r->nperiods > 1) qsort(r->periods, r->nperiods, sizeof *r->periods, cmp_period);
   p->periods = r->periods;
   p->nperiods = r->nperiods;
   if (r->capevents < r->nraw) {
@@ -309,7 +309,7 @@ static void finish_person(vt_ehr *r) {
     e->description = pool_str(r, r->raw[k].str[S_DESCRIPTION]);
     e->unit = pool_str(r, r->raw[k].str[S_UNIT]);
   }
-  qsort(r->events, r->nraw, sizeof *r->events, cmp_event);
+  if (r->nraw > 1) qsort(r->events, r->nraw, sizeof *r->events, cmp_event);
   p->events = r->events;
   p->nevents = r->nraw;
   char d[11];
