@@ -8,17 +8,19 @@
 #     (one per careplans row) are left out;
 #   - visits: OMOP keeps the encounter class (visit concept), not the
 #     encounter's code; visits are compared by person and dates only;
-#   - immunizations: OMOP writes them to drug_exposure as one-day
-#     exposures; the native immunization is compared as a drug ending the
-#     day it starts;
+#   - drugs: OMOP requires an end: an immunization is a one-day exposure,
+#     a prescription still active lasts to the end of the observation
+#     period; the omop: reader names a CVX drug an immunization;
+#   - measurement and observation have no end date in OMOP;
 #   - without a vocabulary the OMOP database has codes but no code systems
 #     (*_source_value): the system is left out of the comparison;
 #   - with a vocabulary (Eunomia's subset, $VITAE_SHARED/data/vocab) a code
-#     becomes its standard concept, in the table of the concept's domain:
-#     the native code is replaced by the concept the OMOP rows of that
-#     source value carry (vocabulary, code, domain), which must be one
-#     concept per source code; a code without a concept keeps vitae's
-#     domain and loses its system.
+#     becomes its standard concept, in the table of the concept's domain
+#     (losing its value when that table has none), or, without one, stays in
+#     vitae's table with its source concept's vocabulary: the native code is
+#     replaced by what the OMOP rows of that source value carry, which must
+#     be one concept per source code; race and ethnicity are named by their
+#     concepts there, so they are left out.
 # Everything else must be equal: persons (sex, birth, death, race,
 # ethnicity), observation periods, and every event's person, start, end,
 # domain, code, value and unit.  A difference is a bug in a writer or a
@@ -53,8 +55,7 @@ read_view() {
 read_view "vitae:$W/native.db" native
 read_view "omop:$W/omop.db" omop
 
-# The native view with care plans left out, immunizations as one-day drugs
-# and visit codes blanked; then systems blanked when $2 = nosystem.
+# The care plan rows of the native database (person, start, end, code).
 sql "$W/native.db" "SELECT patient, substr(start, 1, 10), coalesce(substr(stop, 1, 10), ''), code FROM careplans" |
   tr '|' '\t' > "$W/careplans"
 check_eq "care plan rows listed" "$(sql "$W/native.db" "SELECT count(*) FROM careplans")" \
