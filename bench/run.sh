@@ -16,7 +16,9 @@
 # VITAE_SHARED (default ../shared) for Synthea's corpus, run last (3 runs).
 # Then the 10k cohort as OMOP CDM (--format omop), with and without a
 # vocabulary, and the OHDSI vocabulary loader on a synthetic 5,000,000-concept Athena
-# download (see its section; VOCAB_N sets the size, 0 skips it).
+# download (see its section; VOCAB_N sets the size, 0 skips it).  Last, the
+# EHR reader on every source kind (see its section; EHR_N sets the cohort
+# size, 0 skips it).
 # Takes a few minutes; the budget is about ten.
 
 VITAE=${VITAE:-./vitae}
@@ -295,6 +297,84 @@ else
 fi
 if [ -n "$VDIR" ] && [ -d "$VDIR" ]; then
   if [ "${KEEP:-0}" = 1 ]; then echo "  (vocabulary kept in $VDIR)"; else rm -rf "$VDIR"; fi
+fi
+
+# ---- The EHR reader (learn/ehr.h): persons/s and peak memory per source kind --
+# bench/ehr_read streams a source (descriptions left out) and prints
+# persons/s, events/s and its peak RSS.  A cohort of EHR_N patients (default
+# 20,000; 0 skips the section; 100,000 takes about 6 minutes per format to
+# generate on 2 cores) is generated once as native (vitae:) and once as OMOP
+# (omop:), with a fixed reference date; the CSV kinds are made from its first
+# EHR_CSV_N patients (default 2,000): synthea-csv: by exporting the native
+# tables (they have Synthea's column names), omop-csv: by exporting the OMOP
+# tables, events: by ehr_read --events-csv.  Then the real extracts of
+# VITAE_SHARED when there.  Memory is flat when the peak RSS of a read of
+# all EHR_N persons is that of a read of the first tenth (--max).
+EHR_N=${EHR_N:-20000}
+EHR_CSV_N=${EHR_CSV_N:-2000}
+EREAD="$BUILD/bench/ehr_read"
+SHARED_DATA="${VITAE_SHARED:-$(cd .. && pwd)/shared}/data"
+echo
+if [ "$EHR_N" = 0 ]; then
+  echo "EHR reader: skipped (EHR_N=0)"
+elif [ ! -x "$EREAD" ]; then
+  echo "EHR reader: skipped (no $EREAD: run make bench)"
+else
+  E="$TMP/ehr"
+  mkdir -p "$E" || die "cannot create $E"
+  for fmt in native omop; do
+    echo "bench: vitae run -p $EHR_N --format $fmt (the EHR reader's cohort)" >&2
+    "$VITAE" run -p "$EHR_N" -s "$SEED" --reference-date 2025-06-30 --format "$fmt" -o "$E/$fmt.db" -q \
+      > "$E/$fmt.log" 2>&1 || { cat "$E/$fmt.log" >&2; die "vitae run --format $fmt failed"; }
+  done
+  # the CSV kinds, from the first EHR_CSV_N patients
+  mkdir -p "$E/synthea" "$E/omopcsv"
+  sqlite3 -header -csv "$E/native.db" "SELECT * FROM patients WHERE id <= $EHR_CSV_N" > "$E/synthea/patients.csv"
+  for t in encounters conditions medications procedures observations immunizations allergies careplans devices; do
+    sqlite3 -header -csv "$E/native.db" "SELECT * FROM $t WHERE patient <= $EHR_CSV_N" > "$E/synthea/$t.csv"
+    [ -s "$E/synthea/$t.csv" ] || rm -f "$E/synthea/$t.csv"   # no rows, no header: leave the file out
+  done
+  for t in person observation_period death visit_occurrence condition_occurrence drug_exposure procedure_occurrence \
+           measurement observation device_exposure; do
+    sqlite3 -header -csv "$E/omop.db" "SELECT * FROM $t WHERE person_id <= $EHR_CSV_N" > "$E/omopcsv/$t.csv"
+    [ -s "$E/omopcsv/$t.csv" ] || rm -f "$E/omopcsv/$t.csv"
+  done
+  "$EREAD" --max "$EHR_CSV_N" --events-csv "$E/events.csv" "vitae:$E/native.db" > /dev/null 2>&1 ||
+    echo "  (events: could not be written)" >&2
+  # ehr_line LABEL SPEC [ARGS...] -- one table row, or a note of the failure
+  ehr_line() {
+    label=$1; src=$2; shift 2
+    echo "bench: ehr_read $* $src" >&2
+    if ! line=$("$EREAD" "$@" "$src" 2> "$E/err"); then
+      printf '  %-44s failed: %s\n' "$label" "$(head -n 1 "$E/err")"
+      return
+    fi
+    printf '%s\n' "$line" > "$E/last"
+    awk -v l="$label" -v line=" $line" 'BEGIN {
+      n = split(line, f, " "); for (i = 1; i <= n; i++) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
+      printf "  %-44s %9d %10d %8.2f %12.0f %12.0f %9.1f\n", l, v["persons"], v["events"], v["seconds"],
+             v["persons_per_s"], v["events_per_s"], v["peak_rss_kb"] / 1024 }'
+  }
+  peak() { sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' "$E/last"; }
+  tenth=$((EHR_N / 10))
+  echo "EHR reader (bench/ehr_read, no descriptions): generated cohort of $EHR_N patients, CSV kinds of its first $EHR_CSV_N"
+  printf '  %-44s %9s %10s %8s %12s %12s %9s\n' source persons events seconds persons/s events/s "peak MB"
+  ehr_line "vitae: (native, first tenth)" "vitae:$E/native.db" --max "$tenth"; m1=$(peak)
+  ehr_line "vitae: (native)" "vitae:$E/native.db"; m2=$(peak)
+  ehr_line "omop: (vitae --format omop, first tenth)" "omop:$E/omop.db" --max "$tenth"; m3=$(peak)
+  ehr_line "omop: (vitae --format omop)" "omop:$E/omop.db"; m4=$(peak)
+  ehr_line "synthea-csv: (native tables as CSV)" "synthea-csv:$E/synthea"
+  ehr_line "omop-csv: (OMOP tables as CSV)" "omop-csv:$E/omopcsv"
+  ehr_line "events: (ehr_read --events-csv)" "events:$E/events.csv"
+  [ -f "$SHARED_DATA/synpuf-10p/synpuf-10p.sqlite" ] && ehr_line "omop: SynPUF 10%" "omop:$SHARED_DATA/synpuf-10p/synpuf-10p.sqlite"
+  [ -f "$SHARED_DATA/eunomia/GiBleed_5.3_partial.sqlite" ] &&
+    ehr_line "omop: Eunomia GiBleed" "omop:$SHARED_DATA/eunomia/GiBleed_5.3_partial.sqlite"
+  [ -d "$SHARED_DATA/eunomia/Synthea27Nj_5.4" ] && ehr_line "omop-csv: Eunomia Synthea27Nj" "omop-csv:$SHARED_DATA/eunomia/Synthea27Nj_5.4"
+  [ -d "$SHARED_DATA/synthea-csv/unmc-crane_database-stats-lecture_111p" ] &&
+    ehr_line "synthea-csv: 111-patient export" "synthea-csv:$SHARED_DATA/synthea-csv/unmc-crane_database-stats-lecture_111p"
+  awk -v n="$EHR_N" -v t="$tenth" -v a="$m1" -v b="$m2" -v c="$m3" -v d="$m4" 'BEGIN {
+    printf "  memory, peak RSS of %d persons / of %d: vitae: %.2f, omop: %.2f (flat: about 1)\n", n, t,
+           (a > 0) ? b / a : 0, (c > 0) ? d / c : 0 }'
 fi
 
 [ "${KEEP:-0}" = 1 ] || rm -rf "$TMP"

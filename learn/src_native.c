@@ -5,7 +5,8 @@
 ** it, so that the native and OMOP views of one cohort agree (docs/ehr.md,
 ** "vitae:", has the table of what each table becomes).
 **
-** The database is opened read-only (nothing is ever written beside it).
+** The database is opened read-only (learn/sqlite_ro.h: nothing is ever
+** written beside it).
 ** The full scan runs one cursor per table ordered by patient (the tables
 ** have an index on patient) and merges them person by person with the
 ** patients cursor (ordered by id): memory is that of the largest person.
@@ -21,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "learn/source.h"
+#include "learn/sqlite_ro.h"
 #include "learn/vocab.h"
 
 /* The columns every event query selects, in this order. */
@@ -101,69 +103,6 @@ typedef struct nstate {
 } nstate;
 
 /* ---- opening --------------------------------------------------------------- */
-
-/* "file:" URI of path with ?immutable=1: for a WAL database without its log,
-** or in a folder SQLite cannot write its -shm file to. */
-static char *immutable_uri(const char *path) {
-  vt_sbuf b = { 0 };
-  vt_sb_puts(&b, "file:");
-  for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-    if (isalnum(*p) || strchr("/-_.~", *p)) vt_sb_add(&b, (const char *)p, 1);
-    else vt_sb_printf(&b, "%%%02X", *p);
-  }
-  vt_sb_puts(&b, "?immutable=1");
-  return b.p;
-}
-
-/* Check that path is a file starting with SQLite's header; 0, or -1 with
-** err.  *wal is set if the header says WAL mode. */
-static int check_header(const char *path, int *wal, char *err, size_t errlen) {
-  struct stat sb;
-  if (stat(path, &sb) != 0) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
-  if (S_ISDIR(sb.st_mode)) { snprintf(err, errlen, "%s: a folder, not a vitae database", path); return -1; }
-  FILE *f = fopen(path, "rb");
-  if (!f) { snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno)); return -1; }
-  unsigned char head[100];
-  size_t n = fread(head, 1, sizeof head, f);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) { snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno)); return -1; }
-  if (n < sizeof head || memcmp(head, "SQLite format 3", 16) != 0) {
-    snprintf(err, errlen, "%s: not a SQLite database (%s)", path, n == 0 ? "an empty file" : "no SQLite header");
-    return -1;
-  }
-  *wal = head[18] == 2 || head[19] == 2;
-  return 0;
-}
-
-/* Open path read-only with query_only set (immutable for a WAL database
-** without a log, or when SQLite cannot open it read-only otherwise), so no
-** file is ever created beside it.  0, or -1 with err. */
-static int open_readonly(nstate *s, const char *path, char *err, size_t errlen) {
-  int wal = 0;
-  if (check_header(path, &wal, err, errlen) < 0) return -1;
-  if (wal) {
-    char *w = vt_xprintf("%s-wal", path);
-    struct stat sb;
-    if (stat(w, &sb) == 0 && sb.st_size > 0) wal = 0;
-    free(w);
-  }
-  for (int attempt = wal ? 1 : 0; attempt < 2; attempt++) {
-    char *uri = attempt ? immutable_uri(path) : NULL;
-    int rc = sqlite3_open_v2(uri ? uri : path, &s->db,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
-    free(uri);
-    if (rc == SQLITE_OK)
-      rc = sqlite3_exec(s->db, "PRAGMA query_only = 1; SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
-    if (rc == SQLITE_OK) return 0;
-    int ext = sqlite3_extended_errcode(s->db);
-    snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-    sqlite3_close(s->db);
-    s->db = NULL;
-    if (!(rc == SQLITE_CANTOPEN || (ext & 0xff) == SQLITE_READONLY)) break;
-  }
-  return -1;
-}
 
 /* The columns of table name, lower case, as a NUL-separated list in b (an
 ** empty list when the table is missing).  0, or -1 with err. */
@@ -309,7 +248,12 @@ static int native_open(vt_ehr *r, const char *path, char *err, size_t errlen) {
   nstate *s = vt_xcalloc(1, sizeof *s);
   vt_ehr_set_state(r, s);
   s->path = path;
-  if (open_readonly(s, path, err, errlen) < 0) return VT_EHR_EREAD;
+  struct stat sb;
+  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    snprintf(err, errlen, "%s: a folder, not a vitae database", path);
+    return VT_EHR_EREAD;
+  }
+  if (vt_sqlite_open_ro(path, &s->db, err, errlen) < 0) return VT_EHR_EREAD;
   vt_sbuf cols = { 0 };
   int rc = prepare_persons(r, s, &cols, err, errlen);
   const vt_ehr_options *opt = vt_ehr_options_of(r);
