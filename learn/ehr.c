@@ -485,6 +485,10 @@ int vt_ehr_find(vt_ehr *r, const char *id, const vt_person **p, char *err, size_
   return 1;
 }
 
+int vt_ehr_ancestry(vt_ehr *r, struct vt_codematch *m, char *err, size_t errlen) {
+  return r->src->ancestry ? r->src->ancestry(r, m, err, errlen) : 0;
+}
+
 const char *vt_ehr_kind(const vt_ehr *r) { return r->kind; }
 const char *vt_ehr_path(const vt_ehr *r) { return r->path; }
 const vt_quality *vt_ehr_quality(const vt_ehr *r) { return &r->q; }

@@ -201,6 +201,16 @@ int vt_ehr_next(vt_ehr *r, const vt_person **p, char *err, size_t errlen);
 ** with err.  The quality counts then cover that person only. */
 int vt_ehr_find(vt_ehr *r, const char *id, const vt_person **p, char *err, size_t errlen);
 
+/* Feed the code matcher m (learn/codematch.h) with the concepts and the
+** concept ancestry the source itself carries: OMOP's concept and
+** concept_ancestor tables (omop:) or CONCEPT.csv and CONCEPT_ANCESTOR.csv
+** (omop-csv:).  1 when the source has ancestry (a module code then matches
+** its concept's descendants), 0 when it has none (the other kinds, or an
+** OMOP source without concept_ancestor: matching stays exact, see
+** docs/codes.md), -1 with err. */
+struct vt_codematch;
+int vt_ehr_ancestry(vt_ehr *r, struct vt_codematch *m, char *err, size_t errlen);
+
 /* The kind ("omop", ...) and path of an open reader. */
 const char *vt_ehr_kind(const vt_ehr *r);
 const char *vt_ehr_path(const vt_ehr *r);

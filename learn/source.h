@@ -14,6 +14,8 @@
 #include "learn/ehr.h"
 #include "sim/strbuf.h"
 
+struct vt_codematch;
+
 typedef struct vt_ehr_source {
   const char *kind;
   /* Open path: set the source's state with vt_ehr_set_state.  VT_EHR_OK,
@@ -26,6 +28,10 @@ typedef struct vt_ehr_source {
   int (*find)(vt_ehr *r, const char *id, char *err, size_t errlen);
   /* Release the state (also after a failed open). */
   void (*close)(vt_ehr *r);
+  /* Feed m with the source's own concepts and concept ancestry: 1 when the
+  ** source has ancestry, 0 when it has none, -1 with err.  NULL for a kind
+  ** that never carries a vocabulary. */
+  int (*ancestry)(vt_ehr *r, struct vt_codematch *m, char *err, size_t errlen);
 } vt_ehr_source;
 
 extern const vt_ehr_source vt_source_omop, vt_source_omop_csv, vt_source_synthea_csv,

@@ -270,4 +270,4 @@ static int events_find(vt_ehr *r, const char *id, char *err, size_t errlen) {
   return rc;
 }
 
-const vt_ehr_source vt_source_events = { "events", events_open, events_next, events_find, events_close };
+const vt_ehr_source vt_source_events = { "events", events_open, events_next, events_find, events_close, NULL };

@@ -550,4 +550,4 @@ static int native_find(vt_ehr *r, const char *id, char *err, size_t errlen) {
   return 1;
 }
 
-const vt_ehr_source vt_source_native = { "vitae", native_open, native_next, native_find, native_close };
+const vt_ehr_source vt_source_native = { "vitae", native_open, native_next, native_find, native_close, NULL };

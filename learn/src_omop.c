@@ -17,6 +17,7 @@
 
 #include "learn/omop_sql.h"
 #include "learn/source.h"
+#include "learn/codematch.h"
 #include "learn/sqlite_ro.h"
 #include "learn/stage.h"
 #include "sim/vtime.h"
@@ -643,5 +644,51 @@ static int omop_csv_open(vt_ehr *r, const char *dir, char *err, size_t errlen) {
   return survey(r, o, v54, err, errlen);
 }
 
-const vt_ehr_source vt_source_omop = { "omop", omop_open, omop_next, omop_find, omop_close };
-const vt_ehr_source vt_source_omop_csv = { "omop-csv", omop_csv_open, omop_next, omop_find, omop_close };
+/* ---- concept ancestry ---------------------------------------------------------- */
+
+/* omop: one pass over concept (codematch keeps the module codes' concepts
+** only) and one over concept_ancestor (it keeps the rows whose ancestor is
+** one of those): memory stays that of the module codes.  1, 0 without a
+** concept_ancestor table, -1 with err. */
+static int omop_ancestry(vt_ehr *r, vt_codematch *m, char *err, size_t errlen) {
+  omop *o = vt_ehr_state(r);
+  int has = vt_omop_has_table(o->db, "concept_ancestor");
+  if (has < 0) goto fail;
+  if (!o->q.concept || !has) return 0;
+  static const char *const sql[2] = {
+    "SELECT concept_id, vocabulary_id, concept_code FROM concept",
+    "SELECT ancestor_concept_id, descendant_concept_id FROM concept_ancestor",
+  };
+  for (int pass = 0; pass < 2; pass++) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(o->db, sql[pass], -1, &st, NULL) != SQLITE_OK) goto fail;
+    int rc, bad = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !bad) {
+      int64_t a = sqlite3_column_int64(st, 0);
+      bad = pass == 0 ? vt_codematch_add_concept(m, a, txt(st, 1), txt(st, 2))
+                      : vt_codematch_add_ancestry(m, a, sqlite3_column_int64(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (bad) { snprintf(err, errlen, "%s: out of memory reading the concept ancestry", o->q.file); return -1; }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) goto fail;
+  }
+  return 1;
+fail:
+  snprintf(err, errlen, "%s: reading the concept ancestry: %s", o->q.file, sqlite3_errmsg(o->db));
+  return -1;
+}
+
+/* omop-csv: the folder's CONCEPT.csv and CONCEPT_ANCESTOR.csv (any case),
+** read through learn/codematch.c.  1, 0 without them, -1 with err. */
+static int omop_csv_ancestry(vt_ehr *r, vt_codematch *m, char *err, size_t errlen) {
+  char concept[4096], ancestor[4096];
+  int c = vt_stage_find_file(vt_ehr_path(r), "concept.csv", concept, sizeof concept, err, errlen);
+  if (c <= 0) return c;
+  int a = vt_stage_find_file(vt_ehr_path(r), "concept_ancestor.csv", ancestor, sizeof ancestor, err, errlen);
+  if (a <= 0) return a;
+  return vt_codematch_load_files(m, concept, ancestor, err, errlen) < 0 ? -1 : 1;
+}
+
+const vt_ehr_source vt_source_omop = { "omop", omop_open, omop_next, omop_find, omop_close, omop_ancestry };
+const vt_ehr_source vt_source_omop_csv = { "omop-csv", omop_csv_open, omop_next, omop_find, omop_close,
+                                           omop_csv_ancestry };

@@ -341,4 +341,4 @@ static int synthea_find(vt_ehr *r, const char *id, char *err, size_t errlen) {
   return synthea_next(r, err, errlen);
 }
 
-const vt_ehr_source vt_source_synthea_csv = { "synthea-csv", synthea_open, synthea_next, synthea_find, synthea_close };
+const vt_ehr_source vt_source_synthea_csv = { "synthea-csv", synthea_open, synthea_next, synthea_find, synthea_close, NULL };

@@ -28,6 +28,7 @@
 #include "learn/ehr.h"
 #include "learn/summary.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/inspect_codes.h"
 #include "sim/cli/inspect_meta.h"
 #include "sim/jsonw.h"
 #include "sim/strbuf.h"
@@ -40,6 +41,7 @@ static const char *usage_text =
   "usage: vitae inspect [KIND:]PATH [--top N] [--json]\n"
   "       vitae inspect [KIND:]PATH --patient ID [--json]\n"
   "       vitae inspect [KIND:]PATH --view\n"
+  "       vitae inspect [KIND:]PATH --code SYSTEM:CODE... [--vocab DIR] [--json]\n"
   "\n"
   "Show what an EHR source or a cohort holds: its tables with their row\n"
   "counts, persons by sex and age, the observation periods, the most frequent\n"
@@ -54,6 +56,12 @@ static const char *usage_text =
   "                     (default 10; 0 shows no codes)\n"
   "      --patient ID   one person's timeline (the source's own person id)\n"
   "      --view         the whole patient-level view as text lines\n"
+  "      --code S:C     persons and events matching code C of system S\n"
+  "                     (repeatable; e.g. SNOMED:195967001), with its\n"
+  "                     concept's descendants where there is ancestry\n"
+  "      --vocab DIR    the ancestry: an OHDSI vocabulary folder with\n"
+  "                     CONCEPT.csv and CONCEPT_ANCESTOR.csv (default: the\n"
+  "                     source's own concept_ancestor, if any)\n"
   "      --json         print the report (or the person) as one JSON object\n"
   "  -h, --help         show this help\n"
   "\n"
@@ -61,7 +69,9 @@ static const char *usage_text =
   "source that cannot be read.\n";
 
 typedef struct ictx {
-  const char *spec, *patient;
+  const char *spec, *patient, *vocab;
+  const char **codes;
+  size_t ncodes;
   int top, json, view;
   vt_ehr *r;
   vt_inspect_meta meta;
@@ -666,11 +676,27 @@ static int parse_args(int argc, char **argv, ictx *c) {
       c->patient = val;
       continue;
     }
+    if ((val = option_value(argc, argv, &i, "--code", &missing)) || missing) {
+      if (missing || !*val) { fputs("vitae inspect: --code needs SYSTEM:CODE\n", stderr); return -1; }
+      c->codes = vt_xrealloc(c->codes, (c->ncodes + 1) * sizeof *c->codes);
+      c->codes[c->ncodes++] = val;
+      continue;
+    }
+    if ((val = option_value(argc, argv, &i, "--vocab", &missing)) || missing) {
+      if (missing || !*val) { fputs("vitae inspect: --vocab needs a folder\n", stderr); return -1; }
+      c->vocab = val;
+      continue;
+    }
     if (a[0] == '-' && a[1]) { fprintf(stderr, "vitae inspect: unknown option '%s'\n", a); return -1; }
     if (c->spec) { fprintf(stderr, "vitae inspect: one source only ('%s' and '%s')\n", c->spec, a); return -1; }
     c->spec = a;
   }
   if (!c->spec) { fputs("vitae inspect: no source given\n", stderr); return -1; }
+  if (c->vocab && !c->ncodes) { fputs("vitae inspect: --vocab goes with --code\n", stderr); return -1; }
+  if (c->ncodes && (c->view || c->patient)) {
+    fputs("vitae inspect: --code goes with neither --view nor --patient\n", stderr);
+    return -1;
+  }
   if (c->view && c->json) { fputs("vitae inspect: --view prints text lines; it does not go with --json\n", stderr); return -1; }
   return 0;
 }
@@ -725,8 +751,10 @@ int vt_cmd_inspect(int argc, char **argv) {
     fprintf(stderr, "vitae inspect: %s\n", c.err);
     return VT_EXIT_USAGE;
   }
-  int rc = c.patient ? run_patient(&c) : c.view ? run_view(&c) : run_report(&c);
+  int rc = c.ncodes ? vt_inspect_codes(stdout, c.r, c.codes, c.ncodes, c.vocab, c.json, c.err, sizeof c.err)
+           : c.patient ? run_patient(&c) : c.view ? run_view(&c) : run_report(&c);
   int status = VT_EXIT_OK;
+  if (c.ncodes && rc == 1) { fprintf(stderr, "vitae inspect: %s\n", c.err); status = VT_EXIT_USAGE; rc = 0; }
   if (rc < 0) { fprintf(stderr, "vitae inspect: %s\n", c.err); status = VT_EXIT_USAGE; }
   else if (c.patient && rc == 0) {
     fprintf(stderr, "vitae inspect: %s: no person with id '%s'\n", vt_ehr_path(c.r), c.patient);
@@ -736,6 +764,7 @@ int vt_cmd_inspect(int argc, char **argv) {
     fprintf(stderr, "vitae inspect: writing the report: %s\n", strerror(errno));
     status = VT_EXIT_FAIL;
   }
+  free(c.codes);
   vt_summary_free(c.sum);
   vt_inspect_meta_free(&c.meta);
   vt_ehr_close(c.r);
