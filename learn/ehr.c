@@ -145,15 +145,15 @@ static void issue_v(vt_ehr *r, vt_issue why, const char *file, const char *table
   if (n >= VT_ISSUE_EXAMPLES) return;
   vt_issue_example *x = &r->q.examples[why][n];
   r->q.nexamples[why] = n + 1;
-  char *w = x->where;
-  size_t cap = sizeof x->where, len = 0;
-  len += (size_t)snprintf(w, cap, "%s", file ? file : r->path);
-  if (line > 0 && len < cap) len += (size_t)snprintf(w + len, cap - len, ":%ld:", line);
-  else if (len < cap) len += (size_t)snprintf(w + len, cap - len, ":");
-  if (table && len < cap) len += (size_t)snprintf(w + len, cap - len, " table %s,", table);
-  if (row > 0 && len < cap) len += (size_t)snprintf(w + len, cap - len, " row %lld,", (long long)row);
-  if (column && len < cap) len += (size_t)snprintf(w + len, cap - len, " column %s,", column);
-  if (len > 0 && len < cap && w[len - 1] == ',') w[len - 1] = 0;
+  vt_sbuf w = { 0 };
+  vt_sb_puts(&w, file ? file : r->path);
+  if (line > 0) vt_sb_printf(&w, ":%ld", line);
+  const char *sep = ": ";
+  if (table) { vt_sb_printf(&w, "%stable %s", sep, table); sep = ", "; }
+  if (row > 0) { vt_sb_printf(&w, "%srow %lld", sep, (long long)row); sep = ", "; }
+  if (column) vt_sb_printf(&w, "%scolumn %s", sep, column);
+  snprintf(x->where, sizeof x->where, "%s", w.p ? w.p : "");
+  free(w.p);
   vsnprintf(x->what, sizeof x->what, fmt, ap);
 }
 
@@ -275,12 +275,38 @@ static int observed(const vt_period *p, size_t n, vt_day d) {
   return 0;
 }
 
+/* Count an issue of the core's own checks at a row a source gave (table,
+** row).  CSV sources give the CSV line as the row and the file as the
+** table ("conditions.csv", or a path): the example then reads
+** "DIR/conditions.csv:LINE: column C" as for rows the sources count. */
+static void issue_at(vt_ehr *r, vt_issue why, const char *table, int64_t row, const char *column, const char *fmt,
+                     ...) VT_PRINTF(6, 7);
+static void issue_at(vt_ehr *r, vt_issue why, const char *table, int64_t row, const char *column, const char *fmt,
+                     ...) {
+  int csv = strcmp(r->kind, "omop-csv") == 0 || strcmp(r->kind, "synthea-csv") == 0 || strcmp(r->kind, "events") == 0;
+  char file[4096];
+  const char *f = NULL;
+  long line = 0;
+  if (csv && row > 0) {
+    line = (long)row;
+    row = 0;
+    if (!table || strcmp(r->kind, "events") == 0) f = r->path;
+    else if (table[0] == '/' || strchr(table, '/')) f = table;
+    else { snprintf(file, sizeof file, "%s/%s", r->path, table); f = file; }
+    table = NULL;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  issue_v(r, why, f, table, row, line, column, fmt, ap);
+  va_end(ap);
+}
+
 /* Flag an event and count it (the example names the event's row). */
 static void flag(vt_ehr *r, vt_event *e, unsigned bit, vt_issue why, const char *fmt_day) {
   e->flags |= bit;
   char d[11];
   vt_day_format(e->start, d);
-  vt_ehr_issue(r, why, NULL, e->table, e->row, 0, e->date_column, "%s %s %s on %s, %s", vt_domain_name(e->domain),
+  issue_at(r, why, e->table, e->row, e->date_column, "%s %s %s on %s, %s", vt_domain_name(e->domain),
                e->system ? e->system : "", e->code ? e->code : "", d, fmt_day);
 }
 
@@ -317,7 +343,7 @@ static void finish_person(vt_ehr *r) {
     vt_event *e = &r->events[k];
     if (e->end != VT_NO_DAY && e->end < e->start) {
       vt_day_format(e->end, d);
-      vt_ehr_issue(r, VT_ISSUE_END_BEFORE_START, NULL, e->table, e->row, 0, NULL, "ends %s", d);
+      issue_at(r, VT_ISSUE_END_BEFORE_START, e->table, e->row, NULL, "ends %s", d);
       e->end = VT_NO_DAY;
     }
     if (p->birth != VT_NO_DAY && e->start < p->birth) {
@@ -336,9 +362,9 @@ static void finish_person(vt_ehr *r) {
       flag(r, e, VT_EVENT_OUTSIDE_OBSERVATION, VT_ISSUE_OUTSIDE_OBSERVATION, "outside every observation period");
   }
   if (p->sex == 'U')
-    vt_ehr_issue(r, VT_ISSUE_UNKNOWN_SEX, NULL, p->table, p->row, 0, NULL, "person %s", p->id);
+    issue_at(r, VT_ISSUE_UNKNOWN_SEX, p->table, p->row, NULL, "person %s", p->id);
   if (!p->nperiods)
-    vt_ehr_issue(r, VT_ISSUE_NO_OBSERVATION, NULL, p->table, p->row, 0, NULL, "person %s", p->id);
+    issue_at(r, VT_ISSUE_NO_OBSERVATION, p->table, p->row, NULL, "person %s", p->id);
   r->q.persons++;
   r->q.events += (int64_t)p->nevents;
   r->q.periods += (int64_t)p->nperiods;

@@ -247,7 +247,7 @@ static void add_event(vt_ehr *r, const cursor *c) {
     if (!ev.unit) ev.unit = txt(st, EV_UNIT_SOURCE);
   }
   if (t->era) ev.flags = VT_EVENT_FROM_ERA;
-  ev.table = t->table;
+  ev.table = c->file ? c->file : t->table;   /* omop-csv: the file, the row its line */
   ev.row = sqlite3_column_int64(st, 1);
   ev.date_column = t->start;
   vt_ehr_add_event(r, &ev);
