@@ -6,7 +6,7 @@ PC_LIBS   := lua5.4 yaml-0.1 sqlite3
 
 CC       ?= cc
 STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
-WARN     := -Wall -Wextra -Wno-unused-parameter
+WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2
 DEBUG    ?= -g
 SANITIZE ?=
