@@ -8,6 +8,7 @@
 */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,17 @@ static const struct { const char *name, *text; int drops; } issues[VT_ISSUE__COU
 const char *vt_issue_name(vt_issue i) { return (unsigned)i < VT_ISSUE__COUNT ? issues[i].name : "?"; }
 const char *vt_issue_text(vt_issue i) { return (unsigned)i < VT_ISSUE__COUNT ? issues[i].text : "?"; }
 int vt_issue_drops(vt_issue i) { return (unsigned)i < VT_ISSUE__COUNT ? issues[i].drops : 0; }
+
+int vt_ehr_parse_number(const char *text, double *out) {
+  if (!text) return -1;
+  char *end;
+  double x = strtod(text, &end);
+  if (end == text) return -1;
+  while (isspace((unsigned char)*end)) end++;
+  if (*end || !isfinite(x)) return -1;
+  *out = x;
+  return 0;
+}
 
 char vt_ehr_sex(const char *t) {
   if (!t) return 'U';

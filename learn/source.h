@@ -63,6 +63,10 @@ void vt_ehr_add_event(vt_ehr *r, const vt_event *ev);
 void vt_ehr_issue(vt_ehr *r, vt_issue why, const char *file, const char *table, int64_t row, long line,
                   const char *column, const char *fmt, ...) VT_PRINTF(8, 9);
 
+/* A number filling the whole of text (spaces around allowed), finite: 0
+** and *out, or -1 (a value the source cannot give as a number). */
+int vt_ehr_parse_number(const char *text, double *out);
+
 /* A sex as sources write it ("F", "female", "FEMALE", "M", "male", OMOP
 ** gender concepts 8532 / 8507): 'F', 'M', or 'U'. */
 char vt_ehr_sex(const char *text);

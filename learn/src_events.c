@@ -130,17 +130,6 @@ static void events_close(vt_ehr *r) {
   vt_ehr_set_state(r, NULL);
 }
 
-/* A number filling the whole of v (spaces around allowed): 0 and *out, or -1. */
-static int parse_number(const char *v, double *out) {
-  char *end;
-  double x = strtod(v, &end);
-  if (end == v) return -1;
-  while (isspace((unsigned char)*end)) end++;
-  if (*end || !isfinite(x)) return -1;
-  *out = x;
-  return 0;
-}
-
 /* Read start_date and end_date of a row as a period: 0 and the days, or -1
 ** after counting it as a bad period. */
 static int read_period(vt_ehr *r, sqlite3_stmt *st, long line, vt_day *start, vt_day *end) {
@@ -206,7 +195,7 @@ static void add_event(vt_ehr *r, sqlite3_stmt *st) {
     vt_ehr_issue(r, VT_ISSUE_BAD_END_DATE, NULL, NULL, 0, line, "end_date", "'%s'", end);
     ev.end = VT_NO_DAY;
   }
-  if (value && parse_number(value, &ev.value) == 0) ev.has_value = 1;
+  if (value && vt_ehr_parse_number(value, &ev.value) == 0) ev.has_value = 1;
   else if (value) vt_ehr_issue(r, VT_ISSUE_BAD_VALUE, NULL, NULL, 0, line, "value", "'%s'", value);
   ev.domain = (vt_domain)vt_domain_parse(text(st, C_DOMAIN)); /* checked at open */
   ev.system = vt_vocab_id(text(st, C_SYSTEM));

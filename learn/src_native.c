@@ -45,28 +45,22 @@ typedef struct tspec {
 
 /* What each table becomes (docs/ehr.md): as out/omop.c writes it without a
 ** vocabulary.  Care plans, which OMOP does not write, are observations. */
+/* The columns of an event table: rowid, patient, then those given, "code"
+** and "description" (C_* order). */
+#define COLS(start, stop, system) { "rowid", "patient", start, stop, system, "code", "description", NULL, NULL, NULL, NULL }
 static const tspec specs[] = {
-  { "encounters", VT_DOMAIN_VISIT, "SNOMED",
-    { "rowid", "patient", "start", "stop", NULL, "code", "description", NULL, NULL, NULL, NULL }, REQ_EVENT, 0 },
-  { "conditions", VT_DOMAIN_CONDITION, "SNOMED",
-    { "rowid", "patient", "start", "stop", "system", "code", "description", NULL, NULL, NULL, NULL }, REQ_EVENT, 0 },
-  { "medications", VT_DOMAIN_DRUG, "RxNorm",
-    { "rowid", "patient", "start", "stop", NULL, "code", "description", NULL, NULL, NULL, NULL }, REQ_EVENT, 0 },
+  { "encounters", VT_DOMAIN_VISIT, "SNOMED", COLS("start", "stop", NULL), REQ_EVENT, 0 },
+  { "conditions", VT_DOMAIN_CONDITION, "SNOMED", COLS("start", "stop", "system"), REQ_EVENT, 0 },
+  { "medications", VT_DOMAIN_DRUG, "RxNorm", COLS("start", "stop", NULL), REQ_EVENT, 0 },
   { "observations", VT_DOMAIN_OBSERVATION, "LOINC",
     { "rowid", "patient", "date", NULL, NULL, "code", "description", "value", "units", "type", "category" },
     REQ_EVENT, 0 },
-  { "procedures", VT_DOMAIN_PROCEDURE, "SNOMED",
-    { "rowid", "patient", "start", "stop", "system", "code", "description", NULL, NULL, NULL, NULL }, REQ_EVENT, 0 },
-  { "immunizations", VT_DOMAIN_IMMUNIZATION, "CVX",
-    { "rowid", "patient", "date", NULL, NULL, "code", "description", NULL, NULL, NULL, NULL }, REQ_EVENT, 0 },
-  { "careplans", VT_DOMAIN_OBSERVATION, "SNOMED",
-    { "rowid", "patient", "start", "stop", NULL, "code", "description", NULL, NULL, NULL, NULL }, REQ_EVENT, 0 },
-  { "allergies", VT_DOMAIN_OBSERVATION, "SNOMED",
-    { "rowid", "patient", "start", "stop", "system", "code", "description", NULL, NULL, NULL, NULL }, REQ_EVENT, 0 },
-  { "devices", VT_DOMAIN_DEVICE, "SNOMED",
-    { "rowid", "patient", "start", "stop", NULL, "code", "description", NULL, NULL, NULL, NULL }, REQ_EVENT, 0 },
-  { "supplies", VT_DOMAIN_DEVICE, "SNOMED",
-    { "rowid", "patient", "date", NULL, NULL, "code", "description", NULL, NULL, NULL, NULL }, REQ_EVENT, 0 },
+  { "procedures", VT_DOMAIN_PROCEDURE, "SNOMED", COLS("start", "stop", "system"), REQ_EVENT, 0 },
+  { "immunizations", VT_DOMAIN_IMMUNIZATION, "CVX", COLS("date", NULL, NULL), REQ_EVENT, 0 },
+  { "careplans", VT_DOMAIN_OBSERVATION, "SNOMED", COLS("start", "stop", NULL), REQ_EVENT, 0 },
+  { "allergies", VT_DOMAIN_OBSERVATION, "SNOMED", COLS("start", "stop", "system"), REQ_EVENT, 0 },
+  { "devices", VT_DOMAIN_DEVICE, "SNOMED", COLS("start", "stop", NULL), REQ_EVENT, 0 },
+  { "supplies", VT_DOMAIN_DEVICE, "SNOMED", COLS("date", NULL, NULL), REQ_EVENT, 0 },
   { "imaging_studies", VT_DOMAIN_PROCEDURE, "SNOMED",
     { "rowid", "patient", "date", NULL, NULL, "procedure_code", NULL, NULL, NULL, NULL, NULL },
     REQ_EVENT | REQ(C_ROWID), 1 },

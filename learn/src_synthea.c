@@ -211,17 +211,6 @@ static int synthea_open(vt_ehr *r, const char *path, char *err, size_t errlen) {
   return VT_EHR_OK;
 }
 
-/* A number filling the whole of v (spaces around allowed): 0 and *out, or -1. */
-static int parse_number(const char *v, double *out) {
-  char *end;
-  double x = strtod(v, &end);
-  if (end == v) return -1;
-  while (isspace((unsigned char)*end)) end++;
-  if (*end || !isfinite(x)) return -1;
-  *out = x;
-  return 0;
-}
-
 /* Hand the current row of table t to the core as an event of the person
 ** begun, or count why it is dropped. */
 static void add_row(vt_ehr *r, syn_table *t) {
@@ -250,10 +239,10 @@ static void add_row(vt_ehr *r, syn_table *t) {
   ev.description = text(st, C_DESCRIPTION);
   if (t->spec->observations) {
     const char *value = text(st, C_VALUE), *type = text(st, C_TYPE);
-    int numeric = type ? strcasecmp(type, "numeric") == 0 : value && parse_number(value, &ev.value) == 0;
+    int numeric = type ? strcasecmp(type, "numeric") == 0 : value && vt_ehr_parse_number(value, &ev.value) == 0;
     if (numeric) {
       ev.domain = VT_DOMAIN_MEASUREMENT;
-      if (value && parse_number(value, &ev.value) == 0) ev.has_value = 1;
+      if (value && vt_ehr_parse_number(value, &ev.value) == 0) ev.has_value = 1;
       else if (value) vt_ehr_issue(r, VT_ISSUE_BAD_VALUE, t->path, NULL, 0, line, "VALUE", "'%s'", value);
       ev.unit = ev.has_value ? text(st, C_UNITS) : NULL;
     }

@@ -9,6 +9,7 @@
 ** key, or the flag, and the value that was refused.
 */
 #include "config.h"
+#include "strbuf.h"
 #include "vtime.h"
 
 #include <ctype.h>
@@ -20,11 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__GNUC__)
-#define VT_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define VT_PRINTF(f, a)
-#endif
 
 /* Largest file vt_yaml_load_file reads: run configs and params files are small. */
 #define MAX_YAML_BYTES ((size_t)256 << 20)
@@ -62,14 +58,6 @@ static const char *const config_keys[] = {
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) VT_PRINTF(3, 4);
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || errlen == 0) return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static char *dupstr(const char *s) {
   size_t n = strlen(s) + 1;
@@ -359,12 +347,12 @@ static int read_file(const char *path, unsigned char **out, size_t *outlen, char
   size_t cap = 4096, len = 0;
   unsigned char *buf;
   if (!f) {
-    seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    vt_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     return -1;
   }
   if (!(buf = malloc(cap))) {
     fclose(f);
-    seterr(err, errlen, "%s: out of memory", path);
+    vt_seterr(err, errlen, "%s: out of memory", path);
     return -1;
   }
   for (;;) {
@@ -372,11 +360,11 @@ static int read_file(const char *path, unsigned char **out, size_t *outlen, char
     if (len == cap) {
       unsigned char *nb;
       if (cap >= MAX_YAML_BYTES) {
-        seterr(err, errlen, "%s: file too large (more than %zu MiB)", path, MAX_YAML_BYTES >> 20);
+        vt_seterr(err, errlen, "%s: file too large (more than %zu MiB)", path, MAX_YAML_BYTES >> 20);
         goto fail;
       }
       if (!(nb = realloc(buf, cap * 2))) {
-        seterr(err, errlen, "%s: out of memory", path);
+        vt_seterr(err, errlen, "%s: out of memory", path);
         goto fail;
       }
       buf = nb;
@@ -387,7 +375,7 @@ static int read_file(const char *path, unsigned char **out, size_t *outlen, char
     len += n;
     if (n == 0) {
       if (ferror(f)) {
-        seterr(err, errlen, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
+        vt_seterr(err, errlen, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
         goto fail;
       }
       break;
@@ -410,7 +398,7 @@ static void yaml_error(const yaml_parser_t *p, const char *path,
   unsigned long line = p->problem_mark.line + 1, col = p->problem_mark.column + 1;
   switch (p->error) {
   case YAML_MEMORY_ERROR:
-    seterr(err, errlen, "%s: out of memory while reading YAML", path);
+    vt_seterr(err, errlen, "%s: out of memory while reading YAML", path);
     return;
   case YAML_READER_ERROR: {
     /* The reader gives a byte offset only: count lines up to it. */
@@ -420,22 +408,22 @@ static void yaml_error(const yaml_parser_t *p, const char *path,
       if (buf[i] == '\n') { line++; col = 1; } else col++;
     }
     if (p->problem_value != -1)
-      seterr(err, errlen, "%s:%lu:%lu: %s (byte 0x%02X)", path, line, col, problem,
+      vt_seterr(err, errlen, "%s:%lu:%lu: %s (byte 0x%02X)", path, line, col, problem,
              (unsigned)p->problem_value & 0xFFu);
     else
-      seterr(err, errlen, "%s:%lu:%lu: %s", path, line, col, problem);
+      vt_seterr(err, errlen, "%s:%lu:%lu: %s", path, line, col, problem);
     return;
   }
   default:
     if (p->context && (p->context_mark.line != p->problem_mark.line ||
                        p->context_mark.column != p->problem_mark.column))
-      seterr(err, errlen, "%s:%lu:%lu: %s (%s at line %lu, column %lu)", path, line, col,
+      vt_seterr(err, errlen, "%s:%lu:%lu: %s (%s at line %lu, column %lu)", path, line, col,
              problem, p->context, (unsigned long)p->context_mark.line + 1,
              (unsigned long)p->context_mark.column + 1);
     else if (p->context)
-      seterr(err, errlen, "%s:%lu:%lu: %s (%s)", path, line, col, problem, p->context);
+      vt_seterr(err, errlen, "%s:%lu:%lu: %s (%s)", path, line, col, problem, p->context);
     else
-      seterr(err, errlen, "%s:%lu:%lu: %s", path, line, col, problem);
+      vt_seterr(err, errlen, "%s:%lu:%lu: %s", path, line, col, problem);
     return;
   }
 }
@@ -449,7 +437,7 @@ int vt_yaml_load_file(const char *path, yaml_document_t *doc,
   if (read_file(path, &buf, &n, err, errlen)) return -1;
   if (!yaml_parser_initialize(&parser)) {
     free(buf);
-    seterr(err, errlen, "%s: out of memory", path);
+    vt_seterr(err, errlen, "%s: out of memory", path);
     return -1;
   }
   yaml_parser_set_input_string(&parser, buf, n);
@@ -465,7 +453,7 @@ int vt_yaml_load_file(const char *path, yaml_document_t *doc,
       goto fail;
     }
     if (yaml_document_get_root_node(&extra)) {
-      seterr(err, errlen, "%s:%lu:%lu: a second YAML document; the file must hold only one",
+      vt_seterr(err, errlen, "%s:%lu:%lu: a second YAML document; the file must hold only one",
              path, (unsigned long)extra.start_mark.line + 1, (unsigned long)extra.start_mark.column + 1);
       yaml_document_delete(&extra);
       yaml_document_delete(doc);
@@ -503,7 +491,7 @@ static int node_error(yctx *y, const yaml_node_t *n, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  seterr(y->err, y->errlen, "%s:%lu:%lu: %s", y->path, (unsigned long)n->start_mark.line + 1,
+  vt_seterr(y->err, y->errlen, "%s:%lu:%lu: %s", y->path, (unsigned long)n->start_mark.line + 1,
          (unsigned long)n->start_mark.column + 1, msg);
   return -1;
 }
@@ -757,7 +745,7 @@ int vt_config_load_yaml(vt_config *c, const char *path, char *err, size_t errlen
   if (vt_yaml_load_file(path, &doc, NULL, NULL, err, errlen)) return -1;
   if (vt_config_copy(&tmp, c)) {
     yaml_document_delete(&doc);
-    seterr(err, errlen, "%s: out of memory", path);
+    vt_seterr(err, errlen, "%s: out of memory", path);
     return -1;
   }
   y.path = path;
@@ -862,7 +850,7 @@ static int check_config_path(const char *file, const char *key, const char *path
   if (!why[0]) return 0;
   const char *slash = strrchr(file, '/');
   int elsewhere = !strcmp(why, "does not exist") && path[0] != '/' && slash && !(slash == file + 1 && file[0] == '.');
-  seterr(err, errlen, "%s:%lu:%lu: %s: '%s' %s%s", file, pos.line, pos.col, key,
+  vt_seterr(err, errlen, "%s:%lu:%lu: %s: '%s' %s%s", file, pos.line, pos.col, key,
          vt_config_show(path, shown, sizeof shown), why,
          elsewhere ? " (a relative path is read from the current folder, not the config file's)" : "");
   return -1;

@@ -104,15 +104,15 @@ static void on_signal(int sig) {
   _exit(128 + sig);   /* the shell's convention: 130 for SIGINT */
 }
 
-static void install_signals(void) {
+void vt_run_on_signals(void (*handler)(int), int sigpipe) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
+  sa.sa_handler = handler;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
-  sigaction(SIGPIPE, &sa, NULL);
+  if (sigpipe) sigaction(SIGPIPE, &sa, NULL);
 }
 
 const char *vt_default_modules_dir(char *buf, size_t len) {
@@ -294,7 +294,7 @@ static vt_run_status open_output(run *r) {
     return fail(r, VT_RUN_EFAIL, "%s", err);
   snprintf(g_lock_path, sizeof g_lock_path, "%s", vt_out_lock_path(r->lock));
   g_have_lock = 1;
-  install_signals();
+  vt_run_on_signals(on_signal, 1);
   int omop = cfg->format == VT_FORMAT_OMOP;
   if (cfg->trace && omop)
     fprintf(stderr, "vitae: note: --trace writes the state_trace table of the native format; OMOP has no place for it\n");

@@ -37,6 +37,11 @@ typedef struct vt_run_result {
 ** the process with status 128 + the signal. */
 vt_run_status vt_run(const vt_config *cfg, vt_run_result *res);
 
+/* Call handler on SIGINT, SIGTERM and SIGHUP (and SIGPIPE when sigpipe),
+** for the commands that must remove what they were writing before they
+** end (vitae run, vitae compat). */
+void vt_run_on_signals(void (*handler)(int), int sigpipe);
+
 /* The folder of the default module set: "modules" in the current folder if
 ** it has modules, else "modules" beside the executable.  NULL if neither. */
 const char *vt_default_modules_dir(char *buf, size_t len);

@@ -79,3 +79,11 @@ const char *vt_commas(int64_t n, char buf[32]) {
   buf[k] = 0;
   return buf;
 }
+
+void vt_seterr(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || errlen == 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}

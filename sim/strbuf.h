@@ -35,6 +35,10 @@ void vt_sb_printf(vt_sbuf *b, const char *fmt, ...) VT_PRINTF(2, 3);
 
 /* A formatted string, malloc'd. */
 char *vt_xprintf(const char *fmt, ...) VT_PRINTF(1, 2);
+/* Format a message into err (errlen bytes); nothing when err is NULL or
+** errlen 0.  For the `char *err, size_t errlen` convention of vitae's
+** result codes. */
+void vt_seterr(char *err, size_t errlen, const char *fmt, ...) VT_PRINTF(3, 4);
 
 /* n with thousands separators ("1,234,567") in buf, which it returns. */
 const char *vt_commas(int64_t n, char buf[32]);

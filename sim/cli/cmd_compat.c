@@ -375,16 +375,6 @@ static void on_signal(int sig) {
   _exit(128 + sig);   /* the shell's convention: VT_EXIT_INTERRUPTED for SIGINT */
 }
 
-static void install_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-}
-
 /* ---- step 1: load each module ------------------------------------------- */
 
 static void today(vt_time *t) { *t = ((int64_t)time(NULL) / 86400) * VT_MS_DAY; }
@@ -1289,7 +1279,7 @@ int vt_cmd_compat(int argc, char **argv) {
   if (!dir || !*dir) dir = "/tmp";
   snprintf(c.tmpdb, sizeof c.tmpdb, "%s/vitae-compat-%ld.db", dir, (long)getpid());
   if (!c.keep) snprintf(g_tmpdb, sizeof g_tmpdb, "%s", c.tmpdb);
-  install_signals();
+  vt_run_on_signals(on_signal, 0);
 
   /* 1: load each module; 2: run them; 3: read what they did */
   if (c.nrows > 1) qsort(c.rows, (size_t)c.nrows, sizeof *c.rows, cmp_rows);

@@ -16,14 +16,6 @@
 #include "sim/run.h"
 #include "sim/strbuf.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) VT_PRINTF(3, 4);
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || errlen == 0) return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 /* ------------------------------------------------------------------ */
 /* The command line of `vitae run`                                     */
 /* ------------------------------------------------------------------ */
@@ -114,11 +106,11 @@ static void unknown_option(const char *arg, char *err, size_t errlen) {
     flag[n - 2] = '\0';
     for (int i = 0; i < NRUN_OPTS; i++) names[i] = run_opts[i].name;
     if ((near = vt_config_closest(flag, names, NRUN_OPTS))) {
-      seterr(err, errlen, "unknown option '%s'; did you mean '--%s'? (see 'vitae run --help')", shown, near);
+      vt_seterr(err, errlen, "unknown option '%s'; did you mean '--%s'? (see 'vitae run --help')", shown, near);
       return;
     }
   }
-  seterr(err, errlen, "unknown option '%s' (see 'vitae run --help')", shown);
+  vt_seterr(err, errlen, "unknown option '%s' (see 'vitae run --help')", shown);
 }
 
 /* Apply one option with its value val to c.  Returns 0 or -1 with err. */
@@ -128,11 +120,11 @@ static int apply_opt(vt_config *c, const run_opt *o, const char *flag, const cha
   const char *note;
   int rc = vt_config_set(c, (vt_config_key)o->id, val, &note);
   if (rc == VT_CONFIG_ENOMEM) {
-    seterr(err, errlen, "%s: out of memory", flag);
+    vt_seterr(err, errlen, "%s: out of memory", flag);
     return -1;
   }
   if (rc != VT_CONFIG_OK) {
-    seterr(err, errlen, "%s: expected %s, got '%s'%s", flag, opt_expect(o->id),
+    vt_seterr(err, errlen, "%s: expected %s, got '%s'%s", flag, opt_expect(o->id),
            vt_config_show(val, shown, sizeof shown), note);
     return -1;
   }
@@ -170,22 +162,22 @@ int vt_config_parse_run(vt_config *c, int argc, char **argv, char *err, size_t e
   int nconfig, cli_modules = 0;
   if (prescan(argc, argv, &config, &nconfig)) return 1;
   if (vt_config_copy(&tmp, c)) {
-    seterr(err, errlen, "out of memory");
+    vt_seterr(err, errlen, "out of memory");
     return -1;
   }
   if (nconfig > 1) {
-    seterr(err, errlen, "--config: given more than once");
+    vt_seterr(err, errlen, "--config: given more than once");
     goto fail;
   }
   if (nconfig == 1) {
     if (!config || !*config) {
-      seterr(err, errlen, "--config: missing value (expected a file path)");
+      vt_seterr(err, errlen, "--config: missing value (expected a file path)");
       goto fail;
     }
     if (vt_config_load_yaml(&tmp, config, err, errlen)) goto fail;
     const char *unused;
     if (vt_config_set(&tmp, VT_CFG_CONFIG_FILE, config, &unused) != VT_CONFIG_OK) {
-      seterr(err, errlen, "out of memory");
+      vt_seterr(err, errlen, "out of memory");
       goto fail;
     }
   }
@@ -197,12 +189,12 @@ int vt_config_parse_run(vt_config *c, int argc, char **argv, char *err, size_t e
       if (arg[0] == '-' && arg[1] != '\0')
         unknown_option(arg, err, errlen);
       else
-        seterr(err, errlen, "unexpected argument '%s' (see 'vitae run --help')", vt_config_show(arg, shown, sizeof shown));
+        vt_seterr(err, errlen, "unexpected argument '%s' (see 'vitae run --help')", vt_config_show(arg, shown, sizeof shown));
       goto fail;
     }
     if (!o->takes_value) {
       if (val) {
-        seterr(err, errlen, "%s: takes no value, got '%s'", flag, vt_config_show(val, shown, sizeof shown));
+        vt_seterr(err, errlen, "%s: takes no value, got '%s'", flag, vt_config_show(val, shown, sizeof shown));
         goto fail;
       }
       if (o->id == OPT_QUIET) tmp.quiet = 1;
@@ -211,7 +203,7 @@ int vt_config_parse_run(vt_config *c, int argc, char **argv, char *err, size_t e
     }
     if (!val) {
       if (i + 1 >= argc || is_flag(argv[i + 1])) {
-        seterr(err, errlen, "%s: missing value (expected %s)", flag,
+        vt_seterr(err, errlen, "%s: missing value (expected %s)", flag,
                o->id == VT_CFG_MODULES ? "one or more paths" : opt_expect(o->id));
         goto fail;
       }
