@@ -292,6 +292,25 @@ static void print_domains(FILE *f, const ictx *c) {
   }
 }
 
+/* vitae's encounters by class (the class, which visit codes do not carry). */
+static void print_classes(FILE *f, const vt_inspect_meta *m) {
+  char a[32], b[32];
+  if (!m->nclasses) return;
+  fprintf(f, "\nEncounters by class (encounters): %s rows, %s distinct classes\n", vt_commas(m->encounters, a),
+          vt_commas((int64_t)m->nclasses, b));
+  ttab t = { 5, "rlrrr", NULL, 0, 0 };
+  const char *head[] = { "#", "class", "rows", "share", "patients" };
+  for (int k = 0; k < 5; k++) tt_add(&t, head[k], 0);
+  for (size_t k = 0; k < m->nclasses; k++) {
+    tt_int(&t, (int64_t)k + 1);
+    tt_add(&t, m->classes[k].name, NAME_WIDTH);
+    tt_int(&t, m->classes[k].rows);
+    tt_share(&t, m->classes[k].rows, m->encounters);
+    tt_int(&t, m->classes[k].patients);
+  }
+  tt_print(f, &t, 2);
+}
+
 static void print_modules(FILE *f, const vt_inspect_meta *m) {
   char a[32], b[32], d[32];
   if (!m->has_modules) return;
@@ -335,6 +354,7 @@ static void print_report(FILE *f, const ictx *c) {
   print_persons(f, c->sum, &c->meta);
   print_tables(f, &c->meta);
   print_domains(f, c);
+  if (c->top) print_classes(f, &c->meta);
   print_modules(f, &c->meta);
   print_quality(f, &c->sum->quality);
 }
@@ -488,6 +508,21 @@ static void json_domains(vt_jsonw *w, const ictx *c) {
   vt_jw_end(w);
 }
 
+static void json_classes(vt_jsonw *w, const vt_inspect_meta *m) {
+  if (!m->nclasses) return;
+  vt_jw_key(w, "encounter_classes");
+  vt_jw_arr(w, 0);
+  for (size_t k = 0; k < m->nclasses; k++) {
+    vt_jw_obj(w, 1);
+    vt_jw_kstr(w, "class", m->classes[k].name);
+    vt_jw_kint(w, "rows", m->classes[k].rows);
+    vt_jw_kreal(w, "share", m->encounters ? (double)m->classes[k].rows / (double)m->encounters : 0);
+    vt_jw_kint(w, "patients", m->classes[k].patients);
+    vt_jw_end(w);
+  }
+  vt_jw_end(w);
+}
+
 static void json_modules(vt_jsonw *w, const vt_inspect_meta *m) {
   if (!m->has_modules) return;
   vt_jw_key(w, "module_states");
@@ -520,6 +555,7 @@ static void json_report(FILE *f, const ictx *c) {
   json_head(&w, c);
   json_persons(&w, c->sum, &c->meta);
   json_domains(&w, c);
+  if (c->top) json_classes(&w, &c->meta);
   json_modules(&w, &c->meta);
   json_quality(&w, &c->sum->quality);
   vt_jw_end(&w);

@@ -203,6 +203,32 @@ static int read_modules(mctx *c) {
   return -1;
 }
 
+/* vitae's encounters by class (encounterclass): rows and patients, most
+** rows first.  0, or -1 with err. */
+static int read_classes(mctx *c) {
+  vt_inspect_meta *m = c->m;
+  if (!find_table(m, "encounters") || !has_column(c, "encounters", "encounterclass") ||
+      !has_column(c, "encounters", "patient"))
+    return 0;
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(c->db, "SELECT encounterclass, COUNT(*), COUNT(DISTINCT patient) FROM encounters"
+                                     " GROUP BY encounterclass ORDER BY 2 DESC, 1", -1, &st, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    rc = SQLITE_OK;
+    m->classes = vt_xrealloc(m->classes, (m->nclasses + 1) * sizeof *m->classes);
+    vt_class_count *cc = &m->classes[m->nclasses++];
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    cc->name = vt_xstrdup(name ? name : "");
+    cc->rows = sqlite3_column_int64(st, 1);
+    cc->patients = sqlite3_column_int64(st, 2);
+    m->encounters += cc->rows;
+  }
+  sqlite3_finalize(st);
+  if (rc == SQLITE_DONE) return 0;
+  snprintf(c->err, c->errlen, "%s: counting encounters by class: %s", c->path, sqlite3_errmsg(c->db));
+  return -1;
+}
+
 /* "5.3" from a cdm_version such as "v5.3.1" (and from = how); 0, or -1. */
 static int version_from_text(vt_inspect_meta *m, const char *v) {
   const char *p = v;
@@ -240,7 +266,7 @@ static void read_omop(mctx *c) {
 static int read_sqlite(mctx *c, int omop) {
   if (open_db(c) < 0 || count_sqlite_tables(c) < 0) return -1;
   if (omop) { read_omop(c); return 0; }
-  if (read_run_info(c) < 0 || read_modules(c) < 0) return -1;
+  if (read_run_info(c) < 0 || read_classes(c) < 0 || read_modules(c) < 0) return -1;
   if (find_table(c->m, "observation_periods") && has_column(c, "observation_periods", "whole_life")) {
     char *n = query_text(c, "SELECT SUM(whole_life <> 0) FROM observation_periods");
     c->m->whole_life = n ? strtoll(n, NULL, 10) : 0;
@@ -352,5 +378,7 @@ void vt_inspect_meta_free(vt_inspect_meta *m) {
   free(m->cdm_from);
   for (size_t k = 0; k < m->nmodules; k++) { free(m->modules[k].module); free(m->modules[k].path); }
   free(m->modules);
+  for (size_t k = 0; k < m->nclasses; k++) free(m->classes[k].name);
+  free(m->classes);
   memset(m, 0, sizeof *m);
 }

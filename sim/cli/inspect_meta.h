@@ -20,6 +20,9 @@ typedef struct vt_table_count { char *name, *file; int64_t rows; char *err; } vt
 ** entered, and the patients who entered it. */
 typedef struct vt_module_count { char *module, *path; int64_t states, visited, patients; } vt_module_count;
 
+/* One encounter class of vitae's encounters: its rows and patients. */
+typedef struct vt_class_count { char *name; int64_t rows, patients; } vt_class_count;
+
 typedef struct vt_inspect_meta {
   vt_table_count *tables;        /* the main tables first (see inspect_meta.c) */
   size_t ntables;
@@ -34,6 +37,9 @@ typedef struct vt_inspect_meta {
   size_t nmodules;
   int64_t states, visited;
   int64_t whole_life;            /* vitae: observation_periods.whole_life windows, -1 unknown */
+  vt_class_count *classes;       /* vitae: encounters by class, most rows first */
+  size_t nclasses;
+  int64_t encounters;            /* their rows */
 } vt_inspect_meta;
 
 /* Read the meta of the source of kind ("omop", "omop-csv", "synthea-csv",

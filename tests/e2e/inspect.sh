@@ -168,6 +168,10 @@ else
   check_domain_top "$DB" "$J" condition conditions code patient description
   check_domain_top "$DB" "$J" drug medications code patient description
   check_domain_top "$DB" "$J" immunization immunizations code patient description
+  check_eq "native: encounters by class (class, rows, patients), most rows first" \
+    "$(sql "$DB" "SELECT group_concat(c, ' ') FROM (SELECT encounterclass || ':' || count(*) || ':' || count(DISTINCT patient) AS c FROM encounters GROUP BY encounterclass ORDER BY count(*) DESC, encounterclass)")" \
+    "$(sqlite3 :memory: "SELECT group_concat(json_extract(value, '\$.class') || ':' || json_extract(value, '\$.rows') || ':' || json_extract(value, '\$.patients'), ' ') FROM json_each(readfile('$J'), '\$.encounter_classes')")"
+  check_grep "native text: encounters by class" "Encounters by class (encounters): " "$W/cohort.txt"
   check_eq "native: module_states summary (modules, states, visited)" \
     "$(sql "$DB" "SELECT (SELECT count(*) FROM (SELECT DISTINCT module, path FROM module_states)) || ' ' || count(*) || ' ' || sum(patients > 0) FROM module_states")" \
     "$(j "$J" '$.module_states.modules') $(j "$J" '$.module_states.states') $(j "$J" '$.module_states.visited')"
