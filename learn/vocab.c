@@ -120,6 +120,17 @@ struct vt_vocab {
   size_t rows;              /* rows of CONCEPT.csv read */
 };
 
+/* The array p of elements of `size` bytes (n used, *cap allocated) with
+** room for one more: p itself, or p moved (`first` elements at the first
+** allocation).  NULL when out of memory (p is then left as it was). */
+static void *grow(void *p, size_t n, size_t *cap, size_t size, size_t first) {
+  if (n < *cap) return p;
+  size_t c = *cap ? 2 * *cap : first;
+  void *q = realloc(p, c * size);
+  if (q) *cap = c;
+  return q;
+}
+
 /* Copy n bytes into the string pool, NUL-terminated; NULL when out of
 ** memory. */
 static char *pool_dup(vt_vocab *v, const char *s, size_t n) {
@@ -153,12 +164,9 @@ static long intern(vt_vocab *v, const char *s, size_t n) {
   for (size_t i = v->nstr; --i > 0; )
     if (strncmp(v->strs[i], s, n) == 0 && v->strs[i][n] == '\0') return (long)i;
   if (v->nstr > UINT16_MAX) return -2;
-  if (v->nstr == v->capstr) {
-    const char **d = realloc(v->strs, 2 * v->capstr * sizeof *d);
-    if (!d) return -1;
-    v->strs = d;
-    v->capstr *= 2;
-  }
+  void *q = grow(v->strs, v->nstr, &v->capstr, sizeof *v->strs, 16);
+  if (!q) return -1;
+  v->strs = q;
   char *c = pool_dup(v, s, n);
   if (!c) return -1;
   v->strs[v->nstr] = c;
@@ -207,13 +215,9 @@ static long ent_find(const vt_vocab *v, uint32_t voc, const char *code, size_t n
 ** or -1 when out of memory. */
 static long ent_add(vt_vocab *v, uint32_t voc, const char *code, size_t n, uint64_t h) {
   if (n > UINT32_MAX || v->nent >= INT32_MAX) return -1;
-  if (v->nent == v->capent) {
-    size_t cap = v->capent ? 2 * v->capent : 256;
-    entry *e = realloc(v->ents, cap * sizeof *e);
-    if (!e) return -1;
-    v->ents = e;
-    v->capent = cap;
-  }
+  void *q = grow(v->ents, v->nent, &v->capent, sizeof *v->ents, 256);
+  if (!q) return -1;
+  v->ents = q;
   if (2 * (v->nent + 1) > v->etabcap) {
     size_t cap = v->etabcap ? 2 * v->etabcap : 512;
     uint32_t *t = calloc(cap, sizeof *t);
@@ -247,13 +251,9 @@ static long ent_add(vt_vocab *v, uint32_t voc, const char *code, size_t n, uint6
 static long drug_add(vt_vocab *v, int64_t id) {
   uint64_t old;
   if (vt_idmap_get(&v->drugid, id, &old)) return (long)old;
-  if (v->ndrug == v->capdrug) {
-    size_t cap = v->capdrug ? 2 * v->capdrug : 64;
-    drug *d = realloc(v->drugs, cap * sizeof *d);
-    if (!d) return -1;
-    v->drugs = d;
-    v->capdrug = cap;
-  }
+  void *q = grow(v->drugs, v->ndrug, &v->capdrug, sizeof *v->drugs, 64);
+  if (!q) return -1;
+  v->drugs = q;
   if (vt_idmap_put(&v->drugid, id, (uint32_t)v->ndrug, NULL) < 0) return -1;
   v->drugs[v->ndrug].best = -1;
   v->drugs[v->ndrug].level = 0;
@@ -442,13 +442,9 @@ static int is_ingredient(const reader *r, const int *col) {
 ** Returns its index or -1 (out of memory, reported). */
 static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
   if (v->ncon >= INT32_MAX) return rd_fail(r, "too many concepts");
-  if (v->ncon == v->capcon) {
-    size_t cap = v->capcon ? 2 * v->capcon : 256;
-    con *c = realloc(v->cons, cap * sizeof *c);
-    if (!c) return rd_fail(r, "out of memory");
-    v->cons = c;
-    v->capcon = cap;
-  }
+  void *q = grow(v->cons, v->ncon, &v->capcon, sizeof *v->cons, 256);
+  if (!q) return rd_fail(r, "out of memory");
+  v->cons = q;
   con *c = &v->cons[v->ncon];
   memset(c, 0, sizeof *c);
   c->id = id;
@@ -482,77 +478,79 @@ static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
 /* How good a concept is as the one of its code: valid and standard first. */
 static int con_rank(const con *c) { return 2 * c->valid + c->standard; }
 
-/* Pass 1: read CONCEPT.csv, keeping the concepts of the wanted codes, of
-** UCUM and those in `fixed`.  Returns 0 or -1. */
-static int pass_concepts(vt_vocab *v, const vt_idmap *fixed, const char *path, const io *o) {
+/* One pass over a file: open it, read its header (the columns `names`, the
+** first `required` of them required), and call row(r, col, ud) for every
+** row, which returns 0 or -1 with the error reported.  A file that is not
+** there is skipped when `missing` is NULL, else an error saying `missing`.
+** Returns 0 or -1. */
+typedef int (*row_fn)(reader *r, const int *col, void *ud);
+static int rd_pass(const char *path, const io *o, const char *missing, const char *const *names, int n,
+                   int required, row_fn row, void *ud) {
   reader r;
   int col[C__N], k = rd_open(&r, path, o->err, o->errlen);
-  if (k > 0) return fail(o->err, o->errlen, "%s: no such file (an Athena download has CONCEPT.csv)", path);
+  if (k > 0) return missing ? fail(o->err, o->errlen, "%s: %s", path, missing) : 0;
   if (k < 0) return -1;
-  if (rd_header(&r, concept_cols, col, C__N, C_INVALID) < 0) goto bad;
-  while ((k = rd_next(&r)) > 0) {
-    int64_t id;
-    v->rows++;
-    if (rd_id(&r, col[C_ID], "concept_id", &id) < 0) goto bad;
-    uint64_t have;
-    if (vt_idmap_get(fixed, id, &have) && !vt_idmap_get(&v->byid, id, &have)) {
-      if (con_add(v, &r, col, id) < 0) goto bad;
-    }
-    int voc = voc_find(v, r.f[col[C_VOCAB]].s, r.f[col[C_VOCAB]].n);
-    if (voc < 0) continue;
-    const char *code = r.f[col[C_CODE]].s;
-    size_t n = r.f[col[C_CODE]].n;
-    uint64_t h = vt_hash_bytes(code, n, (uint32_t)voc);
-    long e = ent_find(v, (uint32_t)voc, code, n, h);
-    if (e < 0) {
-      if (voc != 0) continue;                 /* not wanted; UCUM units all are */
-      if ((e = ent_add(v, 0, code, n, h)) < 0) { rd_fail(&r, "out of memory"); goto bad; }
-    }
-    long c;
-    if (vt_idmap_get(&v->byid, id, &have)) {   /* kept already: a fixed concept, or an id on two rows */
-      c = have;
-    } else {
-      if ((c = con_add(v, &r, col, id)) < 0) goto bad;
-    }
-    entry *en = &v->ents[e];
-    /* A code on several rows (not in Athena, but possible in an export):
-    ** the valid standard concept wins, then the first. */
-    if (en->src < 0 || con_rank(&v->cons[c]) > con_rank(&v->cons[en->src])) en->src = (int32_t)c;
-  }
-  if (k < 0) goto bad;
+  k = rd_header(&r, names, col, n, required);
+  while (k == 0 && (k = rd_next(&r)) > 0) k = row(&r, col, ud);
   rd_close(&r);
-  return 0;
-bad:
-  rd_close(&r);
-  return -1;
+  return k < 0 ? -1 : 0;
 }
 
-/* Pass 4: read CONCEPT.csv again for the "Maps to" targets in `targets`
-** and the ingredients among the ancestors in `ancs` that are not kept yet
-** (only concept_id is looked at in the other rows).  Ancestors that are not
-** ingredients are not kept.  Returns 0 or -1. */
-static int pass_fetch(vt_vocab *v, const vt_idmap *targets, const vt_idmap *ancs, const char *path, const io *o) {
-  reader r;
-  int col[C__N], k = rd_open(&r, path, o->err, o->errlen);
-  uint64_t dummy;
-  if (k > 0) return fail(o->err, o->errlen, "%s: no such file (removed while loading?)", path);
-  if (k < 0) return -1;
-  if (rd_header(&r, concept_cols, col, C__N, C_INVALID) < 0) goto bad;
-  while ((k = rd_next(&r)) > 0) {
-    int64_t id;
-    if (rd_id(&r, col[C_ID], "concept_id", &id) < 0) goto bad;
-    int target = vt_idmap_get(targets, id, &dummy);
-    if (!target && !vt_idmap_get(ancs, id, &dummy)) continue;
-    if (vt_idmap_get(&v->byid, id, &dummy)) continue;
-    if (!target && !is_ingredient(&r, col)) continue;
-    if (con_add(v, &r, col, id) < 0) goto bad;
+/* What the concept passes look at. */
+typedef struct concept_pass {
+  vt_vocab *v;
+  const vt_idmap *fixed;    /* pass 1: concept ids kept as they are */
+  const vt_idmap *targets;  /* pass 4: "Maps to" targets */
+  const vt_idmap *ancs;     /* pass 4: ancestors (kept if ingredients) */
+} concept_pass;
+
+/* Pass 1, a row of CONCEPT.csv: keep the concept of a wanted code, of UCUM
+** and those in `fixed`. */
+static int row_concept(reader *r, const int *col, void *ud) {
+  const concept_pass *cp = ud;
+  vt_vocab *v = cp->v;
+  int64_t id;
+  uint64_t have;
+  v->rows++;
+  if (rd_id(r, col[C_ID], "concept_id", &id) < 0) return -1;
+  if (vt_idmap_get(cp->fixed, id, &have) && !vt_idmap_get(&v->byid, id, &have) && con_add(v, r, col, id) < 0)
+    return -1;
+  int voc = voc_find(v, r->f[col[C_VOCAB]].s, r->f[col[C_VOCAB]].n);
+  if (voc < 0) return 0;
+  const char *code = r->f[col[C_CODE]].s;
+  size_t n = r->f[col[C_CODE]].n;
+  uint64_t h = vt_hash_bytes(code, n, (uint32_t)voc);
+  long e = ent_find(v, (uint32_t)voc, code, n, h);
+  if (e < 0) {
+    if (voc != 0) return 0;                   /* not wanted; UCUM units all are */
+    if ((e = ent_add(v, 0, code, n, h)) < 0) return rd_fail(r, "out of memory");
   }
-  if (k < 0) goto bad;
-  rd_close(&r);
+  long c;
+  if (vt_idmap_get(&v->byid, id, &have)) {    /* kept already: a fixed concept, or an id on two rows */
+    c = (long)have;
+  } else if ((c = con_add(v, r, col, id)) < 0) {
+    return -1;
+  }
+  entry *en = &v->ents[e];
+  /* A code on several rows (not in Athena, but possible in an export):
+  ** the valid standard concept wins, then the first. */
+  if (en->src < 0 || con_rank(&v->cons[c]) > con_rank(&v->cons[en->src])) en->src = (int32_t)c;
   return 0;
-bad:
-  rd_close(&r);
-  return -1;
+}
+
+/* Pass 4, a row of CONCEPT.csv again: keep the "Maps to" targets and the
+** ingredients among the ancestors that are not kept yet (only concept_id is
+** looked at in the other rows). */
+static int row_fetch(reader *r, const int *col, void *ud) {
+  const concept_pass *cp = ud;
+  int64_t id;
+  uint64_t dummy;
+  if (rd_id(r, col[C_ID], "concept_id", &id) < 0) return -1;
+  int target = vt_idmap_get(cp->targets, id, &dummy);
+  if (!target && !vt_idmap_get(cp->ancs, id, &dummy)) return 0;
+  if (vt_idmap_get(&cp->v->byid, id, &dummy)) return 0;
+  if (!target && !is_ingredient(r, col)) return 0;
+  return con_add(cp->v, r, col, id) < 0 ? -1 : 0;
 }
 
 /* ---- CONCEPT_RELATIONSHIP.csv ---------------------------------------- */
@@ -562,41 +560,29 @@ typedef struct mapping { uint32_t ent; int64_t to; } mapping;
 
 typedef struct mappings { mapping *m; size_t n, cap; } mappings;
 
-/* Pass 2: the "Maps to" targets of the concepts in `need` (concept id ->
-** entry).  Returns 0, or -1. */
-static int pass_relationships(const vt_idmap *need, mappings *out, const char *path, const io *o) {
-  enum { R_ID1, R_ID2, R_REL, R_INVALID, R__N };
-  static const char *const cols[R__N] = { "concept_id_1", "concept_id_2", "relationship_id", "invalid_reason" };
-  reader r;
-  int col[R__N], k = rd_open(&r, path, o->err, o->errlen);
-  if (k > 0) return 0;
-  if (k < 0) return -1;
-  if (rd_header(&r, cols, col, R__N, R_INVALID) < 0) goto bad;
-  while ((k = rd_next(&r)) > 0) {
-    int64_t id1, id2;
-    uint64_t e;
-    if (rd_id(&r, col[R_ID1], "concept_id_1", &id1) < 0) goto bad;
-    if (!vt_idmap_get(need, id1, &e)) continue;
-    if (rd_id(&r, col[R_ID2], "concept_id_2", &id2) < 0) goto bad;
-    if (!field_is(&r, col[R_REL], "Maps to")) continue;
-    if (col[R_INVALID] >= 0 && r.f[col[R_INVALID]].n != 0) continue;
-    if (out->n == out->cap) {
-      size_t cap = out->cap ? 2 * out->cap : 64;
-      mapping *m = realloc(out->m, cap * sizeof *m);
-      if (!m) { rd_fail(&r, "out of memory"); goto bad; }
-      out->m = m;
-      out->cap = cap;
-    }
-    out->m[out->n].ent = e;
-    out->m[out->n].to = id2;
-    out->n++;
-  }
-  if (k < 0) goto bad;
-  rd_close(&r);
+enum { R_ID1, R_ID2, R_REL, R_INVALID, R__N };
+static const char *const relationship_cols[R__N] = { "concept_id_1", "concept_id_2", "relationship_id", "invalid_reason" };
+
+/* Pass 2, a row of CONCEPT_RELATIONSHIP.csv: the "Maps to" target of a
+** concept in `need` (concept id -> entry). */
+typedef struct relationship_pass { const vt_idmap *need; mappings *out; } relationship_pass;
+static int row_relationship(reader *r, const int *col, void *ud) {
+  const relationship_pass *rp = ud;
+  mappings *out = rp->out;
+  int64_t id1, id2;
+  uint64_t e;
+  if (rd_id(r, col[R_ID1], "concept_id_1", &id1) < 0) return -1;
+  if (!vt_idmap_get(rp->need, id1, &e)) return 0;
+  if (rd_id(r, col[R_ID2], "concept_id_2", &id2) < 0) return -1;
+  if (!field_is(r, col[R_REL], "Maps to")) return 0;
+  if (col[R_INVALID] >= 0 && r->f[col[R_INVALID]].n != 0) return 0;
+  void *q = grow(out->m, out->n, &out->cap, sizeof *out->m, 64);
+  if (!q) return rd_fail(r, "out of memory");
+  out->m = q;
+  out->m[out->n].ent = (uint32_t)e;
+  out->m[out->n].to = id2;
+  out->n++;
   return 0;
-bad:
-  rd_close(&r);
-  return -1;
 }
 
 /* ---- CONCEPT_ANCESTOR.csv -------------------------------------------- */
@@ -606,68 +592,47 @@ typedef struct ancestor { uint32_t drug; int32_t level; int64_t id; } ancestor;
 
 typedef struct ancestors { ancestor *a; size_t n, cap; } ancestors;
 
-/* Pass 3: the ancestors of the concepts in v->drugid.  Returns 0 or -1. */
-static int pass_ancestors(vt_vocab *v, ancestors *out, const char *path, const io *o) {
-  enum { A_ANC, A_DESC, A_LEVEL, A__N };
-  static const char *const cols[A__N] = { "ancestor_concept_id", "descendant_concept_id", "min_levels_of_separation" };
-  reader r;
-  int col[A__N], k = rd_open(&r, path, o->err, o->errlen);
-  if (k > 0) return 0;
-  if (k < 0) return -1;
-  if (rd_header(&r, cols, col, A__N, A_LEVEL) < 0) goto bad;
-  while ((k = rd_next(&r)) > 0) {
-    int64_t anc, desc, level = 0;
-    uint64_t d;
-    if (rd_id(&r, col[A_DESC], "descendant_concept_id", &desc) < 0) goto bad;
-    if (!vt_idmap_get(&v->drugid, desc, &d)) continue;
-    if (rd_id(&r, col[A_ANC], "ancestor_concept_id", &anc) < 0) goto bad;
-    if (col[A_LEVEL] >= 0 && rd_id(&r, col[A_LEVEL], "min_levels_of_separation", &level) < 0) goto bad;
-    if (level < 0 || level > INT32_MAX) { rd_fail(&r, "min_levels_of_separation out of range"); goto bad; }
-    if (out->n == out->cap) {
-      size_t cap = out->cap ? 2 * out->cap : 256;
-      ancestor *a = realloc(out->a, cap * sizeof *a);
-      if (!a) { rd_fail(&r, "out of memory"); goto bad; }
-      out->a = a;
-      out->cap = cap;
-    }
-    out->a[out->n].drug = d;
-    out->a[out->n].level = (int32_t)level;
-    out->a[out->n].id = anc;
-    out->n++;
-  }
-  if (k < 0) goto bad;
-  rd_close(&r);
+enum { A_ANC, A_DESC, A_LEVEL, A__N };
+static const char *const ancestor_cols[A__N] = { "ancestor_concept_id", "descendant_concept_id", "min_levels_of_separation" };
+
+/* Pass 3, a row of CONCEPT_ANCESTOR.csv: an ancestor of a concept in
+** v->drugid. */
+typedef struct ancestor_pass { vt_vocab *v; ancestors *out; } ancestor_pass;
+static int row_ancestor(reader *r, const int *col, void *ud) {
+  const ancestor_pass *ap = ud;
+  ancestors *out = ap->out;
+  int64_t anc, desc, level = 0;
+  uint64_t d;
+  if (rd_id(r, col[A_DESC], "descendant_concept_id", &desc) < 0) return -1;
+  if (!vt_idmap_get(&ap->v->drugid, desc, &d)) return 0;
+  if (rd_id(r, col[A_ANC], "ancestor_concept_id", &anc) < 0) return -1;
+  if (col[A_LEVEL] >= 0 && rd_id(r, col[A_LEVEL], "min_levels_of_separation", &level) < 0) return -1;
+  if (level < 0 || level > INT32_MAX) return rd_fail(r, "min_levels_of_separation out of range");
+  void *q = grow(out->a, out->n, &out->cap, sizeof *out->a, 256);
+  if (!q) return rd_fail(r, "out of memory");
+  out->a = q;
+  out->a[out->n].drug = (uint32_t)d;
+  out->a[out->n].level = (int32_t)level;
+  out->a[out->n].id = anc;
+  out->n++;
   return 0;
-bad:
-  rd_close(&r);
-  return -1;
 }
 
 /* ---- VOCABULARY.csv -------------------------------------------------- */
 
-/* Pass 5: vocabulary_version of the "None" row, if the file is there. */
-static int pass_version(vt_vocab *v, const char *path, const io *o) {
-  enum { V_ID, V_VERSION, V__N };
-  static const char *const cols[V__N] = { "vocabulary_id", "vocabulary_version" };
-  reader r;
-  int col[V__N], k = rd_open(&r, path, o->err, o->errlen);
-  if (k > 0) return 0;
-  if (k < 0) return -1;
-  if (rd_header(&r, cols, col, V__N, V__N) < 0) goto bad;
-  while ((k = rd_next(&r)) > 0) {
-    if (!field_is(&r, col[V_ID], "None") || v->version) continue;
-    size_t n = r.f[col[V_VERSION]].n;
-    if (!n) continue;
-    if (!(v->version = malloc(n + 1))) { rd_fail(&r, "out of memory"); goto bad; }
-    memcpy(v->version, r.f[col[V_VERSION]].s, n);
-    v->version[n] = '\0';
-  }
-  if (k < 0) goto bad;
-  rd_close(&r);
+enum { V_ID, V_VERSION, V__N };
+static const char *const vocabulary_cols[V__N] = { "vocabulary_id", "vocabulary_version" };
+
+/* Pass 5, a row of VOCABULARY.csv: vocabulary_version of the "None" row. */
+static int row_version(reader *r, const int *col, void *ud) {
+  vt_vocab *v = ud;
+  if (!field_is(r, col[V_ID], "None") || v->version) return 0;
+  size_t n = r->f[col[V_VERSION]].n;
+  if (!n) return 0;
+  if (!(v->version = malloc(n + 1))) return rd_fail(r, "out of memory");
+  memcpy(v->version, r->f[col[V_VERSION]].s, n);
+  v->version[n] = '\0';
   return 0;
-bad:
-  rd_close(&r);
-  return -1;
 }
 
 /* ---- systems --------------------------------------------------------- */
@@ -784,7 +749,10 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
     if (ids[i] != 0 && vt_idmap_put(&fixed, ids[i], 0, NULL) < 0) goto oom;
   if (intern(v, "", 0) < 0) goto oom;
   if (join(path, sizeof path, dir, "CONCEPT.csv", err, errlen) < 0) goto bad;
-  if (pass_concepts(v, &fixed, path, &o) < 0) goto bad;
+  concept_pass cp = { v, &fixed, &targets, &ancs };
+  if (rd_pass(path, &o, "no such file (an Athena download has CONCEPT.csv)", concept_cols, C__N, C_INVALID,
+              row_concept, &cp) < 0)
+    goto bad;
 
   /* Codes whose concept is not a valid standard one need their "Maps to";
   ** drug codes need their ingredient. */
@@ -797,7 +765,8 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   }
   if (need.n) {
     if (join(path, sizeof path, dir, "CONCEPT_RELATIONSHIP.csv", err, errlen) < 0) goto bad;
-    if (pass_relationships(&need, &maps, path, &o) < 0) goto bad;
+    relationship_pass rp = { &need, &maps };
+    if (rd_pass(path, &o, NULL, relationship_cols, R__N, R_INVALID, row_relationship, &rp) < 0) goto bad;
   }
   for (size_t i = 0; i < maps.n; i++) {
     if (vt_idmap_put(&targets, maps.m[i].to, 0, NULL) < 0) goto oom;
@@ -805,7 +774,8 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   }
   if (v->ndrug) {
     if (join(path, sizeof path, dir, "CONCEPT_ANCESTOR.csv", err, errlen) < 0) goto bad;
-    if (pass_ancestors(v, &anc, path, &o) < 0) goto bad;
+    ancestor_pass ap = { v, &anc };
+    if (rd_pass(path, &o, NULL, ancestor_cols, A__N, A_LEVEL, row_ancestor, &ap) < 0) goto bad;
   }
   for (size_t i = 0; i < anc.n; i++)
     if (vt_idmap_put(&ancs, anc.a[i].id, 0, NULL) < 0) goto oom;
@@ -819,11 +789,13 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
       if (ancs.keys[i] != VT_IDMAP_EMPTY && !vt_idmap_get(&v->byid, ancs.keys[i], &dummy)) missing++;
     if (missing) {
       if (join(path, sizeof path, dir, "CONCEPT.csv", err, errlen) < 0) goto bad;
-      if (pass_fetch(v, &targets, &ancs, path, &o) < 0) goto bad;
+      if (rd_pass(path, &o, "no such file (removed while loading?)", concept_cols, C__N, C_INVALID, row_fetch,
+                  &cp) < 0)
+        goto bad;
     }
   }
   if (join(path, sizeof path, dir, "VOCABULARY.csv", err, errlen) < 0) goto bad;
-  if (pass_version(v, path, &o) < 0) goto bad;
+  if (rd_pass(path, &o, NULL, vocabulary_cols, V__N, V__N, row_version, v) < 0) goto bad;
 
   resolve(v, &maps, &anc);
   vt_idmap_free(&need);
