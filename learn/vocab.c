@@ -281,12 +281,15 @@ typedef struct reader {
 
 /* "FILE:LINE: message" for the current record.  Returns -1. */
 static int rd_fail(reader *r, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return fail(r->err, r->errlen, "%s:%ld: %s", r->path, r->lineno, msg);
+  if (!r->err || !r->errlen) return -1;
+  int k = snprintf(r->err, r->errlen, "%s:%ld: ", r->path, r->lineno);
+  if (k >= 0 && (size_t)k < r->errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err + k, r->errlen - (size_t)k, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
 }
 
 /* Open path.  Returns 0, 1 if the file does not exist (nothing reported),
@@ -798,6 +801,14 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   if (rd_pass(path, &o, NULL, vocabulary_cols, V__N, V__N, row_version, v) < 0) goto bad;
 
   resolve(v, &maps, &anc);
+  goto done;
+
+oom:
+  fail(err, errlen, "out of memory");
+bad:
+  vt_vocab_free(v);
+  v = NULL;
+done:
   vt_idmap_free(&need);
   vt_idmap_free(&targets);
   vt_idmap_free(&ancs);
@@ -805,18 +816,6 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   free(maps.m);
   free(anc.a);
   return v;
-
-oom:
-  fail(err, errlen, "out of memory");
-bad:
-  vt_idmap_free(&need);
-  vt_idmap_free(&targets);
-  vt_idmap_free(&ancs);
-  vt_idmap_free(&fixed);
-  free(maps.m);
-  free(anc.a);
-  vt_vocab_free(v);
-  return NULL;
 }
 
 /* The entry of (vocabulary_id, code), or NULL. */
