@@ -4,7 +4,7 @@
 ** Two paths over one 1 MiB read buffer:
 **  - the fast path takes a record that lies whole in the buffer and has no
 **    quote (or no quoting at all: Athena's tab files), no lone CR and no
-**    NUL: its line end and separators are found sixteen bytes at a time
+**    NUL: its line end and separators are found 32 bytes at a time
 **    (SSE2 where there is one), and its fields are split in place, the
 **    separators overwritten with NULs: no byte is copied;
 **  - the copying path takes every other record (quoted fields, a record
@@ -28,7 +28,7 @@
 #endif
 
 #define CSV_BUF (1u << 20)             /* read buffer */
-#define CSV_PAD 64                     /* after it: a sentinel and the overreach of 16-byte loads */
+#define CSV_PAD 64                     /* after it: a sentinel and the overreach of 32-byte loads */
 #define CSV_MAX_RECORD (64u << 20)     /* the longest record the copying path keeps */
 
 struct vt_csv {
@@ -163,59 +163,99 @@ void vt_csv_close(vt_csv *r) {
 
 /* ---- the fast path ---------------------------------------------------- */
 
-/* A bit for each of the 16 bytes at p that ends a field or needs the
-** copying path: the delimiter, LF, CR, NUL and (when quoting) '"'. */
-static inline unsigned csv_mask(const vt_csv *r, const char *p) {
+/* Two bit masks of the 32 bytes at p: *md the delimiters, *mo the other
+** bytes that may end a record or need the copying path: every byte up to
+** CR (13: LF, CR, NUL and a few rare control characters) and '"' when
+** quoting. */
+static inline void csv_masks(const char *p, char delim, int quotes, uint32_t *md, uint32_t *mo) {
 #ifdef VT_CSV_SSE2
-  const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-  __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(r->delim)), _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
-  m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
-  m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_setzero_si128()));
-  if (r->quotes) m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
-  return (unsigned)_mm_movemask_epi8(m);
-#else
-  unsigned m = 0;
-  for (int i = 0; i < 16; i++) {
-    char c = p[i];
-    if (c == r->delim || c == '\n' || c == '\r' || c == 0 || (c == '"' && r->quotes)) m |= 1u << i;
+  const __m128i lim = _mm_set1_epi8('\r'), d = _mm_set1_epi8(delim), qt = _mm_set1_epi8('"');
+  __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+  __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+  __m128i ox = _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x), oy = _mm_cmpeq_epi8(_mm_min_epu8(y, lim), y);
+  if (quotes) {
+    ox = _mm_or_si128(ox, _mm_cmpeq_epi8(x, qt));
+    oy = _mm_or_si128(oy, _mm_cmpeq_epi8(y, qt));
   }
-  return m;
+  *md = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, d)) | (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(y, d)) << 16;
+  *mo = ((uint32_t)_mm_movemask_epi8(ox) | (uint32_t)_mm_movemask_epi8(oy) << 16) & ~*md;
+#else
+  uint32_t d = 0, o = 0;
+  for (int i = 0; i < 32; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c == (unsigned char)delim) d |= 1u << i;
+    else if (c <= '\r' || (c == '"' && quotes)) o |= 1u << i;
+  }
+  *md = d;
+  *mo = o;
 #endif
+}
+
+/* Put back the delimiters of the nf fields split so far (the record goes
+** to the copying path after all). */
+static void csv_unsplit(vt_csv *r, size_t nf) {
+  for (size_t k = 0; k < nf; k++) ((char *)r->sp[k].s)[r->sp[k].n] = r->delim;
 }
 
 /* Split the record at buf[pos] in place if it can be: 1 (a record), 0 (the
 ** copying path must read it; nothing consumed), or -1 at the end of the
 ** file.  Blank lines are skipped. */
 static int csv_fast(vt_csv *r) {
+  const char delim = r->delim;
+  const int quotes = r->quotes;
   for (;;) {
     if (r->pos == r->len && csv_more(r) == 0) return r->ioerr ? 0 : -1;
     char *s = r->buf + r->pos, *end = r->buf + r->len, *fs = s, *p = s, *eol = NULL;
     *end = '\n';                                 /* sentinel: the scan stops at the data's end */
-    r->nf = 0;
+    size_t nf = 0, cap = r->capf;
+    vt_csv_span *sp = r->sp;                     /* in locals: the NUL stores may alias r */
     while (!eol) {
-      unsigned m = csv_mask(r, p);
-      while (m) {
-        char *q = p + __builtin_ctz(m);
-        m &= m - 1;
-        if (*q == r->delim) { csv_span(r, fs, (size_t)(q - fs)); fs = q + 1; continue; }
+      uint32_t md, mo;
+      csv_masks(p, delim, quotes, &md, &mo);
+      for (;;) {
+        uint32_t first = mo & -mo;               /* the first other byte, 0 if none */
+        uint32_t fields = first ? md & (first - 1) : md;
+        for (; fields; fields &= fields - 1) {   /* the delimiters before it */
+          char *q = p + __builtin_ctz(fields);
+          if (nf == cap) {
+            r->nf = nf;
+            csv_span(r, NULL, 0);
+            sp = r->sp;
+            cap = r->capf;
+          }
+          sp[nf].s = fs;
+          sp[nf].n = (size_t)(q - fs);
+          nf++;
+          *q = 0;
+          fs = q + 1;
+        }
+        if (!first) break;
+        md &= ~(first - 1);
+        mo &= mo - 1;
+        char *q = p + __builtin_ctz(first);
         if (*q == '\n') { eol = q; break; }
         if (*q == '\r' && q[1] == '\n' && q + 1 < end) { eol = q + 1; break; }
-        return 0;                                /* a quote, a lone CR, a NUL */
+        if (*q == '\r' || *q == 0 || *q == '"') {
+          csv_unsplit(r, nf);                    /* a lone CR, a NUL, a quote */
+          return 0;
+        }
       }
-      p += 16;
+      p += 32;
     }
     if (eol == end && !r->eof) {                 /* the record goes on after the buffer */
+      csv_unsplit(r, nf);
       if (r->pos == 0 && r->len == CSV_BUF) return 0;
       csv_more(r);
       if (r->ioerr) return 0;
       continue;
     }
-    char *fe = eol > s && eol[-1] == '\r' && eol[0] == '\n' && eol < end ? eol - 1 : eol;
+    char *fe = eol > fs && eol[-1] == '\r' && eol < end ? eol - 1 : eol;
+    r->nf = nf;
     csv_span(r, fs, (size_t)(fe - fs));
+    *fe = 0;
     r->pos = (size_t)(eol - r->buf) + (eol < end);
     r->rec_line = r->line++;
-    if (r->nf == 1 && r->sp[0].n == 0) continue; /* a blank line */
-    for (size_t k = 0; k < r->nf; k++) ((char *)r->sp[k].s)[r->sp[k].n] = 0;
+    if (nf == 0 && fe == fs) continue;           /* a blank line */
     return 1;
   }
 }
