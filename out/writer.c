@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,197 +192,114 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
   return w;
 }
 
+/* The text columns of the patients row: parameter, field. */
+static const struct { int param; size_t off; } patient_text[] = {
+  { 4, offsetof(vt_person_row, ssn) },        { 5, offsetof(vt_person_row, drivers) },
+  { 6, offsetof(vt_person_row, passport) },   { 7, offsetof(vt_person_row, prefix) },
+  { 8, offsetof(vt_person_row, first) },      { 9, offsetof(vt_person_row, last) },
+  { 10, offsetof(vt_person_row, suffix) },    { 11, offsetof(vt_person_row, maiden) },
+  { 12, offsetof(vt_person_row, marital) },   { 13, offsetof(vt_person_row, race) },
+  { 14, offsetof(vt_person_row, ethnicity) }, { 16, offsetof(vt_person_row, birthplace) },
+  { 17, offsetof(vt_person_row, address) },   { 18, offsetof(vt_person_row, city) },
+  { 19, offsetof(vt_person_row, state) },     { 20, offsetof(vt_person_row, county) },
+  { 21, offsetof(vt_person_row, zip) },       { 25, offsetof(vt_person_row, ses) },
+  { 26, offsetof(vt_person_row, education) },
+};
+
+/* A date column: "YYYY-MM-DD" in buf, or NULL when t is VT_NO_TIME. */
+static int bind_date(sqlite3_stmt *st, int i, vt_time t, char buf[11]) {
+  if (t == VT_NO_TIME) return sqlite3_bind_null(st, i);
+  format_time(t, buf, 0);
+  return sqlite3_bind_text(st, i, buf, -1, SQLITE_STATIC);
+}
+
 /* Bind the patients row of `p`. */
 static int bind_patient(vt_writer *w, const vt_person_row *p, char birth[11], char death[11], char gender[2]) {
   sqlite3_stmt *st = w->o.st[ST_PATIENT];
   int rc = sqlite3_bind_int64(st, 1, p->index + 1);
-  if (p->birth != VT_NO_TIME) {
-    format_time(p->birth, birth, 0);
-    rc |= sqlite3_bind_text(st, 2, birth, -1, SQLITE_STATIC);
-  } else {
-    rc |= sqlite3_bind_null(st, 2);   /* refused by the schema: names the patient */
-  }
-  if (p->death != VT_NO_TIME) {
-    format_time(p->death, death, 0);
-    rc |= sqlite3_bind_text(st, 3, death, -1, SQLITE_STATIC);
-  } else {
-    rc |= sqlite3_bind_null(st, 3);
-  }
-  rc |= bind_text(st, 4, p->ssn);
-  rc |= bind_text(st, 5, p->drivers);
-  rc |= bind_text(st, 6, p->passport);
-  rc |= bind_text(st, 7, p->prefix);
-  rc |= bind_text(st, 8, p->first);
-  rc |= bind_text(st, 9, p->last);
-  rc |= bind_text(st, 10, p->suffix);
-  rc |= bind_text(st, 11, p->maiden);
-  rc |= bind_text(st, 12, p->marital);
-  rc |= bind_text(st, 13, p->race);
-  rc |= bind_text(st, 14, p->ethnicity);
+  rc |= bind_date(st, 2, p->birth, birth);    /* no birth date: refused by the schema, which names the patient */
+  rc |= bind_date(st, 3, p->death, death);
+  for (size_t i = 0; i < sizeof patient_text / sizeof patient_text[0]; i++)
+    rc |= bind_text(st, patient_text[i].param, *(const char *const *)(const void *)((const char *)p + patient_text[i].off));
   gender[0] = p->gender; gender[1] = '\0';
   rc |= p->gender ? sqlite3_bind_text(st, 15, gender, 1, SQLITE_STATIC) : sqlite3_bind_null(st, 15);
-  rc |= bind_text(st, 16, p->birthplace);
-  rc |= bind_text(st, 17, p->address);
-  rc |= bind_text(st, 18, p->city);
-  rc |= bind_text(st, 19, p->state);
-  rc |= bind_text(st, 20, p->county);
-  rc |= bind_text(st, 21, p->zip);
   rc |= sqlite3_bind_double(st, 22, p->lat);   /* NaN binds as NULL */
   rc |= sqlite3_bind_double(st, 23, p->lon);
   rc |= sqlite3_bind_double(st, 24, p->income);
-  rc |= bind_text(st, 25, p->ses);
-  rc |= bind_text(st, 26, p->education);
   return rc;
 }
 
-/* Bind one clinical row to its table's statement.  `uid` is scratch space for
-** the imaging UIDs, which must live until the step. */
+/* What a clinical table's parameters hold, in order from ?1: one kind a
+** parameter, except the codes (code and description: two). */
+typedef enum {
+  C_END, C_ID, C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_SYSTEM, C_CODE, C_CODE_ONLY, C_DISPLAY, C_REASON,
+  C_TEXT, C_CATEGORY, C_UNITS, C_AUX, C_VALUE, C_VALUE_TYPE, C_UID0, C_UID1, C_MODULE, C_STATE,
+} colkind;
+
+#define PROV C_MODULE, C_STATE, C_END
+static const uint8_t row_cols[VT_T__COUNT][16] = {
+  [VT_T_ENCOUNTER]    = { C_ID, C_START, C_STOP, C_PATIENT, C_TEXT, C_CODE, C_REASON, PROV },
+  [VT_T_CONDITION]    = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_SYSTEM, C_CODE, PROV },
+  [VT_T_MEDICATION]   = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_CODE, C_AUX, C_REASON, PROV },
+  [VT_T_OBSERVATION]  = { C_START, C_PATIENT, C_ENCOUNTER, C_CATEGORY, C_CODE, C_VALUE, C_UNITS, C_VALUE_TYPE, PROV },
+  [VT_T_PROCEDURE]    = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_SYSTEM, C_CODE, C_REASON, PROV },
+  [VT_T_IMMUNIZATION] = { C_START, C_PATIENT, C_ENCOUNTER, C_CODE, PROV },
+  [VT_T_CAREPLAN]     = { C_ID, C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_CODE, C_REASON, PROV },
+  [VT_T_ALLERGY]      = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_CODE_ONLY, C_SYSTEM, C_DISPLAY, C_TEXT,
+                          C_CATEGORY, PROV },
+  [VT_T_DEVICE]       = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_CODE, C_TEXT, PROV },
+  [VT_T_IMAGING]      = { C_ID, C_START, C_PATIENT, C_ENCOUNTER, C_UID0, C_CODE, C_REASON, C_UID1, C_CATEGORY,
+                          C_TEXT, C_UNITS, PROV },
+  [VT_T_SUPPLY]       = { C_START, C_PATIENT, C_ENCOUNTER, C_CODE, C_AUX, PROV },
+  [VT_T_TRACE]        = { C_PATIENT, C_MODULE, C_STATE, C_START, C_STOP, C_END },
+};
+#undef PROV
+
+/* Bind one clinical row to its table's statement, column by column as
+** row_cols lays them out.  `uid` is scratch space for the imaging UIDs,
+** which must live until the step. */
 static int bind_row(vt_writer *w, sqlite3_stmt *st, const vt_row *r, int64_t pid, char uid[2][64]) {
-  int rc = SQLITE_OK;
+  int rc = SQLITE_OK, i = 1;
   const vt_code *c = r->code;
   int64_t eb = w->enc_base;
-  switch (r->table) {
-  case VT_T_ENCOUNTER:
-    rc |= sqlite3_bind_int64(st, 1, eb + r->id + 1);
-    rc |= bind_time(st, 2, r->start, &w->tstart);
-    rc |= bind_time(st, 3, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 4, pid);
-    rc |= bind_text(st, 5, r->text);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_CONDITION:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_text(st, 5, c ? c->system : NULL);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_text(st, 8, r->module);
-    rc |= bind_text(st, 9, r->state);
-    break;
-  case VT_T_MEDICATION:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_code(st, 5, 6, c);
-    rc |= sqlite3_bind_int(st, 7, r->aux);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_OBSERVATION:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= sqlite3_bind_int64(st, 2, pid);
-    rc |= bind_ref(st, 3, r->encounter, eb);
-    rc |= bind_text(st, 4, r->category);
-    rc |= bind_code(st, 5, 6, c);
-    if (r->value_type == VT_OBS_TEXT) {
-      rc |= bind_text(st, 7, r->text);
-      rc |= sqlite3_bind_text(st, 9, "text", 4, SQLITE_STATIC);
-    } else {
-      rc |= sqlite3_bind_double(st, 7, r->value);
-      rc |= sqlite3_bind_text(st, 9, "numeric", 7, SQLITE_STATIC);
-    }
-    rc |= bind_text(st, 8, r->units);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_PROCEDURE:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_text(st, 5, c ? c->system : NULL);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_IMMUNIZATION:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= sqlite3_bind_int64(st, 2, pid);
-    rc |= bind_ref(st, 3, r->encounter, eb);
-    rc |= bind_code(st, 4, 5, c);
-    rc |= bind_text(st, 6, r->module);
-    rc |= bind_text(st, 7, r->state);
-    break;
-  case VT_T_CAREPLAN:
-    rc |= sqlite3_bind_int64(st, 1, w->cp_base + r->id + 1);
-    rc |= bind_time(st, 2, r->start, &w->tstart);
-    rc |= bind_time(st, 3, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 4, pid);
-    rc |= bind_ref(st, 5, r->encounter, eb);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_ALLERGY:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_text(st, 5, c ? c->code : NULL);
-    rc |= bind_text(st, 6, c ? c->system : NULL);
-    rc |= bind_text(st, 7, c ? c->display : NULL);
-    rc |= bind_text(st, 8, r->text);
-    rc |= bind_text(st, 9, r->category);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_DEVICE:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_code(st, 5, 6, c);
-    rc |= bind_text(st, 7, r->text);
-    rc |= bind_text(st, 8, r->module);
-    rc |= bind_text(st, 9, r->state);
-    break;
-  case VT_T_IMAGING: {
-    int64_t study = w->img_base + r->id + 1;
-    rc |= sqlite3_bind_int64(st, 1, study);
-    rc |= bind_time(st, 2, r->start, &w->tstart);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
+  int64_t id = r->table == VT_T_ENCOUNTER ? eb : r->table == VT_T_CAREPLAN ? w->cp_base : w->img_base;
+  id += r->id + 1;
+  if (row_cols[r->table][0] == C_END) return SQLITE_RANGE;    /* a table without a layout */
+  if (r->table == VT_T_IMAGING) {
     /* vitae's own UIDs: study.series and study.series.instance. */
-    snprintf(uid[0], 64, "%lld.%d", (long long)study, (int)r->aux);
+    snprintf(uid[0], 64, "%lld.%d", (long long)id, (int)r->aux);
     long long inst = r->value >= 0 && r->value < 1e15 ? (long long)r->value : 0;
-    snprintf(uid[1], 64, "%lld.%d.%lld", (long long)study, (int)r->aux, inst);
-    rc |= sqlite3_bind_text(st, 5, uid[0], -1, SQLITE_STATIC);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= sqlite3_bind_text(st, 10, uid[1], -1, SQLITE_STATIC);
-    rc |= bind_text(st, 11, r->category);
-    rc |= bind_text(st, 12, r->text);
-    rc |= bind_text(st, 13, r->units);
-    rc |= bind_text(st, 14, r->module);
-    rc |= bind_text(st, 15, r->state);
-    break;
+    snprintf(uid[1], 64, "%lld.%d.%lld", (long long)id, (int)r->aux, inst);
   }
-  case VT_T_SUPPLY:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= sqlite3_bind_int64(st, 2, pid);
-    rc |= bind_ref(st, 3, r->encounter, eb);
-    rc |= bind_code(st, 4, 5, c);
-    rc |= sqlite3_bind_int(st, 6, r->aux);
-    rc |= bind_text(st, 7, r->module);
-    rc |= bind_text(st, 8, r->state);
-    break;
-  case VT_T_TRACE:
-    rc |= sqlite3_bind_int64(st, 1, pid);
-    rc |= bind_text(st, 2, r->module);
-    rc |= bind_text(st, 3, r->state);
-    rc |= bind_time(st, 4, r->start, &w->tstart);
-    rc |= bind_time(st, 5, r->stop, &w->tstop);
-    break;
-  default:
-    rc = SQLITE_RANGE;
+  for (const uint8_t *k = row_cols[r->table]; *k != C_END; k++, i++) {
+    switch ((colkind)*k) {
+    case C_ID:         rc |= sqlite3_bind_int64(st, i, id); break;
+    case C_START:      rc |= bind_time(st, i, r->start, &w->tstart); break;
+    case C_STOP:       rc |= bind_time(st, i, r->stop, &w->tstop); break;
+    case C_PATIENT:    rc |= sqlite3_bind_int64(st, i, pid); break;
+    case C_ENCOUNTER:  rc |= bind_ref(st, i, r->encounter, eb); break;
+    case C_SYSTEM:     rc |= bind_text(st, i, c ? c->system : NULL); break;
+    case C_CODE:       rc |= bind_code(st, i, i + 1, c); i++; break;
+    case C_CODE_ONLY:  rc |= bind_text(st, i, c ? c->code : NULL); break;
+    case C_DISPLAY:    rc |= bind_text(st, i, c ? c->display : NULL); break;
+    case C_REASON:     rc |= bind_code(st, i, i + 1, r->reason); i++; break;
+    case C_TEXT:       rc |= bind_text(st, i, r->text); break;
+    case C_CATEGORY:   rc |= bind_text(st, i, r->category); break;
+    case C_UNITS:      rc |= bind_text(st, i, r->units); break;
+    case C_AUX:        rc |= sqlite3_bind_int(st, i, r->aux); break;
+    case C_VALUE:
+      rc |= r->value_type == VT_OBS_TEXT ? bind_text(st, i, r->text) : sqlite3_bind_double(st, i, r->value);
+      break;
+    case C_VALUE_TYPE:
+      rc |= r->value_type == VT_OBS_TEXT ? sqlite3_bind_text(st, i, "text", 4, SQLITE_STATIC)
+                                         : sqlite3_bind_text(st, i, "numeric", 7, SQLITE_STATIC);
+      break;
+    case C_UID0:       rc |= sqlite3_bind_text(st, i, uid[0], -1, SQLITE_STATIC); break;
+    case C_UID1:       rc |= sqlite3_bind_text(st, i, uid[1], -1, SQLITE_STATIC); break;
+    case C_MODULE:     rc |= bind_text(st, i, r->module); break;
+    case C_STATE:      rc |= bind_text(st, i, r->state); break;
+    case C_END:        break;
+    }
   }
   return rc;
 }
