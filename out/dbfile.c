@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,31 @@
 #include <unistd.h>
 
 #include "sim/embedded.h"
+#include "sim/vtime.h"
+
+void vt_seterr(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || errlen == 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+static void put2(char *p, int v) { p[0] = (char)('0' + v / 10); p[1] = (char)('0' + v % 10); }
+
+int vt_format_day(int64_t day, char out[11]) {
+  int y, m, d;
+  vt_civil_from_days(day, &y, &m, &d);
+  if (y < 0 || y > 9999) return -1;
+  put2(out, y / 100); put2(out + 2, y % 100);
+  out[4] = '-'; put2(out + 5, m); out[7] = '-'; put2(out + 8, d); out[10] = '\0';
+  return 0;
+}
+
+void vt_format_hms(int s, char out[9]) {
+  put2(out, s / 3600); out[2] = ':'; put2(out + 3, (s / 60) % 60); out[5] = ':'; put2(out + 6, s % 60);
+  out[8] = '\0';
+}
 
 int vt_make_dirs(const char *dir) {
   struct stat sb;

@@ -11,6 +11,24 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
+#include "sim/strbuf.h"
+
+/* A message in err (when err is not NULL) from a printf format. */
+void vt_seterr(char *err, size_t errlen, const char *fmt, ...) VT_PRINTF(3, 4);
+
+/* Text s bound SQLITE_STATIC (it must outlive the statement's step), or NULL
+** when s is NULL; the sqlite3_bind_* result. */
+static inline int vt_bind_text(sqlite3_stmt *st, int i, const char *s) {
+  return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+/* "YYYY-MM-DD" of day number `day` (days since 1970-01-01) in out, by
+** hand (a writer formats millions of dates): 0, or -1 with nothing written
+** when the year is outside 0-9999 (the caller formats those its way). */
+int vt_format_day(int64_t day, char out[11]);
+/* "HH:MM:SS" of `s` seconds into a day (0-86399) in out, NUL-terminated. */
+void vt_format_hms(int s, char out[9]);
+
 /* Create `dir` and its missing parents (mkdir -p); 0 or -1 with errno set. */
 int vt_make_dirs(const char *dir);
 /* Folder part of a path ("." for a bare file name, "/" for the root);

@@ -115,41 +115,24 @@ struct vt_writer {
   vt_writer_stats stats;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || errlen == 0) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 /* Write "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" for t; years outside 0-9999
 ** are left to vtime's general formatter. */
-static void put2(char *p, int v) { p[0] = (char)('0' + v / 10); p[1] = (char)('0' + v % 10); }
-
 static void format_time(vt_time t, char *out, int with_time) {
   int64_t days = t / VT_MS_DAY, ms = t % VT_MS_DAY;
   if (ms < 0) { ms += VT_MS_DAY; days--; }
-  int y, m, d;
-  vt_civil_from_days(days, &y, &m, &d);
-  if (y < 0 || y > 9999) {
+  if (vt_format_day(days, out) < 0) {
     if (with_time) vt_time_format_iso(t, out); else vt_time_format_date(t, out);
     return;
   }
-  put2(out, y / 100); put2(out + 2, y % 100);
-  out[4] = '-'; put2(out + 5, m); out[7] = '-'; put2(out + 8, d);
-  if (!with_time) { out[10] = '\0'; return; }
-  int s = (int)(ms / 1000);
-  out[10] = 'T'; put2(out + 11, s / 3600); out[13] = ':';
-  put2(out + 14, (s / 60) % 60); out[16] = ':'; put2(out + 17, s % 60);
+  if (!with_time) return;
+  out[10] = 'T';
+  vt_format_hms((int)(ms / 1000), out + 11);
   out[19] = 'Z'; out[20] = '\0';
 }
 
 /* Bind helpers: each returns the sqlite3_bind_* result code.  Strings are
 ** bound SQLITE_STATIC: they outlive the statement's step. */
-static int bind_text(sqlite3_stmt *st, int i, const char *s) {
-  return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
 
 static int bind_time(sqlite3_stmt *st, int i, vt_time t, tcache *c) {
   if (t == VT_NO_TIME) return sqlite3_bind_null(st, i);
@@ -164,7 +147,7 @@ static int bind_ref(sqlite3_stmt *st, int i, int32_t local, int64_t base) {
 
 static int bind_code(sqlite3_stmt *st, int icode, int idesc, const vt_code *c) {
   if (!c) return sqlite3_bind_null(st, icode) | sqlite3_bind_null(st, idesc);
-  return bind_text(st, icode, c->code) | bind_text(st, idesc, c->display);
+  return vt_bind_text(st, icode, c->code) | vt_bind_text(st, idesc, c->display);
 }
 
 /* Run one bound statement and reset it for the next row; the step result. */
@@ -183,7 +166,7 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
   names[ST_PATIENT] = "patients";
   names[ST_PERIOD] = "observation_periods";
   vt_writer *w = calloc(1, sizeof *w);
-  if (!w) { seterr(err, errlen, "out of memory"); return NULL; }
+  if (!w) { vt_seterr(err, errlen, "out of memory"); return NULL; }
   w->tstart.t = w->tstop.t = VT_NO_TIME;
   if (vt_dbout_open(&w->o, path, SCHEMA_FILE, vt_writer_pragmas, insert_sql, names, ST__COUNT, err, errlen) != 0) {
     free(w);
@@ -220,7 +203,7 @@ static int bind_patient(vt_writer *w, const vt_person_row *p, char birth[11], ch
   rc |= bind_date(st, 2, p->birth, birth);    /* no birth date: refused by the schema, which names the patient */
   rc |= bind_date(st, 3, p->death, death);
   for (size_t i = 0; i < sizeof patient_text / sizeof patient_text[0]; i++)
-    rc |= bind_text(st, patient_text[i].param, *(const char *const *)(const void *)((const char *)p + patient_text[i].off));
+    rc |= vt_bind_text(st, patient_text[i].param, *(const char *const *)(const void *)((const char *)p + patient_text[i].off));
   gender[0] = p->gender; gender[1] = '\0';
   rc |= p->gender ? sqlite3_bind_text(st, 15, gender, 1, SQLITE_STATIC) : sqlite3_bind_null(st, 15);
   rc |= sqlite3_bind_double(st, 22, p->lat);   /* NaN binds as NULL */
@@ -278,17 +261,17 @@ static int bind_row(vt_writer *w, sqlite3_stmt *st, const vt_row *r, int64_t pid
     case C_STOP:       rc |= bind_time(st, i, r->stop, &w->tstop); break;
     case C_PATIENT:    rc |= sqlite3_bind_int64(st, i, pid); break;
     case C_ENCOUNTER:  rc |= bind_ref(st, i, r->encounter, eb); break;
-    case C_SYSTEM:     rc |= bind_text(st, i, c ? c->system : NULL); break;
+    case C_SYSTEM:     rc |= vt_bind_text(st, i, c ? c->system : NULL); break;
     case C_CODE:       rc |= bind_code(st, i, i + 1, c); i++; break;
-    case C_CODE_ONLY:  rc |= bind_text(st, i, c ? c->code : NULL); break;
-    case C_DISPLAY:    rc |= bind_text(st, i, c ? c->display : NULL); break;
+    case C_CODE_ONLY:  rc |= vt_bind_text(st, i, c ? c->code : NULL); break;
+    case C_DISPLAY:    rc |= vt_bind_text(st, i, c ? c->display : NULL); break;
     case C_REASON:     rc |= bind_code(st, i, i + 1, r->reason); i++; break;
-    case C_TEXT:       rc |= bind_text(st, i, r->text); break;
-    case C_CATEGORY:   rc |= bind_text(st, i, r->category); break;
-    case C_UNITS:      rc |= bind_text(st, i, r->units); break;
+    case C_TEXT:       rc |= vt_bind_text(st, i, r->text); break;
+    case C_CATEGORY:   rc |= vt_bind_text(st, i, r->category); break;
+    case C_UNITS:      rc |= vt_bind_text(st, i, r->units); break;
     case C_AUX:        rc |= sqlite3_bind_int(st, i, r->aux); break;
     case C_VALUE:
-      rc |= r->value_type == VT_OBS_TEXT ? bind_text(st, i, r->text) : sqlite3_bind_double(st, i, r->value);
+      rc |= r->value_type == VT_OBS_TEXT ? vt_bind_text(st, i, r->text) : sqlite3_bind_double(st, i, r->value);
       break;
     case C_VALUE_TYPE:
       rc |= r->value_type == VT_OBS_TEXT ? sqlite3_bind_text(st, i, "text", 4, SQLITE_STATIC)
@@ -296,8 +279,8 @@ static int bind_row(vt_writer *w, sqlite3_stmt *st, const vt_row *r, int64_t pid
       break;
     case C_UID0:       rc |= sqlite3_bind_text(st, i, uid[0], -1, SQLITE_STATIC); break;
     case C_UID1:       rc |= sqlite3_bind_text(st, i, uid[1], -1, SQLITE_STATIC); break;
-    case C_MODULE:     rc |= bind_text(st, i, r->module); break;
-    case C_STATE:      rc |= bind_text(st, i, r->state); break;
+    case C_MODULE:     rc |= vt_bind_text(st, i, r->module); break;
+    case C_STATE:      rc |= vt_bind_text(st, i, r->state); break;
     case C_END:        break;
     }
   }
@@ -311,16 +294,16 @@ static void write_error(vt_writer *w, int rc, int64_t idx, const char *table, si
   const char *msg = vt_db_errmsg(w->o.db, buf, sizeof buf);
   int prim = rc & 0xff;
   if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
-    seterr(err, errlen, "writing %s: %s", w->o.path, msg);
+    vt_seterr(err, errlen, "writing %s: %s", w->o.path, msg);
   else if (row != (size_t)-1)
-    seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)",
+    vt_seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)",
            w->o.path, msg, (long long)idx, table, row);
   else
-    seterr(err, errlen, "writing %s: %s (patient %lld)", w->o.path, msg, (long long)idx);
+    vt_seterr(err, errlen, "writing %s: %s (patient %lld)", w->o.path, msg, (long long)idx);
 }
 
 int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen) {
-  if (!w || !rec) { seterr(err, errlen, "vt_writer_write: no writer or record"); return -1; }
+  if (!w || !rec) { vt_seterr(err, errlen, "vt_writer_write: no writer or record"); return -1; }
   if (vt_dbout_check(&w->o, err, errlen) != 0) return -1;
   const vt_person_row *p = &rec->person;
   char birth[24], death[24], gender[2], uid[2][64];
@@ -348,13 +331,13 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
   for (size_t i = 0; i < rec->nrows; i++) {
     const vt_row *r = &rec->rows[i];
     if (r->table >= VT_T__COUNT) {
-      seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d",
+      vt_seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d",
              w->o.path, (long long)p->index, i, (int)r->table);
       w->o.failed = 1;
       return -1;
     }
     if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_CAREPLAN || r->table == VT_T_IMAGING) && r->id < 0) {
-      seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d",
+      vt_seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d",
              w->o.path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
       w->o.failed = 1;
       return -1;
@@ -388,21 +371,21 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
 /* Insert one module_states row now, inside the open transaction. */
 int vt_writer_add_module_state(vt_writer *w, const char *module, const char *path, const char *state,
                                const char *type, int64_t patients, int64_t entries, char *err, size_t errlen) {
-  if (!w || w->o.failed || !w->o.db) { seterr(err, errlen, "writing module_states: the writer failed earlier"); return -1; }
+  if (!w || w->o.failed || !w->o.db) { vt_seterr(err, errlen, "writing module_states: the writer failed earlier"); return -1; }
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(w->o.db, "INSERT INTO module_states (module,path,state,type,patients,entries)"
                               " VALUES (?1,?2,?3,?4,?5,?6)", -1, &st, NULL);
   if (rc == SQLITE_OK) {
-    rc |= bind_text(st, 1, module);
-    rc |= bind_text(st, 2, path);
-    rc |= bind_text(st, 3, state);
-    rc |= bind_text(st, 4, type);
+    rc |= vt_bind_text(st, 1, module);
+    rc |= vt_bind_text(st, 2, path);
+    rc |= vt_bind_text(st, 3, state);
+    rc |= vt_bind_text(st, 4, type);
     rc |= sqlite3_bind_int64(st, 5, patients);
     rc |= sqlite3_bind_int64(st, 6, entries);
     if (rc == SQLITE_OK) rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(w->o.db);
   }
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing %s: module_states row for %s/%s: %s", w->o.path, path, state, sqlite3_errmsg(w->o.db));
+    vt_seterr(err, errlen, "writing %s: module_states row for %s/%s: %s", w->o.path, path, state, sqlite3_errmsg(w->o.db));
     sqlite3_finalize(st);
     w->o.failed = 1;
     return -1;
@@ -421,11 +404,11 @@ static int write_tail_rows(vt_writer *w, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(w->o.db, "INSERT OR REPLACE INTO run_info (key, value) VALUES (?1, ?2)", -1, &st, NULL);
   for (size_t i = 0; rc == SQLITE_OK && i < w->info.n; i++) {
-    rc = bind_text(st, 1, w->info.items[i].key) | bind_text(st, 2, w->info.items[i].value);
+    rc = vt_bind_text(st, 1, w->info.items[i].key) | vt_bind_text(st, 2, w->info.items[i].value);
     if (rc == SQLITE_OK) rc = step_reset(st);
   }
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing run_info to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
+    vt_seterr(err, errlen, "writing run_info to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
     sqlite3_finalize(st);
     return -1;
   }
@@ -451,7 +434,7 @@ static int write_tail_rows(vt_writer *w, char *err, size_t errlen) {
 
 
 int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
-  if (!w) { seterr(err, errlen, "vt_writer_finish: no writer"); return -1; }
+  if (!w) { vt_seterr(err, errlen, "vt_writer_finish: no writer"); return -1; }
   if (w->o.finished) return 0;
   if (vt_dbout_finish_start(&w->o, err, errlen) != 0) return -1;
   if (write_tail_rows(w, err, errlen) != 0) return -1;
