@@ -501,3 +501,19 @@ void vt_kv_free(vt_kv *kv) {
   free(kv->items);
   memset(kv, 0, sizeof *kv);
 }
+
+void vt_dbout_write_error(const vt_dbout *o, int rc, int64_t idx, const char *table, size_t row, char *err,
+                          size_t errlen) {
+  char buf[512];
+  const char *msg = rc == SQLITE_NOMEM ? "out of memory" : vt_db_errmsg(o->db, buf, sizeof buf);
+  int prim = rc & 0xff;
+  if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
+    vt_seterr(err, errlen, "writing %s: %s", o->path, msg);
+  else if (row != (size_t)-1)
+    vt_seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)", o->path, msg, (long long)idx,
+              table, row);
+  else if (table)
+    vt_seterr(err, errlen, "writing %s: %s (patient %lld, %s)", o->path, msg, (long long)idx, table);
+  else
+    vt_seterr(err, errlen, "writing %s: %s (patient %lld)", o->path, msg, (long long)idx);
+}

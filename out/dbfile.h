@@ -131,6 +131,13 @@ int vt_dbout_finish(vt_dbout *o, char *err, size_t errlen);
 /* Close: finalize the inserts, close the database, delete the temporary
 ** file unless finished, free what o holds.  Safe on a zeroed o. */
 void vt_dbout_close(vt_dbout *o);
+/* The message of a failed SQLite call (rc) while writing patient `idx`:
+** "writing PATH: MESSAGE" for a full disk, an I/O error or no memory (rc
+** SQLITE_NOMEM says "out of memory"), else with "(patient IDX, TABLE row
+** ROW of the record)", or "(patient IDX, TABLE)" when row is (size_t)-1,
+** "(patient IDX)" when table is NULL too. */
+void vt_dbout_write_error(const vt_dbout *o, int rc, int64_t idx, const char *table, size_t row, char *err,
+                          size_t errlen);
 /* Execute SQL text on o's database; 0, or -1 with "WHAT PATH: message". */
 int vt_dbout_exec(vt_dbout *o, const char *sql, const char *what, char *err, size_t errlen);
 

@@ -885,21 +885,6 @@ static int write_drug_eras(vt_omop_writer *w, int64_t pid) {
 
 /* ---- Write ---------------------------------------------------------------------------- */
 
-/* Message for a failed SQLite call while writing patient `idx`. */
-static void write_error(vt_omop_writer *w, int rc, int64_t idx, const char *table, size_t row,
-                        char *err, size_t errlen) {
-  char buf[512];
-  const char *msg = rc == SQLITE_NOMEM ? "out of memory" : vt_db_errmsg(w->o.db, buf, sizeof buf);
-  int prim = rc & 0xff;
-  if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
-    vt_seterr(err, errlen, "writing %s: %s", w->o.path, msg);
-  else if (row != (size_t)-1)
-    vt_seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)",
-           w->o.path, msg, (long long)idx, table, row);
-  else
-    vt_seterr(err, errlen, "writing %s: %s (patient %lld, %s)", w->o.path, msg, (long long)idx, table);
-}
-
 /* The observation window of rec: its own, or birth to death (or to its last
 ** event) when unset. */
 static void obs_window(const vt_record *rec, vt_time *s, vt_time *e) {
@@ -973,7 +958,7 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
   const char *what = "person";
   int rc = write_person(w, rec, pid, obs_s, obs_e, &what);
   if (rc != SQLITE_OK) {
-    write_error(w, rc, p->index, what, (size_t)-1, err, errlen);
+    vt_dbout_write_error(&w->o, rc, p->index, what, (size_t)-1, err, errlen);
     w->o.failed = 1;
     return -1;
   }
@@ -991,13 +976,13 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
     default: rc = write_event(w, pid, r, r->code, route_code(w, r->code, default_table(r))); break;
     }
     if (rc != SQLITE_OK) {
-      write_error(w, rc, p->index, vt_table_names[r->table], i, err, errlen);
+      vt_dbout_write_error(&w->o, rc, p->index, vt_table_names[r->table], i, err, errlen);
       w->o.failed = 1;
       return -1;
     }
   }
   if ((rc = write_condition_eras(w, pid)) != SQLITE_OK || (rc = write_drug_eras(w, pid)) != SQLITE_OK) {
-    write_error(w, rc, p->index, "eras", (size_t)-1, err, errlen);
+    vt_dbout_write_error(&w->o, rc, p->index, "eras", (size_t)-1, err, errlen);
     w->o.failed = 1;
     return -1;
   }

@@ -287,21 +287,6 @@ static int bind_row(vt_writer *w, sqlite3_stmt *st, const vt_row *r, int64_t pid
   return rc;
 }
 
-/* Message for a failed SQLite call while writing patient `idx`. */
-static void write_error(vt_writer *w, int rc, int64_t idx, const char *table, size_t row,
-                        char *err, size_t errlen) {
-  char buf[512];
-  const char *msg = vt_db_errmsg(w->o.db, buf, sizeof buf);
-  int prim = rc & 0xff;
-  if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
-    vt_seterr(err, errlen, "writing %s: %s", w->o.path, msg);
-  else if (row != (size_t)-1)
-    vt_seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)",
-           w->o.path, msg, (long long)idx, table, row);
-  else
-    vt_seterr(err, errlen, "writing %s: %s (patient %lld)", w->o.path, msg, (long long)idx);
-}
-
 int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen) {
   if (!w || !rec) { vt_seterr(err, errlen, "vt_writer_write: no writer or record"); return -1; }
   if (vt_dbout_check(&w->o, err, errlen) != 0) return -1;
@@ -309,7 +294,7 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
   char birth[24], death[24], gender[2], uid[2][64];
   int rc = bind_patient(w, p, birth, death, gender);
   if (rc != SQLITE_OK || (rc = step_reset(w->o.st[ST_PATIENT])) != SQLITE_OK) {
-    write_error(w, rc, p->index, "patients", (size_t)-1, err, errlen);
+    vt_dbout_write_error(&w->o, rc, p->index, NULL, (size_t)-1, err, errlen);
     w->o.failed = 1;
     return -1;
   }
@@ -321,7 +306,7 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
     rc |= bind_time(st, 3, p->obs_end, &w->tstop);
     rc |= sqlite3_bind_int(st, 4, !p->obs_cut);
     if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) {
-      write_error(w, rc, p->index, "observation_periods", (size_t)-1, err, errlen);
+      vt_dbout_write_error(&w->o, rc, p->index, NULL, (size_t)-1, err, errlen);
       w->o.failed = 1;
       return -1;
     }
@@ -345,7 +330,7 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
     sqlite3_stmt *st = w->o.st[r->table];
     rc = bind_row(w, st, r, pid, uid);
     if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) {
-      write_error(w, rc, p->index, vt_table_names[r->table], i, err, errlen);
+      vt_dbout_write_error(&w->o, rc, p->index, vt_table_names[r->table], i, err, errlen);
       w->o.failed = 1;
       return -1;
     }
