@@ -517,3 +517,19 @@ void vt_dbout_write_error(const vt_dbout *o, int rc, int64_t idx, const char *ta
   else
     vt_seterr(err, errlen, "writing %s: %s (patient %lld)", o->path, msg, (long long)idx);
 }
+
+int vt_dbout_check_row(vt_dbout *o, const vt_row *r, size_t i, int64_t idx, char *err, size_t errlen) {
+  if (r->table >= VT_T__COUNT) {
+    vt_seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d", o->path,
+              (long long)idx, i, (int)r->table);
+    o->failed = 1;
+    return -1;
+  }
+  if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_CAREPLAN || r->table == VT_T_IMAGING) && r->id < 0) {
+    vt_seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d", o->path,
+              (long long)idx, vt_table_names[r->table], i, (int)r->id);
+    o->failed = 1;
+    return -1;
+  }
+  return 0;
+}

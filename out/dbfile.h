@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
+#include "sim/record.h"
 #include "sim/strbuf.h"
 
 /* A message in err (when err is not NULL) from a printf format. */
@@ -138,6 +139,10 @@ void vt_dbout_close(vt_dbout *o);
 ** "(patient IDX)" when table is NULL too. */
 void vt_dbout_write_error(const vt_dbout *o, int rc, int64_t idx, const char *table, size_t row, char *err,
                           size_t errlen);
+/* Check row i of patient idx's record before it is written: a known table,
+** and no negative per-patient number (encounters, care plans, studies).
+** 0, or -1 with err and o failed. */
+int vt_dbout_check_row(vt_dbout *o, const vt_row *r, size_t i, int64_t idx, char *err, size_t errlen);
 /* Execute SQL text on o's database; 0, or -1 with "WHAT PATH: message". */
 int vt_dbout_exec(vt_dbout *o, const char *sql, const char *what, char *err, size_t errlen);
 

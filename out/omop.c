@@ -560,6 +560,26 @@ static vt_time end_of(const vt_omop_writer *w, const vt_row *r, int t) {
   return VT_NO_TIME;
 }
 
+/* value_as_number at i: a numeric observation's value, else NULL. */
+static int bind_number(sqlite3_stmt *st, int i, const vt_row *r, int is_obs) {
+  if (is_obs && r->value_type == VT_OBS_NUMERIC) return sqlite3_bind_double(st, i, r->value);
+  return sqlite3_bind_null(st, i);
+}
+
+/* unit_concept_id at i: the concept of UCUM `units` (0 without a
+** vocabulary, also in *used), or NULL without units. */
+static int bind_unit(vt_omop_writer *w, sqlite3_stmt *st, int i, const char *units, int64_t *used) {
+  if (!units) return sqlite3_bind_null(st, i);
+  *used = w->vocab ? vt_vocab_unit(w->vocab, units) : 0;
+  return sqlite3_bind_int64(st, i, *used);
+}
+
+/* visit_occurrence_id at i (NULL for none), the source value at i + 1 and
+** the source concept at i + 2. */
+static int bind_visit_code(sqlite3_stmt *st, int i, int64_t visit, const char *code, int64_t source_concept) {
+  return bind_id(st, i, visit) | vt_bind_text(st, i + 1, code) | sqlite3_bind_int64(st, i + 2, source_concept);
+}
+
 /* Write one clinical row to table ro.table.  r is the vitae row (its values,
 ** units, udi, quantity are used where the target table has them), c the
 ** code written.  SQLite result code. */
@@ -579,9 +599,7 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
   switch (ro.table) {
   case OT_CONDITION:
     rc |= bind_when(st, 6, stop, &w->tend);
-    rc |= bind_id(st, 8, visit);
-    rc |= vt_bind_text(st, 9, code);
-    rc |= sqlite3_bind_int64(st, 10, ro.source_concept);
+    rc |= bind_visit_code(st, 8, visit, code, ro.source_concept);
     if (ro.concept && push_era(&w->cera, &w->ncera, &w->capcera, ro.concept, sday,
                                stop != VT_NO_TIME ? day_of(stop) : sday) != 0) return SQLITE_NOMEM;
     break;
@@ -600,9 +618,7 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
                  : r->table == VT_T_MEDICATION ? TYPE_EHR_PRESCRIPTION : TYPE_EHR;
     rc |= sqlite3_bind_int64(st, 9, type);
     used[0] = type;
-    rc |= bind_id(st, 10, visit);
-    rc |= vt_bind_text(st, 11, code);
-    rc |= sqlite3_bind_int64(st, 12, ro.source_concept);
+    rc |= bind_visit_code(st, 10, visit, code, ro.source_concept);
     if (ro.concept) {
       int64_t ing = w->vocab ? vt_vocab_ingredient(w->vocab, ro.concept) : ro.concept;
       if (ing && push_era(&w->dera, &w->ndera, &w->capdera, ing, sday, day_of(end)) != 0) return SQLITE_NOMEM;
@@ -612,43 +628,31 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
   }
   case OT_PROCEDURE:
     rc |= bind_when(st, 6, stop, &w->tend);
-    rc |= bind_id(st, 8, visit);
-    rc |= vt_bind_text(st, 9, code);
-    rc |= sqlite3_bind_int64(st, 10, ro.source_concept);
+    rc |= bind_visit_code(st, 8, visit, code, ro.source_concept);
     break;
   case OT_DEVICE:
     rc |= bind_when(st, 6, stop, &w->tend);
     rc |= vt_bind_text(st, 8, r->table == VT_T_DEVICE ? r->text : NULL);
     if (r->table == VT_T_SUPPLY) rc |= sqlite3_bind_int(st, 9, r->aux);
     else rc |= sqlite3_bind_null(st, 9);
-    rc |= bind_id(st, 10, visit);
-    rc |= vt_bind_text(st, 11, code);
-    rc |= sqlite3_bind_int64(st, 12, ro.source_concept);
+    rc |= bind_visit_code(st, 10, visit, code, ro.source_concept);
     break;
   case OT_MEASUREMENT: {
     const char *units = is_obs ? r->units : NULL;
-    if (is_obs && r->value_type == VT_OBS_NUMERIC) rc |= sqlite3_bind_double(st, 6, r->value);
-    else rc |= sqlite3_bind_null(st, 6);
-    if (units) rc |= sqlite3_bind_int64(st, 7, used[3] = w->vocab ? vt_vocab_unit(w->vocab, units) : 0);
-    else rc |= sqlite3_bind_null(st, 7);
-    rc |= bind_id(st, 8, visit);
-    rc |= vt_bind_text(st, 9, code);
-    rc |= sqlite3_bind_int64(st, 10, ro.source_concept);
+    rc |= bind_number(st, 6, r, is_obs);
+    rc |= bind_unit(w, st, 7, units, &used[3]);
+    rc |= bind_visit_code(st, 8, visit, code, ro.source_concept);
     rc |= vt_bind_text(st, 11, units);
     rc |= vt_bind_text(st, 12, is_obs && r->value_type == VT_OBS_TEXT ? r->text : NULL);
     break;
   }
   case OT_OBSERVATION: {
     const char *units = is_obs && r->value_type == VT_OBS_NUMERIC ? r->units : NULL;
-    if (is_obs && r->value_type == VT_OBS_NUMERIC) rc |= sqlite3_bind_double(st, 6, r->value);
-    else rc |= sqlite3_bind_null(st, 6);
+    rc |= bind_number(st, 6, r, is_obs);
     rc |= vt_bind_text(st, 7, is_obs && r->value_type == VT_OBS_TEXT ? r->text : NULL);
     rc |= sqlite3_bind_null(st, 8);
-    if (units) rc |= sqlite3_bind_int64(st, 9, used[3] = w->vocab ? vt_vocab_unit(w->vocab, units) : 0);
-    else rc |= sqlite3_bind_null(st, 9);
-    rc |= bind_id(st, 10, visit);
-    rc |= vt_bind_text(st, 11, code);
-    rc |= sqlite3_bind_int64(st, 12, ro.source_concept);
+    rc |= bind_unit(w, st, 9, units, &used[3]);
+    rc |= bind_visit_code(st, 10, visit, code, ro.source_concept);
     rc |= vt_bind_text(st, 13, units);
     rc |= sqlite3_bind_null(st, 14);
     break;
@@ -918,18 +922,7 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
   w->nencs = 0; w->ncera = 0; w->ndera = 0; w->nstudies = 0;
   for (size_t i = 0; i < rec->nrows; i++) {
     const vt_row *r = &rec->rows[i];
-    if (r->table >= VT_T__COUNT) {
-      vt_seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d",
-             w->o.path, (long long)p->index, i, (int)r->table);
-      w->o.failed = 1;
-      return -1;
-    }
-    if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_IMAGING) && r->id < 0) {
-      vt_seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d",
-             w->o.path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
-      w->o.failed = 1;
-      return -1;
-    }
+    if (vt_dbout_check_row(&w->o, r, i, p->index, err, errlen) < 0) return -1;
     if (r->encounter > max_enc) max_enc = r->encounter;
     if (r->table != VT_T_ENCOUNTER) continue;
     if (r->id > max_enc) max_enc = r->id;

@@ -315,18 +315,7 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
   int64_t counts[VT_T__COUNT] = {0};
   for (size_t i = 0; i < rec->nrows; i++) {
     const vt_row *r = &rec->rows[i];
-    if (r->table >= VT_T__COUNT) {
-      vt_seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d",
-             w->o.path, (long long)p->index, i, (int)r->table);
-      w->o.failed = 1;
-      return -1;
-    }
-    if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_CAREPLAN || r->table == VT_T_IMAGING) && r->id < 0) {
-      vt_seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d",
-             w->o.path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
-      w->o.failed = 1;
-      return -1;
-    }
+    if (vt_dbout_check_row(&w->o, r, i, p->index, err, errlen) < 0) return -1;
     sqlite3_stmt *st = w->o.st[r->table];
     rc = bind_row(w, st, r, pid, uid);
     if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) {
