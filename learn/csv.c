@@ -424,7 +424,10 @@ const char *vt_csv_column_name(const vt_csv *r, int k) { return k >= 0 && k < r-
 size_t vt_csv_count(const vt_csv *r) { return r->nf; }
 const char *vt_csv_field(const vt_csv *r, size_t k) { return k < r->nf ? r->sp[k].s : ""; }
 size_t vt_csv_field_len(const vt_csv *r, size_t k) { return k < r->nf ? r->sp[k].n : 0; }
-const vt_csv_span *vt_csv_spans(const vt_csv *r) { return r->sp; }
+const vt_csv_span *vt_csv_spans(const vt_csv *r, size_t *n) {
+  if (n) *n = r->nf;
+  return r->sp;
+}
 
 long vt_csv_line(const vt_csv *r) { return r->rec_line; }
 int64_t vt_csv_records(const vt_csv *r) { return r->records; }

@@ -64,11 +64,11 @@ const char *vt_csv_field(const vt_csv *r, size_t k);
 /* The length of field k (0 out of range). */
 size_t vt_csv_field_len(const vt_csv *r, size_t k);
 
-/* The fields of the last record without a call per field: vt_csv_count
-** spans, each a pointer (NUL-terminated too) and a length.  Valid until the
-** next vt_csv_next or vt_csv_close. */
+/* The fields of the last record without a call per field: *n (if n is
+** not NULL; vt_csv_count) spans, each a pointer (NUL-terminated too) and a
+** length.  Valid until the next vt_csv_next or vt_csv_close. */
 typedef struct vt_csv_span { const char *s; size_t n; } vt_csv_span;
-const vt_csv_span *vt_csv_spans(const vt_csv *r);
+const vt_csv_span *vt_csv_spans(const vt_csv *r, size_t *n);
 
 /* The line on which the last record began (from 1), the number of records
 ** read so far (the header included), the file's path and its delimiter. */

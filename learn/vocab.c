@@ -272,7 +272,6 @@ static long drug_add(vt_vocab *v, int64_t id) {
 typedef struct reader {
   vt_csv *c;
   const char *path;
-  long lineno;              /* line the current record starts on */
   int nf;                   /* fields of the header */
   const vt_csv_span *f;     /* the current record's fields */
   char *err;
@@ -282,7 +281,7 @@ typedef struct reader {
 /* "FILE:LINE: message" for the current record.  Returns -1. */
 static int rd_fail(reader *r, const char *fmt, ...) {
   if (!r->err || !r->errlen) return -1;
-  int k = snprintf(r->err, r->errlen, "%s:%ld: ", r->path, r->lineno);
+  int k = snprintf(r->err, r->errlen, "%s:%ld: ", r->path, vt_csv_line(r->c));
   if (k >= 0 && (size_t)k < r->errlen) {
     va_list ap;
     va_start(ap, fmt);
@@ -321,9 +320,8 @@ static int rd_next(reader *r) {
   int k = vt_csv_next(r->c, msg, sizeof msg);
   if (k < 0) return fail(r->err, r->errlen, "%s", msg);
   if (k == 0) return 0;
-  r->lineno = vt_csv_line(r->c);
-  r->f = vt_csv_spans(r->c);
-  size_t n = vt_csv_count(r->c);
+  size_t n;
+  r->f = vt_csv_spans(r->c, &n);
   if (n != (size_t)r->nf) return rd_fail(r, "%zu field%s, the header has %d", n, n == 1 ? "" : "s", r->nf);
   return 1;
 }
@@ -336,7 +334,6 @@ static int rd_next(reader *r) {
 static int rd_header(reader *r, const char *const *names, int *col, int n, int required) {
   char msg[4300];
   if (vt_csv_header(r->c, msg, sizeof msg) < 0) return fail(r->err, r->errlen, "%s", msg);
-  r->lineno = vt_csv_line(r->c);
   r->nf = vt_csv_columns(r->c);
   if (r->nf == 1) return rd_fail(r, "header has neither tabs nor commas: not a CSV or TSV file");
   if (r->nf > RD_MAXFIELDS) return rd_fail(r, "more than %d columns", RD_MAXFIELDS);

@@ -43,7 +43,7 @@ static int dump(const char *name, const char *text, size_t len, int flags, vt_sb
     for (size_t k = 0; k < vt_csv_count(r); k++) {
       const char *f = vt_csv_field(r, k);
       if (k) sb_putc(out, '|');
-      if (strlen(f) != vt_csv_field_len(r, k) || vt_csv_spans(r)[k].s != f) vt_sb_puts(out, "<LEN?>");
+      if (strlen(f) != vt_csv_field_len(r, k) || vt_csv_spans(r, NULL)[k].s != f) vt_sb_puts(out, "<LEN?>");
       vt_sb_add(out, f, vt_csv_field_len(r, k));
     }
     sb_putc(out, '\n');
