@@ -38,8 +38,11 @@ enum {
 vt_csv *vt_csv_open(const char *path, int flags, char *err, size_t errlen);
 
 /* Read the next record: 1 with its fields, 0 at the end of the file, -1 with
-** "PATH:LINE: message" in err (a quoted field not closed, a NUL byte, a
-** read error).  Blank lines are skipped; LF and CRLF line ends both work. */
+** "PATH:LINE: message" in err (a quoted field not closed, text after the
+** closing quote of a field, a NUL byte, a record over 64 MiB, a read
+** error).  Blank lines are skipped.  A line ends with LF, CRLF or a lone CR
+** (old Mac files); a line break inside a quoted field is part of it.
+** Outside quotes a '"' inside a field is kept as text. */
 int vt_csv_next(vt_csv *r, char *err, size_t errlen);
 
 /* Read the first record as the header: the names, trimmed of spaces and
@@ -60,6 +63,12 @@ size_t vt_csv_count(const vt_csv *r);
 const char *vt_csv_field(const vt_csv *r, size_t k);
 /* The length of field k (0 out of range). */
 size_t vt_csv_field_len(const vt_csv *r, size_t k);
+
+/* The fields of the last record without a call per field: *n (if n is
+** not NULL; vt_csv_count) spans, each a pointer (NUL-terminated too) and a
+** length.  Valid until the next vt_csv_next or vt_csv_close. */
+typedef struct vt_csv_span { const char *s; size_t n; } vt_csv_span;
+const vt_csv_span *vt_csv_spans(const vt_csv *r, size_t *n);
 
 /* The line on which the last record began (from 1), the number of records
 ** read so far (the header included), the file's path and its delimiter. */

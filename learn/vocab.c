@@ -34,24 +34,16 @@
 ** numbers), plus about 24 to 48 bytes in the id index.
 */
 #include "learn/vocab.h"
+#include "learn/csv.h"
 #include "sim/hash.h"
 
-
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#if defined(__SSE2__) && defined(__GNUC__)
-#include <emmintrin.h>
-#define VT_SSE2 1
-#endif
-
-#define RD_BUFSIZE   (1u << 20)   /* read buffer; also the longest line */
-#define RD_MAXFIELDS 64           /* columns a file may have */
 #define POOL_BLOCK   (64u << 10)  /* string pool block */
 
 /* ---- errors ---------------------------------------------------------- */
@@ -128,6 +120,17 @@ struct vt_vocab {
   size_t rows;              /* rows of CONCEPT.csv read */
 };
 
+/* The array p of elements of `size` bytes (n used, *cap allocated) with
+** room for one more: p itself, or p moved (`first` elements at the first
+** allocation).  NULL when out of memory (p is then left as it was). */
+static void *grow(void *p, size_t n, size_t *cap, size_t size, size_t first) {
+  if (n < *cap) return p;
+  size_t c = *cap ? 2 * *cap : first;
+  void *q = realloc(p, c * size);
+  if (q) *cap = c;
+  return q;
+}
+
 /* Copy n bytes into the string pool, NUL-terminated; NULL when out of
 ** memory. */
 static char *pool_dup(vt_vocab *v, const char *s, size_t n) {
@@ -161,12 +164,9 @@ static long intern(vt_vocab *v, const char *s, size_t n) {
   for (size_t i = v->nstr; --i > 0; )
     if (strncmp(v->strs[i], s, n) == 0 && v->strs[i][n] == '\0') return (long)i;
   if (v->nstr > UINT16_MAX) return -2;
-  if (v->nstr == v->capstr) {
-    const char **d = realloc(v->strs, 2 * v->capstr * sizeof *d);
-    if (!d) return -1;
-    v->strs = d;
-    v->capstr *= 2;
-  }
+  void *q = grow(v->strs, v->nstr, &v->capstr, sizeof *v->strs, 16);
+  if (!q) return -1;
+  v->strs = q;
   char *c = pool_dup(v, s, n);
   if (!c) return -1;
   v->strs[v->nstr] = c;
@@ -215,13 +215,9 @@ static long ent_find(const vt_vocab *v, uint32_t voc, const char *code, size_t n
 ** or -1 when out of memory. */
 static long ent_add(vt_vocab *v, uint32_t voc, const char *code, size_t n, uint64_t h) {
   if (n > UINT32_MAX || v->nent >= INT32_MAX) return -1;
-  if (v->nent == v->capent) {
-    size_t cap = v->capent ? 2 * v->capent : 256;
-    entry *e = realloc(v->ents, cap * sizeof *e);
-    if (!e) return -1;
-    v->ents = e;
-    v->capent = cap;
-  }
+  void *q = grow(v->ents, v->nent, &v->capent, sizeof *v->ents, 256);
+  if (!q) return -1;
+  v->ents = q;
   if (2 * (v->nent + 1) > v->etabcap) {
     size_t cap = v->etabcap ? 2 * v->etabcap : 512;
     uint32_t *t = calloc(cap, sizeof *t);
@@ -255,13 +251,9 @@ static long ent_add(vt_vocab *v, uint32_t voc, const char *code, size_t n, uint6
 static long drug_add(vt_vocab *v, int64_t id) {
   uint64_t old;
   if (vt_idmap_get(&v->drugid, id, &old)) return (long)old;
-  if (v->ndrug == v->capdrug) {
-    size_t cap = v->capdrug ? 2 * v->capdrug : 64;
-    drug *d = realloc(v->drugs, cap * sizeof *d);
-    if (!d) return -1;
-    v->drugs = d;
-    v->capdrug = cap;
-  }
+  void *q = grow(v->drugs, v->ndrug, &v->capdrug, sizeof *v->drugs, 64);
+  if (!q) return -1;
+  v->drugs = q;
   if (vt_idmap_put(&v->drugid, id, (uint32_t)v->ndrug, NULL) < 0) return -1;
   v->drugs[v->ndrug].best = -1;
   v->drugs[v->ndrug].level = 0;
@@ -269,484 +261,84 @@ static long drug_add(vt_vocab *v, int64_t id) {
 }
 
 /* ---- the reader -------------------------------------------------------
-** One file at a time through a fixed buffer.  A record is a line of a
-** tab-separated file, or a line of a comma-separated one where a quoted
-** field may hold separators, quotes ("") and line breaks.  Fields are not
-** copied: r->f[i] points into the buffer, r->len[i] is the length; in a
-** comma-separated file quoted fields are unquoted in place.
-**
-** Tab-separated files (Athena's, gigabytes) take a fast path: the tabs and
-** line breaks of a chunk of whole lines are indexed in one sweep (sixteen
-** bytes at a time with SSE2), and the chunk is checked as a whole: if it has
-** no NUL byte, as many separators as lines times fields, and a line break
-** as the last separator of every line, then every line has the right
-** number of fields (the count of line breaks leaves no room for another).
-** Rows are then served from the index, filling only the columns the pass
-** looks at for every row (the "probes"; rd_all fills the others for a row
-** it keeps).  A chunk that fails the check -- a blank line, a short or long
-** row, a NUL -- is read again line by line, which finds and reports the
-** line at fault. */
+** Every file goes through learn/csv.h, whose fast path splits the records
+** of Athena's tab files (and of comma files without quotes) in place: a
+** pass sees the fields of a row as spans into the read buffer, and copies
+** only what it keeps.  This layer adds what every pass wants: columns by
+** name, the header's number of fields in every row, "FILE:LINE:" errors. */
 
-#define RD_CHUNK (128u << 10)     /* bytes indexed at a time */
+#define RD_MAXFIELDS 64           /* columns a file may have */
 
 typedef struct reader {
+  vt_csv *c;
   const char *path;
-  int fd;
-  char *buf;                /* RD_BUFSIZE bytes */
-  size_t beg, end;          /* unread bytes: buf[beg, end) */
-  int eof;
-  long lineno;              /* line the current record starts on */
-  long nextline;            /* line the next record starts on */
-  int csv;                  /* comma-separated, quotes honoured */
   int nf;                   /* fields of the header */
-  int n;                    /* fields of the current record */
-  char *f[RD_MAXFIELDS];
-  size_t len[RD_MAXFIELDS];
-  /* The fast path. */
-  uint32_t *sep;            /* offsets in the chunk of its tabs and breaks */
-  char *chunk;              /* the indexed lines (buf is not refilled while
-                               rows are served from them) */
-  size_t nsep, next;        /* separators; first of the next row */
-  size_t row;               /* first separator of the current row */
-  int partial;              /* the current row has only its probes */
-  long slow;                /* lines to read the slow way */
-  int probe[RD_MAXFIELDS], nprobe;
+  const vt_csv_span *f;     /* the current record's fields */
   char *err;
   size_t errlen;
 } reader;
 
 /* "FILE:LINE: message" for the current record.  Returns -1. */
 static int rd_fail(reader *r, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return fail(r->err, r->errlen, "%s:%ld: %s", r->path, r->lineno, msg);
+  if (!r->err || !r->errlen) return -1;
+  int k = snprintf(r->err, r->errlen, "%s:%ld: ", r->path, vt_csv_line(r->c));
+  if (k >= 0 && (size_t)k < r->errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err + k, r->errlen - (size_t)k, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
 }
 
-/* Open path.  `buf` holds RD_BUFSIZE bytes, `sep` RD_CHUNK + 64 offsets.
-** Returns 0, 1 if the file does not exist (nothing reported), or -1 with
-** the error reported. */
-static int rd_open(reader *r, const char *path, char *buf, uint32_t *sep, char *err, size_t errlen) {
+/* Open path.  Returns 0, 1 if the file does not exist (nothing reported),
+** or -1 with the error reported. */
+static int rd_open(reader *r, const char *path, char *err, size_t errlen) {
+  char msg[4300];
   memset(r, 0, sizeof *r);
   r->path = path;
-  r->buf = buf;
-  r->sep = sep;
   r->err = err;
   r->errlen = errlen;
-  r->nextline = 1;
-  r->fd = open(path, O_RDONLY);
-  if (r->fd < 0) {
-    if (errno == ENOENT) return 1;
-    return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-  }
-#ifdef POSIX_FADV_SEQUENTIAL
-  (void)posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
+  if (access(path, F_OK) != 0 && errno == ENOENT) return 1;
+  r->c = vt_csv_open(path, VT_CSV_AUTO, msg, sizeof msg);
+  if (!r->c) return fail(err, errlen, "%s", msg);
   return 0;
 }
+
+/* Where a pass reports an error. */
+typedef struct io { char *err; size_t errlen; } io;
 
 static void rd_close(reader *r) {
-  if (r->fd >= 0) close(r->fd);
-  r->fd = -1;
+  vt_csv_close(r->c);
+  r->c = NULL;
 }
 
-/* The columns a pass reads in every row (the others are filled by rd_all). */
-static void rd_probe(reader *r, const int *cols, int n) {
-  r->nprobe = 0;
-  for (int i = 0; i < n; i++)
-    if (cols[i] >= 0) r->probe[r->nprobe++] = cols[i];
-}
-
-/* Move the unread bytes to the front of the buffer and read more.  Returns
-** 0 (r->eof set at the end of the file) or -1. */
-static int rd_fill(reader *r) {
-  if (r->beg) {
-    memmove(r->buf, r->buf + r->beg, r->end - r->beg);
-    r->end -= r->beg;
-    r->beg = 0;
-  }
-  while (r->end < RD_BUFSIZE) {
-    ssize_t k = read(r->fd, r->buf + r->end, RD_BUFSIZE - r->end);
-    if (k < 0) {
-      if (errno == EINTR) continue;
-      r->lineno = r->nextline;
-      return rd_fail(r, "read error: %s", strerror(errno));
-    }
-    if (k == 0) r->eof = 1;
-    r->end += (size_t)k;
-    break;
-  }
-  return 0;
-}
-
-/* The next physical line, without its line break (LF or CRLF).  Returns 1,
-** 0 at the end of the file, or -1. */
-static int rd_line(reader *r, char **p, size_t *len) {
-  size_t from = 0;                /* bytes of the line already searched */
-  for (;;) {
-    char *s = r->buf + r->beg;
-    size_t avail = r->end - r->beg, n;
-    char *nl = memchr(s + from, '\n', avail - from);
-    if (nl) {
-      n = (size_t)(nl - s);
-      r->beg += n + 1;
-    } else if (r->eof) {
-      if (!avail) return 0;
-      n = avail;
-      r->beg = r->end;
-    } else {
-      if (avail == RD_BUFSIZE) {
-        r->lineno = r->nextline;
-        return rd_fail(r, "line longer than %u bytes", RD_BUFSIZE);
-      }
-      from = avail;
-      if (rd_fill(r) < 0) return -1;
-      continue;
-    }
-    r->lineno = r->nextline++;
-    if (n && s[n - 1] == '\r') n--;
-    *p = s;
-    *len = n;
-    return 1;
-  }
-}
-
-/* The next record of a comma-separated file: its bytes up to the line
-** break that is not inside quotes.  Returns 1, 0 at the end, or -1. */
-static int rd_csv_record(reader *r, char **p, size_t *len) {
-  enum { START, PLAIN, QUOTED, QUOTE } st = START;
-  size_t i = 0;
-  long breaks = 0;                /* line breaks inside quotes */
-  for (;;) {
-    char *s = r->buf + r->beg;
-    size_t avail = r->end - r->beg;
-    for (; i < avail; i++) {
-      char c = s[i];
-      switch (st) {
-      case START: st = c == '"' ? QUOTED : c == ',' ? START : PLAIN; break;
-      case PLAIN: if (c == ',') st = START; break;
-      case QUOTED: if (c == '"') st = QUOTE; else if (c == '\n') breaks++; break;
-      case QUOTE: st = c == '"' ? QUOTED : c == ',' ? START : PLAIN; break;
-      }
-      if (c == '\n' && st != QUOTED) goto found;
-    }
-    if (r->eof) {
-      if (!avail) return 0;
-      r->lineno = r->nextline;
-      if (st == QUOTED) return rd_fail(r, "quoted field not closed at the end of the file");
-      r->beg = r->end;
-      r->nextline += breaks + 1;
-      *p = s;
-      *len = avail;
-      if (avail && s[avail - 1] == '\r') (*len)--;
-      return 1;
-    }
-    if (avail == RD_BUFSIZE) {
-      r->lineno = r->nextline;
-      return rd_fail(r, "record longer than %u bytes", RD_BUFSIZE);
-    }
-    if (rd_fill(r) < 0) return -1;
-  }
-found:
-  r->lineno = r->nextline;
-  r->nextline += breaks + 1;
-  *p = r->buf + r->beg;
-  *len = i;
-  r->beg += i + 1;
-  if (i && (*p)[i - 1] == '\r') (*len)--;
-  return 1;
-}
-
-/* Split the record p[0, len) into r->f, r->len and r->n (r->n may exceed
-** RD_MAXFIELDS; only the first RD_MAXFIELDS are stored).  Returns 0 or -1
-** (a comma-separated record with text after a closing quote). */
-static int rd_split(reader *r, char *p, size_t len) {
-  char *s = p, *e = p + len;
-  int n = 0;
-  if (!r->csv) {
-    for (;;) {
-      char *t = memchr(s, '\t', (size_t)(e - s));
-      if (n < RD_MAXFIELDS) {
-        r->f[n] = s;
-        r->len[n] = (size_t)((t ? t : e) - s);
-      }
-      n++;
-      if (!t) break;
-      s = t + 1;
-    }
-    r->n = n;
-    return 0;
-  }
-  for (;;) {
-    char *start = s, *w;
-    if (s < e && *s == '"') {
-      w = s++;
-      for (;;) {
-        if (s >= e) return rd_fail(r, "field %d: quoted field not closed", n + 1);
-        if (*s == '"') {
-          if (s + 1 < e && s[1] == '"') { *w++ = '"'; s += 2; continue; }
-          s++;
-          break;
-        }
-        *w++ = *s++;
-      }
-      if (s < e && *s != ',')
-        return rd_fail(r, "field %d: text after the closing quote", n + 1);
-    } else {
-      while (s < e && *s != ',') s++;
-      w = s;
-    }
-    if (n < RD_MAXFIELDS) {
-      r->f[n] = start;
-      r->len[n] = (size_t)(w - start);
-    }
-    n++;
-    if (s >= e) break;
-    s++;
-  }
-  r->n = n;
-  return 0;
-}
-
-#ifdef VT_SSE2
-/* Population count of a 64-bit word ("Bit Twiddling Hacks", public
-** domain). */
-static unsigned popcount64(uint64_t x) {
-  x = x - ((x >> 1) & 0x5555555555555555ULL);
-  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-  return (unsigned)((x * 0x0101010101010101ULL) >> 56);
-}
-#endif
-
-/* Index s[0, n): the offsets of its tabs and line breaks go to sep (which
-** has room for n + 64), the number of line breaks to *nls, the offset just
-** past the last one to *cut (0 if none), and *nul is set when a NUL byte
-** comes before *cut.  Returns the number of separators up to *cut. */
-static size_t index_chunk(const char *s, size_t n, uint32_t *sep, size_t *nls, size_t *cut, int *nul) {
-  size_t k = 0, lines = 0, last = 0, off = 0, firstnul = (size_t)-1;
-#ifdef VT_SSE2
-  const __m128i vtab = _mm_set1_epi8('\t'), vnl = _mm_set1_epi8('\n'), vzero = _mm_setzero_si128();
-  for (; off + 64 <= n; off += 64) {
-    __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + off));
-    __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + off + 16));
-    __m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(s + off + 32));
-    __m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(s + off + 48));
-    uint64_t t = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, vtab)) |
-                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, vtab)) << 16 |
-                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, vtab)) << 32 |
-                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, vtab)) << 48;
-    uint64_t l = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, vnl)) |
-                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, vnl)) << 16 |
-                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, vnl)) << 32 |
-                 (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, vnl)) << 48;
-    __m128i z = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x0, vzero), _mm_cmpeq_epi8(x1, vzero)),
-                             _mm_or_si128(_mm_cmpeq_epi8(x2, vzero), _mm_cmpeq_epi8(x3, vzero)));
-    if (_mm_movemask_epi8(z) && firstnul == (size_t)-1) firstnul = off;   /* somewhere in this block */
-    if (l) {
-      lines += popcount64(l);
-      last = off + 64 - (size_t)__builtin_clzll(l);
-    }
-    /* The separators' offsets, eight written at a time whether or not
-    ** there are that many (sep has room): no branch per separator. */
-    uint64_t m = t | l;
-    unsigned c = popcount64(m);
-    for (int i = 0; i < 8; i++) {
-      sep[k + (size_t)i] = (uint32_t)(off + (size_t)__builtin_ctzll(m | 0x8000000000000000ULL));
-      m &= m - 1;
-    }
-    for (unsigned i = 8; i < c; i++) {
-      sep[k + i] = (uint32_t)(off + (size_t)__builtin_ctzll(m));
-      m &= m - 1;
-    }
-    k += c;
-  }
-#endif
-  for (; off < n; off++) {
-    char ch = s[off];
-    if (ch == '\t') sep[k++] = (uint32_t)off;
-    else if (ch == '\n') { sep[k++] = (uint32_t)off; lines++; last = off + 1; }
-    else if (ch == '\0' && firstnul == (size_t)-1) firstnul = off;
-  }
-  while (k && sep[k - 1] >= last) k--;
-  *nls = lines;
-  *cut = last;
-  *nul = firstnul < last;
-  return k;
-}
-
-/* Fill column c of the row whose first separator is r->row (fast path). */
-static void rd_col(reader *r, int c) {
-  const uint32_t *sp = r->sep + r->row;
-  char *start = c ? r->chunk + sp[c - 1] + 1 : r->row ? r->chunk + sp[-1] + 1 : r->chunk;
-  char *end = r->chunk + sp[c];
-  if (c == r->nf - 1 && end > start && end[-1] == '\r') end--;
-  r->f[c] = start;
-  r->len[c] = (size_t)(end - start);
-}
-
-/* Fill every column of the current row. */
-static void rd_all(reader *r) {
-  if (!r->partial) return;
-  for (int c = 0; c < r->nf; c++) rd_col(r, c);
-  r->partial = 0;
-}
-
-/* Index the next chunk of whole lines at r->beg.  Returns 1 (rows ready),
-** 2 (r->slow lines to read line by line), 0 at the end of the file, or
-** -1. */
-static int rd_index(reader *r) {
-  for (;;) {
-    size_t avail = r->end - r->beg;
-    if (avail < RD_CHUNK && !r->eof) {
-      if (rd_fill(r) < 0) return -1;
-      continue;
-    }
-    if (!avail) return 0;
-    size_t n = avail < RD_CHUNK ? avail : RD_CHUNK, lines, cut;
-    int nul;
-    char *s = r->buf + r->beg;
-    size_t k = index_chunk(s, n, r->sep, &lines, &cut, &nul);
-    if (!lines) {                 /* a line longer than a chunk, or the last */
-      r->slow = 1;
-      return 2;
-    }
-    int ok = !nul && k == lines * (size_t)r->nf;
-    for (size_t i = r->nf - 1; ok && i < k; i += (size_t)r->nf) ok = s[r->sep[i]] == '\n';
-    if (!ok) {
-      r->slow = (long)lines;
-      return 2;
-    }
-    r->chunk = s;
-    r->nsep = k;
-    r->next = 0;
-    r->beg += cut;
-    return 1;
-  }
-}
-
-/* The next line of a tab-separated file, line by line.  Returns 1, 0 at
-** the end, or -1; blank lines are skipped (and counted in r->slow). */
-static int rd_slow_line(reader *r) {
-  char *p;
-  size_t len;
-  int k;
-  do {
-    k = rd_line(r, &p, &len);
-    if (k <= 0) return k;
-    if (r->slow > 0) r->slow--;
-  } while (len == 0);
-  if (memchr(p, '\0', len)) return rd_fail(r, "NUL byte in the line");
-  rd_split(r, p, len);
-  r->partial = 0;
-  return 1;
-}
-
-/* The next record, with the number of fields of the header and no NUL
-** byte; blank lines are skipped.  On the fast path only the probe columns
-** are filled (rd_all fills the rest).  Returns 1, 0 at the end, or -1. */
+/* The next record (blank lines are skipped), with the number of fields of
+** the header.  Returns 1, 0 at the end, or -1. */
 static int rd_next(reader *r) {
-  if (r->csv) {
-    char *p;
-    size_t len;
-    int k;
-    do {
-      k = rd_csv_record(r, &p, &len);
-      if (k <= 0) return k;
-    } while (len == 0);
-    if (memchr(p, '\0', len)) return rd_fail(r, "NUL byte in the line");
-    if (rd_split(r, p, len) < 0) return -1;
-  } else {
-    for (;;) {
-      if (r->next < r->nsep) {
-        r->row = r->next;
-        r->next += (size_t)r->nf;
-        r->lineno = r->nextline++;
-        r->n = r->nf;
-        r->partial = 1;
-        if (r->nprobe) {
-          for (int i = 0; i < r->nprobe; i++) rd_col(r, r->probe[i]);
-        } else {
-          rd_all(r);
-        }
-        return 1;
-      }
-      r->nsep = r->next = 0;
-      if (r->slow > 0) {
-        int k = rd_slow_line(r);
-        if (k < 0) return -1;
-        if (k == 0) return 0;
-        break;
-      }
-      int k = rd_index(r);
-      if (k <= 0) return k;
-    }
-  }
-  if (r->n != r->nf)
-    return rd_fail(r, "%d field%s, the header has %d", r->n, r->n == 1 ? "" : "s", r->nf);
+  char msg[4300];
+  int k = vt_csv_next(r->c, msg, sizeof msg);
+  if (k < 0) return fail(r->err, r->errlen, "%s", msg);
+  if (k == 0) return 0;
+  size_t n;
+  r->f = vt_csv_spans(r->c, &n);
+  if (n != (size_t)r->nf) return rd_fail(r, "%zu field%s, the header has %d", n, n == 1 ? "" : "s", r->nf);
   return 1;
 }
 
-/* What every pass needs: the buffers (allocated once per load) and where
-** to report an error. */
-typedef struct io {
-  char *buf;                /* RD_BUFSIZE bytes */
-  uint32_t *sep;            /* RD_CHUNK + 64 offsets */
-  char *err;
-  size_t errlen;
-} io;
-
-/* Open path for a pass: rd_open with the buffers of io. */
-static int rd_open_io(reader *r, const char *path, const io *o) {
-  return rd_open(r, path, o->buf, o->sep, o->err, o->errlen);
-}
-
-/* Case-insensitive comparison of field s[0, n) with name, spaces around the
-** field ignored. */
-static int same_name(const char *s, size_t n, const char *name) {
-  while (n && (*s == ' ')) { s++; n--; }
-  while (n && s[n - 1] == ' ') n--;
-  size_t m = strlen(name);
-  if (n != m) return 0;
-  for (size_t i = 0; i < n; i++) {
-    char a = s[i], b = name[i];
-    if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
-    if (a != b) return 0;
-  }
-  return 1;
-}
-
-/* Read the header: skip a UTF-8 byte order mark, choose the separator (a
-** tab anywhere in the line: tab-separated, else a comma: comma-separated),
-** and find the column of each of the `n` lower-case names (col[i] = -1 for a
-** missing one; an error if it is among the first `required`).  Returns 0 or
-** -1. */
+/* Read the header (a tab in it: tab-separated without quoting, else
+** comma-separated with RFC 4180 quoting; learn/csv.h skips a byte order
+** mark) and find the column of each of the `n` lower-case names (col[i] =
+** -1 for a missing one; an error if it is among the first `required`).
+** Returns 0 or -1. */
 static int rd_header(reader *r, const char *const *names, int *col, int n, int required) {
-  char *p;
-  size_t len;
-  int k;
-  do {
-    k = rd_line(r, &p, &len);
-    if (k < 0) return -1;
-    if (k == 0) {
-      r->lineno = r->nextline;
-      return fail(r->err, r->errlen, "%s: empty file, no header", r->path);
-    }
-    if (r->lineno == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) { p += 3; len -= 3; }
-  } while (len == 0);
-  if (memchr(p, '\0', len)) return rd_fail(r, "NUL byte in the header");
-  if (memchr(p, '\t', len)) r->csv = 0;
-  else if (memchr(p, ',', len)) r->csv = 1;
-  else return rd_fail(r, "header has neither tabs nor commas: not a CSV or TSV file");
-  if (rd_split(r, p, len) < 0) return -1;
-  if (r->n > RD_MAXFIELDS) return rd_fail(r, "more than %d columns", RD_MAXFIELDS);
-  r->nf = r->n;
+  char msg[4300];
+  if (vt_csv_header(r->c, msg, sizeof msg) < 0) return fail(r->err, r->errlen, "%s", msg);
+  r->nf = vt_csv_columns(r->c);
+  if (r->nf == 1) return rd_fail(r, "header has neither tabs nor commas: not a CSV or TSV file");
+  if (r->nf > RD_MAXFIELDS) return rd_fail(r, "more than %d columns", RD_MAXFIELDS);
   for (int i = 0; i < n; i++) {
-    col[i] = -1;
-    for (int j = 0; j < r->n; j++)
-      if (same_name(r->f[j], r->len[j], names[i])) { col[i] = j; break; }
+    col[i] = vt_csv_column(r->c, names[i]);
     if (i < required && col[i] < 0) return rd_fail(r, "no column %s in the header", names[i]);
   }
   return 0;
@@ -781,14 +373,14 @@ static int parse_i64(const char *s, size_t n, int64_t *out) {
 /* Field c of the current record as an id; an error naming the column if it
 ** is not a number. */
 static int rd_id(reader *r, int c, const char *name, int64_t *out) {
-  if (parse_i64(r->f[c], r->len[c], out) == 0) return 0;
-  size_t n = r->len[c] > 40 ? 40 : r->len[c];
-  return rd_fail(r, "%s '%.*s%s' is not a number", name, (int)n, r->f[c], n < r->len[c] ? "..." : "");
+  if (parse_i64(r->f[c].s, r->f[c].n, out) == 0) return 0;
+  size_t n = r->f[c].n > 40 ? 40 : r->f[c].n;
+  return rd_fail(r, "%s '%.*s%s' is not a number", name, (int)n, r->f[c].s, n < r->f[c].n ? "..." : "");
 }
 
 static int field_is(const reader *r, int c, const char *s) {
   size_t n = strlen(s);
-  return c >= 0 && r->len[c] == n && memcmp(r->f[c], s, n) == 0;
+  return c >= 0 && r->f[c].n == n && memcmp(r->f[c].s, s, n) == 0;
 }
 
 /* ---- CONCEPT.csv ----------------------------------------------------- */
@@ -810,9 +402,9 @@ static const char *const concept_cols[C__N] = {
 ** missing or empty.  Returns 0, or -1 with the error reported. */
 static int rd_date(reader *r, int c, const char *name, uint32_t deflt, uint32_t *out) {
   *out = deflt;
-  if (c < 0 || r->len[c] == 0) return 0;
-  const char *s = r->f[c];
-  size_t n = r->len[c];
+  if (c < 0 || r->f[c].n == 0) return 0;
+  const char *s = r->f[c].s;
+  size_t n = r->f[c].n;
   char d[8];
   if (n == 8) {
     memcpy(d, s, 8);
@@ -836,7 +428,7 @@ static int rd_date(reader *r, int c, const char *name, uint32_t deflt, uint32_t 
 bad:
   n = n > 40 ? 40 : n;
   return rd_fail(r, "%s '%.*s%s' is not a date (YYYYMMDD or YYYY-MM-DD)", name, (int)n, s,
-                 n < r->len[c] ? "..." : "");
+                 n < r->f[c].n ? "..." : "");
 }
 
 /* Whether the current row is a drug ingredient: class Ingredient of RxNorm
@@ -850,13 +442,9 @@ static int is_ingredient(const reader *r, const int *col) {
 ** Returns its index or -1 (out of memory, reported). */
 static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
   if (v->ncon >= INT32_MAX) return rd_fail(r, "too many concepts");
-  if (v->ncon == v->capcon) {
-    size_t cap = v->capcon ? 2 * v->capcon : 256;
-    con *c = realloc(v->cons, cap * sizeof *c);
-    if (!c) return rd_fail(r, "out of memory");
-    v->cons = c;
-    v->capcon = cap;
-  }
+  void *q = grow(v->cons, v->ncon, &v->capcon, sizeof *v->cons, 256);
+  if (!q) return rd_fail(r, "out of memory");
+  v->cons = q;
   con *c = &v->cons[v->ncon];
   memset(c, 0, sizeof *c);
   c->id = id;
@@ -867,7 +455,7 @@ static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
   long k[5];
   for (int i = 0; i < 5; i++) {
     int f = col[interned[i]];
-    k[i] = f < 0 ? 0 : intern(v, r->f[f], r->len[f]);
+    k[i] = f < 0 ? 0 : intern(v, r->f[f].s, r->f[f].n);
     if (k[i] == -2) return rd_fail(r, "more than %u distinct domain, vocabulary and class ids", (unsigned)UINT16_MAX);
     if (k[i] < 0) return rd_fail(r, "out of memory");
   }
@@ -876,11 +464,11 @@ static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
   c->cls = (uint16_t)k[2];
   c->stdc = (uint16_t)k[3];
   c->invalid = (uint16_t)k[4];
-  c->name = pool_dup(v, r->f[col[C_NAME]], r->len[col[C_NAME]]);
-  c->code = pool_dup(v, r->f[col[C_CODE]], r->len[col[C_CODE]]);
+  c->name = pool_dup(v, r->f[col[C_NAME]].s, r->f[col[C_NAME]].n);
+  c->code = pool_dup(v, r->f[col[C_CODE]].s, r->f[col[C_CODE]].n);
   if (!c->name || !c->code) return rd_fail(r, "out of memory");
   c->standard = (uint8_t)field_is(r, col[C_STANDARD], "S");
-  c->valid = col[C_INVALID] < 0 || r->len[col[C_INVALID]] == 0;
+  c->valid = col[C_INVALID] < 0 || r->f[col[C_INVALID]].n == 0;
   c->drug = strcmp(v->strs[c->domain], "Drug") == 0;
   c->ingredient = (uint8_t)is_ingredient(r, col);
   if (vt_idmap_put(&v->byid, id, (uint32_t)v->ncon, NULL) < 0) return rd_fail(r, "out of memory");
@@ -890,83 +478,79 @@ static long con_add(vt_vocab *v, reader *r, const int *col, int64_t id) {
 /* How good a concept is as the one of its code: valid and standard first. */
 static int con_rank(const con *c) { return 2 * c->valid + c->standard; }
 
-/* Pass 1: read CONCEPT.csv, keeping the concepts of the wanted codes, of
-** UCUM and those in `fixed`.  Returns 0 or -1. */
-static int pass_concepts(vt_vocab *v, const vt_idmap *fixed, const char *path, const io *o) {
+/* One pass over a file: open it, read its header (the columns `names`, the
+** first `required` of them required), and call row(r, col, ud) for every
+** row, which returns 0 or -1 with the error reported.  A file that is not
+** there is skipped when `missing` is NULL, else an error saying `missing`.
+** Returns 0 or -1. */
+typedef int (*row_fn)(reader *r, const int *col, void *ud);
+static int rd_pass(const char *path, const io *o, const char *missing, const char *const *names, int n,
+                   int required, row_fn row, void *ud) {
   reader r;
-  int col[C__N], k = rd_open_io(&r, path, o);
-  if (k > 0) return fail(o->err, o->errlen, "%s: no such file (an Athena download has CONCEPT.csv)", path);
+  int col[C__N], k = rd_open(&r, path, o->err, o->errlen);
+  if (k > 0) return missing ? fail(o->err, o->errlen, "%s: %s", path, missing) : 0;
   if (k < 0) return -1;
-  if (rd_header(&r, concept_cols, col, C__N, C_INVALID) < 0) goto bad;
-  int probes[3] = { col[C_ID], col[C_VOCAB], col[C_CODE] };
-  rd_probe(&r, probes, 3);
-  while ((k = rd_next(&r)) > 0) {
-    int64_t id;
-    v->rows++;
-    if (rd_id(&r, col[C_ID], "concept_id", &id) < 0) goto bad;
-    uint64_t have;
-    if (vt_idmap_get(fixed, id, &have) && !vt_idmap_get(&v->byid, id, &have)) {
-      rd_all(&r);
-      if (con_add(v, &r, col, id) < 0) goto bad;
-    }
-    int voc = voc_find(v, r.f[col[C_VOCAB]], r.len[col[C_VOCAB]]);
-    if (voc < 0) continue;
-    const char *code = r.f[col[C_CODE]];
-    size_t n = r.len[col[C_CODE]];
-    uint64_t h = vt_hash_bytes(code, n, (uint32_t)voc);
-    long e = ent_find(v, (uint32_t)voc, code, n, h);
-    if (e < 0) {
-      if (voc != 0) continue;                 /* not wanted; UCUM units all are */
-      if ((e = ent_add(v, 0, code, n, h)) < 0) { rd_fail(&r, "out of memory"); goto bad; }
-    }
-    long c;
-    if (vt_idmap_get(&v->byid, id, &have)) {   /* kept already: a fixed concept, or an id on two rows */
-      c = have;
-    } else {
-      rd_all(&r);
-      if ((c = con_add(v, &r, col, id)) < 0) goto bad;
-    }
-    entry *en = &v->ents[e];
-    /* A code on several rows (not in Athena, but possible in an export):
-    ** the valid standard concept wins, then the first. */
-    if (en->src < 0 || con_rank(&v->cons[c]) > con_rank(&v->cons[en->src])) en->src = (int32_t)c;
-  }
-  if (k < 0) goto bad;
+  k = rd_header(&r, names, col, n, required);
+  while (k == 0 && (k = rd_next(&r)) > 0) k = row(&r, col, ud);
   rd_close(&r);
-  return 0;
-bad:
-  rd_close(&r);
-  return -1;
+  return k < 0 ? -1 : 0;
 }
 
-/* Pass 4: read CONCEPT.csv again for the "Maps to" targets in `targets`
-** and the ingredients among the ancestors in `ancs` that are not kept yet
-** (only concept_id is looked at in the other rows).  Ancestors that are not
-** ingredients are not kept.  Returns 0 or -1. */
-static int pass_fetch(vt_vocab *v, const vt_idmap *targets, const vt_idmap *ancs, const char *path, const io *o) {
-  reader r;
-  int col[C__N], k = rd_open_io(&r, path, o);
-  uint64_t dummy;
-  if (k > 0) return fail(o->err, o->errlen, "%s: no such file (removed while loading?)", path);
-  if (k < 0) return -1;
-  if (rd_header(&r, concept_cols, col, C__N, C_INVALID) < 0) goto bad;
-  rd_probe(&r, &col[C_ID], 1);
-  while ((k = rd_next(&r)) > 0) {
-    int64_t id;
-    if (rd_id(&r, col[C_ID], "concept_id", &id) < 0) goto bad;
-    int target = vt_idmap_get(targets, id, &dummy);
-    if (!target && !vt_idmap_get(ancs, id, &dummy)) continue;
-    if (vt_idmap_get(&v->byid, id, &dummy)) continue;
-    rd_all(&r);
-    if (!target && !is_ingredient(&r, col)) continue;
-    if (con_add(v, &r, col, id) < 0) goto bad;
+/* What the concept passes look at. */
+typedef struct concept_pass {
+  vt_vocab *v;
+  const vt_idmap *fixed;    /* pass 1: concept ids kept as they are */
+  const vt_idmap *targets;  /* pass 4: "Maps to" targets */
+  const vt_idmap *ancs;     /* pass 4: ancestors (kept if ingredients) */
+} concept_pass;
+
+/* Pass 1, a row of CONCEPT.csv: keep the concept of a wanted code, of UCUM
+** and those in `fixed`. */
+static int row_concept(reader *r, const int *col, void *ud) {
+  const concept_pass *cp = ud;
+  vt_vocab *v = cp->v;
+  int64_t id;
+  uint64_t have;
+  v->rows++;
+  if (rd_id(r, col[C_ID], "concept_id", &id) < 0) return -1;
+  if (vt_idmap_get(cp->fixed, id, &have) && !vt_idmap_get(&v->byid, id, &have) && con_add(v, r, col, id) < 0)
+    return -1;
+  int voc = voc_find(v, r->f[col[C_VOCAB]].s, r->f[col[C_VOCAB]].n);
+  if (voc < 0) return 0;
+  const char *code = r->f[col[C_CODE]].s;
+  size_t n = r->f[col[C_CODE]].n;
+  uint64_t h = vt_hash_bytes(code, n, (uint32_t)voc);
+  long e = ent_find(v, (uint32_t)voc, code, n, h);
+  if (e < 0) {
+    if (voc != 0) return 0;                   /* not wanted; UCUM units all are */
+    if ((e = ent_add(v, 0, code, n, h)) < 0) return rd_fail(r, "out of memory");
   }
-  if (k < 0) goto bad;
-  rd_close(&r);
+  long c;
+  if (vt_idmap_get(&v->byid, id, &have)) {    /* kept already: a fixed concept, or an id on two rows */
+    c = (long)have;
+  } else if ((c = con_add(v, r, col, id)) < 0) {
+    return -1;
+  }
+  entry *en = &v->ents[e];
+  /* A code on several rows (not in Athena, but possible in an export):
+  ** the valid standard concept wins, then the first. */
+  if (en->src < 0 || con_rank(&v->cons[c]) > con_rank(&v->cons[en->src])) en->src = (int32_t)c;
   return 0;
-bad:
-  rd_close(&r);
-  return -1;
+}
+
+/* Pass 4, a row of CONCEPT.csv again: keep the "Maps to" targets and the
+** ingredients among the ancestors that are not kept yet (only concept_id is
+** looked at in the other rows). */
+static int row_fetch(reader *r, const int *col, void *ud) {
+  const concept_pass *cp = ud;
+  int64_t id;
+  uint64_t dummy;
+  if (rd_id(r, col[C_ID], "concept_id", &id) < 0) return -1;
+  int target = vt_idmap_get(cp->targets, id, &dummy);
+  if (!target && !vt_idmap_get(cp->ancs, id, &dummy)) return 0;
+  if (vt_idmap_get(&cp->v->byid, id, &dummy)) return 0;
+  if (!target && !is_ingredient(r, col)) return 0;
+  return con_add(cp->v, r, col, id) < 0 ? -1 : 0;
 }
 
 /* ---- CONCEPT_RELATIONSHIP.csv ---------------------------------------- */
@@ -976,43 +560,29 @@ typedef struct mapping { uint32_t ent; int64_t to; } mapping;
 
 typedef struct mappings { mapping *m; size_t n, cap; } mappings;
 
-/* Pass 2: the "Maps to" targets of the concepts in `need` (concept id ->
-** entry).  Returns 0, or -1. */
-static int pass_relationships(const vt_idmap *need, mappings *out, const char *path, const io *o) {
-  enum { R_ID1, R_ID2, R_REL, R_INVALID, R__N };
-  static const char *const cols[R__N] = { "concept_id_1", "concept_id_2", "relationship_id", "invalid_reason" };
-  reader r;
-  int col[R__N], k = rd_open_io(&r, path, o);
-  if (k > 0) return 0;
-  if (k < 0) return -1;
-  if (rd_header(&r, cols, col, R__N, R_INVALID) < 0) goto bad;
-  rd_probe(&r, col, 1);
-  while ((k = rd_next(&r)) > 0) {
-    int64_t id1, id2;
-    uint64_t e;
-    if (rd_id(&r, col[R_ID1], "concept_id_1", &id1) < 0) goto bad;
-    if (!vt_idmap_get(need, id1, &e)) continue;
-    rd_all(&r);
-    if (rd_id(&r, col[R_ID2], "concept_id_2", &id2) < 0) goto bad;
-    if (!field_is(&r, col[R_REL], "Maps to")) continue;
-    if (col[R_INVALID] >= 0 && r.len[col[R_INVALID]] != 0) continue;
-    if (out->n == out->cap) {
-      size_t cap = out->cap ? 2 * out->cap : 64;
-      mapping *m = realloc(out->m, cap * sizeof *m);
-      if (!m) { rd_fail(&r, "out of memory"); goto bad; }
-      out->m = m;
-      out->cap = cap;
-    }
-    out->m[out->n].ent = e;
-    out->m[out->n].to = id2;
-    out->n++;
-  }
-  if (k < 0) goto bad;
-  rd_close(&r);
+enum { R_ID1, R_ID2, R_REL, R_INVALID, R__N };
+static const char *const relationship_cols[R__N] = { "concept_id_1", "concept_id_2", "relationship_id", "invalid_reason" };
+
+/* Pass 2, a row of CONCEPT_RELATIONSHIP.csv: the "Maps to" target of a
+** concept in `need` (concept id -> entry). */
+typedef struct relationship_pass { const vt_idmap *need; mappings *out; } relationship_pass;
+static int row_relationship(reader *r, const int *col, void *ud) {
+  const relationship_pass *rp = ud;
+  mappings *out = rp->out;
+  int64_t id1, id2;
+  uint64_t e;
+  if (rd_id(r, col[R_ID1], "concept_id_1", &id1) < 0) return -1;
+  if (!vt_idmap_get(rp->need, id1, &e)) return 0;
+  if (rd_id(r, col[R_ID2], "concept_id_2", &id2) < 0) return -1;
+  if (!field_is(r, col[R_REL], "Maps to")) return 0;
+  if (col[R_INVALID] >= 0 && r->f[col[R_INVALID]].n != 0) return 0;
+  void *q = grow(out->m, out->n, &out->cap, sizeof *out->m, 64);
+  if (!q) return rd_fail(r, "out of memory");
+  out->m = q;
+  out->m[out->n].ent = (uint32_t)e;
+  out->m[out->n].to = id2;
+  out->n++;
   return 0;
-bad:
-  rd_close(&r);
-  return -1;
 }
 
 /* ---- CONCEPT_ANCESTOR.csv -------------------------------------------- */
@@ -1022,70 +592,47 @@ typedef struct ancestor { uint32_t drug; int32_t level; int64_t id; } ancestor;
 
 typedef struct ancestors { ancestor *a; size_t n, cap; } ancestors;
 
-/* Pass 3: the ancestors of the concepts in v->drugid.  Returns 0 or -1. */
-static int pass_ancestors(vt_vocab *v, ancestors *out, const char *path, const io *o) {
-  enum { A_ANC, A_DESC, A_LEVEL, A__N };
-  static const char *const cols[A__N] = { "ancestor_concept_id", "descendant_concept_id", "min_levels_of_separation" };
-  reader r;
-  int col[A__N], k = rd_open_io(&r, path, o);
-  if (k > 0) return 0;
-  if (k < 0) return -1;
-  if (rd_header(&r, cols, col, A__N, A_LEVEL) < 0) goto bad;
-  rd_probe(&r, &col[A_DESC], 1);
-  while ((k = rd_next(&r)) > 0) {
-    int64_t anc, desc, level = 0;
-    uint64_t d;
-    if (rd_id(&r, col[A_DESC], "descendant_concept_id", &desc) < 0) goto bad;
-    if (!vt_idmap_get(&v->drugid, desc, &d)) continue;
-    rd_all(&r);
-    if (rd_id(&r, col[A_ANC], "ancestor_concept_id", &anc) < 0) goto bad;
-    if (col[A_LEVEL] >= 0 && rd_id(&r, col[A_LEVEL], "min_levels_of_separation", &level) < 0) goto bad;
-    if (level < 0 || level > INT32_MAX) { rd_fail(&r, "min_levels_of_separation out of range"); goto bad; }
-    if (out->n == out->cap) {
-      size_t cap = out->cap ? 2 * out->cap : 256;
-      ancestor *a = realloc(out->a, cap * sizeof *a);
-      if (!a) { rd_fail(&r, "out of memory"); goto bad; }
-      out->a = a;
-      out->cap = cap;
-    }
-    out->a[out->n].drug = d;
-    out->a[out->n].level = (int32_t)level;
-    out->a[out->n].id = anc;
-    out->n++;
-  }
-  if (k < 0) goto bad;
-  rd_close(&r);
+enum { A_ANC, A_DESC, A_LEVEL, A__N };
+static const char *const ancestor_cols[A__N] = { "ancestor_concept_id", "descendant_concept_id", "min_levels_of_separation" };
+
+/* Pass 3, a row of CONCEPT_ANCESTOR.csv: an ancestor of a concept in
+** v->drugid. */
+typedef struct ancestor_pass { vt_vocab *v; ancestors *out; } ancestor_pass;
+static int row_ancestor(reader *r, const int *col, void *ud) {
+  const ancestor_pass *ap = ud;
+  ancestors *out = ap->out;
+  int64_t anc, desc, level = 0;
+  uint64_t d;
+  if (rd_id(r, col[A_DESC], "descendant_concept_id", &desc) < 0) return -1;
+  if (!vt_idmap_get(&ap->v->drugid, desc, &d)) return 0;
+  if (rd_id(r, col[A_ANC], "ancestor_concept_id", &anc) < 0) return -1;
+  if (col[A_LEVEL] >= 0 && rd_id(r, col[A_LEVEL], "min_levels_of_separation", &level) < 0) return -1;
+  if (level < 0 || level > INT32_MAX) return rd_fail(r, "min_levels_of_separation out of range");
+  void *q = grow(out->a, out->n, &out->cap, sizeof *out->a, 256);
+  if (!q) return rd_fail(r, "out of memory");
+  out->a = q;
+  out->a[out->n].drug = (uint32_t)d;
+  out->a[out->n].level = (int32_t)level;
+  out->a[out->n].id = anc;
+  out->n++;
   return 0;
-bad:
-  rd_close(&r);
-  return -1;
 }
 
 /* ---- VOCABULARY.csv -------------------------------------------------- */
 
-/* Pass 5: vocabulary_version of the "None" row, if the file is there. */
-static int pass_version(vt_vocab *v, const char *path, const io *o) {
-  enum { V_ID, V_VERSION, V__N };
-  static const char *const cols[V__N] = { "vocabulary_id", "vocabulary_version" };
-  reader r;
-  int col[V__N], k = rd_open_io(&r, path, o);
-  if (k > 0) return 0;
-  if (k < 0) return -1;
-  if (rd_header(&r, cols, col, V__N, V__N) < 0) goto bad;
-  while ((k = rd_next(&r)) > 0) {
-    if (!field_is(&r, col[V_ID], "None") || v->version) continue;
-    size_t n = r.len[col[V_VERSION]];
-    if (!n) continue;
-    if (!(v->version = malloc(n + 1))) { rd_fail(&r, "out of memory"); goto bad; }
-    memcpy(v->version, r.f[col[V_VERSION]], n);
-    v->version[n] = '\0';
-  }
-  if (k < 0) goto bad;
-  rd_close(&r);
+enum { V_ID, V_VERSION, V__N };
+static const char *const vocabulary_cols[V__N] = { "vocabulary_id", "vocabulary_version" };
+
+/* Pass 5, a row of VOCABULARY.csv: vocabulary_version of the "None" row. */
+static int row_version(reader *r, const int *col, void *ud) {
+  vt_vocab *v = ud;
+  if (!field_is(r, col[V_ID], "None") || v->version) return 0;
+  size_t n = r->f[col[V_VERSION]].n;
+  if (!n) return 0;
+  if (!(v->version = malloc(n + 1))) return rd_fail(r, "out of memory");
+  memcpy(v->version, r->f[col[V_VERSION]].s, n);
+  v->version[n] = '\0';
   return 0;
-bad:
-  rd_close(&r);
-  return -1;
 }
 
 /* ---- systems --------------------------------------------------------- */
@@ -1173,7 +720,7 @@ static void resolve(vt_vocab *v, const mappings *maps, const ancestors *anc) {
 vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n, const int64_t *ids, size_t nids,
                         char *err, size_t errlen) {
   char path[4096];
-  io o = { NULL, NULL, err, errlen };
+  io o = { err, errlen };
   vt_idmap need = {0}, targets = {0}, ancs = {0}, fixed = {0};
   mappings maps = {0};
   ancestors anc = {0};
@@ -1181,9 +728,6 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   if (err && errlen) err[0] = '\0';
   if (!v) { fail(err, errlen, "out of memory"); return NULL; }
   if (!dir || !*dir) { fail(err, errlen, "no vocabulary folder given"); goto bad; }
-  o.buf = malloc(RD_BUFSIZE);
-  o.sep = malloc((RD_CHUNK + 64) * sizeof *o.sep);
-  if (!o.buf || !o.sep) { fail(err, errlen, "out of memory"); goto bad; }
 
   /* The wanted codes, and UCUM as vocabulary 0. */
   if (voc_add(v, "UCUM") != 0) { fail(err, errlen, "out of memory"); goto bad; }
@@ -1205,7 +749,10 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
     if (ids[i] != 0 && vt_idmap_put(&fixed, ids[i], 0, NULL) < 0) goto oom;
   if (intern(v, "", 0) < 0) goto oom;
   if (join(path, sizeof path, dir, "CONCEPT.csv", err, errlen) < 0) goto bad;
-  if (pass_concepts(v, &fixed, path, &o) < 0) goto bad;
+  concept_pass cp = { v, &fixed, &targets, &ancs };
+  if (rd_pass(path, &o, "no such file (an Athena download has CONCEPT.csv)", concept_cols, C__N, C_INVALID,
+              row_concept, &cp) < 0)
+    goto bad;
 
   /* Codes whose concept is not a valid standard one need their "Maps to";
   ** drug codes need their ingredient. */
@@ -1218,7 +765,8 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   }
   if (need.n) {
     if (join(path, sizeof path, dir, "CONCEPT_RELATIONSHIP.csv", err, errlen) < 0) goto bad;
-    if (pass_relationships(&need, &maps, path, &o) < 0) goto bad;
+    relationship_pass rp = { &need, &maps };
+    if (rd_pass(path, &o, NULL, relationship_cols, R__N, R_INVALID, row_relationship, &rp) < 0) goto bad;
   }
   for (size_t i = 0; i < maps.n; i++) {
     if (vt_idmap_put(&targets, maps.m[i].to, 0, NULL) < 0) goto oom;
@@ -1226,7 +774,8 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   }
   if (v->ndrug) {
     if (join(path, sizeof path, dir, "CONCEPT_ANCESTOR.csv", err, errlen) < 0) goto bad;
-    if (pass_ancestors(v, &anc, path, &o) < 0) goto bad;
+    ancestor_pass ap = { v, &anc };
+    if (rd_pass(path, &o, NULL, ancestor_cols, A__N, A_LEVEL, row_ancestor, &ap) < 0) goto bad;
   }
   for (size_t i = 0; i < anc.n; i++)
     if (vt_idmap_put(&ancs, anc.a[i].id, 0, NULL) < 0) goto oom;
@@ -1240,15 +789,23 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
       if (ancs.keys[i] != VT_IDMAP_EMPTY && !vt_idmap_get(&v->byid, ancs.keys[i], &dummy)) missing++;
     if (missing) {
       if (join(path, sizeof path, dir, "CONCEPT.csv", err, errlen) < 0) goto bad;
-      if (pass_fetch(v, &targets, &ancs, path, &o) < 0) goto bad;
+      if (rd_pass(path, &o, "no such file (removed while loading?)", concept_cols, C__N, C_INVALID, row_fetch,
+                  &cp) < 0)
+        goto bad;
     }
   }
   if (join(path, sizeof path, dir, "VOCABULARY.csv", err, errlen) < 0) goto bad;
-  if (pass_version(v, path, &o) < 0) goto bad;
+  if (rd_pass(path, &o, NULL, vocabulary_cols, V__N, V__N, row_version, v) < 0) goto bad;
 
   resolve(v, &maps, &anc);
-  free(o.buf);
-  free(o.sep);
+  goto done;
+
+oom:
+  fail(err, errlen, "out of memory");
+bad:
+  vt_vocab_free(v);
+  v = NULL;
+done:
   vt_idmap_free(&need);
   vt_idmap_free(&targets);
   vt_idmap_free(&ancs);
@@ -1256,20 +813,6 @@ vt_vocab *vt_vocab_load(const char *dir, const vt_code *const *wanted, size_t n,
   free(maps.m);
   free(anc.a);
   return v;
-
-oom:
-  fail(err, errlen, "out of memory");
-bad:
-  free(o.buf);
-  free(o.sep);
-  vt_idmap_free(&need);
-  vt_idmap_free(&targets);
-  vt_idmap_free(&ancs);
-  vt_idmap_free(&fixed);
-  free(maps.m);
-  free(anc.a);
-  vt_vocab_free(v);
-  return NULL;
 }
 
 /* The entry of (vocabulary_id, code), or NULL. */

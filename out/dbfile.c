@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,31 @@
 #include <unistd.h>
 
 #include "sim/embedded.h"
+#include "sim/vtime.h"
+
+void vt_seterr(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || errlen == 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+static void put2(char *p, int v) { p[0] = (char)('0' + v / 10); p[1] = (char)('0' + v % 10); }
+
+int vt_format_day(int64_t day, char out[11]) {
+  int y, m, d;
+  vt_civil_from_days(day, &y, &m, &d);
+  if (y < 0 || y > 9999) return -1;
+  put2(out, y / 100); put2(out + 2, y % 100);
+  out[4] = '-'; put2(out + 5, m); out[7] = '-'; put2(out + 8, d); out[10] = '\0';
+  return 0;
+}
+
+void vt_format_hms(int s, char out[9]) {
+  put2(out, s / 3600); out[2] = ':'; put2(out + 3, (s / 60) % 60); out[5] = ':'; put2(out + 6, s % 60);
+  out[8] = '\0';
+}
 
 int vt_make_dirs(const char *dir) {
   struct stat sb;
@@ -474,4 +500,36 @@ void vt_kv_free(vt_kv *kv) {
   for (size_t i = 0; i < kv->n; i++) { free(kv->items[i].key); free(kv->items[i].value); }
   free(kv->items);
   memset(kv, 0, sizeof *kv);
+}
+
+void vt_dbout_write_error(const vt_dbout *o, int rc, int64_t idx, const char *table, size_t row, char *err,
+                          size_t errlen) {
+  char buf[512];
+  const char *msg = rc == SQLITE_NOMEM ? "out of memory" : vt_db_errmsg(o->db, buf, sizeof buf);
+  int prim = rc & 0xff;
+  if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
+    vt_seterr(err, errlen, "writing %s: %s", o->path, msg);
+  else if (row != (size_t)-1)
+    vt_seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)", o->path, msg, (long long)idx,
+              table, row);
+  else if (table)
+    vt_seterr(err, errlen, "writing %s: %s (patient %lld, %s)", o->path, msg, (long long)idx, table);
+  else
+    vt_seterr(err, errlen, "writing %s: %s (patient %lld)", o->path, msg, (long long)idx);
+}
+
+int vt_dbout_check_row(vt_dbout *o, const vt_row *r, size_t i, int64_t idx, char *err, size_t errlen) {
+  if (r->table >= VT_T__COUNT) {
+    vt_seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d", o->path,
+              (long long)idx, i, (int)r->table);
+    o->failed = 1;
+    return -1;
+  }
+  if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_CAREPLAN || r->table == VT_T_IMAGING) && r->id < 0) {
+    vt_seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d", o->path,
+              (long long)idx, vt_table_names[r->table], i, (int)r->id);
+    o->failed = 1;
+    return -1;
+  }
+  return 0;
 }

@@ -11,6 +11,25 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
+#include "sim/record.h"
+#include "sim/strbuf.h"
+
+/* A message in err (when err is not NULL) from a printf format. */
+void vt_seterr(char *err, size_t errlen, const char *fmt, ...) VT_PRINTF(3, 4);
+
+/* Text s bound SQLITE_STATIC (it must outlive the statement's step), or NULL
+** when s is NULL; the sqlite3_bind_* result. */
+static inline int vt_bind_text(sqlite3_stmt *st, int i, const char *s) {
+  return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+/* "YYYY-MM-DD" of day number `day` (days since 1970-01-01) in out, by
+** hand (a writer formats millions of dates): 0, or -1 with nothing written
+** when the year is outside 0-9999 (the caller formats those its way). */
+int vt_format_day(int64_t day, char out[11]);
+/* "HH:MM:SS" of `s` seconds into a day (0-86399) in out, NUL-terminated. */
+void vt_format_hms(int s, char out[9]);
+
 /* Create `dir` and its missing parents (mkdir -p); 0 or -1 with errno set. */
 int vt_make_dirs(const char *dir);
 /* Folder part of a path ("." for a bare file name, "/" for the root);
@@ -113,6 +132,17 @@ int vt_dbout_finish(vt_dbout *o, char *err, size_t errlen);
 /* Close: finalize the inserts, close the database, delete the temporary
 ** file unless finished, free what o holds.  Safe on a zeroed o. */
 void vt_dbout_close(vt_dbout *o);
+/* The message of a failed SQLite call (rc) while writing patient `idx`:
+** "writing PATH: MESSAGE" for a full disk, an I/O error or no memory (rc
+** SQLITE_NOMEM says "out of memory"), else with "(patient IDX, TABLE row
+** ROW of the record)", or "(patient IDX, TABLE)" when row is (size_t)-1,
+** "(patient IDX)" when table is NULL too. */
+void vt_dbout_write_error(const vt_dbout *o, int rc, int64_t idx, const char *table, size_t row, char *err,
+                          size_t errlen);
+/* Check row i of patient idx's record before it is written: a known table,
+** and no negative per-patient number (encounters, care plans, studies).
+** 0, or -1 with err and o failed. */
+int vt_dbout_check_row(vt_dbout *o, const vt_row *r, size_t i, int64_t idx, char *err, size_t errlen);
 /* Execute SQL text on o's database; 0, or -1 with "WHAT PATH: message". */
 int vt_dbout_exec(vt_dbout *o, const char *sql, const char *what, char *err, size_t errlen);
 

@@ -237,27 +237,17 @@ struct vt_omop_writer {
   vt_writer_stats stats;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || errlen == 0) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 /* ---- Dates ------------------------------------------------------------------ */
 
 static int64_t day_of(vt_time t) { return vt_time_day(t); }
 
-static void put2(char *p, int v) { p[0] = (char)('0' + v / 10); p[1] = (char)('0' + v % 10); }
-
-/* "YYYY-MM-DD" of a day number. */
+/* "YYYY-MM-DD" of a day number (years outside 0-9999 as printf makes them). */
 static void format_day(int64_t day, char out[16]) {
+  if (vt_format_day(day, out) == 0) return;
   int y, m, d;
   vt_civil_from_days(day, &y, &m, &d);
-  if (y < 0 || y > 9999) { snprintf(out, 16, "%04d-%02d-%02d", y, m, d); return; }
-  put2(out, y / 100); put2(out + 2, y % 100);
-  out[4] = '-'; put2(out + 5, m); out[7] = '-'; put2(out + 8, d); out[10] = '\0';
+  snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
 /* Fill c with t as "YYYY-MM-DD" and "YYYY-MM-DD HH:MM:SS" unless it holds t. */
@@ -268,20 +258,15 @@ static void format_time(tcache *c, vt_time t) {
   format_day(day, c->d);
   size_t n = strlen(c->d);
   memcpy(c->dt, c->d, n);
-  char *p = c->dt + n;
-  p[0] = ' '; put2(p + 1, s / 3600); p[3] = ':'; put2(p + 4, (s / 60) % 60); p[6] = ':';
-  put2(p + 7, s % 60); p[9] = '\0';
+  c->dt[n] = ' ';
+  vt_format_hms(s, c->dt + n + 1);
   c->t = t;
 }
 
 /* ---- Binding -------------------------------------------------------------- */
 
 /* Bind helpers: each returns the sqlite3_bind_* result.  Strings are bound
-** SQLITE_STATIC: they outlive the statement's step. */
-static int bind_text(sqlite3_stmt *st, int i, const char *s) {
-  return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
+** SQLITE_STATIC: they outlive the statement's step (text: vt_bind_text). */
 /* The id, or NULL for 0. */
 static int bind_id(sqlite3_stmt *st, int i, int64_t id) {
   return id ? sqlite3_bind_int64(st, i, id) : sqlite3_bind_null(st, i);
@@ -323,7 +308,7 @@ static void free_writer(vt_omop_writer *w) {
 
 vt_omop_writer *vt_omop_open(const char *path, const struct vt_vocab *vocab, char *err, size_t errlen) {
   vt_omop_writer *w = calloc(1, sizeof *w);
-  if (!w) { seterr(err, errlen, "out of memory"); return NULL; }
+  if (!w) { vt_seterr(err, errlen, "out of memory"); return NULL; }
   w->vocab = vocab;
   w->tstart.t = w->tend.t = VT_NO_TIME;
   if (vt_dbout_open(&w->o, path, SCHEMA_FILE, vt_writer_pragmas, insert_sql, omop_tables, OT__COUNT, err, errlen) != 0) {
@@ -571,6 +556,26 @@ static vt_time end_of(const vt_omop_writer *w, const vt_row *r, int t) {
   return VT_NO_TIME;
 }
 
+/* value_as_number at i: a numeric observation's value, else NULL. */
+static int bind_number(sqlite3_stmt *st, int i, const vt_row *r, int is_obs) {
+  if (is_obs && r->value_type == VT_OBS_NUMERIC) return sqlite3_bind_double(st, i, r->value);
+  return sqlite3_bind_null(st, i);
+}
+
+/* unit_concept_id at i: the concept of UCUM `units` (0 without a
+** vocabulary, also in *used), or NULL without units. */
+static int bind_unit(vt_omop_writer *w, sqlite3_stmt *st, int i, const char *units, int64_t *used) {
+  if (!units) return sqlite3_bind_null(st, i);
+  *used = w->vocab ? vt_vocab_unit(w->vocab, units) : 0;
+  return sqlite3_bind_int64(st, i, *used);
+}
+
+/* visit_occurrence_id at i (NULL for none), the source value at i + 1 and
+** the source concept at i + 2. */
+static int bind_visit_code(sqlite3_stmt *st, int i, int64_t visit, const char *code, int64_t source_concept) {
+  return bind_id(st, i, visit) | vt_bind_text(st, i + 1, code) | sqlite3_bind_int64(st, i + 2, source_concept);
+}
+
 /* Write one clinical row to table ro.table.  r is the vitae row (its values,
 ** units, udi, quantity are used where the target table has them), c the
 ** code written.  SQLite result code. */
@@ -590,9 +595,7 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
   switch (ro.table) {
   case OT_CONDITION:
     rc |= bind_when(st, 6, stop, &w->tend);
-    rc |= bind_id(st, 8, visit);
-    rc |= bind_text(st, 9, code);
-    rc |= sqlite3_bind_int64(st, 10, ro.source_concept);
+    rc |= bind_visit_code(st, 8, visit, code, ro.source_concept);
     if (ro.concept && push_era(&w->cera, &w->ncera, &w->capcera, ro.concept, sday,
                                stop != VT_NO_TIME ? day_of(stop) : sday) != 0) return SQLITE_NOMEM;
     break;
@@ -611,9 +614,7 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
                  : r->table == VT_T_MEDICATION ? TYPE_EHR_PRESCRIPTION : TYPE_EHR;
     rc |= sqlite3_bind_int64(st, 9, type);
     used[0] = type;
-    rc |= bind_id(st, 10, visit);
-    rc |= bind_text(st, 11, code);
-    rc |= sqlite3_bind_int64(st, 12, ro.source_concept);
+    rc |= bind_visit_code(st, 10, visit, code, ro.source_concept);
     if (ro.concept) {
       int64_t ing = w->vocab ? vt_vocab_ingredient(w->vocab, ro.concept) : ro.concept;
       if (ing && push_era(&w->dera, &w->ndera, &w->capdera, ing, sday, day_of(end)) != 0) return SQLITE_NOMEM;
@@ -623,44 +624,32 @@ static int write_event(vt_omop_writer *w, int64_t pid, const vt_row *r, const vt
   }
   case OT_PROCEDURE:
     rc |= bind_when(st, 6, stop, &w->tend);
-    rc |= bind_id(st, 8, visit);
-    rc |= bind_text(st, 9, code);
-    rc |= sqlite3_bind_int64(st, 10, ro.source_concept);
+    rc |= bind_visit_code(st, 8, visit, code, ro.source_concept);
     break;
   case OT_DEVICE:
     rc |= bind_when(st, 6, stop, &w->tend);
-    rc |= bind_text(st, 8, r->table == VT_T_DEVICE ? r->text : NULL);
+    rc |= vt_bind_text(st, 8, r->table == VT_T_DEVICE ? r->text : NULL);
     if (r->table == VT_T_SUPPLY) rc |= sqlite3_bind_int(st, 9, r->aux);
     else rc |= sqlite3_bind_null(st, 9);
-    rc |= bind_id(st, 10, visit);
-    rc |= bind_text(st, 11, code);
-    rc |= sqlite3_bind_int64(st, 12, ro.source_concept);
+    rc |= bind_visit_code(st, 10, visit, code, ro.source_concept);
     break;
   case OT_MEASUREMENT: {
     const char *units = is_obs ? r->units : NULL;
-    if (is_obs && r->value_type == VT_OBS_NUMERIC) rc |= sqlite3_bind_double(st, 6, r->value);
-    else rc |= sqlite3_bind_null(st, 6);
-    if (units) rc |= sqlite3_bind_int64(st, 7, used[3] = w->vocab ? vt_vocab_unit(w->vocab, units) : 0);
-    else rc |= sqlite3_bind_null(st, 7);
-    rc |= bind_id(st, 8, visit);
-    rc |= bind_text(st, 9, code);
-    rc |= sqlite3_bind_int64(st, 10, ro.source_concept);
-    rc |= bind_text(st, 11, units);
-    rc |= bind_text(st, 12, is_obs && r->value_type == VT_OBS_TEXT ? r->text : NULL);
+    rc |= bind_number(st, 6, r, is_obs);
+    rc |= bind_unit(w, st, 7, units, &used[3]);
+    rc |= bind_visit_code(st, 8, visit, code, ro.source_concept);
+    rc |= vt_bind_text(st, 11, units);
+    rc |= vt_bind_text(st, 12, is_obs && r->value_type == VT_OBS_TEXT ? r->text : NULL);
     break;
   }
   case OT_OBSERVATION: {
     const char *units = is_obs && r->value_type == VT_OBS_NUMERIC ? r->units : NULL;
-    if (is_obs && r->value_type == VT_OBS_NUMERIC) rc |= sqlite3_bind_double(st, 6, r->value);
-    else rc |= sqlite3_bind_null(st, 6);
-    rc |= bind_text(st, 7, is_obs && r->value_type == VT_OBS_TEXT ? r->text : NULL);
+    rc |= bind_number(st, 6, r, is_obs);
+    rc |= vt_bind_text(st, 7, is_obs && r->value_type == VT_OBS_TEXT ? r->text : NULL);
     rc |= sqlite3_bind_null(st, 8);
-    if (units) rc |= sqlite3_bind_int64(st, 9, used[3] = w->vocab ? vt_vocab_unit(w->vocab, units) : 0);
-    else rc |= sqlite3_bind_null(st, 9);
-    rc |= bind_id(st, 10, visit);
-    rc |= bind_text(st, 11, code);
-    rc |= sqlite3_bind_int64(st, 12, ro.source_concept);
-    rc |= bind_text(st, 13, units);
+    rc |= bind_unit(w, st, 9, units, &used[3]);
+    rc |= bind_visit_code(st, 10, visit, code, ro.source_concept);
+    rc |= vt_bind_text(st, 13, units);
     rc |= sqlite3_bind_null(st, 14);
     break;
   }
@@ -694,10 +683,10 @@ static int write_allergy(vt_omop_writer *w, int64_t pid, const vt_row *r) {
   rc |= sqlite3_bind_int64(st, 8, allergen);
   rc |= sqlite3_bind_null(st, 9);
   rc |= bind_id(st, 10, visit_of(w, r->encounter));
-  rc |= bind_text(st, 11, c ? c->code : NULL);
+  rc |= vt_bind_text(st, 11, c ? c->code : NULL);
   rc |= sqlite3_bind_int64(st, 12, k ? k->source_concept_id : 0);
   rc |= sqlite3_bind_null(st, 13);
-  rc |= bind_text(st, 14, r->text);
+  rc |= vt_bind_text(st, 14, r->text);
   if (rc != SQLITE_OK) return rc;
   if ((rc = step_reset(st)) != SQLITE_OK) return rc;
   w->rows[OT_OBSERVATION]++;
@@ -717,7 +706,7 @@ static int write_visit(vt_omop_writer *w, int64_t pid, const vt_row *r) {
   rc |= sqlite3_bind_int64(st, 3, used[1]);
   rc |= bind_when(st, 4, r->start, &w->tstart);
   rc |= bind_when(st, 6, end, &w->tend);
-  rc |= bind_text(st, 8, r->text);
+  rc |= vt_bind_text(st, 8, r->text);
   rc |= bind_id(st, 9, e ? e->preceding : 0);
   if (rc != SQLITE_OK) return rc;
   if ((rc = step_reset(st)) != SQLITE_OK) return rc;
@@ -755,9 +744,9 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
     sqlite3_stmt *st = w->o.st[OT_LOCATION];
     const char *state = state_code(p->state);
     int rc = sqlite3_bind_int64(st, 1, pid);
-    rc |= bind_text(st, 2, p->address) | bind_text(st, 3, p->city) | bind_text(st, 4, state);
-    rc |= bind_text(st, 5, p->zip) | bind_text(st, 6, p->county);
-    rc |= bind_text(st, 7, state && p->state && strlen(p->state) > 2 ? "US" : NULL);
+    rc |= vt_bind_text(st, 2, p->address) | vt_bind_text(st, 3, p->city) | vt_bind_text(st, 4, state);
+    rc |= vt_bind_text(st, 5, p->zip) | vt_bind_text(st, 6, p->county);
+    rc |= vt_bind_text(st, 7, state && p->state && strlen(p->state) > 2 ? "US" : NULL);
     rc |= sqlite3_bind_double(st, 8, p->lat);    /* NaN binds as NULL */
     rc |= sqlite3_bind_double(st, 9, p->lon);
     if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) return rc;
@@ -786,7 +775,7 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
   snprintf(idbuf, sizeof idbuf, "%lld", (long long)pid);
   rc |= sqlite3_bind_text(st, 10, idbuf, -1, SQLITE_STATIC);
   rc |= p->gender ? sqlite3_bind_text(st, 11, gender, 1, SQLITE_STATIC) : sqlite3_bind_null(st, 11);
-  rc |= bind_text(st, 12, p->race) | bind_text(st, 13, p->ethnicity);
+  rc |= vt_bind_text(st, 12, p->race) | vt_bind_text(st, 13, p->ethnicity);
   if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) return rc;
   w->rows[OT_PERSON]++;
 
@@ -810,7 +799,7 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
     rc = sqlite3_bind_int64(st, 1, pid);
     rc |= bind_when(st, 2, p->death, &w->tend);
     if (c) {
-      rc |= sqlite3_bind_int64(st, 4, cause) | bind_text(st, 5, c->code);
+      rc |= sqlite3_bind_int64(st, 4, cause) | vt_bind_text(st, 5, c->code);
       rc |= sqlite3_bind_int64(st, 6, k ? k->source_concept_id : 0);
     } else {
       rc |= sqlite3_bind_null(st, 4) | sqlite3_bind_null(st, 5) | sqlite3_bind_null(st, 6);
@@ -896,21 +885,6 @@ static int write_drug_eras(vt_omop_writer *w, int64_t pid) {
 
 /* ---- Write ---------------------------------------------------------------------------- */
 
-/* Message for a failed SQLite call while writing patient `idx`. */
-static void write_error(vt_omop_writer *w, int rc, int64_t idx, const char *table, size_t row,
-                        char *err, size_t errlen) {
-  char buf[512];
-  const char *msg = rc == SQLITE_NOMEM ? "out of memory" : vt_db_errmsg(w->o.db, buf, sizeof buf);
-  int prim = rc & 0xff;
-  if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
-    seterr(err, errlen, "writing %s: %s", w->o.path, msg);
-  else if (row != (size_t)-1)
-    seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)",
-           w->o.path, msg, (long long)idx, table, row);
-  else
-    seterr(err, errlen, "writing %s: %s (patient %lld, %s)", w->o.path, msg, (long long)idx, table);
-}
-
 /* The observation window of rec: its own, or birth to death (or to its last
 ** event) when unset. */
 static void obs_window(const vt_record *rec, vt_time *s, vt_time *e) {
@@ -932,7 +906,7 @@ static void obs_window(const vt_record *rec, vt_time *s, vt_time *e) {
 }
 
 int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t errlen) {
-  if (!w || !rec) { seterr(err, errlen, "vt_omop_write: no writer or record"); return -1; }
+  if (!w || !rec) { vt_seterr(err, errlen, "vt_omop_write: no writer or record"); return -1; }
   if (vt_dbout_check(&w->o, err, errlen) != 0) return -1;
   const vt_person_row *p = &rec->person;
   int64_t pid = p->index + 1;
@@ -944,23 +918,12 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
   w->nencs = 0; w->ncera = 0; w->ndera = 0; w->nstudies = 0;
   for (size_t i = 0; i < rec->nrows; i++) {
     const vt_row *r = &rec->rows[i];
-    if (r->table >= VT_T__COUNT) {
-      seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d",
-             w->o.path, (long long)p->index, i, (int)r->table);
-      w->o.failed = 1;
-      return -1;
-    }
-    if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_IMAGING) && r->id < 0) {
-      seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d",
-             w->o.path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
-      w->o.failed = 1;
-      return -1;
-    }
+    if (vt_dbout_check_row(&w->o, r, i, p->index, err, errlen) < 0) return -1;
     if (r->encounter > max_enc) max_enc = r->encounter;
     if (r->table != VT_T_ENCOUNTER) continue;
     if (r->id > max_enc) max_enc = r->id;
     if (reserve((void **)&w->encs, &w->capencs, w->nencs, sizeof *w->encs) != 0) {
-      seterr(err, errlen, "writing %s: out of memory", w->o.path);
+      vt_seterr(err, errlen, "writing %s: out of memory", w->o.path);
       w->o.failed = 1;
       return -1;
     }
@@ -971,7 +934,7 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
   if (w->nencs > 1) qsort(w->encs, w->nencs, sizeof *w->encs, cmp_enc_id);
   for (size_t i = 1; i < w->nencs; i++) {
     if (w->encs[i].id == w->encs[i - 1].id) {
-      seterr(err, errlen, "writing %s: patient %lld: encounter number %d given twice",
+      vt_seterr(err, errlen, "writing %s: patient %lld: encounter number %d given twice",
              w->o.path, (long long)p->index, (int)w->encs[i].id);
       w->o.failed = 1;
       return -1;
@@ -984,7 +947,7 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
   const char *what = "person";
   int rc = write_person(w, rec, pid, obs_s, obs_e, &what);
   if (rc != SQLITE_OK) {
-    write_error(w, rc, p->index, what, (size_t)-1, err, errlen);
+    vt_dbout_write_error(&w->o, rc, p->index, what, (size_t)-1, err, errlen);
     w->o.failed = 1;
     return -1;
   }
@@ -1002,13 +965,13 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
     default: rc = write_event(w, pid, r, r->code, route_code(w, r->code, default_table(r))); break;
     }
     if (rc != SQLITE_OK) {
-      write_error(w, rc, p->index, vt_table_names[r->table], i, err, errlen);
+      vt_dbout_write_error(&w->o, rc, p->index, vt_table_names[r->table], i, err, errlen);
       w->o.failed = 1;
       return -1;
     }
   }
   if ((rc = write_condition_eras(w, pid)) != SQLITE_OK || (rc = write_drug_eras(w, pid)) != SQLITE_OK) {
-    write_error(w, rc, p->index, "eras", (size_t)-1, err, errlen);
+    vt_dbout_write_error(&w->o, rc, p->index, "eras", (size_t)-1, err, errlen);
     w->o.failed = 1;
     return -1;
   }
@@ -1078,14 +1041,14 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
     "cdm_version_concept_id,vocabulary_version) VALUES ('vitae synthetic cohort','vitae','vitae',?1,"
     "'schemas/omop.md in the vitae sources',?2,?3,?4,'v5.4'," STR(CDM_VERSION_54) ",?5)", -1, &st, NULL);
   if (rc == SQLITE_OK) {
-    rc = bind_text(st, 1, desc) | bind_text(st, 2, etl) | bind_text(st, 3, release) |
-         bind_text(st, 4, cdm_release) | bind_text(st, 5, vocab_version);
+    rc = vt_bind_text(st, 1, desc) | vt_bind_text(st, 2, etl) | vt_bind_text(st, 3, release) |
+         vt_bind_text(st, 4, cdm_release) | vt_bind_text(st, 5, vocab_version);
     if (rc == SQLITE_OK) rc = step_reset(st);
   }
   sqlite3_finalize(st);
   st = NULL;
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing cdm_source to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
+    vt_seterr(err, errlen, "writing cdm_source to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
     return -1;
   }
 
@@ -1096,18 +1059,18 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
   for (size_t i = 0; rc == SQLITE_OK && i < w->info.n + META_OWN_ROWS; i++) {
     rc = sqlite3_bind_int64(st, 1, ++id);
     if (i < w->info.n) {
-      rc |= bind_text(st, 2, w->info.items[i].key) | bind_text(st, 3, w->info.items[i].value) | sqlite3_bind_null(st, 4);
+      rc |= vt_bind_text(st, 2, w->info.items[i].key) | vt_bind_text(st, 3, w->info.items[i].value) | sqlite3_bind_null(st, 4);
     } else {
       int coded = i == w->info.n;
-      rc |= bind_text(st, 2, coded ? "omop_coded_rows" : "omop_mapped_rows") | sqlite3_bind_null(st, 3);
+      rc |= vt_bind_text(st, 2, coded ? "omop_coded_rows" : "omop_mapped_rows") | sqlite3_bind_null(st, 3);
       rc |= sqlite3_bind_int64(st, 4, coded ? w->coded : w->mapped);
     }
-    rc |= bind_text(st, 5, cdm_release);
+    rc |= vt_bind_text(st, 5, cdm_release);
     if (rc == SQLITE_OK) rc = step_reset(st);
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing metadata to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
+    vt_seterr(err, errlen, "writing metadata to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
     return -1;
   }
   w->rows[OT_CARE_SITE] = 1;
@@ -1116,7 +1079,7 @@ static int write_tail_rows(vt_omop_writer *w, char *err, size_t errlen) {
   w->rows[OT_METADATA] = id;
   int64_t used[2] = { SPECIALTY_GENERAL_PRACT, CDM_VERSION_54 };
   if (use_ids(w, used, 2) != SQLITE_OK) {
-    seterr(err, errlen, "writing %s: out of memory", w->o.path);
+    vt_seterr(err, errlen, "writing %s: out of memory", w->o.path);
     return -1;
   }
   return 0;
@@ -1136,10 +1099,10 @@ static int insert_concept(const vt_concept_row *c, void *ud) {
   if (!is_used(w, c->concept_id)) return 0;
   sqlite3_stmt *st = w->o.st[OT_CONCEPT];
   int rc = sqlite3_bind_int64(st, 1, c->concept_id);
-  rc |= bind_text(st, 2, c->concept_name) | bind_text(st, 3, c->domain_id) | bind_text(st, 4, c->vocabulary_id);
-  rc |= bind_text(st, 5, c->concept_class_id) | bind_text(st, 6, c->standard_concept);
-  rc |= bind_text(st, 7, c->concept_code) | bind_text(st, 8, c->valid_start_date);
-  rc |= bind_text(st, 9, c->valid_end_date) | bind_text(st, 10, c->invalid_reason);
+  rc |= vt_bind_text(st, 2, c->concept_name) | vt_bind_text(st, 3, c->domain_id) | vt_bind_text(st, 4, c->vocabulary_id);
+  rc |= vt_bind_text(st, 5, c->concept_class_id) | vt_bind_text(st, 6, c->standard_concept);
+  rc |= vt_bind_text(st, 7, c->concept_code) | vt_bind_text(st, 8, c->valid_start_date);
+  rc |= vt_bind_text(st, 9, c->valid_end_date) | vt_bind_text(st, 10, c->invalid_reason);
   if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) return rc;
   x->rows++;
   return 0;
@@ -1161,7 +1124,7 @@ static int write_concepts(vt_omop_writer *w, char *err, size_t errlen) {
   if (!w->vocab) return 0;
   int rc = vt_vocab_each(w->vocab, insert_concept, &x);
   if (rc != 0) {
-    seterr(err, errlen, "writing concept to %s: %s", w->o.path,
+    vt_seterr(err, errlen, "writing concept to %s: %s", w->o.path,
            rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(w->o.db));
     return -1;
   }
@@ -1170,7 +1133,7 @@ static int write_concepts(vt_omop_writer *w, char *err, size_t errlen) {
 }
 
 int vt_omop_finish(vt_omop_writer *w, char *err, size_t errlen) {
-  if (!w) { seterr(err, errlen, "vt_omop_finish: no writer"); return -1; }
+  if (!w) { vt_seterr(err, errlen, "vt_omop_finish: no writer"); return -1; }
   if (w->o.finished) return 0;
   if (vt_dbout_finish_start(&w->o, err, errlen) != 0) return -1;
   if (write_tail_rows(w, err, errlen) != 0) return -1;

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,41 +115,24 @@ struct vt_writer {
   vt_writer_stats stats;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || errlen == 0) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 /* Write "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" for t; years outside 0-9999
 ** are left to vtime's general formatter. */
-static void put2(char *p, int v) { p[0] = (char)('0' + v / 10); p[1] = (char)('0' + v % 10); }
-
 static void format_time(vt_time t, char *out, int with_time) {
   int64_t days = t / VT_MS_DAY, ms = t % VT_MS_DAY;
   if (ms < 0) { ms += VT_MS_DAY; days--; }
-  int y, m, d;
-  vt_civil_from_days(days, &y, &m, &d);
-  if (y < 0 || y > 9999) {
+  if (vt_format_day(days, out) < 0) {
     if (with_time) vt_time_format_iso(t, out); else vt_time_format_date(t, out);
     return;
   }
-  put2(out, y / 100); put2(out + 2, y % 100);
-  out[4] = '-'; put2(out + 5, m); out[7] = '-'; put2(out + 8, d);
-  if (!with_time) { out[10] = '\0'; return; }
-  int s = (int)(ms / 1000);
-  out[10] = 'T'; put2(out + 11, s / 3600); out[13] = ':';
-  put2(out + 14, (s / 60) % 60); out[16] = ':'; put2(out + 17, s % 60);
+  if (!with_time) return;
+  out[10] = 'T';
+  vt_format_hms((int)(ms / 1000), out + 11);
   out[19] = 'Z'; out[20] = '\0';
 }
 
 /* Bind helpers: each returns the sqlite3_bind_* result code.  Strings are
 ** bound SQLITE_STATIC: they outlive the statement's step. */
-static int bind_text(sqlite3_stmt *st, int i, const char *s) {
-  return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
 
 static int bind_time(sqlite3_stmt *st, int i, vt_time t, tcache *c) {
   if (t == VT_NO_TIME) return sqlite3_bind_null(st, i);
@@ -163,7 +147,7 @@ static int bind_ref(sqlite3_stmt *st, int i, int32_t local, int64_t base) {
 
 static int bind_code(sqlite3_stmt *st, int icode, int idesc, const vt_code *c) {
   if (!c) return sqlite3_bind_null(st, icode) | sqlite3_bind_null(st, idesc);
-  return bind_text(st, icode, c->code) | bind_text(st, idesc, c->display);
+  return vt_bind_text(st, icode, c->code) | vt_bind_text(st, idesc, c->display);
 }
 
 /* Run one bound statement and reset it for the next row; the step result. */
@@ -182,7 +166,7 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
   names[ST_PATIENT] = "patients";
   names[ST_PERIOD] = "observation_periods";
   vt_writer *w = calloc(1, sizeof *w);
-  if (!w) { seterr(err, errlen, "out of memory"); return NULL; }
+  if (!w) { vt_seterr(err, errlen, "out of memory"); return NULL; }
   w->tstart.t = w->tstop.t = VT_NO_TIME;
   if (vt_dbout_open(&w->o, path, SCHEMA_FILE, vt_writer_pragmas, insert_sql, names, ST__COUNT, err, errlen) != 0) {
     free(w);
@@ -191,224 +175,126 @@ vt_writer *vt_writer_open(const char *path, char *err, size_t errlen) {
   return w;
 }
 
+/* The text columns of the patients row: parameter, field. */
+static const struct { int param; size_t off; } patient_text[] = {
+  { 4, offsetof(vt_person_row, ssn) },        { 5, offsetof(vt_person_row, drivers) },
+  { 6, offsetof(vt_person_row, passport) },   { 7, offsetof(vt_person_row, prefix) },
+  { 8, offsetof(vt_person_row, first) },      { 9, offsetof(vt_person_row, last) },
+  { 10, offsetof(vt_person_row, suffix) },    { 11, offsetof(vt_person_row, maiden) },
+  { 12, offsetof(vt_person_row, marital) },   { 13, offsetof(vt_person_row, race) },
+  { 14, offsetof(vt_person_row, ethnicity) }, { 16, offsetof(vt_person_row, birthplace) },
+  { 17, offsetof(vt_person_row, address) },   { 18, offsetof(vt_person_row, city) },
+  { 19, offsetof(vt_person_row, state) },     { 20, offsetof(vt_person_row, county) },
+  { 21, offsetof(vt_person_row, zip) },       { 25, offsetof(vt_person_row, ses) },
+  { 26, offsetof(vt_person_row, education) },
+};
+
+/* A date column: "YYYY-MM-DD" in buf, or NULL when t is VT_NO_TIME. */
+static int bind_date(sqlite3_stmt *st, int i, vt_time t, char buf[11]) {
+  if (t == VT_NO_TIME) return sqlite3_bind_null(st, i);
+  format_time(t, buf, 0);
+  return sqlite3_bind_text(st, i, buf, -1, SQLITE_STATIC);
+}
+
 /* Bind the patients row of `p`. */
 static int bind_patient(vt_writer *w, const vt_person_row *p, char birth[11], char death[11], char gender[2]) {
   sqlite3_stmt *st = w->o.st[ST_PATIENT];
   int rc = sqlite3_bind_int64(st, 1, p->index + 1);
-  if (p->birth != VT_NO_TIME) {
-    format_time(p->birth, birth, 0);
-    rc |= sqlite3_bind_text(st, 2, birth, -1, SQLITE_STATIC);
-  } else {
-    rc |= sqlite3_bind_null(st, 2);   /* refused by the schema: names the patient */
-  }
-  if (p->death != VT_NO_TIME) {
-    format_time(p->death, death, 0);
-    rc |= sqlite3_bind_text(st, 3, death, -1, SQLITE_STATIC);
-  } else {
-    rc |= sqlite3_bind_null(st, 3);
-  }
-  rc |= bind_text(st, 4, p->ssn);
-  rc |= bind_text(st, 5, p->drivers);
-  rc |= bind_text(st, 6, p->passport);
-  rc |= bind_text(st, 7, p->prefix);
-  rc |= bind_text(st, 8, p->first);
-  rc |= bind_text(st, 9, p->last);
-  rc |= bind_text(st, 10, p->suffix);
-  rc |= bind_text(st, 11, p->maiden);
-  rc |= bind_text(st, 12, p->marital);
-  rc |= bind_text(st, 13, p->race);
-  rc |= bind_text(st, 14, p->ethnicity);
+  rc |= bind_date(st, 2, p->birth, birth);    /* no birth date: refused by the schema, which names the patient */
+  rc |= bind_date(st, 3, p->death, death);
+  for (size_t i = 0; i < sizeof patient_text / sizeof patient_text[0]; i++)
+    rc |= vt_bind_text(st, patient_text[i].param, *(const char *const *)(const void *)((const char *)p + patient_text[i].off));
   gender[0] = p->gender; gender[1] = '\0';
   rc |= p->gender ? sqlite3_bind_text(st, 15, gender, 1, SQLITE_STATIC) : sqlite3_bind_null(st, 15);
-  rc |= bind_text(st, 16, p->birthplace);
-  rc |= bind_text(st, 17, p->address);
-  rc |= bind_text(st, 18, p->city);
-  rc |= bind_text(st, 19, p->state);
-  rc |= bind_text(st, 20, p->county);
-  rc |= bind_text(st, 21, p->zip);
   rc |= sqlite3_bind_double(st, 22, p->lat);   /* NaN binds as NULL */
   rc |= sqlite3_bind_double(st, 23, p->lon);
   rc |= sqlite3_bind_double(st, 24, p->income);
-  rc |= bind_text(st, 25, p->ses);
-  rc |= bind_text(st, 26, p->education);
   return rc;
 }
 
-/* Bind one clinical row to its table's statement.  `uid` is scratch space for
-** the imaging UIDs, which must live until the step. */
+/* What a clinical table's parameters hold, in order from ?1: one kind a
+** parameter, except the codes (code and description: two). */
+typedef enum {
+  C_END, C_ID, C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_SYSTEM, C_CODE, C_CODE_ONLY, C_DISPLAY, C_REASON,
+  C_TEXT, C_CATEGORY, C_UNITS, C_AUX, C_VALUE, C_VALUE_TYPE, C_UID0, C_UID1, C_MODULE, C_STATE,
+} colkind;
+
+#define PROV C_MODULE, C_STATE, C_END
+static const uint8_t row_cols[VT_T__COUNT][16] = {
+  [VT_T_ENCOUNTER]    = { C_ID, C_START, C_STOP, C_PATIENT, C_TEXT, C_CODE, C_REASON, PROV },
+  [VT_T_CONDITION]    = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_SYSTEM, C_CODE, PROV },
+  [VT_T_MEDICATION]   = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_CODE, C_AUX, C_REASON, PROV },
+  [VT_T_OBSERVATION]  = { C_START, C_PATIENT, C_ENCOUNTER, C_CATEGORY, C_CODE, C_VALUE, C_UNITS, C_VALUE_TYPE, PROV },
+  [VT_T_PROCEDURE]    = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_SYSTEM, C_CODE, C_REASON, PROV },
+  [VT_T_IMMUNIZATION] = { C_START, C_PATIENT, C_ENCOUNTER, C_CODE, PROV },
+  [VT_T_CAREPLAN]     = { C_ID, C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_CODE, C_REASON, PROV },
+  [VT_T_ALLERGY]      = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_CODE_ONLY, C_SYSTEM, C_DISPLAY, C_TEXT,
+                          C_CATEGORY, PROV },
+  [VT_T_DEVICE]       = { C_START, C_STOP, C_PATIENT, C_ENCOUNTER, C_CODE, C_TEXT, PROV },
+  [VT_T_IMAGING]      = { C_ID, C_START, C_PATIENT, C_ENCOUNTER, C_UID0, C_CODE, C_REASON, C_UID1, C_CATEGORY,
+                          C_TEXT, C_UNITS, PROV },
+  [VT_T_SUPPLY]       = { C_START, C_PATIENT, C_ENCOUNTER, C_CODE, C_AUX, PROV },
+  [VT_T_TRACE]        = { C_PATIENT, C_MODULE, C_STATE, C_START, C_STOP, C_END },
+};
+#undef PROV
+
+/* Bind one clinical row to its table's statement, column by column as
+** row_cols lays them out.  `uid` is scratch space for the imaging UIDs,
+** which must live until the step. */
 static int bind_row(vt_writer *w, sqlite3_stmt *st, const vt_row *r, int64_t pid, char uid[2][64]) {
-  int rc = SQLITE_OK;
+  int rc = SQLITE_OK, i = 1;
   const vt_code *c = r->code;
   int64_t eb = w->enc_base;
-  switch (r->table) {
-  case VT_T_ENCOUNTER:
-    rc |= sqlite3_bind_int64(st, 1, eb + r->id + 1);
-    rc |= bind_time(st, 2, r->start, &w->tstart);
-    rc |= bind_time(st, 3, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 4, pid);
-    rc |= bind_text(st, 5, r->text);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_CONDITION:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_text(st, 5, c ? c->system : NULL);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_text(st, 8, r->module);
-    rc |= bind_text(st, 9, r->state);
-    break;
-  case VT_T_MEDICATION:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_code(st, 5, 6, c);
-    rc |= sqlite3_bind_int(st, 7, r->aux);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_OBSERVATION:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= sqlite3_bind_int64(st, 2, pid);
-    rc |= bind_ref(st, 3, r->encounter, eb);
-    rc |= bind_text(st, 4, r->category);
-    rc |= bind_code(st, 5, 6, c);
-    if (r->value_type == VT_OBS_TEXT) {
-      rc |= bind_text(st, 7, r->text);
-      rc |= sqlite3_bind_text(st, 9, "text", 4, SQLITE_STATIC);
-    } else {
-      rc |= sqlite3_bind_double(st, 7, r->value);
-      rc |= sqlite3_bind_text(st, 9, "numeric", 7, SQLITE_STATIC);
-    }
-    rc |= bind_text(st, 8, r->units);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_PROCEDURE:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_text(st, 5, c ? c->system : NULL);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_IMMUNIZATION:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= sqlite3_bind_int64(st, 2, pid);
-    rc |= bind_ref(st, 3, r->encounter, eb);
-    rc |= bind_code(st, 4, 5, c);
-    rc |= bind_text(st, 6, r->module);
-    rc |= bind_text(st, 7, r->state);
-    break;
-  case VT_T_CAREPLAN:
-    rc |= sqlite3_bind_int64(st, 1, w->cp_base + r->id + 1);
-    rc |= bind_time(st, 2, r->start, &w->tstart);
-    rc |= bind_time(st, 3, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 4, pid);
-    rc |= bind_ref(st, 5, r->encounter, eb);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_ALLERGY:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_text(st, 5, c ? c->code : NULL);
-    rc |= bind_text(st, 6, c ? c->system : NULL);
-    rc |= bind_text(st, 7, c ? c->display : NULL);
-    rc |= bind_text(st, 8, r->text);
-    rc |= bind_text(st, 9, r->category);
-    rc |= bind_text(st, 10, r->module);
-    rc |= bind_text(st, 11, r->state);
-    break;
-  case VT_T_DEVICE:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= bind_time(st, 2, r->stop, &w->tstop);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
-    rc |= bind_code(st, 5, 6, c);
-    rc |= bind_text(st, 7, r->text);
-    rc |= bind_text(st, 8, r->module);
-    rc |= bind_text(st, 9, r->state);
-    break;
-  case VT_T_IMAGING: {
-    int64_t study = w->img_base + r->id + 1;
-    rc |= sqlite3_bind_int64(st, 1, study);
-    rc |= bind_time(st, 2, r->start, &w->tstart);
-    rc |= sqlite3_bind_int64(st, 3, pid);
-    rc |= bind_ref(st, 4, r->encounter, eb);
+  int64_t id = r->table == VT_T_ENCOUNTER ? eb : r->table == VT_T_CAREPLAN ? w->cp_base : w->img_base;
+  id += r->id + 1;
+  if (row_cols[r->table][0] == C_END) return SQLITE_RANGE;    /* a table without a layout */
+  if (r->table == VT_T_IMAGING) {
     /* vitae's own UIDs: study.series and study.series.instance. */
-    snprintf(uid[0], 64, "%lld.%d", (long long)study, (int)r->aux);
+    snprintf(uid[0], 64, "%lld.%d", (long long)id, (int)r->aux);
     long long inst = r->value >= 0 && r->value < 1e15 ? (long long)r->value : 0;
-    snprintf(uid[1], 64, "%lld.%d.%lld", (long long)study, (int)r->aux, inst);
-    rc |= sqlite3_bind_text(st, 5, uid[0], -1, SQLITE_STATIC);
-    rc |= bind_code(st, 6, 7, c);
-    rc |= bind_code(st, 8, 9, r->reason);
-    rc |= sqlite3_bind_text(st, 10, uid[1], -1, SQLITE_STATIC);
-    rc |= bind_text(st, 11, r->category);
-    rc |= bind_text(st, 12, r->text);
-    rc |= bind_text(st, 13, r->units);
-    rc |= bind_text(st, 14, r->module);
-    rc |= bind_text(st, 15, r->state);
-    break;
+    snprintf(uid[1], 64, "%lld.%d.%lld", (long long)id, (int)r->aux, inst);
   }
-  case VT_T_SUPPLY:
-    rc |= bind_time(st, 1, r->start, &w->tstart);
-    rc |= sqlite3_bind_int64(st, 2, pid);
-    rc |= bind_ref(st, 3, r->encounter, eb);
-    rc |= bind_code(st, 4, 5, c);
-    rc |= sqlite3_bind_int(st, 6, r->aux);
-    rc |= bind_text(st, 7, r->module);
-    rc |= bind_text(st, 8, r->state);
-    break;
-  case VT_T_TRACE:
-    rc |= sqlite3_bind_int64(st, 1, pid);
-    rc |= bind_text(st, 2, r->module);
-    rc |= bind_text(st, 3, r->state);
-    rc |= bind_time(st, 4, r->start, &w->tstart);
-    rc |= bind_time(st, 5, r->stop, &w->tstop);
-    break;
-  default:
-    rc = SQLITE_RANGE;
+  for (const uint8_t *k = row_cols[r->table]; *k != C_END; k++, i++) {
+    switch ((colkind)*k) {
+    case C_ID:         rc |= sqlite3_bind_int64(st, i, id); break;
+    case C_START:      rc |= bind_time(st, i, r->start, &w->tstart); break;
+    case C_STOP:       rc |= bind_time(st, i, r->stop, &w->tstop); break;
+    case C_PATIENT:    rc |= sqlite3_bind_int64(st, i, pid); break;
+    case C_ENCOUNTER:  rc |= bind_ref(st, i, r->encounter, eb); break;
+    case C_SYSTEM:     rc |= vt_bind_text(st, i, c ? c->system : NULL); break;
+    case C_CODE:       rc |= bind_code(st, i, i + 1, c); i++; break;
+    case C_CODE_ONLY:  rc |= vt_bind_text(st, i, c ? c->code : NULL); break;
+    case C_DISPLAY:    rc |= vt_bind_text(st, i, c ? c->display : NULL); break;
+    case C_REASON:     rc |= bind_code(st, i, i + 1, r->reason); i++; break;
+    case C_TEXT:       rc |= vt_bind_text(st, i, r->text); break;
+    case C_CATEGORY:   rc |= vt_bind_text(st, i, r->category); break;
+    case C_UNITS:      rc |= vt_bind_text(st, i, r->units); break;
+    case C_AUX:        rc |= sqlite3_bind_int(st, i, r->aux); break;
+    case C_VALUE:
+      rc |= r->value_type == VT_OBS_TEXT ? vt_bind_text(st, i, r->text) : sqlite3_bind_double(st, i, r->value);
+      break;
+    case C_VALUE_TYPE:
+      rc |= r->value_type == VT_OBS_TEXT ? sqlite3_bind_text(st, i, "text", 4, SQLITE_STATIC)
+                                         : sqlite3_bind_text(st, i, "numeric", 7, SQLITE_STATIC);
+      break;
+    case C_UID0:       rc |= sqlite3_bind_text(st, i, uid[0], -1, SQLITE_STATIC); break;
+    case C_UID1:       rc |= sqlite3_bind_text(st, i, uid[1], -1, SQLITE_STATIC); break;
+    case C_MODULE:     rc |= vt_bind_text(st, i, r->module); break;
+    case C_STATE:      rc |= vt_bind_text(st, i, r->state); break;
+    case C_END:        break;
+    }
   }
   return rc;
-}
-
-/* Message for a failed SQLite call while writing patient `idx`. */
-static void write_error(vt_writer *w, int rc, int64_t idx, const char *table, size_t row,
-                        char *err, size_t errlen) {
-  char buf[512];
-  const char *msg = vt_db_errmsg(w->o.db, buf, sizeof buf);
-  int prim = rc & 0xff;
-  if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_NOMEM)
-    seterr(err, errlen, "writing %s: %s", w->o.path, msg);
-  else if (row != (size_t)-1)
-    seterr(err, errlen, "writing %s: %s (patient %lld, %s row %zu of the record)",
-           w->o.path, msg, (long long)idx, table, row);
-  else
-    seterr(err, errlen, "writing %s: %s (patient %lld)", w->o.path, msg, (long long)idx);
 }
 
 int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen) {
-  if (!w || !rec) { seterr(err, errlen, "vt_writer_write: no writer or record"); return -1; }
+  if (!w || !rec) { vt_seterr(err, errlen, "vt_writer_write: no writer or record"); return -1; }
   if (vt_dbout_check(&w->o, err, errlen) != 0) return -1;
   const vt_person_row *p = &rec->person;
   char birth[24], death[24], gender[2], uid[2][64];
   int rc = bind_patient(w, p, birth, death, gender);
   if (rc != SQLITE_OK || (rc = step_reset(w->o.st[ST_PATIENT])) != SQLITE_OK) {
-    write_error(w, rc, p->index, "patients", (size_t)-1, err, errlen);
+    vt_dbout_write_error(&w->o, rc, p->index, NULL, (size_t)-1, err, errlen);
     w->o.failed = 1;
     return -1;
   }
@@ -420,7 +306,7 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
     rc |= bind_time(st, 3, p->obs_end, &w->tstop);
     rc |= sqlite3_bind_int(st, 4, !p->obs_cut);
     if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) {
-      write_error(w, rc, p->index, "observation_periods", (size_t)-1, err, errlen);
+      vt_dbout_write_error(&w->o, rc, p->index, NULL, (size_t)-1, err, errlen);
       w->o.failed = 1;
       return -1;
     }
@@ -429,22 +315,11 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
   int64_t counts[VT_T__COUNT] = {0};
   for (size_t i = 0; i < rec->nrows; i++) {
     const vt_row *r = &rec->rows[i];
-    if (r->table >= VT_T__COUNT) {
-      seterr(err, errlen, "writing %s: patient %lld, row %zu of the record: bad table number %d",
-             w->o.path, (long long)p->index, i, (int)r->table);
-      w->o.failed = 1;
-      return -1;
-    }
-    if ((r->table == VT_T_ENCOUNTER || r->table == VT_T_CAREPLAN || r->table == VT_T_IMAGING) && r->id < 0) {
-      seterr(err, errlen, "writing %s: patient %lld, %s row %zu of the record: negative id %d",
-             w->o.path, (long long)p->index, vt_table_names[r->table], i, (int)r->id);
-      w->o.failed = 1;
-      return -1;
-    }
+    if (vt_dbout_check_row(&w->o, r, i, p->index, err, errlen) < 0) return -1;
     sqlite3_stmt *st = w->o.st[r->table];
     rc = bind_row(w, st, r, pid, uid);
     if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) {
-      write_error(w, rc, p->index, vt_table_names[r->table], i, err, errlen);
+      vt_dbout_write_error(&w->o, rc, p->index, vt_table_names[r->table], i, err, errlen);
       w->o.failed = 1;
       return -1;
     }
@@ -470,21 +345,21 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
 /* Insert one module_states row now, inside the open transaction. */
 int vt_writer_add_module_state(vt_writer *w, const char *module, const char *path, const char *state,
                                const char *type, int64_t patients, int64_t entries, char *err, size_t errlen) {
-  if (!w || w->o.failed || !w->o.db) { seterr(err, errlen, "writing module_states: the writer failed earlier"); return -1; }
+  if (!w || w->o.failed || !w->o.db) { vt_seterr(err, errlen, "writing module_states: the writer failed earlier"); return -1; }
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(w->o.db, "INSERT INTO module_states (module,path,state,type,patients,entries)"
                               " VALUES (?1,?2,?3,?4,?5,?6)", -1, &st, NULL);
   if (rc == SQLITE_OK) {
-    rc |= bind_text(st, 1, module);
-    rc |= bind_text(st, 2, path);
-    rc |= bind_text(st, 3, state);
-    rc |= bind_text(st, 4, type);
+    rc |= vt_bind_text(st, 1, module);
+    rc |= vt_bind_text(st, 2, path);
+    rc |= vt_bind_text(st, 3, state);
+    rc |= vt_bind_text(st, 4, type);
     rc |= sqlite3_bind_int64(st, 5, patients);
     rc |= sqlite3_bind_int64(st, 6, entries);
     if (rc == SQLITE_OK) rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(w->o.db);
   }
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing %s: module_states row for %s/%s: %s", w->o.path, path, state, sqlite3_errmsg(w->o.db));
+    vt_seterr(err, errlen, "writing %s: module_states row for %s/%s: %s", w->o.path, path, state, sqlite3_errmsg(w->o.db));
     sqlite3_finalize(st);
     w->o.failed = 1;
     return -1;
@@ -503,11 +378,11 @@ static int write_tail_rows(vt_writer *w, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(w->o.db, "INSERT OR REPLACE INTO run_info (key, value) VALUES (?1, ?2)", -1, &st, NULL);
   for (size_t i = 0; rc == SQLITE_OK && i < w->info.n; i++) {
-    rc = bind_text(st, 1, w->info.items[i].key) | bind_text(st, 2, w->info.items[i].value);
+    rc = vt_bind_text(st, 1, w->info.items[i].key) | vt_bind_text(st, 2, w->info.items[i].value);
     if (rc == SQLITE_OK) rc = step_reset(st);
   }
   if (rc != SQLITE_OK) {
-    seterr(err, errlen, "writing run_info to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
+    vt_seterr(err, errlen, "writing run_info to %s: %s", w->o.path, sqlite3_errmsg(w->o.db));
     sqlite3_finalize(st);
     return -1;
   }
@@ -533,7 +408,7 @@ static int write_tail_rows(vt_writer *w, char *err, size_t errlen) {
 
 
 int vt_writer_finish(vt_writer *w, char *err, size_t errlen) {
-  if (!w) { seterr(err, errlen, "vt_writer_finish: no writer"); return -1; }
+  if (!w) { vt_seterr(err, errlen, "vt_writer_finish: no writer"); return -1; }
   if (w->o.finished) return 0;
   if (vt_dbout_finish_start(&w->o, err, errlen) != 0) return -1;
   if (write_tail_rows(w, err, errlen) != 0) return -1;

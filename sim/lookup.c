@@ -4,15 +4,17 @@
 ** patient's row costs one hash of the string keys and a binary search over
 ** the range boundaries of the rows that share those strings.
 **
-** Layout: every row keeps its string key values (pointers into the file's
-** text, NUL-terminated in place), its ranges (at most two: age and time) and
+** The file is read through learn/csv.h.  Layout: every row keeps its
+** string key values (pointers into one buffer of their texts), its ranges (at most two: age and time) and
 ** its effective probabilities in target order.  Rows with equal string keys
 ** form a group, found through an open-addressing hash table.  A large group
 ** is cut into segments at every range boundary of one range column; each
 ** segment lists, in file order, the rows whose range covers it.
 */
 #include "lookup.h"
+#include "learn/csv.h"
 #include "sim/hash.h"
+#include "sim/strbuf.h"
 
 #include <errno.h>
 #include <math.h>
@@ -45,8 +47,9 @@ struct vt_lookup {
   int *key_kind;          /* nkeys VT_LOOKUP_* */
   int *str_key;           /* string slot -> key column */
   int range_key[MAX_RANGES]; /* range slot -> key column */
-  char *text;             /* the file; string values point into it */
+  char *text;             /* the string values, NUL-separated */
   const char **cells;     /* nrows * nstr string values */
+  size_t *celloff;        /* while loading: where each value starts in text */
   int64_t *ranges;        /* nrows * nrange * 2: lo, hi (inclusive) */
   double *probs;          /* nrows * ntargets, target order */
   int *grow;              /* live rows ordered by group, file order inside */
@@ -55,16 +58,18 @@ struct vt_lookup {
   vt_strmap bykey;        /* string values -> group (entry i is group i) */
 };
 
-/* Write "PATH:LINE: message" (or "PATH: message" when line is 0) to err. */
-static void fail(char *err, size_t errlen, const char *path, int line, const char *fmt, ...) {
+/* Write "PATH:LINE: message" (or "PATH: message" when line is 0) to err.
+** Returns -1. */
+static int fail(char *err, size_t errlen, const char *path, int line, const char *fmt, ...) {
   char msg[512];
   va_list ap;
-  if (!err || errlen == 0) return;
+  if (!err || errlen == 0) return -1;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   if (line > 0) snprintf(err, errlen, "%s:%d: %s", path, line, msg);
   else snprintf(err, errlen, "%s: %s", path, msg);
+  return -1;
 }
 
 static char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
@@ -73,129 +78,6 @@ static int ascii_ieq(const char *a, const char *b) {
   for (; *a && *b; a++, b++)
     if (ascii_lower(*a) != ascii_lower(*b)) return 0;
   return *a == *b;
-}
-
-/* ------------------------------------------------------------------ */
-/* CSV records                                                         */
-/* ------------------------------------------------------------------ */
-
-typedef struct {
-  const char *path;
-  char *p, *end;       /* cursor in the text; *end is a NUL */
-  int line;            /* physical line of the cursor, 1-based */
-  char **fields;
-  int nfields, cap;
-  char *err;
-  size_t errlen;
-} csv;
-
-static int csv_push(csv *r, char *field) {
-  if (r->nfields == r->cap) {
-    int cap = r->cap ? r->cap * 2 : 16;
-    char **f = realloc(r->fields, (size_t)cap * sizeof *f);
-    if (!f) {
-      fail(r->err, r->errlen, r->path, r->line, "not enough memory");
-      return -1;
-    }
-    r->fields = f;
-    r->cap = cap;
-  }
-  r->fields[r->nfields++] = field;
-  return 0;
-}
-
-/* Read the next non-blank record into r->fields, unquoting and
-** NUL-terminating its fields in place.  *start gets the line it starts on.
-** Returns 1 for a record, 0 at the end of the text, -1 on an error. */
-static int csv_record(csv *r, int *start) {
-  for (;;) {
-    int first_quoted = 0;
-    if (r->p >= r->end) return 0;
-    *start = r->line;
-    r->nfields = 0;
-    for (;;) {
-      char *field = r->p, *w = r->p, d;
-      if (*r->p == '"') {
-        if (r->nfields == 0) first_quoted = 1;
-        r->p++;
-        for (;;) {
-          char c;
-          if (r->p >= r->end) {
-            fail(r->err, r->errlen, r->path, *start, "quoted field without its closing quote");
-            return -1;
-          }
-          c = *r->p++;
-          if (c == '"') {
-            if (r->p < r->end && *r->p == '"') { *w++ = '"'; r->p++; continue; }
-            break;
-          }
-          if (c == '\n' || (c == '\r' && !(r->p < r->end && *r->p == '\n'))) r->line++;
-          *w++ = c;
-        }
-        if (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') {
-          fail(r->err, r->errlen, r->path, r->line, "text after the closing quote of a field");
-          return -1;
-        }
-      } else {
-        while (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') r->p++;
-        w = r->p;
-      }
-      d = r->p < r->end ? *r->p : '\0';
-      *w = '\0';
-      if (csv_push(r, field) < 0) return -1;
-      if (d == ',') { r->p++; continue; }
-      if (d == '\r') {
-        r->p++;
-        if (r->p < r->end && *r->p == '\n') r->p++;
-        r->line++;
-      } else if (d == '\n') {
-        r->p++;
-        r->line++;
-      }
-      break;
-    }
-    if (r->nfields == 1 && !first_quoted && r->fields[0][0] == '\0') continue; /* blank line */
-    return 1;
-  }
-}
-
-/* Read the whole file into a NUL-terminated buffer.  NULL with err set. */
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  if (!f) {
-    fail(err, errlen, path, 0, "cannot read: %s", strerror(errno));
-    return NULL;
-  }
-  for (;;) {
-    size_t got;
-    if (cap - n < 4096) {
-      size_t ncap = cap ? cap * 2 : 65536;
-      char *nb = realloc(buf, ncap + 1);
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        fail(err, errlen, path, 0, "not enough memory");
-        return NULL;
-      }
-      buf = nb;
-      cap = ncap;
-    }
-    got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) break;
-  }
-  if (ferror(f)) {
-    fail(err, errlen, path, 0, "cannot read: %s", strerror(errno));
-    free(buf);
-    fclose(f);
-    return NULL;
-  }
-  fclose(f);
-  buf[n] = '\0';
-  *len = n;
-  return buf;
 }
 
 /* ------------------------------------------------------------------ */
@@ -478,6 +360,7 @@ void vt_lookup_free(vt_lookup *t) {
   free(t->str_key);
   free(t->text);
   free(t->cells);
+  free(t->celloff);
   free(t->ranges);
   free(t->probs);
   free(t->grow);
@@ -552,6 +435,8 @@ static int reserve_rows(vt_lookup *t, int *cap, int need) {
   ncap = *cap ? (size_t)*cap * 2 : 64;
   if ((p = realloc(t->cells, ncap * ((size_t)t->nstr + 1) * sizeof *t->cells)) == NULL) return -1;
   t->cells = p;
+  if ((p = realloc(t->celloff, ncap * ((size_t)t->nstr + 1) * sizeof *t->celloff)) == NULL) return -1;
+  t->celloff = p;
   if ((p = realloc(t->ranges, ncap * ((size_t)t->nrange * 2 + 1) * sizeof *t->ranges)) == NULL) return -1;
   t->ranges = p;
   if ((p = realloc(t->probs, ncap * (size_t)t->ntargets * sizeof *t->probs)) == NULL) return -1;
@@ -560,85 +445,54 @@ static int reserve_rows(vt_lookup *t, int *cap, int need) {
   return 0;
 }
 
-vt_lookup *vt_lookup_load(const char *path, const char *const *targets, int ntargets,
-                          char *err, size_t errlen) {
-  vt_lookup *t;
-  size_t len = 0;
-  csv r;
-  int line = 0, rc, ncols, nkeys, cap = 0;
-  int *colmap = NULL;
-  double *raw = NULL;
-  char **hdr = NULL;
+/* The state of a load: the reader, the header's names as written. */
+typedef struct {
+  vt_csv *r;
+  const char *path;
+  char **hdr;
+  int ncols;
+  int *colmap;         /* probability column c -> target */
+  double *raw;         /* the row's probabilities as written */
+  vt_sbuf pool;        /* the string values */
+  char *err;
+  size_t errlen;
+} loader;
 
-  memset(&r, 0, sizeof r);
-  if (err && errlen) err[0] = '\0';
-  if (!path) path = "(null)";
-  if (ntargets <= 0 || !targets) {
-    fail(err, errlen, path, 0, "a lookup table transition needs at least one option");
-    return NULL;
-  }
-  t = calloc(1, sizeof *t);
-  if (!t) {
-    fail(err, errlen, path, 0, "not enough memory");
-    return NULL;
-  }
-  t->ntargets = ntargets;
-  t->text = read_file(path, &len, err, errlen);
-  if (!t->text) goto fail;
-  if (memchr(t->text, '\0', len)) {
-    fail(err, errlen, path, 0, "not a text file (it holds a NUL byte)");
-    goto fail;
-  }
+/* vt_csv_next with its message in err: 1, 0 at the end, or -1. */
+static int next_record(loader *ld) {
+  char msg[4400];
+  int rc = vt_csv_next(ld->r, msg, sizeof msg);
+  if (rc < 0 && ld->err && ld->errlen) snprintf(ld->err, ld->errlen, "%s", msg);
+  return rc;
+}
 
-  r.path = path;
-  r.p = t->text;
-  r.end = t->text + len;
-  r.line = 1;
-  r.err = err;
-  r.errlen = errlen;
-  if (len >= 3 && memcmp(r.p, "\xEF\xBB\xBF", 3) == 0) r.p += 3; /* byte order mark */
-
-  rc = csv_record(&r, &line);
+/* Read the header: the targets' columns (ld->colmap), the key columns'
+** names and kinds.  0, or -1 with err set. */
+static int load_header(vt_lookup *t, loader *ld, const char *const *targets, int ntargets) {
+  const char *path = ld->path;
+  int rc = next_record(ld);
   if (rc <= 0) {
-    if (rc == 0) fail(err, errlen, path, 1, "empty file: no header line");
-    goto fail;
+    if (rc == 0) fail(ld->err, ld->errlen, path, 1, "empty file: no header line");
+    return -1;
   }
-  ncols = r.nfields;
-  hdr = malloc((size_t)ncols * sizeof *hdr);
-  colmap = malloc((size_t)ntargets * sizeof *colmap);
-  raw = malloc((size_t)ntargets * sizeof *raw);
-  if (!hdr || !colmap || !raw) {
-    fail(err, errlen, path, 0, "not enough memory");
-    goto fail;
-  }
-  memcpy(hdr, r.fields, (size_t)ncols * sizeof *hdr);
-  if (match_targets(hdr, ncols, targets, ntargets, colmap, path, err, errlen) < 0) goto fail;
+  int ncols = ld->ncols = (int)vt_csv_count(ld->r);
+  ld->hdr = vt_xcalloc((size_t)ncols, sizeof *ld->hdr);
+  for (int k = 0; k < ncols; k++) ld->hdr[k] = vt_xstrdup(vt_csv_field(ld->r, (size_t)k));
+  ld->colmap = vt_xmalloc((size_t)ntargets * sizeof *ld->colmap);
+  ld->raw = vt_xmalloc((size_t)ntargets * sizeof *ld->raw);
+  char **hdr = ld->hdr;
+  if (match_targets(hdr, ncols, targets, ntargets, ld->colmap, path, ld->err, ld->errlen) < 0) return -1;
 
-  /* Key columns. */
-  nkeys = t->nkeys = ncols - ntargets;
-  t->key_names = calloc((size_t)nkeys + 1, sizeof *t->key_names);
-  t->key_kind = calloc((size_t)nkeys + 1, sizeof *t->key_kind);
-  t->str_key = calloc((size_t)nkeys + 1, sizeof *t->str_key);
-  if (!t->key_names || !t->key_kind || !t->str_key) {
-    fail(err, errlen, path, 0, "not enough memory");
-    goto fail;
-  }
+  int nkeys = t->nkeys = ncols - ntargets;
+  t->key_names = vt_xcalloc((size_t)nkeys + 1, sizeof *t->key_names);
+  t->key_kind = vt_xcalloc((size_t)nkeys + 1, sizeof *t->key_kind);
+  t->str_key = vt_xcalloc((size_t)nkeys + 1, sizeof *t->str_key);
   for (int k = 0; k < nkeys; k++) {
     size_t n = strlen(hdr[k]);
-    if (n == 0) {
-      fail(err, errlen, path, 1, "key column %d has no name", k + 1);
-      goto fail;
-    }
+    if (n == 0) return fail(ld->err, ld->errlen, path, 1, "key column %d has no name", k + 1);
     for (int i = 0; i < k; i++)
-      if (ascii_ieq(hdr[i], hdr[k])) {
-        fail(err, errlen, path, 1, "column '%.100s' appears twice", hdr[k]);
-        goto fail;
-      }
-    t->key_names[k] = malloc(n + 1);
-    if (!t->key_names[k]) {
-      fail(err, errlen, path, 0, "not enough memory");
-      goto fail;
-    }
+      if (ascii_ieq(hdr[i], hdr[k])) return fail(ld->err, ld->errlen, path, 1, "column '%.100s' appears twice", hdr[k]);
+    t->key_names[k] = vt_xmalloc(n + 1);
     for (size_t i = 0; i <= n; i++) t->key_names[k][i] = ascii_lower(hdr[k][i]);
     if (strcmp(t->key_names[k], "age") == 0) t->key_kind[k] = VT_LOOKUP_AGE;
     else if (strcmp(t->key_names[k], "time") == 0) t->key_kind[k] = VT_LOOKUP_TIME;
@@ -646,81 +500,110 @@ vt_lookup *vt_lookup_load(const char *path, const char *const *targets, int ntar
     if (t->key_kind[k] == VT_LOOKUP_STRING) t->str_key[t->nstr++] = k;
     else t->range_key[t->nrange++] = k;
   }
+  return 0;
+}
 
-  /* Rows. */
-  for (;;) {
-    int row;
-    rc = csv_record(&r, &line);
-    if (rc < 0) goto fail;
-    if (rc == 0) break;
-    if (r.nfields != ncols) {
-      fail(err, errlen, path, line, "%d fields, but the header has %d columns", r.nfields, ncols);
-      goto fail;
-    }
-    row = t->nrows;
-    if (row == INT32_MAX / 4) {
-      fail(err, errlen, path, line, "too many rows");
-      goto fail;
-    }
-    if (reserve_rows(t, &cap, row + 1) < 0) {
-      fail(err, errlen, path, 0, "not enough memory");
-      goto fail;
-    }
-    for (int s = 0; s < t->nstr; s++) t->cells[(size_t)row * (size_t)t->nstr + (size_t)s] = r.fields[t->str_key[s]];
-    for (int s = 0; s < t->nrange; s++) {
-      int k = t->range_key[s];
-      int64_t *lh = t->ranges + ((size_t)row * (size_t)t->nrange + (size_t)s) * 2;
-      if (parse_range(r.fields[k], &lh[0], &lh[1]) < 0) {
-        fail(err, errlen, path, line,
-             "column '%.100s': a range must be 'low-high' with whole numbers from 0 to %lld, found '%.60s'",
-             hdr[k], (long long)RANGE_MAX, r.fields[k]);
-        goto fail;
-      }
-    }
-    for (int c = 0; c < ntargets; c++) {
-      const char *cell = r.fields[nkeys + c];
-      if (parse_prob(cell, &raw[c]) < 0) {
-        fail(err, errlen, path, line, "column '%.100s': not a probability (a finite number >= 0): '%.60s'",
-             hdr[nkeys + c], cell);
-        goto fail;
-      }
-    }
-    /* Effective probabilities of Synthea's walk over the columns in file
-    ** order: the leftover to the last column, anything past 1 lost.  A
-    ** column that is not cut keeps its value exactly. */
-    {
-      double cum = 0, *out = t->probs + (size_t)row * (size_t)ntargets;
-      for (int c = 0; c < ntargets; c++) {
-        double e;
-        if (cum >= 1) e = 0;
-        else if (c == ntargets - 1) e = 1 - cum;
-        else if (cum + raw[c] <= 1) e = raw[c];
-        else e = 1 - cum;
-        cum += raw[c];
-        out[colmap[c]] = e;
-      }
-    }
-    t->nrows++;
+/* Add the record just read as row t->nrows: its string values, ranges and
+** effective probabilities.  0, or -1 with err set. */
+static int load_row(vt_lookup *t, loader *ld, int *cap) {
+  const vt_csv *r = ld->r;
+  const char *path = ld->path;
+  int line = (int)vt_csv_line(r), row = t->nrows, nkeys = t->nkeys, ntargets = t->ntargets;
+  if ((int)vt_csv_count(r) != ld->ncols)
+    return fail(ld->err, ld->errlen, path, line, "%d fields, but the header has %d columns", (int)vt_csv_count(r),
+                ld->ncols);
+  if (row == INT32_MAX / 4) return fail(ld->err, ld->errlen, path, line, "too many rows");
+  if (reserve_rows(t, cap, row + 1) < 0) return fail(ld->err, ld->errlen, path, 0, "not enough memory");
+  for (int s = 0; s < t->nstr; s++) {
+    t->celloff[(size_t)row * (size_t)t->nstr + (size_t)s] = ld->pool.n;
+    size_t k = (size_t)t->str_key[s];
+    vt_sb_add(&ld->pool, vt_csv_field(r, k), vt_csv_field_len(r, k) + 1);
   }
+  for (int s = 0; s < t->nrange; s++) {
+    int k = t->range_key[s];
+    int64_t *lh = t->ranges + ((size_t)row * (size_t)t->nrange + (size_t)s) * 2;
+    if (parse_range(vt_csv_field(r, (size_t)k), &lh[0], &lh[1]) < 0)
+      return fail(ld->err, ld->errlen, path, line,
+                  "column '%.100s': a range must be 'low-high' with whole numbers from 0 to %lld, found '%.60s'",
+                  ld->hdr[k], (long long)RANGE_MAX, vt_csv_field(r, (size_t)k));
+  }
+  for (int c = 0; c < ntargets; c++) {
+    const char *cell = vt_csv_field(r, (size_t)(nkeys + c));
+    if (parse_prob(cell, &ld->raw[c]) < 0)
+      return fail(ld->err, ld->errlen, path, line, "column '%.100s': not a probability (a finite number >= 0): '%.60s'",
+                  ld->hdr[nkeys + c], cell);
+  }
+  /* Effective probabilities of Synthea's walk over the columns in file
+  ** order: the leftover to the last column, anything past 1 lost.  A
+  ** column that is not cut keeps its value exactly. */
+  double cum = 0, *out = t->probs + (size_t)row * (size_t)ntargets;
+  for (int c = 0; c < ntargets; c++) {
+    double e, x = ld->raw[c];
+    if (cum >= 1) e = 0;
+    else if (c == ntargets - 1) e = 1 - cum;
+    else if (cum + x <= 1) e = x;
+    else e = 1 - cum;
+    cum += x;
+    out[ld->colmap[c]] = e;
+  }
+  t->nrows++;
+  return 0;
+}
+
+static void loader_free(loader *ld) {
+  vt_csv_close(ld->r);
+  for (int k = 0; ld->hdr && k < ld->ncols; k++) free(ld->hdr[k]);
+  free(ld->hdr);
+  free(ld->colmap);
+  free(ld->raw);
+  free(ld->pool.p);
+}
+
+vt_lookup *vt_lookup_load(const char *path, const char *const *targets, int ntargets,
+                          char *err, size_t errlen) {
+  loader ld = {0};
+  int rc, cap = 0;
+  vt_lookup *t = NULL;
+  if (err && errlen) err[0] = '\0';
+  if (!path) path = "(null)";
+  if (ntargets <= 0 || !targets) {
+    fail(err, errlen, path, 0, "a lookup table transition needs at least one option");
+    return NULL;
+  }
+  ld.path = path;
+  ld.err = err;
+  ld.errlen = errlen;
+  char msg[4400];
+  ld.r = vt_csv_open(path, VT_CSV_COMMA, msg, sizeof msg);
+  if (!ld.r) {
+    if (err && errlen) snprintf(err, errlen, "%s", msg);
+    return NULL;
+  }
+  t = vt_xcalloc(1, sizeof *t);
+  t->ntargets = ntargets;
+  if (load_header(t, &ld, targets, ntargets) < 0) goto fail;
+  while ((rc = next_record(&ld)) == 1)
+    if (load_row(t, &ld, &cap) < 0) goto fail;
+  if (rc < 0) goto fail;
   if (t->nrows == 0) {
-    fail(err, errlen, path, r.line, "no rows after the header");
+    fail(err, errlen, path, (int)vt_csv_line(ld.r) + 1, "no rows after the header");
     goto fail;
   }
+  /* The string values' buffer is complete: point the cells into it. */
+  t->text = ld.pool.p;
+  ld.pool.p = NULL;
+  for (size_t i = 0; i < (size_t)t->nrows * (size_t)t->nstr; i++) t->cells[i] = t->text + t->celloff[i];
+  free(t->celloff);
+  t->celloff = NULL;
   if (build_index(t) < 0) {
     fail(err, errlen, path, 0, "not enough memory");
     goto fail;
   }
-  free(r.fields);
-  free(hdr);
-  free(colmap);
-  free(raw);
+  loader_free(&ld);
   return t;
 
 fail:
-  free(r.fields);
-  free(hdr);
-  free(colmap);
-  free(raw);
+  loader_free(&ld);
   vt_lookup_free(t);
   return NULL;
 }

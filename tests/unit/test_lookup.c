@@ -3,7 +3,7 @@
 ** lookup_table_transition (sim/lookup.c): matching by strings and by
 ** inclusive age and time ranges, first match in file order, repeats, the
 ** effective probabilities of rows that do not sum to 1, CSV details (byte
-** order mark, quotes, CRLF, blank lines), every load error with its file and
+** order mark, quotes, CRLF, lone CR, blank lines), every load error with its file and
 ** line, the segmented index against a brute-force scan, and -- when Synthea's
 ** corpus is beside the repository ($VITAE_SHARED or ../shared) -- every
 ** lookup table its modules and test modules use, loaded with the targets
@@ -189,6 +189,9 @@ static void test_csv_details(void) {
     CHECK(vt_lookup_nrows(t) == 2 && vt_lookup_match(t, n, NULL, p) == 1 && p[1] == 1, "the blank line is skipped");
     vt_lookup_free(t);
   }
+  t = load_text("cr.csv", "age,Go,Stay\r0-9,1,0\r\r10-19,0,1\r", targets, 2, err, sizeof err);
+  CHECK(t != NULL && vt_lookup_nrows(t) == 2, "lone CR line ends (old Mac files) and a blank CR line (%s)", err);
+  vt_lookup_free(t);
   t = load_text("quoted.csv",
                 "state,\"name, with comma\",Go,Stay\n"
                 "\"Massachusetts\",\"say \"\"hi\"\"\",\"0.5\",0.5\n"
@@ -232,7 +235,7 @@ static void test_errors(void) {
   char err[512] = "";
 
   vt_lookup *t = vt_lookup_load("/nonexistent/dir/x.csv", tg, 2, err, sizeof err);
-  CHECK(t == NULL && strncmp(err, "/nonexistent/dir/x.csv: cannot read:", 36) == 0, "error: missing file -> %s",
+  CHECK(t == NULL && strncmp(err, "/nonexistent/dir/x.csv: cannot open:", 36) == 0, "error: missing file -> %s",
         err);
   expect_error("empty file", "e1.csv", "", tg, 2, 1, "no header");
   expect_error("header only", "e2.csv", "age,Go,Stay\n", tg, 2, 2, "no rows");
@@ -261,12 +264,14 @@ static void test_errors(void) {
   expect_error("unterminated quote", "e19.csv", "age,Go,Stay\n0-9,\"1,0\n", tg, 2, 2, "closing quote");
   expect_error("text after a closing quote", "e20.csv", "age,Go,Stay\n\"0-9\"x,1,0\n", tg, 2, 2,
                "after the closing quote");
+  expect_error("lone CR line ends count lines", "e21b.csv", "age,Go,Stay\r0-9,1,0\r\r10-19,x,1\r", tg, 2, 4,
+               "column 'Go': not a probability");
   expect_error("line numbers count quoted newlines", "e21.csv", "k,Go,Stay\n\"a\nb\",1,0\nc,1\n", tg, 2, 4,
                "2 fields");
   {
     static const char nul[] = "age,Go,Stay\n0-9,1\0,0\n";
     t = vt_lookup_load(write_tmp_n("e22.csv", nul, sizeof nul - 1), tg, 2, err, sizeof err);
-    CHECK(t == NULL && contains(err, "e22.csv: not a text file"), "error: NUL byte -> %s", err);
+    CHECK(t == NULL && contains(err, "e22.csv:2: a NUL byte: not a text file"), "error: NUL byte -> %s", err);
   }
   t = vt_lookup_load(write_tmp("e23.csv", "Go,Stay\n1,0\n"), tg, 0, err, sizeof err);
   CHECK(t == NULL && contains(err, "at least one option"), "error: no targets -> %s", err);
