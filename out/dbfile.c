@@ -22,14 +22,6 @@
 #include "sim/embedded.h"
 #include "sim/vtime.h"
 
-void vt_seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || errlen == 0) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static void put2(char *p, int v) { p[0] = (char)('0' + v / 10); p[1] = (char)('0' + v % 10); }
 
 int vt_format_day(int64_t day, char out[11]) {

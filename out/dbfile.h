@@ -14,9 +14,6 @@
 #include "sim/record.h"
 #include "sim/strbuf.h"
 
-/* A message in err (when err is not NULL) from a printf format. */
-void vt_seterr(char *err, size_t errlen, const char *fmt, ...) VT_PRINTF(3, 4);
-
 /* Text s bound SQLITE_STATIC (it must outlive the statement's step), or NULL
 ** when s is NULL; the sqlite3_bind_* result. */
 static inline int vt_bind_text(sqlite3_stmt *st, int i, const char *s) {
