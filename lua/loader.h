@@ -28,9 +28,12 @@ typedef struct vt_modset {
 /* Load every module under `paths` (folders: their *.lua and *.json files
 ** are top-level modules, files in their subfolders, recursively, are
 ** submodules named by relative path; files: themselves) and the submodules
-** they call.  Returns 0,
-** or -1 with err naming the file, the state, the line and the field. */
-int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *err, size_t errlen);
+** they call.  Returns 0, or -1 with err naming the file, the state, the
+** line and the field, and `failed` (failedlen bytes; may be NULL) the file
+** of the module the error is in ("" for an error in no module: a folder
+** without modules, a path that does not exist). */
+int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *failed, size_t failedlen,
+                   char *err, size_t errlen);
 void vt_modset_free(vt_modset *ms);
 /* Call fn for every code the modules can write: state codes, value codes,
 ** care plan activities, panel observations, imaging, supplies (a code may

@@ -209,8 +209,11 @@ static int scan_folder(const char *dir, const char *prefix, const char *root, pe
   return rc;
 }
 
-int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *err, size_t errlen) {
+int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *failed, size_t failedlen,
+                   char *err, size_t errlen) {
   memset(ms, 0, sizeof *ms);
+  if (failed && failedlen) failed[0] = 0;
+  const char *culprit = NULL;   /* the module file an error is in */
   pending_file *files = NULL;
   int nfiles = 0, rc = -1;
   for (int i = 0; i < npaths; i++) {
@@ -248,7 +251,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
     for (int k = 0; k < ms->n && !dup; k++)
       dup = strcmp(ms->mods[k]->file, files[i].file) == 0 || (files[i].sub && strcmp(ms->mods[k]->path, files[i].path) == 0);
     if (dup) continue;
-    if (load_one(ms, vl, files[i].file, files[i].path, files[i].sub, err, errlen) != 0) goto done;
+    if (load_one(ms, vl, files[i].file, files[i].path, files[i].sub, err, errlen) != 0) { culprit = files[i].file; goto done; }
     if (!files[i].sub) ms->ntop = ms->n;
   }
   /* resolve submodules, loading them from the roots on first use */
@@ -261,6 +264,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       if (idx < 0) {
         char file[4096] = "";
         static const char *const exts[] = { ".lua", ".json" };
+        culprit = m->file;
         if (!vt_module_name_safe(s->submodule)) {
           snprintf(err, errlen, "%s:%d: state '%s': submodule '%s' is outside the module tree (%s)",
                    m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, ms->roots[0]);
@@ -276,7 +280,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
                          m->file, s->line > 0 ? s->line : m->line, s->name, s->submodule, ms->roots[r], file);
                 goto done;
               }
-              if (load_one(ms, vl, file, s->submodule, 1, err, errlen) != 0) goto done;
+              if (load_one(ms, vl, file, s->submodule, 1, err, errlen) != 0) { culprit = file; goto done; }
               m = ms->mods[mi];
               s = &m->states[si];
               idx = ms->n - 1;
@@ -297,6 +301,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
 oom:
   snprintf(err, errlen, "out of memory");
 done:
+  if (rc != 0 && culprit && failed && failedlen) snprintf(failed, failedlen, "%s", culprit);
   for (int i = 0; i < nfiles; i++) { free(files[i].file); free(files[i].path); }
   free(files);
   if (rc != 0) vt_modset_free(ms);

@@ -1070,15 +1070,16 @@ static void setup_history(vt_engine *e) {
 
 vt_engine_status vt_engine_open(vt_engine **out, const vt_sim_opts *o, char *const *paths, int npaths,
                                 struct vt_params *params, const vt_lua_limits *limits,
-                                char *err, size_t errlen) {
+                                char *failed, size_t failedlen, char *err, size_t errlen) {
   *out = NULL;
+  if (failed && failedlen) failed[0] = 0;
   vt_engine *e = calloc(1, sizeof *e);
   if (!e) { snprintf(err, errlen, "out of memory"); return VT_ENGINE_EFAIL; }
   e->opts = *o;
   vt_patient_init(&e->p);
   e->lua = vt_lua_new(limits, params, err, errlen);
   if (!e->lua) { vt_patient_free(&e->p); free(e); return VT_ENGINE_EFAIL; }
-  if (vt_modset_load(&e->ms, e->lua, paths, npaths, err, errlen) != 0) {
+  if (vt_modset_load(&e->ms, e->lua, paths, npaths, failed, failedlen, err, errlen) != 0) {
     vt_engine_status st = e->lua->param_type_error ? VT_ENGINE_EPARAM : VT_ENGINE_EFAIL;
     vt_lua_free(e->lua); vt_patient_free(&e->p); free(e);
     return st;
@@ -1092,7 +1093,7 @@ vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
                          struct vt_params *params, const vt_lua_limits *limits,
                          char *err, size_t errlen) {
   vt_engine *e;
-  return vt_engine_open(&e, o, paths, npaths, params, limits, err, errlen) == VT_ENGINE_OK ? e : NULL;
+  return vt_engine_open(&e, o, paths, npaths, params, limits, NULL, 0, err, errlen) == VT_ENGINE_OK ? e : NULL;
 }
 
 void vt_engine_free(vt_engine *e) {

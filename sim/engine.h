@@ -58,10 +58,11 @@ typedef enum vt_engine_status {
 
 /* Create an engine in *out: a Lua state with `limits` and `params`, and the
 ** modules under `paths`.  Returns VT_ENGINE_OK, or another status with *out
-** NULL and err set (a module error names file, state, line). */
+** NULL, err set (a module error names file, state, line) and `failed`
+** (may be NULL) the file of the module that failed to load, "" if none. */
 vt_engine_status vt_engine_open(vt_engine **out, const vt_sim_opts *o, char *const *paths, int npaths,
                                 struct vt_params *params, const vt_lua_limits *limits,
-                                char *err, size_t errlen);
+                                char *failed, size_t failedlen, char *err, size_t errlen);
 /* vt_engine_open returning the engine, or NULL on any failure. */
 vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
                          struct vt_params *params, const vt_lua_limits *limits,

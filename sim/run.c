@@ -256,7 +256,8 @@ static vt_run_status load(run *r) {
   r->engines = calloc((size_t)r->threads, sizeof *r->engines);
   if (!r->ws || !r->engines) return fail(r, VT_RUN_EFAIL, "out of memory");
   for (int i = 0; i < r->threads; i++) {
-    vt_engine_status st = vt_engine_open(&r->ws[i].eng, &r->so, paths, npaths, r->params, &r->limits, err, sizeof err);
+    vt_engine_status st = vt_engine_open(&r->ws[i].eng, &r->so, paths, npaths, r->params, &r->limits, r->res->module,
+                                         sizeof r->res->module, err, sizeof err);
     if (st != VT_ENGINE_OK) return fail(r, st == VT_ENGINE_EPARAM ? VT_RUN_EUSAGE : VT_RUN_EFAIL, "%s", err);
     r->ws[i].sh = &r->sh;
     r->engines[i] = r->ws[i].eng;

@@ -23,8 +23,8 @@ typedef enum vt_run_status {
 typedef struct vt_run_result {
   vt_run_status status;
   char error[4096];      /* the message, when the status is not VT_RUN_OK */
-  char module[4096];     /* the file of the module the error is in, when the
-                         ** engine knows it (an error while simulating), else "" */
+  char module[4096];     /* the file of the module the error is in (an error
+                         ** while loading or simulating a module), else "" */
   int64_t stopped_at;    /* the patient whose simulation failed, or -1 */
   int output_lost;       /* the output had been opened: nothing of it was kept */
   double seconds;        /* VT_RUN_OK: the run's wall time */

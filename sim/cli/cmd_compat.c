@@ -720,27 +720,6 @@ static outcome run_once(compat *c, char *const *mods, int nmods, const char *out
   return o;
 }
 
-/* The row whose file the message `msg` names: the longest file that starts
-** the message, else the longest that appears in it followed by ':'.  For a
-** load error, whose module the run does not report apart from the message
-** (a run-time error comes with its module: outcome.module). */
-static int blame(const compat *c, const char *msg) {
-  int best = -1;
-  size_t bestlen = 0;
-  for (int pass = 0; pass < 2 && best < 0; pass++)
-    for (int i = 0; i < c->nrows; i++) {
-      const char *f = c->rows[i].file;
-      size_t n = strlen(f);
-      if (n <= bestlen) continue;
-      const char *at = NULL;
-      if (pass == 0) { if (strncmp(msg, f, n) == 0) at = msg; }
-      else at = strstr(msg, f);
-      while (at && at[n] != ':') at = pass ? strstr(at + 1, f) : NULL;
-      if (at) { best = i; bestlen = n; }
-    }
-  return best;
-}
-
 /* Drop the top-level modules whose module set holds submodule row j, noting why. */
 static int drop_callers(compat *c, int j, const char *why) {
   int dropped = 0;
@@ -760,8 +739,7 @@ static int drop_callers(compat *c, int j, const char *why) {
 /* Mark the module a failed run's message names and drop it (and, for a
 ** submodule, the modules that call it).  1 if something was dropped. */
 static int drop_blamed(compat *c, const outcome *o) {
-  int j = o->module[0] ? find_row(c, o->module) : -1;
-  if (j < 0) j = blame(c, o->msg);
+  int j = o->module[0] ? find_row(c, o->module) : -1;   /* the run names the module its error is in */
   if (j < 0 || c->rows[j].load_err || c->rows[j].run_err) return 0;
   mrow *r = &c->rows[j];
   if (o->at_run_time || o->crashed) r->run_err = vt_xstrdup(o->msg); else r->load_err = vt_xstrdup(o->msg);

@@ -175,7 +175,7 @@ check_grep "synthea-csv messy: period to the export's last date" "period	p1	1980
 # ---- (4) bad sources: exit 2 with a message, never a crash -----------------------------
 printf 'record,person,sex,birth_date,start_date,end_date,domain,system,code\nperson,1,F,1970-01-01,,,,,\nevent,1,,,"2000-01-01,,condition,SNOMED,1\n' > "$W/quote.csv"
 dump "events:$W/quote.csv"
-check_fails "events bad: broken quoting names file and line" "quote.csv:3: a quoted field is not closed"
+check_fails "events bad: broken quoting names file and line" "quote.csv:3: a quoted field has no closing quote"
 printf 'record,person,sex,birth_date,start_date,end_date,domain,system\nperson,1,F,1970-01-01,,,,\n' > "$W/nocode.csv"
 dump "events:$W/nocode.csv"
 check_fails "events bad: a missing column is named with the columns" "nocode.csv: no column 'code' (the columns: record, person, sex, birth_date, start_date, end_date, domain, system)"
@@ -208,7 +208,7 @@ check_fails "synthea-csv bad: a missing CODE column is named" "conditions.csv: n
 printf 'Id,START,STOP,PATIENT,CODE\ne1,2000-01-01,,p1,"1\n' > "$W/badsyn/conditions.csv"
 mv "$W/badsyn/conditions.csv" "$W/badsyn/encounters.csv"
 dump "synthea-csv:$W/badsyn"
-check_fails "synthea-csv bad: broken quoting names file and line" "encounters.csv:2: a quoted field is not closed"
+check_fails "synthea-csv bad: broken quoting names file and line" "encounters.csv:2: a quoted field has no closing quote"
 rm -f "$W/badsyn/encounters.csv"
 printf 'Id,GENDER\np1,F\n' > "$W/badsyn/patients.csv"
 dump "synthea-csv:$W/badsyn"

@@ -596,12 +596,12 @@ static void test_params(void) {
     snprintf(path, sizeof path, TMP "param_engine_wrong.lua");
     char *paths[1] = { path };
     vt_sim_opts o = { 99, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 } };
-    vt_engine_status st = vt_engine_open(&e, &o, paths, 1, params, NULL, err, sizeof err);
+    vt_engine_status st = vt_engine_open(&e, &o, paths, 1, params, NULL, NULL, 0, err, sizeof err);
     CHECK(st == VT_ENGINE_EPARAM && e == NULL, "param: vt_engine_open reports a wrong-type override as VT_ENGINE_EPARAM (%d)", (int)st);
     vt_engine_free(e);
     snprintf(path, sizeof path, TMP "param_engine_broken.lua");
     if (write_text(path, "return { name = 'Broken', states = { Initial = { type = 'Initial', direct_transition = 'Nowhere' } } }\n") == 0) {
-      st = vt_engine_open(&e, &o, paths, 1, params, NULL, err, sizeof err);
+      st = vt_engine_open(&e, &o, paths, 1, params, NULL, NULL, 0, err, sizeof err);
       CHECK(st == VT_ENGINE_EFAIL && e == NULL, "param: another load error is VT_ENGINE_EFAIL (%d)", (int)st);
       vt_engine_free(e);
     } else CHECK(0, "param: cannot write %s", path);

@@ -107,7 +107,7 @@ static void test_errors(void) {
   CHECK(rc == 0, "a missing optional column is fine (%s)", err);
   p = write_file("quote.csv", "id,code\na,1\nb,\"2\nc,3\n");
   rc = vt_stage_table(s, p, "q", cols, 2, 3, NULL, NULL, err, sizeof err);
-  CHECK(rc == -1 && contains(err, "quote.csv:3: a quoted field is not closed"), "broken quoting names the line (%s)", err);
+  CHECK(rc == -1 && contains(err, "quote.csv:3: a quoted field has no closing quote"), "broken quoting names the line (%s)", err);
   char v[64];
   query1(s, "SELECT count(*) FROM q", v, sizeof v);
   CHECK_STR(v, "0", "a failed staging leaves no rows (%s)", v);
