@@ -780,11 +780,16 @@ int vt_cmd_inspect(int argc, char **argv) {
   ictx c;
   memset(&c, 0, sizeof c);
   int pr = parse_args(argc, argv, &c);
-  if (pr == 1) { fputs(usage_text, stdout); return VT_EXIT_OK; }
-  if (pr < 0) { fputs("(vitae inspect --help shows the usage)\n", stderr); return VT_EXIT_USAGE; }
+  if (pr != 0) {
+    free(c.codes);
+    if (pr == 1) { fputs(usage_text, stdout); return VT_EXIT_OK; }
+    fputs("(vitae inspect --help shows the usage)\n", stderr);
+    return VT_EXIT_USAGE;
+  }
   vt_ehr_options opt = { 0 };
   if (vt_ehr_open(&c.r, c.spec, &opt, c.err, sizeof c.err) != VT_EHR_OK) {
     fprintf(stderr, "vitae inspect: %s\n", c.err);
+    free(c.codes);
     return VT_EXIT_USAGE;
   }
   int rc = c.ncodes ? vt_inspect_codes(stdout, c.r, c.codes, c.ncodes, c.vocab, c.json, c.err, sizeof c.err)
