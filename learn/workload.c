@@ -1,0 +1,265 @@
+/*
+** workload.c -- the public workload of `vitae learn`: the codes a module set
+** can start, the strata, the category lists, the vector layout with stable
+** names, and the declared sensitivity (learn/workload.h;
+** docs/learn-statistics.md).
+*/
+#include "learn/workload.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lua/loader.h"
+#include "sim/model.h"
+#include "sim/strbuf.h"
+
+const char *const vt_wl_race_names[VT_WL_NRACE] = { "white", "black", "asian", "native", "hawaiian", "other",
+                                                     "unknown" };
+const char *const vt_wl_eth_names[VT_WL_NETH] = { "hispanic", "nonhispanic", "unknown" };
+static const char SEXES[VT_WL_NSEX] = { 'F', 'M' };
+
+void vt_workload_init(vt_workload *wl) { memset(wl, 0, sizeof *wl); }
+
+void vt_workload_free(vt_workload *wl) {
+  for (size_t i = 0; i < wl->ncodes; i++) { free(wl->systems[i]); free(wl->codes[i]); }
+  free(wl->systems);
+  free(wl->codes);
+  free(wl->kinds);
+  memset(wl, 0, sizeof *wl);
+}
+
+int vt_workload_add(vt_workload *wl, const char *system, const char *code, vt_wl_kind kind) {
+  if (!system || !code || !*code) return 0;
+  for (size_t i = 0; i < wl->ncodes; i++)   /* module code lists are small: a scan is enough */
+    if (strcmp(wl->codes[i], code) == 0 && strcmp(wl->systems[i], system) == 0) return 0;
+  if (wl->ncodes == wl->cap) {
+    size_t cap = wl->cap ? 2 * wl->cap : 64;
+    char **s = realloc(wl->systems, cap * sizeof *s);
+    if (!s) return -1;
+    wl->systems = s;
+    char **c = realloc(wl->codes, cap * sizeof *c);
+    if (!c) return -1;
+    wl->codes = c;
+    uint8_t *k = realloc(wl->kinds, cap);
+    if (!k) return -1;
+    wl->kinds = k;
+    wl->cap = cap;
+  }
+  char *s = strdup(system), *c = strdup(code);
+  if (!s || !c) { free(s); free(c); return -1; }
+  wl->systems[wl->ncodes] = s;
+  wl->codes[wl->ncodes] = c;
+  wl->kinds[wl->ncodes] = (uint8_t)kind;
+  wl->ncodes++;
+  return 0;
+}
+
+/* The workload kind of a module state type, or -1 for states whose codes
+** have no onset. */
+static int state_kind(int type) {
+  switch (type) {
+  case VT_S_CONDITION_ONSET: return VT_WL_CONDITION;
+  case VT_S_ALLERGY_ONSET: return VT_WL_ALLERGY;
+  case VT_S_MEDICATION_ORDER: return VT_WL_MEDICATION;
+  case VT_S_PROCEDURE: return VT_WL_PROCEDURE;
+  case VT_S_VACCINE: return VT_WL_IMMUNIZATION;
+  case VT_S_DEVICE: return VT_WL_DEVICE;
+  case VT_S_CAREPLAN_START: return VT_WL_CAREPLAN;
+  default: return -1;
+  }
+}
+
+int vt_workload_from_modset(vt_workload *wl, const struct vt_modset *ms) {
+  vt_workload_init(wl);
+  for (int m = 0; m < ms->n; m++)
+    for (int k = 0; k < ms->mods[m]->nstates; k++) {
+      const vt_state *s = &ms->mods[m]->states[k];
+      int kind = state_kind(s->type);
+      if (kind < 0) continue;
+      for (int i = 0; i < s->ncodes; i++)
+        if (vt_workload_add(wl, s->codes[i].system, s->codes[i].code, (vt_wl_kind)kind) != 0) goto oom;
+      if (s->procedure_code &&
+          vt_workload_add(wl, s->procedure_code->system, s->procedure_code->code, VT_WL_PROCEDURE) != 0)
+        goto oom;
+    }
+  return 0;
+oom:
+  vt_workload_free(wl);
+  return -1;
+}
+
+/* ---- layout ------------------------------------------------------------ */
+
+size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b) {
+  switch (b) {
+  case VT_WL_BLOCK_DEMOG: return VT_WL_NDEMOG;
+  case VT_WL_BLOCK_MORTALITY: return 2 * VT_WL_NSTRATA;
+  case VT_WL_BLOCK_RISKTIME: return VT_WL_NSTRATA;
+  case VT_WL_BLOCK_ONSET:
+  case VT_WL_BLOCK_POSTONSET: return wl->ncodes * VT_WL_NSTRATA;
+  default: return 0;
+  }
+}
+
+size_t vt_workload_block_offset(const vt_workload *wl, vt_wl_block b) {
+  size_t off = 0;
+  for (int i = 0; i < (int)b && i < VT_WL_BLOCK__COUNT; i++) off += vt_workload_block_size(wl, (vt_wl_block)i);
+  return off;
+}
+
+size_t vt_workload_size(const vt_workload *wl) { return vt_workload_block_offset(wl, VT_WL_BLOCK__COUNT); }
+
+const char *vt_workload_block_name(vt_wl_block b) {
+  static const char *const names[VT_WL_BLOCK__COUNT] = { "demog", "mortality", "risktime", "onset",
+                                                         "postonset" };
+  return (int)b >= 0 && b < VT_WL_BLOCK__COUNT ? names[b] : "?";
+}
+
+vt_wl_block vt_workload_block_of(const vt_workload *wl, size_t i) {
+  for (int b = 0; b < VT_WL_BLOCK__COUNT; b++) {
+    size_t n = vt_workload_block_size(wl, (vt_wl_block)b);
+    if (i < n) return (vt_wl_block)b;
+    i -= n;
+  }
+  return VT_WL_BLOCK__COUNT;
+}
+
+int vt_wl_stratum(char sex, int band) {
+  if (band < 0 || band >= VT_WL_NBANDS) return -1;
+  for (int s = 0; s < VT_WL_NSEX; s++) if (SEXES[s] == sex) return s * VT_WL_NBANDS + band;
+  return -1;
+}
+
+int vt_wl_band_of_age(int years) {
+  if (years < 0) return -1;
+  int b = years / VT_WL_BAND_YEARS;
+  return b >= VT_WL_NBANDS ? VT_WL_NBANDS - 1 : b;
+}
+
+/* "F/40-44", "M/85+" for stratum s. */
+static void stratum_name(int s, char *out, size_t outlen) {
+  int band = s % VT_WL_NBANDS, lo = band * VT_WL_BAND_YEARS;
+  if (band == VT_WL_NBANDS - 1) snprintf(out, outlen, "%c/%d+", SEXES[s / VT_WL_NBANDS], lo);
+  else snprintf(out, outlen, "%c/%02d-%02d", SEXES[s / VT_WL_NBANDS], lo, lo + VT_WL_BAND_YEARS - 1);
+}
+
+/* The name of entry i of the demographic block. */
+static void demog_name(size_t i, char *out, size_t outlen) {
+  static const char *const sexes[3] = { "F", "M", "U" };
+  if (i < 3) { snprintf(out, outlen, "sex/%s", sexes[i]); return; }
+  i -= 3;
+  if (i < VT_WL_NDECADES) {
+    int nd = VT_WL_NDECADES - 3;
+    if ((int)i < nd) snprintf(out, outlen, "birth_decade/%ds", VT_WL_DECADE_FIRST + 10 * (int)i);
+    else snprintf(out, outlen, "birth_decade/%s", (const char *[]){ "before", "after", "unknown" }[(int)i - nd]);
+    return;
+  }
+  i -= VT_WL_NDECADES;
+  if (i < VT_WL_NRACE) { snprintf(out, outlen, "race/%s", vt_wl_race_names[i]); return; }
+  i -= VT_WL_NRACE;
+  snprintf(out, outlen, "ethnicity/%s", vt_wl_eth_names[i]);
+}
+
+int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen) {
+  char st[16];
+  if (outlen) *out = 0;
+  vt_wl_block b = vt_workload_block_of(wl, i);
+  if (b == VT_WL_BLOCK__COUNT) return -1;
+  size_t j = i - vt_workload_block_offset(wl, b);
+  switch (b) {
+  case VT_WL_BLOCK_DEMOG: demog_name(j, out, outlen); break;
+  case VT_WL_BLOCK_MORTALITY:
+    stratum_name((int)(j % VT_WL_NSTRATA), st, sizeof st);
+    snprintf(out, outlen, "%s/%s", j < VT_WL_NSTRATA ? "deaths" : "persontime", st);
+    break;
+  case VT_WL_BLOCK_RISKTIME:
+    stratum_name((int)j, st, sizeof st);
+    snprintf(out, outlen, "risktime/%s", st);
+    break;
+  default: {
+    size_t c = j / VT_WL_NSTRATA;
+    stratum_name((int)(j % VT_WL_NSTRATA), st, sizeof st);
+    snprintf(out, outlen, "%s/%s:%s/%s", vt_workload_block_name(b), wl->systems[c], wl->codes[c], st);
+  }
+  }
+  return 0;
+}
+
+/* ---- public categories --------------------------------------------------- */
+
+/* 1 if s equals one of the NULL-terminated names, ignoring case and
+** surrounding blanks. */
+static int is_one_of(const char *s, const char *const *names) {
+  while (*s == ' ') s++;
+  size_t n = strlen(s);
+  while (n && s[n - 1] == ' ') n--;
+  for (; *names; names++)
+    if (strlen(*names) == n && strncasecmp(s, *names, n) == 0) return 1;
+  return 0;
+}
+
+int vt_wl_race_index(const char *race) {
+  static const char *const lists[6][6] = {
+    { "white", "8527", NULL },
+    { "black", "black or african american", "african american", "8516", NULL },
+    { "asian", "8515", NULL },
+    { "native", "american indian or alaska native", "american indian", "8657", NULL },
+    { "hawaiian", "native hawaiian or other pacific islander", "pacific islander", "8557", NULL },
+    { "unknown", "no matching concept", "0", "not reported", "none", NULL },
+  };
+  if (!race || !*race) return VT_WL_NRACE - 1;
+  for (int i = 0; i < 5; i++) if (is_one_of(race, lists[i])) return i;
+  if (is_one_of(race, lists[5])) return VT_WL_NRACE - 1;
+  return 5;   /* other */
+}
+
+int vt_wl_eth_index(const char *eth) {
+  static const char *const his[] = { "hispanic", "hispanic or latino", "38003563", NULL };
+  static const char *const non[] = { "nonhispanic", "non-hispanic", "not hispanic or latino", "not hispanic",
+                                     "38003564", NULL };
+  if (!eth || !*eth) return 2;
+  if (is_one_of(eth, his)) return 0;
+  if (is_one_of(eth, non)) return 1;
+  return 2;
+}
+
+int vt_wl_decade_index(int year, int known) {
+  int nd = VT_WL_NDECADES - 3;
+  if (!known) return nd + 2;
+  if (year < VT_WL_DECADE_FIRST) return nd;
+  if (year >= VT_WL_DECADE_LAST + 10) return nd + 1;
+  return (year - VT_WL_DECADE_FIRST) / 10;
+}
+
+/* ---- sensitivity ----------------------------------------------------------- */
+
+uint64_t vt_workload_time_sq_bound(void) {
+  /* sum of T_s^2 with sum T_s <= H, 0 <= T_s <= C, at most NBANDS strata
+  ** (one sex): a convex function is largest at a vertex: q strata full, one
+  ** with the rest */
+  uint64_t c = VT_WL_CAP, h = VT_WL_HORIZON, q = h / c, r = h % c;
+  if (q >= VT_WL_NBANDS) return VT_WL_NBANDS * c * c;
+  return q * c * c + r * r;
+}
+
+uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b) {
+  uint64_t t = vt_workload_time_sq_bound();
+  (void)wl;
+  switch (b) {
+  case VT_WL_BLOCK_DEMOG: return 4;            /* one 1 in each of sex, decade, race, ethnicity */
+  case VT_WL_BLOCK_MORTALITY: return 1 + t;    /* at most one death; the window's person-days */
+  case VT_WL_BLOCK_RISKTIME: return t;
+  case VT_WL_BLOCK_ONSET: return VT_WL_K;       /* at most K onsets of 1 */
+  case VT_WL_BLOCK_POSTONSET: return VT_WL_K * t; /* at most K codes, each within the window */
+  default: return 0;
+  }
+}
+
+uint64_t vt_workload_delta2(const vt_workload *wl) {
+  uint64_t d = 0;
+  for (int b = 0; b < VT_WL_BLOCK__COUNT; b++) d += vt_workload_block_delta2(wl, (vt_wl_block)b);
+  return d;
+}

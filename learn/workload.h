@@ -1,0 +1,129 @@
+/*
+** workload.h -- the public workload of `vitae learn` (DESIGN.md, "Learning
+** (DP)", step 1): which statistics are measured, derived from the module set
+** alone and never from the data, with a stable name for every entry.
+**
+** The workload is a vector of integer statistics in blocks (docs/
+** learn-statistics.md has the definitions and the sensitivity proof):
+**
+**   demog      sex (F, M, U), birth decade, race, ethnicity counts
+**   mortality  deaths and observed person-days per stratum
+**   risktime   person-days of the code risk window per stratum
+**   onset      first-onset events per code and stratum
+**   postonset  person-days of the risk window after a code's first date
+**              (at risk for code c = risktime - postonset[c], by
+**              post-processing)
+**
+** Strata are public: sex F/M by 18 five-year age bands (0-4 ... 80-84,
+** 85+).  The per-patient bounds (K, washout, horizon, cap) are the
+** constants below.  Extension point: pairs of codes the module graph links
+** (A leads to B) get a block of their own (VT_WL_BLOCK_PAIRS, reserved).
+*/
+#ifndef VT_WORKLOAD_H
+#define VT_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vt_modset;
+
+/* Public constants of the workload, fixed before any data is read. */
+#define VT_WL_NBANDS 18          /* age bands 0-4, 5-9, ..., 80-84, 85+ */
+#define VT_WL_BAND_YEARS 5
+#define VT_WL_NSEX 2             /* strata: F, M */
+#define VT_WL_NSTRATA (VT_WL_NSEX * VT_WL_NBANDS)
+#define VT_WL_K 16               /* at most K distinct codes per patient (first K by date) */
+#define VT_WL_WASHOUT 365        /* days after the first observation start: carry-ins, not onsets */
+#define VT_WL_HORIZON 3653       /* days of a patient's window (about 10 years) */
+#define VT_WL_CAP 1827           /* person-days per patient and stratum (one 5-year band) */
+#define VT_WL_DECADE_FIRST 1900  /* birth decades 1900s ... 2020s, plus before, after, unknown */
+#define VT_WL_DECADE_LAST 2020
+#define VT_WL_NDECADES ((VT_WL_DECADE_LAST - VT_WL_DECADE_FIRST) / 10 + 4)
+#define VT_WL_NRACE 7            /* white black asian native hawaiian other unknown */
+#define VT_WL_NETH 3             /* hispanic nonhispanic unknown */
+#define VT_WL_NDEMOG (3 + VT_WL_NDECADES + VT_WL_NRACE + VT_WL_NETH)
+
+/* The blocks of the vector, in its order. */
+typedef enum vt_wl_block {
+  VT_WL_BLOCK_DEMOG,
+  VT_WL_BLOCK_MORTALITY,         /* deaths[NSTRATA] then persontime[NSTRATA] */
+  VT_WL_BLOCK_RISKTIME,
+  VT_WL_BLOCK_ONSET,             /* [code][stratum] */
+  VT_WL_BLOCK_POSTONSET,         /* [code][stratum] */
+  /* VT_WL_BLOCK_PAIRS: B's onsets and person-days at risk after A, for the
+  ** pairs the module graph links; to be added here (its own bounds and
+  ** sensitivity in vt_workload_block_delta2). */
+  VT_WL_BLOCK__COUNT
+} vt_wl_block;
+
+/* What kind of module state a code comes from (the first one seen). */
+typedef enum vt_wl_kind {
+  VT_WL_CONDITION, VT_WL_ALLERGY, VT_WL_MEDICATION, VT_WL_PROCEDURE,
+  VT_WL_IMMUNIZATION, VT_WL_DEVICE, VT_WL_CAREPLAN, VT_WL_KIND__COUNT
+} vt_wl_kind;
+
+typedef struct vt_workload {
+  size_t ncodes;
+  char **systems, **codes;       /* vitae system names ("SNOMED-CT") and codes */
+  uint8_t *kinds;                /* vt_wl_kind */
+  size_t cap;
+} vt_workload;
+
+/* A workload of the codes the module set can start (conditions, allergies,
+** medications, procedures, immunizations, devices, care plans; not
+** observations, vital signs, encounters, imaging or supplies: those recur
+** and have no onset), in module load order, each code once.  The
+** lifecycle's own codes (wellness visits, vital signs, death) are no onset
+** codes; death is measured in the mortality block.  0, or -1 when out of
+** memory. */
+int vt_workload_from_modset(vt_workload *wl, const struct vt_modset *ms);
+
+/* An empty workload; add codes with vt_workload_add (tests, other front
+** ends).  vt_workload_add ignores a code already there; 0, or -1. */
+void vt_workload_init(vt_workload *wl);
+int vt_workload_add(vt_workload *wl, const char *system, const char *code, vt_wl_kind kind);
+void vt_workload_free(vt_workload *wl);
+
+/* The length of the whole vector, the offset of block b in it and its
+** length. */
+size_t vt_workload_size(const vt_workload *wl);
+size_t vt_workload_block_offset(const vt_workload *wl, vt_wl_block b);
+size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b);
+/* "demog", "mortality", "risktime", "onset", "postonset". */
+const char *vt_workload_block_name(vt_wl_block b);
+/* The block entry i of the vector belongs to. */
+vt_wl_block vt_workload_block_of(const vt_workload *wl, size_t i);
+
+/* The stable name of entry i into out: "sex/F", "birth_decade/1950s",
+** "race/white", "ethnicity/hispanic", "deaths/F/85+", "persontime/M/00-04",
+** "risktime/F/40-44", "onset/SNOMED-CT:44054006/F/40-44",
+** "postonset/SNOMED-CT:44054006/F/40-44".  0, or -1 when i is out of range
+** (out is then ""). */
+int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen);
+
+/* The stratum index of sex 'F' or 'M' and age band b, or -1 for another sex
+** or band. The band of a completed age in years. */
+int vt_wl_stratum(char sex, int band);
+int vt_wl_band_of_age(int years);
+
+/* The public category lists (fixed, docs/learn-statistics.md) and the index
+** of a source's race or ethnicity text in them (unknown for NULL, "",
+** unrecognised "unknown" spellings; "other" for any other text of race). */
+extern const char *const vt_wl_race_names[VT_WL_NRACE];
+extern const char *const vt_wl_eth_names[VT_WL_NETH];
+int vt_wl_race_index(const char *race);
+int vt_wl_eth_index(const char *eth);
+/* The index (0 .. VT_WL_NDECADES-1) of a birth year's decade: the decades
+** in order, then before, after, unknown (year 0 = unknown). */
+int vt_wl_decade_index(int year, int known);
+
+/* The L2 sensitivity, squared, of block b (an integer: the bounds are
+** integers), and of the whole concatenated vector (the sum over blocks),
+** under adding or removing one patient (docs/learn-statistics.md). */
+uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b);
+uint64_t vt_workload_delta2(const vt_workload *wl);
+/* The bound on one patient's sum over strata of squared person-days in a
+** window of VT_WL_HORIZON days with at most VT_WL_CAP per stratum. */
+uint64_t vt_workload_time_sq_bound(void);
+
+#endif
