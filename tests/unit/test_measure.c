@@ -1,0 +1,409 @@
+/*
+** test_measure.c -- the public workload (learn/workload.c) and the bounded
+** exact measurement (learn/measure.c): hand-made cohorts written as events
+** CSV files (schemas/events.md) with known onsets, carry-ins, censoring and
+** person-time; the sensitivity property (no patient, random or
+** adversarial, moves the vector by more than the declared L2 sensitivity,
+** and the worst ones reach it); determinism; the workload of the default
+** module set.
+*/
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "learn/measure.h"
+#include "learn/workload.h"
+#include "sim/engine.h"
+#include "sim/vtime.h"
+#include "tests/unit/test.h"
+
+static char csv_path[512];
+
+static int64_t D(int y, int m, int d) { return vt_days_from_civil(y, m, d); }
+
+/* The header of every test file. */
+static const char HEADER[] = "record,person,sex,birth_date,death_date,start_date,end_date,domain,system,code,race,ethnicity\n";
+
+/* Write text to the test CSV file: 0 or -1. */
+static int write_csv(const char *text) {
+  FILE *f = fopen(csv_path, "w");
+  if (!f) return -1;
+  fputs(HEADER, f);
+  fputs(text, f);
+  return fclose(f);
+}
+
+/* Measure the test CSV file with wl into vec (allocated); 0 or -1. */
+static int measure_file(const vt_workload *wl, int64_t **vec, vt_measure_stats *st) {
+  char spec[600], err[512];
+  snprintf(spec, sizeof spec, "events:%s", csv_path);
+  vt_ehr *r;
+  if (vt_ehr_open(&r, spec, NULL, err, sizeof err) != VT_EHR_OK) { printf("# open: %s\n", err); return -1; }
+  vt_codematch *m = vt_measure_matcher(wl);
+  *vec = calloc(vt_workload_size(wl), sizeof **vec);
+  int rc = m && *vec ? vt_measure_run(wl, r, m, *vec, st, err, sizeof err) : -1;
+  if (rc) printf("# measure: %s\n", err);
+  vt_codematch_free(m);
+  vt_ehr_close(r);
+  return rc;
+}
+
+/* The entry of vec named name (vt_workload_name), or INT64_MIN if none. */
+static int64_t entry(const vt_workload *wl, const int64_t *vec, const char *name) {
+  char buf[256];
+  for (size_t i = 0; i < vt_workload_size(wl); i++) {
+    vt_workload_name(wl, i, buf, sizeof buf);
+    if (strcmp(buf, name) == 0) return vec[i];
+  }
+  return INT64_MIN;
+}
+
+/* A workload of codes C0 .. C(n-1) (SNOMED-CT) and 111, 222. */
+static void small_workload(vt_workload *wl, int n) {
+  vt_workload_init(wl);
+  vt_workload_add(wl, "SNOMED-CT", "111", VT_WL_CONDITION);
+  vt_workload_add(wl, "SNOMED-CT", "222", VT_WL_CONDITION);
+  vt_workload_add(wl, "RxNorm", "333", VT_WL_MEDICATION);
+  for (int i = 0; i < n; i++) {
+    char c[16];
+    snprintf(c, sizeof c, "C%d", i);
+    vt_workload_add(wl, "SNOMED-CT", c, VT_WL_CONDITION);
+  }
+}
+
+/* ---- known cohort -------------------------------------------------------- */
+
+static void test_known_cohort(void) {
+  vt_workload wl;
+  small_workload(&wl, 0);
+  const char *text =
+    /* 1: F born 1960, observed 2010-2019: 111 carried in (washout), 222 incident at 53 */
+    "person,1,F,1960-01-01,,2010-01-01,2019-12-31,,,,white,nonhispanic\n"
+    "event,1,,,,2010-06-01,,condition,SNOMED,111,,\n"
+    "event,1,,,,2013-01-01,,condition,SNOMED,222,,\n"
+    "event,1,,,,2014-01-01,,condition,SNOMED,222,,\n"
+    "event,1,,,,2014-01-01,,condition,SNOMED,999,,\n"
+    /* 2: M observed from birth (no washout), 111 at 17 days, dies at 8 */
+    "person,2,M,2000-03-15,2008-05-01,2000-03-15,2008-05-01,,,,Black or African American,Hispanic or Latino\n"
+    "event,2,,,,2000-04-01,,condition,SNOMED,111,,\n"
+    /* 3: sex unknown: demographics only */
+    "person,3,X,1950-01-01,,2010-01-01,2019-12-31,,,,,\n"
+    "event,3,,,,2015-01-01,,condition,SNOMED,111,,\n"
+    /* 4: F, two periods; 222 in the gap (no onset), RxNorm 333 in the second */
+    "person,4,F,1980-07-01,,2001-01-01,2003-12-31,,,,asian,\n"
+    "period,4,,,,2006-01-01,2008-12-31,,,,,\n"
+    "event,4,,,,2004-06-01,,condition,SNOMED,222,,\n"
+    "event,4,,,,2007-01-01,,drug,RxNorm,333,,\n";
+  int64_t *v = NULL;
+  vt_measure_stats st;
+  CHECK(write_csv(text) == 0 && measure_file(&wl, &v, &st) == 0, "known cohort: measured");
+  if (!v) { vt_workload_free(&wl); return; }
+  CHECK(entry(&wl, v, "sex/F") == 2 && entry(&wl, v, "sex/M") == 1 && entry(&wl, v, "sex/U") == 1, "sex counts");
+  CHECK(entry(&wl, v, "birth_decade/1960s") == 1 && entry(&wl, v, "birth_decade/2000s") == 1 &&
+        entry(&wl, v, "birth_decade/1950s") == 1 && entry(&wl, v, "birth_decade/1980s") == 1, "birth decades");
+  CHECK(entry(&wl, v, "race/white") == 1 && entry(&wl, v, "race/black") == 1 && entry(&wl, v, "race/asian") == 1 &&
+        entry(&wl, v, "race/unknown") == 1, "race shares (OMOP names mapped)");
+  CHECK(entry(&wl, v, "ethnicity/hispanic") == 1 && entry(&wl, v, "ethnicity/nonhispanic") == 1 &&
+        entry(&wl, v, "ethnicity/unknown") == 2, "ethnicity shares");
+  /* person 1 */
+  CHECK(entry(&wl, v, "onset/SNOMED-CT:222/F/50-54") == 1, "incident code counted once at its first date's stratum");
+  CHECK(entry(&wl, v, "onset/SNOMED-CT:111/F/50-54") == 0 && entry(&wl, v, "onset/SNOMED-CT:111/F/45-49") == 0,
+        "a code in the first %d days is a carry-in, not an onset", VT_WL_WASHOUT);
+  int64_t rt1 = D(2015, 1, 1) - D(2011, 1, 1), rt2 = D(2020, 1, 1) - D(2015, 1, 1);
+  CHECK(entry(&wl, v, "risktime/F/50-54") == rt1 && entry(&wl, v, "risktime/F/55-59") == rt2,
+        "risk time after the washout, split at the 55th birthday (%lld, %lld)", (long long)rt1, (long long)rt2);
+  CHECK(entry(&wl, v, "postonset/SNOMED-CT:111/F/50-54") == rt1 &&
+        entry(&wl, v, "postonset/SNOMED-CT:111/F/55-59") == rt2, "a carry-in is never at risk");
+  CHECK(entry(&wl, v, "postonset/SNOMED-CT:222/F/50-54") == D(2015, 1, 1) - D(2013, 1, 1) &&
+        entry(&wl, v, "postonset/SNOMED-CT:222/F/55-59") == rt2, "at risk stops at onset");
+  CHECK(entry(&wl, v, "persontime/F/50-54") == D(2015, 1, 1) - D(2010, 1, 1) + 0 &&
+        entry(&wl, v, "persontime/F/55-59") == rt2, "mortality person-time from the first observation day");
+  /* person 2 */
+  CHECK(entry(&wl, v, "onset/SNOMED-CT:111/M/00-04") == 1, "observed from birth: no washout, onset at 17 days");
+  CHECK(entry(&wl, v, "deaths/M/05-09") == 1 && st.deaths == 1, "death counted in its stratum");
+  CHECK(entry(&wl, v, "persontime/M/00-04") == D(2005, 3, 15) - D(2000, 3, 15) &&
+        entry(&wl, v, "persontime/M/05-09") == D(2008, 5, 2) - D(2005, 3, 15), "person-time up to the death day");
+  CHECK(entry(&wl, v, "postonset/SNOMED-CT:111/M/00-04") == D(2005, 3, 15) - D(2000, 4, 1), "post-onset days");
+  /* person 3 */
+  CHECK(st.unstratified == 1 && entry(&wl, v, "onset/SNOMED-CT:111/F/65-69") == 0, "unknown sex: no strata");
+  /* person 4: risk window 2002-01-01 .. 2011-12-31, observed 2002-2003 and 2006-2008 */
+  CHECK(st.in_gap == 1 && entry(&wl, v, "onset/SNOMED-CT:222/F/20-24") == 0, "a code first seen in a gap is no onset");
+  CHECK(entry(&wl, v, "postonset/SNOMED-CT:222/F/25-29") == D(2009, 1, 1) - D(2006, 1, 1),
+        "... but ends the time at risk");
+  CHECK(entry(&wl, v, "onset/RxNorm:333/F/25-29") == 1, "second period: medication onset");
+  CHECK(entry(&wl, v, "risktime/F/20-24") == D(2004, 1, 1) - D(2002, 1, 1) &&
+        entry(&wl, v, "risktime/F/25-29") == D(2009, 1, 1) - D(2006, 1, 1), "gaps are not person-time");
+  CHECK(st.onsets == 3 && st.carryins == 1 && st.persons == 4, "stats: %lld onsets, %lld carry-ins",
+        (long long)st.onsets, (long long)st.carryins);
+  /* determinism: a second pass gives the same vector */
+  int64_t *v2 = NULL;
+  CHECK(measure_file(&wl, &v2, NULL) == 0 && v2 && memcmp(v, v2, vt_workload_size(&wl) * sizeof *v) == 0,
+        "two passes give the same vector");
+  free(v2);
+  free(v);
+  vt_workload_free(&wl);
+}
+
+/* ---- K bound --------------------------------------------------------------- */
+
+static void test_k_bound(void) {
+  vt_workload wl;
+  small_workload(&wl, VT_WL_K + 4);
+  char text[8192];
+  size_t n = (size_t)snprintf(text, sizeof text, "person,1,M,1990-01-01,,1990-01-01,1999-12-31,,,,,\n");
+  for (int i = 0; i < VT_WL_K + 3; i++) {   /* code C_i on day 100 + 30 i (C_{K+1}, C_{K+2} the same day) */
+    int64_t day = D(1990, 1, 1) + 100 + 30 * (i > VT_WL_K ? VT_WL_K + 1 : i);
+    char ds[11];
+    vt_day_format((vt_day)day, ds);
+    n += (size_t)snprintf(text + n, sizeof text - n, "event,1,,,,%s,,condition,SNOMED,C%d,,\n", ds, i);
+  }
+  int64_t *v = NULL;
+  vt_measure_stats st;
+  CHECK(write_csv(text) == 0 && measure_file(&wl, &v, &st) == 0, "K bound: measured");
+  if (!v) { vt_workload_free(&wl); return; }
+  CHECK(st.onsets == VT_WL_K && st.k_censored == 1, "only the first K=%d codes count (%lld)", VT_WL_K,
+        (long long)st.onsets);
+  char name[64];
+  snprintf(name, sizeof name, "onset/SNOMED-CT:C%d/M/00-04", VT_WL_K);
+  CHECK(entry(&wl, v, name) == 0, "the (K+1)-th code is not counted");
+  CHECK(entry(&wl, v, "risktime/M/00-04") == 100 + 30 * VT_WL_K, "the window stops on the (K+1)-th code's day");
+  free(v);
+  vt_workload_free(&wl);
+}
+
+/* ---- sensitivity -------------------------------------------------------- */
+
+/* Squared L2 norm of the entries of block b of d. */
+static uint64_t block_sq(const vt_workload *wl, const int64_t *d, vt_wl_block b) {
+  size_t off = vt_workload_block_offset(wl, b), n = vt_workload_block_size(wl, b);
+  uint64_t s = 0;
+  for (size_t i = 0; i < n; i++) s += (uint64_t)(d[off + i] * d[off + i]);
+  return s;
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(uint64_t n) {
+  rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
+  return rng_state % n;
+}
+
+/* A random person (one of many shapes: overlapping periods, events outside
+** them, before birth, unknown codes, deaths). */
+static void random_person(vt_person *p, vt_period *per, vt_event *ev, size_t maxev, const vt_workload *wl) {
+  static char codes[256][16];
+  memset(p, 0, sizeof *p);
+  p->id = "r";
+  p->sex = "FMU"[rnd(3) == 2 && rnd(4) == 0 ? 2 : rnd(2)];
+  int64_t birth = D(1880, 1, 1) + (int64_t)rnd(150 * 365);
+  p->birth = (vt_day)birth;
+  p->death = rnd(3) == 0 ? (vt_day)(birth + (int64_t)rnd(110 * 365)) : VT_NO_DAY;
+  p->nperiods = rnd(4);
+  int64_t t = birth - 400 + (int64_t)rnd(60 * 365);
+  for (size_t i = 0; i < p->nperiods; i++) {
+    per[i].start = (vt_day)t;
+    per[i].end = (vt_day)(t + (int64_t)rnd(rnd(2) ? 30 * 365 : 800));
+    t += (int64_t)rnd(20 * 365) - 200;
+    if (t < per[i].start) t = per[i].start;
+  }
+  p->periods = per;
+  p->nevents = rnd(maxev);
+  for (size_t i = 0; i < p->nevents; i++) {
+    size_t k = rnd(wl->ncodes + 5) % 256;
+    if (k < wl->ncodes) snprintf(codes[k], sizeof codes[k], "%s", wl->codes[k]);
+    else snprintf(codes[k], sizeof codes[k], "X%zu", k);
+    ev[i] = (vt_event){ 0 };
+    ev[i].system = k == 2 ? "RxNorm" : "SNOMED";
+    ev[i].code = codes[k];
+    ev[i].start = (vt_day)(birth - 1000 + (int64_t)rnd(100 * 365));
+    ev[i].end = VT_NO_DAY;
+  }
+  /* sorted by start, as the reader yields them */
+  for (size_t i = 1; i < p->nevents; i++)
+    for (size_t j = i; j > 0 && ev[j].start < ev[j - 1].start; j--) { vt_event x = ev[j]; ev[j] = ev[j - 1]; ev[j - 1] = x; }
+  p->events = ev;
+}
+
+static void test_sensitivity_random(void) {
+  vt_workload wl;
+  small_workload(&wl, 40);
+  vt_codematch *m = vt_measure_matcher(&wl);
+  vt_measure *ms = m ? vt_measure_new(&wl, m) : NULL;
+  size_t n = vt_workload_size(&wl);
+  int64_t *c = calloc(n, sizeof *c);
+  static vt_event ev[200];
+  vt_period per[4];
+  uint64_t worst[VT_WL_BLOCK__COUNT] = { 0 }, worst_all = 0;
+  int bad = 0;
+  for (int trial = 0; ms && c && trial < 20000; trial++) {
+    vt_person p;
+    random_person(&p, per, ev, trial % 10 == 0 ? 200 : 40, &wl);
+    memset(c, 0, n * sizeof *c);
+    vt_measure_person(ms, &p, c, NULL);   /* the vector with p minus the vector without p */
+    uint64_t all = 0;
+    for (int b = 0; b < VT_WL_BLOCK__COUNT; b++) {
+      uint64_t s = block_sq(&wl, c, (vt_wl_block)b);
+      if (s > worst[b]) worst[b] = s;
+      if (s > vt_workload_block_delta2(&wl, (vt_wl_block)b)) bad++;
+      all += s;
+    }
+    if (all > worst_all) worst_all = all;
+    if (all > vt_workload_delta2(&wl)) bad++;
+  }
+  CHECK(ms && c && bad == 0, "20000 random patients: every block within its declared sensitivity (%d over)", bad);
+  for (int b = 0; b < VT_WL_BLOCK__COUNT; b++)
+    printf("# block %s: worst random %llu of declared %llu\n", vt_workload_block_name((vt_wl_block)b),
+           (unsigned long long)worst[b], (unsigned long long)vt_workload_block_delta2(&wl, (vt_wl_block)b));
+  printf("# whole vector: worst random %llu of declared %llu\n", (unsigned long long)worst_all,
+         (unsigned long long)vt_workload_delta2(&wl));
+  free(c);
+  vt_measure_free(ms);
+  vt_codematch_free(m);
+  vt_workload_free(&wl);
+}
+
+/* Append to text (at *n) the events of person id: codes C_first .. C_last
+** on day0 + step * i. */
+static void add_events(char *text, size_t cap, size_t *n, int id, int first, int last, int64_t day0, int step) {
+  for (int i = first; i <= last; i++) {
+    char ds[11];
+    vt_day_format((vt_day)(day0 + (int64_t)step * (i - first)), ds);
+    *n += (size_t)snprintf(text + *n, cap - *n, "event,%d,,,,%s,,condition,SNOMED,C%d,,\n", id, ds, i);
+  }
+}
+
+/* The vector of base + extra minus that of base, via two full passes. */
+static int diff_pass(const vt_workload *wl, const char *base, const char *extra, int64_t *d) {
+  static char both[1 << 19];
+  int64_t *a = NULL, *b = NULL;
+  snprintf(both, sizeof both, "%s%s", base, extra);
+  int rc = write_csv(base) == 0 && measure_file(wl, &a, NULL) == 0 && write_csv(both) == 0 &&
+           measure_file(wl, &b, NULL) == 0 ? 0 : -1;
+  for (size_t i = 0; rc == 0 && i < vt_workload_size(wl); i++) d[i] = b[i] - a[i];
+  free(a);
+  free(b);
+  return rc;
+}
+
+static void test_sensitivity_adversarial(void) {
+  vt_workload wl;
+  small_workload(&wl, 40);
+  size_t n = vt_workload_size(&wl);
+  int64_t *d = calloc(n, sizeof *d);
+  static char base[1 << 18], extra[1 << 15];
+  size_t bn = 0;
+  for (int i = 0; i < 30; i++) {   /* a small random base cohort */
+    int y = 1930 + (int)rnd(80);
+    bn += (size_t)snprintf(base + bn, sizeof base - bn, "person,%d,%c,%d-03-01,,%d-01-01,%d-12-31,,,,,\n", 100 + i,
+                           "FM"[i % 2], y, y + 10, y + 30);
+    add_events(base, sizeof base, &bn, 100 + i, (int)rnd(30), 35, vt_days_from_civil(y + 12, 1, 1), 200);
+  }
+  uint64_t t2 = vt_workload_time_sq_bound();
+  /* 1: the longest window, every band edge where it gives most, K codes carried in */
+  size_t en = (size_t)snprintf(extra, sizeof extra, "person,1,F,1995-01-01,,1999-01-01,2040-12-31,,,,,\n");
+  add_events(extra, sizeof extra, &en, 1, 0, VT_WL_K - 1, D(1999, 2, 1), 1);
+  CHECK(d && diff_pass(&wl, base, extra, d) == 0, "adversarial 1 (K carry-ins, longest window): measured");
+  if (d) {
+    CHECK(block_sq(&wl, d, VT_WL_BLOCK_POSTONSET) == VT_WL_K * t2 && block_sq(&wl, d, VT_WL_BLOCK_RISKTIME) == t2,
+          "... reaches the declared post-onset (%llu) and risk-time (%llu) sensitivity",
+          (unsigned long long)(VT_WL_K * t2), (unsigned long long)t2);
+    uint64_t all = 0;
+    for (int b = 0; b < VT_WL_BLOCK__COUNT; b++) all += block_sq(&wl, d, (vt_wl_block)b);
+    CHECK(all <= vt_workload_delta2(&wl), "... whole vector %llu <= declared %llu", (unsigned long long)all,
+          (unsigned long long)vt_workload_delta2(&wl));
+  }
+  /* 2: every code incident on its own day, then death in the window */
+  en = (size_t)snprintf(extra, sizeof extra, "person,2,M,1950-01-01,1965-06-01,1950-01-01,1965-06-01,,,,,\n");
+  add_events(extra, sizeof extra, &en, 2, 0, 39, D(1950, 2, 1), 40);
+  CHECK(d && diff_pass(&wl, base, extra, d) == 0, "adversarial 2 (every code incident): measured");
+  if (d) {
+    CHECK(block_sq(&wl, d, VT_WL_BLOCK_ONSET) == VT_WL_K, "... reaches the declared onset sensitivity K");
+    CHECK(block_sq(&wl, d, VT_WL_BLOCK_DEMOG) == 4, "... and the demographic one (4)");
+  }
+  /* 3: extreme dates, overlapping periods, 85+ (cap), events before birth, death */
+  en = (size_t)snprintf(extra, sizeof extra,
+                        "person,3,F,0001-01-01,9999-12-31,0001-01-01,9999-12-31,,,,,\n"
+                        "period,3,,,,0050-01-01,9000-01-01,,,,,\n"
+                        "person,4,M,1900-02-29,,1800-01-01,2100-01-01,,,,,\n");
+  add_events(extra, sizeof extra, &en, 3, 0, 39, D(1, 1, 1) - 5, 1);
+  add_events(extra, sizeof extra, &en, 4, 0, 39, D(1990, 1, 1), 3);
+  for (int who = 3; who <= 4 && d; who++) {
+    char one[4096];
+    const char *s = strstr(extra, who == 3 ? "person,3" : "person,4");
+    snprintf(one, sizeof one, "%s", s);
+    if (who == 3) { char *e = strstr(one, "person,4"); if (e) *e = 0; }
+    CHECK(diff_pass(&wl, base, one, d) == 0, "adversarial %d (extreme dates): measured", who);
+    int over = 0;
+    for (int b = 0; b < VT_WL_BLOCK__COUNT; b++)
+      if (block_sq(&wl, d, (vt_wl_block)b) > vt_workload_block_delta2(&wl, (vt_wl_block)b)) over++;
+    CHECK(over == 0, "adversarial %d: every block within its sensitivity", who);
+  }
+  free(d);
+  vt_workload_free(&wl);
+}
+
+/* ---- the workload ------------------------------------------------------------ */
+
+static void test_workload(void) {
+  vt_workload wl;
+  small_workload(&wl, 2);
+  vt_workload_add(&wl, "SNOMED-CT", "111", VT_WL_CONDITION);
+  CHECK(wl.ncodes == 5, "a code listed twice is one code");
+  size_t n = vt_workload_size(&wl);
+  CHECK(n == VT_WL_NDEMOG + 3 * VT_WL_NSTRATA + 2 * 5 * VT_WL_NSTRATA, "vector size %zu", n);
+  char a[128], b[128];
+  int unique = 1;
+  for (size_t i = 0; i + 1 < n; i++) {
+    vt_workload_name(&wl, i, a, sizeof a);
+    vt_workload_name(&wl, i + 1, b, sizeof b);
+    if (!*a || strcmp(a, b) == 0) unique = 0;
+  }
+  CHECK(unique && vt_workload_name(&wl, n, a, sizeof a) == -1, "every entry has a name; out of range is -1");
+  vt_workload_name(&wl, 0, a, sizeof a);
+  CHECK_STR(a, "sex/F", "first entry");
+  vt_workload_name(&wl, n - 1, a, sizeof a);
+  CHECK_STR(a, "postonset/SNOMED-CT:C1/M/85+", "last entry");
+  uint64_t t2 = vt_workload_time_sq_bound();
+  CHECK(t2 == 1827ull * 1827 + 1826ull * 1826, "time bound C^2 + (H-C)^2 = %llu", (unsigned long long)t2);
+  CHECK(vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2, "Delta^2 = 5 + K + (K+2)(C^2 + (H-C)^2)");
+  CHECK(vt_wl_race_index("Native Hawaiian or Other Pacific Islander") == 4 && vt_wl_race_index("Martian") == 5 &&
+        vt_wl_race_index(NULL) == 6 && vt_wl_eth_index("Not Hispanic or Latino") == 1 &&
+        vt_wl_eth_index(" hispanic ") == 0 && vt_wl_eth_index("?") == 2, "race and ethnicity categories");
+  vt_workload_free(&wl);
+
+  /* the default module set */
+  char err[2048], root[512];
+  const char *r = getenv("VITAE_ROOT");
+  snprintf(root, sizeof root, "%s/modules", r && *r ? r : ".");
+  char *paths[1] = { root };
+  vt_sim_opts o = { 1, 0, 0, 140, 0, 0, { 0, 0 } };
+  vt_engine *e = vt_engine_new(&o, paths, 1, NULL, NULL, err, sizeof err);
+  CHECK(e != NULL, "default modules load (%s)", e ? "ok" : err);
+  if (!e) return;
+  CHECK(vt_workload_from_modset(&wl, &e->ms) == 0 && wl.ncodes > 50, "default modules: %zu onset codes", wl.ncodes);
+  int diabetes = 0, vital = 0;
+  for (size_t i = 0; i < wl.ncodes; i++) {
+    if (strcmp(wl.codes[i], "44054006") == 0) diabetes = 1;
+    if (strcmp(wl.codes[i], "8302-2") == 0) vital = 1;
+  }
+  CHECK(diabetes && !vital, "diabetes (44054006) is a workload code, body height (8302-2) is not");
+  vt_workload w2;
+  CHECK(vt_workload_from_modset(&w2, &e->ms) == 0 && w2.ncodes == wl.ncodes &&
+        strcmp(w2.codes[w2.ncodes - 1], wl.codes[wl.ncodes - 1]) == 0, "the workload is deterministic");
+  vt_workload_free(&w2);
+  vt_workload_free(&wl);
+  vt_engine_free(e);
+}
+
+int main(void) {
+  const char *tmp = getenv("TMPROOT");
+  snprintf(csv_path, sizeof csv_path, "%s/test_measure_%ld.csv", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+  test_workload();
+  test_known_cohort();
+  test_k_bound();
+  test_sensitivity_random();
+  test_sensitivity_adversarial();
+  unlink(csv_path);
+  return test_done();
+}
