@@ -71,7 +71,7 @@ double vt_dp_rho_of(int64_t sens2_num, int64_t sens2_den, int64_t sigma2_num, in
 
 int vt_dp_sigma2_for_rho(double rho, int64_t sens2_num, int64_t sens2_den,
                          int64_t *sigma2_num, int64_t *sigma2_den, char *err, size_t errlen) {
-  const long double top = (long double)((int64_t)1 << 62);
+  const long double top = (long double)((int64_t)1 << 48);
   if (!(rho > 0.0) || !isfinite(rho)) {
     vt_seterr(err, errlen, "privacy calibration: rho must be > 0 (got %g)", rho);
     return -1;
@@ -81,15 +81,15 @@ int vt_dp_sigma2_for_rho(double rho, int64_t sens2_num, int64_t sens2_den,
               (long long)sens2_num, (long long)sens2_den);
     return -1;
   }
-  /* sigma^2 >= x, as num/den with den a power of two up to 2^32 (the finest
-  ** the sampler's 128-bit arithmetic takes with num up to 2^62). */
+  /* sigma^2 >= x, as num/den with den a power of two up to 2^32 and num up
+  ** to 2^48 (the range of vt_dp_dgauss's 128-bit arithmetic). */
   long double x = (long double)sens2_num / (2.0L * (long double)sens2_den * (long double)rho);
   int64_t den = (int64_t)1 << 32;
   while (den > 1 && x * (long double)den * (1.0L + 1e-12L) + 2.0L > top) den >>= 1;
   long double scaled = ceill(x * (long double)den * (1.0L + 1e-12L)) + 1.0L;
   if (!(scaled <= top)) {
     vt_seterr(err, errlen, "privacy calibration: rho %g for squared sensitivity %lld/%lld needs "
-              "a variance above the sampler's range (2^62)", rho, (long long)sens2_num,
+              "a variance above the sampler's range (2^48)", rho, (long long)sens2_num,
               (long long)sens2_den);
     return -1;
   }

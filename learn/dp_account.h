@@ -45,11 +45,12 @@ double vt_dp_zcdp_rho(double eps, double delta);
 ** rounded up.  -1 when an argument is <= 0. */
 double vt_dp_rho_of(int64_t sens2_num, int64_t sens2_den, int64_t sigma2_num, int64_t sigma2_den);
 
-/* A variance sigma2_num/sigma2_den (num <= 2^62, den a power of two <=
-** 2^32, the range where vt_dp_dgauss never overflows) with
+/* A variance sigma2_num/sigma2_den (num <= 2^48, den a power of two <=
+** 2^32: the range where vt_dp_dgauss's 128-bit arithmetic is safe) with
 ** sens2 / (2 sigma2) <= rho: sigma2 is rounded up (by a relative 1e-12 and
 ** one unit of den), so the real rho never exceeds the target.  0, or -1
-** with a message (rho <= 0, sensitivity <= 0, or a variance above 2^62). */
+** with a message (rho <= 0, sensitivity <= 0, or a variance above 2^48,
+** i.e. sigma above 2^24 = 16,777,216). */
 int vt_dp_sigma2_for_rho(double rho, int64_t sens2_num, int64_t sens2_den,
                          int64_t *sigma2_num, int64_t *sigma2_den, char *err, size_t errlen);
 

@@ -64,8 +64,10 @@ int vt_dp_dlaplace(vt_dp_rng *r, int64_t t, int64_t *out);
 ** proportional to exp(-x^2 / (2 sigma^2)) on the integers, where
 ** sigma^2 = sigma2_num / sigma2_den exactly (CKS20 Algorithm 3: rejection
 ** from a discrete Laplace of scale floor(sigma) + 1).  0, or -1 when
-** either part is <= 0, when an intermediate would overflow 128 bits (never
-** for sigma2_num <= 2^62 and sigma2_den <= 2^32) or the source fails. */
+** either part is <= 0, when the source fails, or when an intermediate would
+** overflow 128 bits.  For sigma2_num and sigma2_den <= 2^48 (sigma up to
+** 2^24) overflow needs a Laplace draw beyond 2^13 times its scale, of
+** probability below exp(-8000); larger parts may fail closed often. */
 int vt_dp_dgauss(vt_dp_rng *r, int64_t sigma2_num, int64_t sigma2_den, int64_t *out);
 
 /* Contract: out[i] = in[i] + Z_i for i < n, the Z_i independent discrete

@@ -256,6 +256,15 @@ static void test_dgauss_args(void) {
         "discrete Gaussian refuses a zero or negative variance part");
   CHECK(vt_dp_dgauss(&RNG, INT64_MAX, INT64_MAX - 1, &x) == -1 && x == 5,
         "discrete Gaussian fails closed when its 128-bit intermediates would overflow");
+  int fine = 1;
+  for (int i = 0; i < 20000; i++) {
+    fine &= vt_dp_dgauss(&RNG, (int64_t)1 << 48, 1, &x) == 0;
+    fine &= vt_dp_dgauss(&RNG, ((int64_t)1 << 48) - 1, (int64_t)1 << 48, &x) == 0;
+    fine &= vt_dp_dgauss(&RNG, 1, (int64_t)1 << 48, &x) == 0 && x == 0;
+  }
+  CHECK(fine, "discrete Gaussian at the edges of its range: sigma^2 = 2^48, (2^48-1)/2^48 and 2^-48 "
+        "(20,000 draws each, no overflow)");
+  x = 5;
   /* 9/4 and 18/8 are the same rational: the same stream gives the same draws */
   int same = 1;
   xoshiro a, b;
