@@ -40,7 +40,8 @@ double vt_dp_zcdp_delta(double rho, double eps) {
 }
 
 double vt_dp_zcdp_epsilon(double rho, double delta) {
-  if (rho <= 0.0) return 0.0;
+  if (!(delta > 0.0)) return INFINITY;   /* the safe side for delta 0 */
+  if (rho <= 0.0 || delta >= 1.0) return 0.0;
   double lo = 0.0, hi = rho + 2.0 * sqrt(rho * log(1.0 / delta)) + 1.0;
   for (int i = 0; i < BISECT_STEPS && hi - lo > 1e-13; i++) {
     double eps = 0.5 * (lo + hi);
@@ -51,6 +52,7 @@ double vt_dp_zcdp_epsilon(double rho, double delta) {
 }
 
 double vt_dp_zcdp_rho(double eps, double delta) {
+  if (!(eps > 0.0) || !(delta > 0.0 && delta < 1.0)) return 0.0;   /* no budget */
   double lo = 0.0, hi = eps + 1.0;
   for (int i = 0; i < BISECT_STEPS && hi - lo > 1e-13; i++) {
     double rho = 0.5 * (lo + hi);

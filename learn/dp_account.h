@@ -34,10 +34,12 @@
 ** by bisection on its derivative.  rho >= 0, eps >= 0. */
 double vt_dp_zcdp_delta(double rho, double eps);
 /* The smallest epsilon (to 1e-12, rounded up) with vt_dp_zcdp_delta(rho,
-** epsilon) <= delta, by bisection.  rho >= 0, 0 < delta < 1. */
+** epsilon) <= delta, by bisection.  rho >= 0, 0 < delta < 1 (infinity for
+** delta <= 0, 0 for delta >= 1 or rho <= 0). */
 double vt_dp_zcdp_epsilon(double rho, double delta);
 /* The largest rho (to 1e-12, rounded down) with vt_dp_zcdp_delta(rho, eps)
-** <= delta, by bisection.  eps > 0, 0 < delta < 1. */
+** <= delta, by bisection.  eps > 0, 0 < delta < 1 (0, no budget, outside
+** those ranges). */
 double vt_dp_zcdp_rho(double eps, double delta);
 
 /* Real rho of a discrete Gaussian: sens2 / (2 sigma2) for the rationals

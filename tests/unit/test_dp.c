@@ -437,6 +437,9 @@ static void test_golden(void) {
         "rho(1, 1e-6) is the largest rho whose delta at epsilon 1 is <= 1e-6");
   CHECK(vt_dp_zcdp_delta(0, 1) == 0 && vt_dp_zcdp_delta(100, 0.1) == 1,
         "delta is 0 for rho 0 and capped at 1");
+  CHECK(vt_dp_zcdp_rho(0, 1e-6) == 0 && vt_dp_zcdp_rho(-1, 1e-6) == 0 && vt_dp_zcdp_rho(1, 0) == 0 &&
+        vt_dp_zcdp_rho(1, 1) == 0 && isinf(vt_dp_zcdp_epsilon(0.1, 0)),
+        "conversions outside their range take the safe side (no budget, infinite epsilon)");
   double r = vt_dp_rho_of(1, 1, 2, 1);
   CHECK(r >= 0.25 && r <= 0.25 * (1 + 1e-14) && vt_dp_rho_of(0, 1, 1, 1) < 0,
         "rho of sensitivity 1, sigma^2 2 is 1/4 rounded up (%.17g); a zero sensitivity has none", r);
