@@ -477,8 +477,7 @@ static void compile_dist_opt(ctx *c, int t, vt_dist_opt *o) {
   o->target = resolve_state(c, req_str(c, t, "transition"), "transition");
 }
 
-static void gmf_params(ctx *c, int lt, vt_dist_opt *opts, int n, int option);
-static int json_line(ctx *c, int t, const char *key, int ikey);
+static void gmf_params(ctx *c, vt_dist_opt *opts, int n, int option);
 
 /* A distributed transition's list at lt (`option`: the complex option it
 ** belongs to, 1-based, or 0). */
@@ -499,14 +498,14 @@ static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n, int option) {
   ** (Synthea's cerebral_palsy.json has 1.05): they are cumulative, so an
   ** option past a cumulative 1 is never taken */
   (void)total;
-  if (c->json) gmf_params(c, lt, opts, *n, option);
+  if (c->json) gmf_params(c, opts, *n, option);
   return opts;
 }
 
 /* Record the implicit param of a GMF branch (name: vt_gmf_param_name) and
 ** return the --params value given for it, or NULL.  A value that is not a
 ** number in [0, 1] is an error naming the param and the state. */
-static const vt_param *gmf_branch(ctx *c, int lt, const vt_dist_opt *o, int k, int n, int option, int occ,
+static const vt_param *gmf_branch(ctx *c, const vt_dist_opt *o, int k, int n, int option, int occ,
                                   char *name, size_t namelen) {
   vt_lua *vl = c->vl;
   const char *target = c->m->states[o->target].name;
@@ -521,10 +520,7 @@ static const vt_param *gmf_branch(ctx *c, int lt, const vt_dist_opt *o, int k, i
     d.number = o->p.v;
     d.module = (char *)c->m->path;
     d.file = (char *)c->file;
-    lua_rawgeti(c->L, lt, k + 1);
-    d.line = json_line(c, -1, "distribution", 0);
-    lua_pop(c->L, 1);
-    if (!d.line) d.line = c->line;
+    d.line = c->line;      /* json.c notes lines down to states: the state's line */
     d.origin = VT_PDECL_GMF;
     d.state = (char *)c->state;
     d.target = (char *)target;
@@ -546,13 +542,13 @@ static const vt_param *gmf_branch(ctx *c, int lt, const vt_dist_opt *o, int k, i
   return pv;
 }
 
-/* The implicit params of one GMF distribution list at lt (schemas/params.md,
+/* The implicit params of one GMF distribution list (schemas/params.md,
 ** "GMF branch probabilities"): each constant probability is recorded under
 ** its name and replaced by the --params value given for it.  The last branch
 ** takes what the others leave, as the engine and Synthea do: after a value
 ** is given the others may add up to at most 1, and a value given for the
 ** last branch must be what they leave. */
-static void gmf_params(ctx *c, int lt, vt_dist_opt *opts, int n, int option) {
+static void gmf_params(ctx *c, vt_dist_opt *opts, int n, int option) {
   vt_lua *vl = c->vl;
   char name[1024], last[1024] = "";
   const vt_param *lastv = NULL;
@@ -563,7 +559,7 @@ static void gmf_params(ctx *c, int lt, vt_dist_opt *opts, int n, int option) {
     if (o->attr || o->p.fn != VT_NOFN) { others_const &= k == n - 1; continue; }
     int occ = 1;
     for (int j = 0; j < k; j++) occ += opts[j].target == o->target;
-    const vt_param *pv = gmf_branch(c, lt, o, k, n, option, occ, name, sizeof name);
+    const vt_param *pv = gmf_branch(c, o, k, n, option, occ, name, sizeof name);
     if (pv) {
       given++;
       o->p.v = pv->number;

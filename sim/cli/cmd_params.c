@@ -49,11 +49,17 @@ static const char *origin_name(const vt_param_decl *d) {
   return "?";
 }
 
+/* v with the fewest digits that read back as v (%.15g, else %.17g). */
+static void number_text(double v, char *buf, size_t len) {
+  snprintf(buf, len, "%.15g", v);
+  if (strtod(buf, NULL) != v) snprintf(buf, len, "%.17g", v);
+}
+
 /* The default of d as text into buf ("?" when the source gives an expression). */
 static const char *default_text(const vt_param_decl *d, char *buf, size_t len) {
   if (!d->has_default) return "?";
   switch (d->kind) {
-    case VT_PARAM_NUMBER: snprintf(buf, len, "%.17g", d->number); break;
+    case VT_PARAM_NUMBER: number_text(d->number, buf, len); break;
     case VT_PARAM_STRING: snprintf(buf, len, "\"%s\"", d->string ? d->string : ""); break;
     case VT_PARAM_BOOL: snprintf(buf, len, "%s", d->boolean ? "true" : "false"); break;
   }
@@ -84,7 +90,7 @@ static void print_json(const vt_param_decl *list, int n, char *const *notes, int
     if (!d->has_default) vt_jw_null(&w);
     else if (d->kind == VT_PARAM_NUMBER) {
       char buf[40];
-      snprintf(buf, sizeof buf, "%.17g", d->number);
+      number_text(d->number, buf, sizeof buf);
       /* jsonw prints 6 digits: give the exact default as text too */
       vt_jw_real(&w, d->number);
       vt_jw_kstr(&w, "default_text", buf);
