@@ -313,9 +313,29 @@ static int l_random(lua_State *L) {
   }
 }
 
+/* Record the param() call being made at load time (name, default at index 2
+** of type t, the caller's line) in vl->record (schemas/params.md). */
+static void record_param(lua_State *L, vt_lua *vl, const char *name, int t) {
+  vt_param_decl d;
+  lua_Debug ar;
+  memset(&d, 0, sizeof d);
+  d.name = (char *)name;
+  d.has_default = 1;
+  d.kind = t == LUA_TNUMBER ? VT_PARAM_NUMBER : t == LUA_TSTRING ? VT_PARAM_STRING : VT_PARAM_BOOL;
+  if (t == LUA_TNUMBER) d.number = lua_tonumber(L, 2);
+  else if (t == LUA_TSTRING) d.string = (char *)lua_tostring(L, 2);
+  else d.boolean = lua_toboolean(L, 2);
+  d.module = (char *)vl->record_module;
+  d.file = (char *)vl->record_file;
+  if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline > 0) d.line = ar.currentline;
+  d.origin = VT_PDECL_LOAD;
+  if (vt_param_list_add(vl->record, &d) < 0) luaL_error(L, "out of memory");
+}
+
 /* param(name, default) -> value.  A learnable number (or string, boolean):
 ** the value of `name` in the --params file, else `default`.  A params value
-** of another type than the default is an error at the caller's line. */
+** of another type than the default is an error at the caller's line.  While
+** a module loads, the call is recorded (vl->record). */
 static int l_param(lua_State *L) {
   vt_lua *vl = VL(L);
   const char *name = luaL_checkstring(L, 1);
@@ -323,6 +343,7 @@ static int l_param(lua_State *L) {
   int t = lua_type(L, 2);
   if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN)
     return luaL_error(L, "param '%s': the default must be a number, a string or a boolean", name);
+  if (vl->record && !vl->patient) record_param(L, vl, name, t);
   const vt_param *pv = vl->params ? vt_params_get(vl->params, name) : NULL;
   if (!pv) { lua_pushvalue(L, 2); return 1; }
   static const char *kinds[] = {"number", "string", "boolean"};

@@ -17,6 +17,7 @@
 
 struct vt_patient;
 struct vt_params;
+struct vt_param_list;
 
 typedef struct vt_lua_limits {
   size_t memory;            /* bytes per Lua state (default 256 MiB) */
@@ -36,6 +37,8 @@ typedef struct vt_lua {
   struct vt_patient *patient;   /* patient of the current call, NULL at load time */
   struct vt_params *params;
   int param_type_error;     /* a param() found a --params value of another type than its default */
+  struct vt_param_list *record; /* while a module loads: where param() calls are recorded, else NULL */
+  const char *record_module, *record_file;  /* the module loading: its path and file */
   int base_ref;             /* registry: the shared, read-only globals table */
   _Atomic long long call_start_ns; /* monotonic start of the call running now, 0 if none */
   _Atomic int hooked;       /* the count hook is installed */

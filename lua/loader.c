@@ -22,10 +22,12 @@
 
 #include "lauxlib.h"
 #include "lua/json.h"
+#include "lua/param_decl.h"
 #include "sim/arena.h"
 #include "sim/expr.h"
 #include "sim/hash.h"
 #include "sim/lookup.h"
+#include "sim/params.h"
 #include "sim/patient.h"
 
 const char *const vt_state_type_names[VT_S__COUNT] = {
@@ -65,6 +67,7 @@ typedef struct ctx {
   int physiology;      /* Physiology states seen */
   int cond_depth;      /* conditions open around the one being compiled */
   int *refs, nrefs, caprefs;   /* registry references of the function slots */
+  int json;            /* a GMF JSON module: its branch probabilities are params */
 } ctx;
 
 /* Report an error in the current state and unwind to the compile entry. */
@@ -474,7 +477,11 @@ static void compile_dist_opt(ctx *c, int t, vt_dist_opt *o) {
   o->target = resolve_state(c, req_str(c, t, "transition"), "transition");
 }
 
-static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n) {
+static void gmf_params(ctx *c, vt_dist_opt *opts, int n, int option);
+
+/* A distributed transition's list at lt (`option`: the complex option it
+** belongs to, 1-based, or 0). */
+static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n, int option) {
   lua_State *L = c->L;
   if (!lua_istable(L, lt)) cerr(c, "distributed transition must be a list");
   *n = (int)lua_rawlen(L, lt);
@@ -491,7 +498,90 @@ static vt_dist_opt *compile_dist_list(ctx *c, int lt, int *n) {
   ** (Synthea's cerebral_palsy.json has 1.05): they are cumulative, so an
   ** option past a cumulative 1 is never taken */
   (void)total;
+  if (c->json) gmf_params(c, opts, *n, option);
   return opts;
+}
+
+/* Record the implicit param of a GMF branch (name: vt_gmf_param_name) and
+** return the --params value given for it, or NULL.  A value that is not a
+** number in [0, 1] is an error naming the param and the state. */
+static const vt_param *gmf_branch(ctx *c, const vt_dist_opt *o, int k, int n, int option, int occ,
+                                  char *name, size_t namelen) {
+  vt_lua *vl = c->vl;
+  const char *target = c->m->states[o->target].name;
+  if (vt_gmf_param_name(name, namelen, c->m->path, c->state, option, target, occ))
+    cerr(c, "branch to '%s': its param name would be too long", target);
+  if (vl->record) {
+    vt_param_decl d;
+    memset(&d, 0, sizeof d);
+    d.name = name;
+    d.kind = VT_PARAM_NUMBER;
+    d.has_default = 1;
+    d.number = o->p.v;
+    d.module = (char *)c->m->path;
+    d.file = (char *)c->file;
+    d.line = c->line;      /* json.c notes lines down to states: the state's line */
+    d.origin = VT_PDECL_GMF;
+    d.state = (char *)c->state;
+    d.target = (char *)target;
+    d.remainder = k == n - 1;
+    if (vt_param_list_add(vl->record, &d) < 0) cerr(c, "out of memory");
+  }
+  const vt_param *pv = vt_params_get(vl->params, name);
+  if (!pv) return NULL;
+  if (pv->kind != VT_PARAM_NUMBER) {
+    vl->param_type_error = 1;
+    cerr(c, "param '%s': %s:%d gives a %s, but a branch probability is a number", name, vl->params->path,
+         pv->line, pv->kind == VT_PARAM_STRING ? "string" : "boolean");
+  }
+  if (!(pv->number >= 0 && pv->number <= 1)) {
+    vl->param_type_error = 1;
+    cerr(c, "param '%s': %s:%d gives %g, but a branch probability must be between 0 and 1", name,
+         vl->params->path, pv->line, pv->number);
+  }
+  return pv;
+}
+
+/* The implicit params of one GMF distribution list (schemas/params.md,
+** "GMF branch probabilities"): each constant probability is recorded under
+** its name and replaced by the --params value given for it.  The last branch
+** takes what the others leave, as the engine and Synthea do: after a value
+** is given the others may add up to at most 1, and a value given for the
+** last branch must be what they leave. */
+static void gmf_params(ctx *c, vt_dist_opt *opts, int n, int option) {
+  vt_lua *vl = c->vl;
+  char name[1024], last[1024] = "";
+  const vt_param *lastv = NULL;
+  int given = 0, others_const = 1;
+  double sum = 0;
+  for (int k = 0; k < n; k++) {
+    vt_dist_opt *o = &opts[k];
+    if (o->attr || o->p.fn != VT_NOFN) { others_const &= k == n - 1; continue; }
+    int occ = 1;
+    for (int j = 0; j < k; j++) occ += opts[j].target == o->target;
+    const vt_param *pv = gmf_branch(c, o, k, n, option, occ, name, sizeof name);
+    if (pv) {
+      given++;
+      o->p.v = pv->number;
+      if (k == n - 1) { lastv = pv; snprintf(last, sizeof last, "%s", name); }
+    }
+    if (k < n - 1) sum += o->p.v;
+  }
+  if (!given) return;
+  if (sum > 1 + 1e-9) {
+    vl->param_type_error = 1;
+    cerr(c, "with the values of %s the branch probabilities add up to %g, over 1", vl->params->path, sum);
+  }
+  if (lastv && !others_const) {
+    vl->param_type_error = 1;
+    cerr(c, "param '%s' (%s:%d): the last branch takes what the others leave, and they are not all "
+         "constants; set the other branches instead", last, vl->params->path, lastv->line);
+  }
+  if (lastv && (lastv->number - (1 - sum) > 1e-9 || (1 - sum) - lastv->number > 1e-9)) {
+    vl->param_type_error = 1;
+    cerr(c, "param '%s' (%s:%d) gives %g, but the last branch takes what the others leave: 1 - %g = %g; "
+         "set the other branches instead", last, vl->params->path, lastv->line, lastv->number, sum, 1 - sum);
+  }
 }
 
 /* Load the CSV named by tr->lookup_file from the lookup_tables folder beside
@@ -599,7 +689,7 @@ static void compile_transition(ctx *c, int st, vt_transition *tr, int terminal) 
       break;
     case 1:
       tr->kind = VT_TR_DISTRIBUTED;
-      tr->dists = compile_dist_list(c, lt, &tr->ndists);
+      tr->dists = compile_dist_list(c, lt, &tr->ndists, 0);
       break;
     case 2: case 3: {
       tr->kind = which == 2 ? VT_TR_CONDITIONAL : VT_TR_COMPLEX;
@@ -621,7 +711,7 @@ static void compile_transition(ctx *c, int st, vt_transition *tr, int terminal) 
         ** beside an empty `distributions`, as Synthea reads it), else draws
         ** from its distributions */
         if (which == 3 && !has(c, ot, "transition") && field(c, ot, "distributions") != LUA_TNIL) {
-          o->dists = compile_dist_list(c, lua_gettop(L), &o->ndists);
+          o->dists = compile_dist_list(c, lua_gettop(L), &o->ndists, k);
           lua_pop(L, 1);
         } else {
           o->target = resolve_state(c, req_str(c, ot, "transition"), "transition");
@@ -1164,6 +1254,7 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
   }
   find_root(c, file, roots, nroots);
   int json = vt_module_is_json(file);
+  c->json = json;
   if (!lua_istable(L, base)) {
     c->mline = vt_module_source_line(file, json);
     if (json) cerr(c, "a GMF module must be a JSON object, got %s",

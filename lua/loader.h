@@ -13,6 +13,7 @@
 
 #include "lua/bridge.h"
 #include "sim/model.h"
+#include "sim/params.h"
 
 /* Conditions (And, Or, Not, At Least, At Most) nest at most this deep in a
 ** module; deeper is a load error naming the file and state.  Synthea's
@@ -23,6 +24,7 @@ typedef struct vt_modset {
   vt_module **mods; int n, cap;   /* sorted: top-level modules by path, then submodules */
   int ntop;                       /* mods[0..ntop) run for every patient */
   char **roots; int nroots;       /* folders submodules are looked up in */
+  vt_param_list params;           /* the params the modules declare (vt_modset_params) */
 } vt_modset;
 
 /* Load every module under `paths` (folders: their *.lua and *.json files
@@ -39,6 +41,16 @@ void vt_modset_free(vt_modset *ms);
 ** care plan activities, panel observations, imaging, supplies (a code may
 ** come more than once). */
 void vt_modset_each_code(const vt_modset *ms, void (*fn)(const vt_code *c, void *ud), void *ud);
+/* The params the loaded modules declare, one per name, in load order
+** (schemas/params.md, "Listing params"): the param() calls each Lua module
+** ran while loading, those its source holds inside functions (found by a
+** scan of the text), and the implicit params of GMF JSON modules' constant
+** branch probabilities.  *list stays valid until vt_modset_free.  Returns
+** the count, also put in *n. */
+int vt_modset_params(const vt_modset *ms, const vt_param_decl **list, int *n);
+/* What the listing could not cover: "FILE:LINE: message" lines (a param
+** name built at run time, one name with two defaults).  Returns the count. */
+int vt_modset_param_notes(const vt_modset *ms, char *const **notes, int *n);
 /* Index of the module with this path, or -1. */
 int vt_modset_find(const vt_modset *ms, const char *path);
 /* Compile the module table at the top of vl's stack (popped). `file` names

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "lua/json.h"
+#include "lua/param_decl.h"
 
 /* ---- paths inside the module tree --------------------------------------- */
 
@@ -133,10 +134,44 @@ int vt_module_push_file(vt_lua *vl, const char *file, char *err, size_t errlen) 
   return 0;
 }
 
+/* The params a Lua module's source holds that loading did not run (those in
+** functions, items [from, n) of ms->params) are looked up in the --params
+** file now: so marked used, and a value of another kind than the default is
+** a load error, as for the others.  0, or -1 with err. */
+static int check_scanned(vt_modset *ms, vt_lua *vl, int from, char *err, size_t errlen) {
+  static const char *const kinds[] = {"number", "string", "boolean"};
+  for (int i = from; i < ms->params.n; i++) {
+    const vt_param_decl *d = &ms->params.items[i];
+    const vt_param *pv = vt_params_get(vl->params, d->name);
+    if (pv && d->has_default && pv->kind != d->kind) {
+      vl->param_type_error = 1;
+      snprintf(err, errlen, "%s:%d: param '%s': %s:%d gives a %s, but the module's default is a %s", d->file,
+               d->line, d->name, vl->params->path, pv->line, kinds[pv->kind], kinds[d->kind]);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Run and compile one module file, recording the params it declares. */
 static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *path, int sub, char *err, size_t errlen) {
-  if (vt_module_push_file(vl, file, err, errlen) != 0) return -1;
-  vt_module *m = vt_module_compile_in(vl, file, path, ms->roots, ms->nroots, err, errlen);
+  vl->record = &ms->params;
+  vl->record_module = path;
+  vl->record_file = file;
+  vt_module *m = NULL;
+  if (vt_module_push_file(vl, file, err, errlen) == 0)
+    m = vt_module_compile_in(vl, file, path, ms->roots, ms->nroots, err, errlen);
+  vl->record = NULL;
+  vl->record_module = vl->record_file = NULL;
   if (!m) return -1;
+  if (!vt_module_is_json(file)) {
+    int from = ms->params.n;
+    if (vt_param_scan_lua_file(file, m->path, &ms->params, err, errlen) < 0 ||
+        check_scanned(ms, vl, from, err, errlen) != 0) {
+      vt_module_free(m);
+      return -1;
+    }
+  }
   m->is_submodule = sub;
   for (int i = 0; i < ms->n; i++)
     if (!sub && !ms->mods[i]->is_submodule && strcmp(ms->mods[i]->name, m->name) == 0) {
@@ -313,7 +348,20 @@ void vt_modset_free(vt_modset *ms) {
   free(ms->mods);
   for (int i = 0; i < ms->nroots; i++) free(ms->roots[i]);
   free(ms->roots);
+  vt_param_list_free(&ms->params);
   memset(ms, 0, sizeof *ms);
+}
+
+int vt_modset_params(const vt_modset *ms, const vt_param_decl **list, int *n) {
+  *list = ms->params.items;
+  *n = ms->params.n;
+  return ms->params.n;
+}
+
+int vt_modset_param_notes(const vt_modset *ms, char *const **notes, int *n) {
+  *notes = ms->params.notes;
+  *n = ms->params.nnotes;
+  return ms->params.nnotes;
 }
 
 /* Every code of one state, observations of a panel included. */

@@ -1089,6 +1089,10 @@ vt_engine_status vt_engine_open(vt_engine **out, const vt_sim_opts *o, char *con
   return VT_ENGINE_OK;
 }
 
+int vt_engine_params(const vt_engine *e, const vt_param_decl **list, int *n) {
+  return vt_modset_params(&e->ms, list, n);
+}
+
 vt_engine *vt_engine_new(const vt_sim_opts *o, char *const *paths, int npaths,
                          struct vt_params *params, const vt_lua_limits *limits,
                          char *err, size_t errlen) {

@@ -90,6 +90,10 @@ int vt_engine_nmodules(const vt_engine *e);
 int vt_engine_ntop(const vt_engine *e);
 const vt_module *vt_engine_module(const vt_engine *e, int i);
 
+/* The params e's modules declare (vt_modset_params in lua/loader.h):
+** *list (valid until vt_engine_free) and *n; returns the count. */
+int vt_engine_params(const vt_engine *e, const vt_param_decl **list, int *n);
+
 /* Called by vt_engine_each_state_count for one state: non-zero stops. */
 typedef int (*vt_state_count_fn)(const vt_module *m, const vt_state *s, int64_t patients,
                                  int64_t entries, void *ud);

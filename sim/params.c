@@ -332,3 +332,89 @@ void vt_params_free(vt_params *p) {
   free(p->path);
   free(p);
 }
+
+/* ---- the declared params of a module set -------------------------------- */
+
+const vt_param_decl *vt_param_list_find(const vt_param_list *l, const char *name) {
+  /* a module set declares a few hundred params: a linear search will do */
+  for (int i = 0; l && i < l->n; i++)
+    if (!strcmp(l->items[i].name, name)) return &l->items[i];
+  return NULL;
+}
+
+/* Do a and b have the same default? */
+static int same_default(const vt_param_decl *a, const vt_param_decl *b) {
+  if (!a->has_default || !b->has_default) return 1;
+  if (a->kind != b->kind) return 0;
+  switch (a->kind) {
+    case VT_PARAM_NUMBER: return a->number == b->number;
+    case VT_PARAM_STRING: return !strcmp(a->string ? a->string : "", b->string ? b->string : "");
+    case VT_PARAM_BOOL: return a->boolean == b->boolean;
+  }
+  return 1;
+}
+
+static char *dup_or_null(const char *s, int *failed) {
+  char *d;
+  if (!s) return NULL;
+  if (!(d = strdup(s))) *failed = 1;
+  return d;
+}
+
+static void free_decl(vt_param_decl *d) {
+  free(d->name); free(d->string); free(d->module); free(d->file); free(d->state); free(d->target);
+}
+
+int vt_param_list_add(vt_param_list *l, const vt_param_decl *d) {
+  const vt_param_decl *old = vt_param_list_find(l, d->name);
+  vt_param_decl c;
+  int failed = 0;
+  if (old) {
+    if (!same_default(old, d))
+      return vt_param_list_note(l, "%s:%d: param '%s' is also declared at %s:%d with another default "
+                                "(the first one is listed)", d->file ? d->file : "?", d->line, d->name,
+                                old->file ? old->file : "?", old->line) ? -1 : 0;
+    return 0;
+  }
+  if (l->n == l->cap) {
+    int cap = l->cap ? l->cap * 2 : 64;
+    vt_param_decl *it = realloc(l->items, sizeof *it * (size_t)cap);
+    if (!it) return -1;
+    l->items = it;
+    l->cap = cap;
+  }
+  c = *d;
+  c.name = dup_or_null(d->name, &failed);
+  c.string = dup_or_null(d->string, &failed);
+  c.module = dup_or_null(d->module, &failed);
+  c.file = dup_or_null(d->file, &failed);
+  c.state = dup_or_null(d->state, &failed);
+  c.target = dup_or_null(d->target, &failed);
+  if (failed || !c.name) { free_decl(&c); return -1; }
+  l->items[l->n++] = c;
+  return 1;
+}
+
+int vt_param_list_note(vt_param_list *l, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  char **nn;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  for (int i = 0; i < l->nnotes; i++) if (!strcmp(l->notes[i], msg)) return 0;
+  if (!(nn = realloc(l->notes, sizeof *nn * (size_t)(l->nnotes + 1)))) return -1;
+  l->notes = nn;
+  if (!(nn[l->nnotes] = strdup(msg))) return -1;
+  l->nnotes++;
+  return 0;
+}
+
+void vt_param_list_free(vt_param_list *l) {
+  if (!l) return;
+  for (int i = 0; i < l->n; i++) free_decl(&l->items[i]);
+  free(l->items);
+  for (int i = 0; i < l->nnotes; i++) free(l->notes[i]);
+  free(l->notes);
+  memset(l, 0, sizeof *l);
+}

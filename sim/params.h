@@ -42,4 +42,52 @@ int vt_params_warn_unused(const vt_params *p, FILE *out);
 
 void vt_params_free(vt_params *p);
 
+/* ---- the params a module set declares (what `vitae learn` can fit) ---- */
+
+/* Where a declared param was found. */
+typedef enum {
+  VT_PDECL_LOAD,        /* a param() call the module ran while loading */
+  VT_PDECL_FUNCTION,    /* a param("name", literal) in the module's source
+                        ** not run at load time (inside a function) */
+  VT_PDECL_GMF          /* a constant branch probability of a GMF JSON module */
+} vt_pdecl_origin;
+
+typedef struct vt_param_decl {
+  char *name;
+  vt_param_kind kind;
+  int has_default;      /* 0: the default is an expression the source scan cannot read */
+  double number;        /* VT_PARAM_NUMBER */
+  char *string;         /* VT_PARAM_STRING (NULL otherwise) */
+  int boolean;          /* VT_PARAM_BOOL */
+  char *module;         /* module path ("copd", "medications/otc_pain") */
+  char *file;           /* module file */
+  int line;             /* line of the param() call or of the GMF option, 0 if unknown */
+  vt_pdecl_origin origin;
+  char *state, *target; /* VT_PDECL_GMF: the state and the branch's target */
+  int remainder;        /* VT_PDECL_GMF: the last branch of its list, which the
+                        ** engine gives 1 - the others (its value is never read) */
+} vt_param_decl;
+
+/* The declared params, one per name, in the order first found, and notes:
+** "FILE:LINE: message" lines on what could not be listed (a name built at
+** run time) or is doubtful (one name with two defaults). */
+typedef struct vt_param_list {
+  vt_param_decl *items; int n, cap;
+  char **notes; int nnotes;
+} vt_param_list;
+
+/* Add a copy of d (its strings copied) unless its name is already listed.
+** Returns 1 if added, 0 if the name was there (a different default then
+** adds a note), -1 out of memory. */
+int vt_param_list_add(vt_param_list *l, const vt_param_decl *d);
+/* The entry called name, or NULL. */
+const vt_param_decl *vt_param_list_find(const vt_param_list *l, const char *name);
+/* Add a note "FILE:LINE: message" (printf-style).  0 or -1 out of memory. */
+int vt_param_list_note(vt_param_list *l, const char *fmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 2, 3)))
+#endif
+  ;
+void vt_param_list_free(vt_param_list *l);
+
 #endif

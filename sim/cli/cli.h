@@ -23,6 +23,8 @@ int vt_cmd_convert(int argc, char **argv);
 int vt_cmd_compat(int argc, char **argv);
 /* vitae inspect PATH [--top N] [--json]: table counts and top codes of a cohort (native or OMOP). */
 int vt_cmd_inspect(int argc, char **argv);
+/* vitae params [-m] PATH... [--json]: list the params the modules declare. */
+int vt_cmd_params(int argc, char **argv);
 
 /* Parse the arguments of `vitae run` (argv[0] is "run") into c: load
 ** --config FILE first, then apply every flag on top.  The module and params

@@ -290,6 +290,8 @@ const char *vt_config_main_usage(void) {
     "  compat         load and run a module corpus, report per module\n"
     "  inspect        look inside an EHR source or a cohort: tables, persons, top codes,\n"
     "                 data quality, one patient's timeline (see 'vitae inspect --help')\n"
+    "  params         list the params the modules declare: what --params sets and\n"
+    "                 vitae learn fits (see 'vitae params --help')\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"

@@ -21,6 +21,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "run") == 0) return vt_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "convert") == 0) return vt_cmd_convert(argc - 1, argv + 1);
   if (strcmp(cmd, "compat") == 0) return vt_cmd_compat(argc - 1, argv + 1);
+  if (strcmp(cmd, "params") == 0) return vt_cmd_params(argc - 1, argv + 1);
   if (strcmp(cmd, "inspect") == 0) return vt_cmd_inspect(argc - 1, argv + 1);
   fprintf(stderr, "vitae: unknown command '%s'\n%s", cmd, vt_config_main_usage());
   return VT_EXIT_USAGE;
