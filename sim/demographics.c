@@ -105,6 +105,23 @@ static const double race_nonhispanic[6] = { 191698, 39940, 19619, 2252, 623, 169
 #define HISPANIC_SHARE (62080.0 / 331449.0)
 enum { R_WHITE, R_BLACK, R_ASIAN, R_NATIVE, R_HAWAIIAN, R_OTHER };
 
+void vt_demo_census_shares(double *female, double race[VT_LC_NRACE], double *hispanic) {
+  if (female) {
+    double f = 0.0, all = 0.0;
+    for (int a = 0; a <= MAX_AGE; a++) {
+      f += vt_demo_age_weight('F', a);
+      all += vt_demo_age_weight(0, a);
+    }
+    *female = f / all;
+  }
+  if (race) {
+    double total = 0.0;
+    for (int r = 0; r < VT_LC_NRACE; r++) total += race_hispanic[r] + race_nonhispanic[r];
+    for (int r = 0; r < VT_LC_NRACE; r++) race[r] = (race_hispanic[r] + race_nonhispanic[r]) / total;
+  }
+  if (hispanic) *hispanic = HISPANIC_SHARE;
+}
+
 /* ------------------------------------------------------------------ */
 /* Names                                                               */
 /* ------------------------------------------------------------------ */
@@ -633,6 +650,17 @@ void vt_demo_draw(vt_rng *rng, const vt_demo_opts *o, vt_record *rec) {
     if (!in || fixed == 'F') w[a] = 0.0;
     if (!in || fixed == 'M') w[MAX_AGE + 1 + a] = 0.0;
   }
+  const vt_lifecycle *lc = o->lc;
+  if (lc && lc->female_share >= 0.0 && !fixed) {
+    /* lifecycle.sex.female_share: each sex's ages keep their census
+    ** structure, rescaled so that women are that share of the draws */
+    double sm = 0.0, sf = 0.0;
+    for (int a = 0; a <= MAX_AGE; a++) { sm += w[a]; sf += w[MAX_AGE + 1 + a]; }
+    for (int a = 0; a <= MAX_AGE; a++) {
+      w[a] = sm > 0.0 ? w[a] / sm * (1.0 - lc->female_share) : 0.0;
+      w[MAX_AGE + 1 + a] = sf > 0.0 ? w[MAX_AGE + 1 + a] / sf * lc->female_share : 0.0;
+    }
+  }
   int k = vt_rng_weighted(rng, w, 2 * (MAX_AGE + 1));
   if (k < 0) k = lo;   /* cannot happen: every age has people */
   char sex = k <= MAX_AGE ? 'M' : 'F';
@@ -642,8 +670,12 @@ void vt_demo_draw(vt_rng *rng, const vt_demo_opts *o, vt_record *rec) {
   int birth_year = vt_time_year(p->birth);
 
   /* race and ethnicity */
-  int hispanic = vt_rng_uniform(rng) < HISPANIC_SHARE;
-  int race = vt_rng_weighted(rng, hispanic ? race_hispanic : race_nonhispanic, 6);
+  /* (lifecycle params: the same draws from other shares; race shares given
+  ** make race independent of ethnicity) */
+  double hisp_share = lc && lc->hispanic_share >= 0.0 ? lc->hispanic_share : HISPANIC_SHARE;
+  int hispanic = vt_rng_uniform(rng) < hisp_share;
+  const double *race_w = lc && lc->race_set ? lc->race : hispanic ? race_hispanic : race_nonhispanic;
+  int race = vt_rng_weighted(rng, race_w, 6);
   if (race < 0) race = R_OTHER;
   p->race = race_names[race];
   p->ethnicity = hispanic ? "hispanic" : "nonhispanic";

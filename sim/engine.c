@@ -21,6 +21,7 @@
 #include "expr.h"
 #include "lookup.h"
 #include "synthea_attrs.h"
+#include "lifecycle.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -1084,6 +1085,10 @@ vt_engine_status vt_engine_open(vt_engine **out, const vt_sim_opts *o, char *con
     vt_lua_free(e->lua); vt_patient_free(&e->p); free(e);
     return st;
   }
+  if (vt_lifecycle_from_params(&e->lc, params, err, errlen) != 0) {
+    vt_modset_free(&e->ms); vt_lua_free(e->lua); vt_patient_free(&e->p); free(e);
+    return VT_ENGINE_EPARAM;
+  }
   setup_history(e);
   *out = e;
   return VT_ENGINE_OK;
@@ -1115,7 +1120,7 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
   vt_patient_reset(p);
   vt_lua_patient_begin(e->lua);   /* module state as it was after loading */
   vt_rng_seed_patient(&p->rng, e->opts.seed, (uint64_t)index, 0);
-  vt_demo_opts d = { e->opts.reference, e->opts.age_min, e->opts.age_max, e->opts.gender };
+  vt_demo_opts d = { e->opts.reference, e->opts.age_min, e->opts.age_max, e->opts.gender, &e->lc };
   vt_demo_draw(&p->rng, &d, &p->rec);
   vt_sattr_birth(p, p->rec.person.birth);
   p->rec.person.index = index;
@@ -1123,7 +1128,7 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
   p->rec.person.death_cause = NULL;
   vt_time birth = p->rec.person.birth;
   vt_growth_draw(&p->rng, &e->growth);
-  p->natural_death = vt_life_draw_death(&p->rng, p->rec.person.gender, birth, birth, e->opts.reference);
+  p->natural_death = vt_life_draw_death_lc(&p->rng, p->rec.person.gender, birth, birth, e->opts.reference, &e->lc);
   p->end = e->opts.reference;
   e->death_at = VT_NO_TIME;
   e->death_cause = NULL;

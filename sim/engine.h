@@ -33,6 +33,7 @@ typedef struct vt_engine {
   vt_modset ms;
   vt_patient p;
   vt_growth growth;
+  vt_lifecycle lc;          /* the params file's lifecycle.* values (sim/lifecycle.h) */
   vt_time next_wellness;    /* next scheduled wellness visit */
   int32_t wellness_row;     /* row of this step's wellness encounter */
   vt_time wellness_time;    /* when this step's wellness visit began */
@@ -53,7 +54,8 @@ typedef struct vt_engine {
 typedef enum vt_engine_status {
   VT_ENGINE_OK = 0,
   VT_ENGINE_EFAIL = -1,     /* a module failed to load, or out of memory */
-  VT_ENGINE_EPARAM = -2     /* a --params value has another type than the module's default */
+  VT_ENGINE_EPARAM = -2     /* a --params value has another type than the module's
+                            ** default, or a lifecycle.* value is not valid */
 } vt_engine_status;
 
 /* Create an engine in *out: a Lua state with `limits` and `params`, and the

@@ -109,8 +109,28 @@ static vt_time birthday_at(int by, int bm, int bd, int k) {
   return vt_days_from_civil(by + k, bm, bd) * VT_MS_DAY;
 }
 
+void vt_lifecycle_default(vt_lifecycle *lc) {
+  lc->female_share = -1.0;
+  lc->race_set = 0;
+  for (int i = 0; i < VT_LC_NRACE; i++) lc->race[i] = 0.0;
+  lc->hispanic_share = -1.0;
+  for (int s = 0; s < 2; s++)
+    for (int b = 0; b < VT_LC_NBANDS; b++) lc->mort[s][b] = 1.0;
+}
+
+double vt_life_daily_hazard(char gender, int age) {
+  if (age >= LIFE_MAX_AGE) return INFINITY;
+  double q = vt_life_qx(gender, age);
+  return q >= 1.0 ? INFINITY : -log1p(-q) / 365.2425;
+}
+
 vt_time vt_life_draw_death(vt_rng *rng, char gender, vt_time birth,
                            vt_time alive_at, vt_time until) {
+  return vt_life_draw_death_lc(rng, gender, birth, alive_at, until, NULL);
+}
+
+vt_time vt_life_draw_death_lc(vt_rng *rng, char gender, vt_time birth,
+                              vt_time alive_at, vt_time until, const vt_lifecycle *lc) {
   vt_time start = (alive_at == VT_NO_TIME || alive_at < birth) ? birth : alive_at;
   if (until != VT_NO_TIME && start >= until) return VT_NO_TIME;
   int by, bm, bd;
@@ -118,11 +138,16 @@ vt_time vt_life_draw_death(vt_rng *rng, char gender, vt_time birth,
   int age = vt_time_age_years(birth, start);
   if (age < 0) age = 0;
   vt_time year_lo = birthday_at(by, bm, bd, age);
+  const double *mult = lc ? lc->mort[gender == 'F' ? 0 : 1] : NULL;
   for (;; age++) {
     vt_time year_hi = birthday_at(by, bm, bd, age + 1);
     vt_time lo = start > year_lo ? start : year_lo;
     if (until != VT_NO_TIME && lo >= until) return VT_NO_TIME;
     double q = age >= LIFE_MAX_AGE ? 1.0 : vt_life_qx(gender, age);
+    if (mult && q < 1.0) {
+      double m = mult[age / 5 < VT_LC_NBANDS ? age / 5 : VT_LC_NBANDS - 1];
+      if (m != 1.0) q = 1.0 - pow(1.0 - q, m);
+    }
     if (lo > year_lo && q < 1.0) {
       /* part of the year already survived: the remaining share of the risk,
       ** at a constant hazard within the year */

@@ -15,12 +15,31 @@
 #include "rng.h"
 #include "vtime.h"
 
+/* ---- lifecycle params (sim/lifecycle.c reads them from a params file) ---- */
+
+#define VT_LC_NRACE 6     /* white black asian native hawaiian other */
+#define VT_LC_NBANDS 18   /* mortality bands 0-4, 5-9, ..., 80-84, 85+ */
+
+/* What `lifecycle.*` params change in the native lifecycle
+** (schemas/params.md, "Lifecycle params").  The defaults (vt_lifecycle_default)
+** change nothing: the draws are then exactly those of a run without them. */
+typedef struct vt_lifecycle {
+  double female_share;        /* share of women; < 0: the census structure */
+  int race_set;               /* 1: race drawn from race[] whatever the ethnicity */
+  double race[VT_LC_NRACE];   /* shares summing to 1 (when race_set) */
+  double hispanic_share;      /* < 0: the census share */
+  double mort[2][VT_LC_NBANDS]; /* [0] F, [1] M: multipliers of the life table's hazard (1: none) */
+} vt_lifecycle;
+
+void vt_lifecycle_default(vt_lifecycle *lc);
+
 /* ---- demographics (demographics.c) ---- */
 
 typedef struct vt_demo_opts {
   vt_time reference;      /* the end of the simulation: the person is alive then */
   int age_min, age_max;   /* whole years at `reference`; clamped to 0..100, swapped if reversed */
   char gender;            /* 'M' or 'F' to fix the sex; 0 for both */
+  const vt_lifecycle *lc; /* lifecycle params, or NULL for the defaults */
 } vt_demo_opts;
 
 /* Draw a person alive at o->reference and fill rec->person (every field but
@@ -36,6 +55,11 @@ void vt_demo_draw(vt_rng *rng, const vt_demo_opts *o, vt_record *rec);
 ** thousands, for sex 'M' or 'F' (any other value: both), from the table
 ** vt_demo_draw samples; 0 outside 0..100. */
 double vt_demo_age_weight(char gender, int age);
+
+/* The census defaults vt_demo_draw uses with no lifecycle params: the share
+** of women (all ages 0..100), the race shares (vt_lifecycle's order, over
+** both ethnicities) and the Hispanic share.  Any pointer may be NULL. */
+void vt_demo_census_shares(double *female, double race[VT_LC_NRACE], double *hispanic);
 
 /* ---- natural death (lifetables.c) ---- */
 
@@ -55,6 +79,21 @@ double vt_life_expectancy(char gender, int age);
 ** `until` (VT_NO_TIME: no limit).  Draws only from `rng`. */
 vt_time vt_life_draw_death(vt_rng *rng, char gender, vt_time birth,
                            vt_time alive_at, vt_time until);
+
+/* vt_life_draw_death with the hazard of every year of age multiplied by
+** lc->mort[sex][band of the age] (lc NULL: none): the year's probability
+** becomes 1 - (1 - qx)^m; a multiplier of exactly 1 leaves qx (and so the
+** draws) untouched.  Sex other than 'F' uses the 'M' row. */
+vt_time vt_life_draw_death_lc(vt_rng *rng, char gender, vt_time birth,
+                              vt_time alive_at, vt_time until, const vt_lifecycle *lc);
+
+/* The life table's daily hazard of death at whole `age` for sex 'M' or 'F'
+** (as vt_life_qx for others): -ln(1 - qx) / 365.2425, i.e. the constant
+** hazard within the year of age that vt_life_draw_death uses.  The table
+** is a 2020 period table and does not depend on the calendar year; 0 below
+** age 0 is the value at 0, ages of LIFE_MAX_AGE (120) and over are certain
+** death (returns INFINITY). */
+double vt_life_daily_hazard(char gender, int age);
 
 /* ---- growth (lifetables.c) ---- */
 
