@@ -11,6 +11,9 @@
 ** probability) or gmf-remainder (a GMF last branch, which takes what the
 ** others leave).  What could not be listed goes to stderr as notes.
 **
+** `--lifecycle` lists the native lifecycle's params instead (sim/lifecycle.h),
+** WHERE "lifecycle".
+**
 ** Exit status: 0 listed; 1 a module failed to load; 2 a usage error or a
 ** bad --params file.
 */
@@ -21,11 +24,13 @@
 #include "lua/loader.h"
 #include "sim/cli/cli.h"
 #include "sim/jsonw.h"
+#include "sim/lifecycle.h"
 #include "sim/params.h"
 #include "sim/run.h"
 
 static const char *usage_text =
   "usage: vitae params [-m] PATH... [--json] [--params FILE]\n"
+  "       vitae params --lifecycle\n"
   "\n"
   "List the params the modules under PATH declare (folders or module files;\n"
   "without PATH the default module set): every param(\"name\", default) of\n"
@@ -38,6 +43,7 @@ static const char *usage_text =
   "  -m, --modules PATH  a module folder or file (repeatable; bare PATHs too)\n"
   "      --json          print a JSON object {params: [...], notes: [...]}\n"
   "      --params FILE   check FILE against the modules as `vitae run` does\n"
+  "      --lifecycle     list the native lifecycle's params (lifecycle.*) instead\n"
   "  -h, --help          show this help\n";
 
 static const char *origin_name(const vt_param_decl *d) {
@@ -116,10 +122,12 @@ static void print_json(const vt_param_decl *list, int n, char *const *notes, int
 
 /* Parse the arguments into paths (argv entries), json and pfile.  0, 1 for
 ** --help, -1 with a message printed. */
-static int parse_args(int argc, char **argv, char **paths, int *npaths, int *json, const char **pfile) {
+static int parse_args(int argc, char **argv, char **paths, int *npaths, int *json, const char **pfile,
+                      int *lifecycle) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) return 1;
+    else if (!strcmp(a, "--lifecycle")) *lifecycle = 1;
     else if (!strcmp(a, "--json")) *json = 1;
     else if (!strcmp(a, "--params") || !strcmp(a, "-m") || !strcmp(a, "--modules")) {
       if (i + 1 >= argc) { fprintf(stderr, "vitae params: %s needs a value\n%s", a, usage_text); return -1; }
@@ -133,18 +141,32 @@ static int parse_args(int argc, char **argv, char **paths, int *npaths, int *jso
   return 0;
 }
 
+/* `vitae params --lifecycle`: one line per lifecycle param, as print_text. */
+static int print_lifecycle(void) {
+  char name[64], buf[40];
+  double def;
+  printf("# name\tdefault\twhere\tmodule\tfile:line\n");
+  for (int i = 0; i < vt_lifecycle_nparams(); i++) {
+    vt_lifecycle_param(i, name, sizeof name, &def);
+    number_text(def, buf, sizeof buf);
+    printf("%s\t%s\tlifecycle\tlifecycle\t:0\n", name, buf);
+  }
+  return fflush(stdout) == 0 && !ferror(stdout) ? VT_EXIT_OK : VT_EXIT_FAIL;
+}
+
 int vt_cmd_params(int argc, char **argv) {
   char err[4096], defdir[4096];
   char **paths = calloc((size_t)argc + 1, sizeof *paths);
-  int npaths = 0, json = 0, rc = VT_EXIT_FAIL;
+  int npaths = 0, json = 0, rc = VT_EXIT_FAIL, lifecycle = 0;
   const char *pfile = NULL;
   vt_params *params = NULL;
   vt_lua *vl = NULL;
   vt_modset ms;
   memset(&ms, 0, sizeof ms);
   if (!paths) { fprintf(stderr, "vitae: out of memory\n"); return VT_EXIT_FAIL; }
-  int pr = parse_args(argc, argv, paths, &npaths, &json, &pfile);
+  int pr = parse_args(argc, argv, paths, &npaths, &json, &pfile, &lifecycle);
   if (pr) { if (pr > 0) fputs(usage_text, stdout); free(paths); return pr > 0 ? VT_EXIT_OK : VT_EXIT_USAGE; }
+  if (lifecycle) { free(paths); return print_lifecycle(); }
   if (npaths == 0) {
     if (!vt_default_modules_dir(defdir, sizeof defdir)) {
       fprintf(stderr, "vitae params: no module folder given and no default 'modules' folder found\n");
@@ -165,6 +187,12 @@ int vt_cmd_params(int argc, char **argv) {
   if (vt_modset_load(&ms, vl, paths, npaths, NULL, 0, err, sizeof err) != 0) {
     fprintf(stderr, "vitae: %s\n", err);
     rc = vl->param_type_error ? VT_EXIT_USAGE : VT_EXIT_FAIL;
+    goto done;
+  }
+  vt_lifecycle lc;
+  if (vt_lifecycle_from_params(&lc, params, err, sizeof err) != 0) {
+    fprintf(stderr, "vitae: %s\n", err);
+    rc = VT_EXIT_USAGE;
     goto done;
   }
   const vt_param_decl *list;
