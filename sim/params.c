@@ -222,7 +222,7 @@ vt_params *vt_params_load(const char *path, char *err, size_t errlen) {
   yaml_document_t doc;
   unsigned char *bytes;
   size_t len;
-  const yaml_node_t *root, *params = NULL;
+  const yaml_node_t *root, *params = NULL, *ledger = NULL, *summary = NULL;
   vt_params *p;
   pctx c;
   if (vt_yaml_load_file(path, &doc, &bytes, &len, err, errlen)) return NULL;
@@ -270,8 +270,8 @@ vt_params *vt_params_load(const char *path, char *err, size_t errlen) {
       }
       params = v;
     }
-    if (!strcmp(text(k), "privacy_ledger") && vt_params_read_ledger(&doc, v, path, p, err, errlen)) goto fail;
-    if (!strcmp(text(k), "dp_summary") && vt_params_read_summary(&doc, v, path, p, err, errlen)) goto fail;
+    if (!strcmp(text(k), "privacy_ledger")) ledger = v;
+    if (!strcmp(text(k), "dp_summary")) summary = v;
     /* any other key: reserved for vitae learn, not interpreted. */
   }
   if (!params) {
@@ -279,6 +279,8 @@ vt_params *vt_params_load(const char *path, char *err, size_t errlen) {
     goto fail;
   }
   if (read_params(&c, params, p)) goto fail;
+  if (ledger && vt_params_read_ledger(&doc, ledger, path, p, err, errlen)) goto fail;
+  if (summary && vt_params_read_summary(&doc, summary, path, p, err, errlen)) goto fail;
   yaml_document_delete(&doc);
   free(bytes);
   return p;
