@@ -61,6 +61,18 @@ int vt_sink_add_module_state(vt_sink *s, const char *module, const char *path, c
   return vt_writer_add_module_state(s->native, module, path, state, type, patients, entries, err, errlen);
 }
 
+int vt_sink_add_privacy(vt_sink *s, const char *measurement, const char *mechanism, double sensitivity,
+                        double sigma, double rho, double epsilon, double delta, const char *params_file,
+                        char *err, size_t errlen) {
+  if (s->omop) return 0;
+  return vt_writer_add_privacy(s->native, measurement, mechanism, sensitivity, sigma, rho, epsilon, delta,
+                               params_file, err, errlen);
+}
+
+int vt_sink_set_privacy_info(vt_sink *s, const char *key, const char *value) {
+  return s->omop ? vt_omop_set_info(s->omop, key, value) : 0;
+}
+
 int vt_sink_finish(vt_sink *s, char *err, size_t errlen) {
   return s->omop ? vt_omop_finish(s->omop, err, errlen) : vt_writer_finish(s->native, err, errlen);
 }

@@ -40,6 +40,14 @@ int vt_sink_set_info(vt_sink *s, const char *key, const char *value);
 /* One module_states row (native only; OMOP has no such table: 0, nothing written). */
 int vt_sink_add_module_state(vt_sink *s, const char *module, const char *path, const char *state,
                              const char *type, int64_t patients, int64_t entries, char *err, size_t errlen);
+/* The privacy ledger of the params file the run used.  Native: one
+** privacy_ledger row (NaN numbers are NULL); OMOP: nothing (0). */
+int vt_sink_add_privacy(vt_sink *s, const char *measurement, const char *mechanism, double sensitivity,
+                        double sigma, double rho, double epsilon, double delta, const char *params_file,
+                        char *err, size_t errlen);
+/* A privacy key for OMOP's metadata (the ledger's summary rows); native:
+** nothing (its privacy_ledger table holds the ledger).  0 or -1. */
+int vt_sink_set_privacy_info(vt_sink *s, const char *key, const char *value);
 /* Finish: indexes, fsync, rename onto the path.  0, or -1 with err. */
 int vt_sink_finish(vt_sink *s, char *err, size_t errlen);
 /* Abandon (deletes the temporary file) / release after finish.  NULL is fine. */

@@ -368,6 +368,39 @@ int vt_writer_add_module_state(vt_writer *w, const char *module, const char *pat
   return 0;
 }
 
+/* Bind x to parameter i of st, NULL when x is NaN. */
+static int bind_real_or_null(sqlite3_stmt *st, int i, double x) {
+  return x == x ? sqlite3_bind_double(st, i, x) : sqlite3_bind_null(st, i);
+}
+
+int vt_writer_add_privacy(vt_writer *w, const char *measurement, const char *mechanism, double sensitivity,
+                          double sigma, double rho, double epsilon, double delta, const char *params_file,
+                          char *err, size_t errlen) {
+  if (!w || w->o.failed || !w->o.db) { vt_seterr(err, errlen, "writing privacy_ledger: the writer failed earlier"); return -1; }
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(w->o.db, "INSERT INTO privacy_ledger (measurement,mechanism,sensitivity,sigma,rho,"
+                              "epsilon,delta,params_file) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)", -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    rc |= vt_bind_text(st, 1, measurement);
+    rc |= vt_bind_text(st, 2, mechanism);
+    rc |= bind_real_or_null(st, 3, sensitivity);
+    rc |= bind_real_or_null(st, 4, sigma);
+    rc |= bind_real_or_null(st, 5, rho);
+    rc |= bind_real_or_null(st, 6, epsilon);
+    rc |= bind_real_or_null(st, 7, delta);
+    rc |= vt_bind_text(st, 8, params_file);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(w->o.db);
+  }
+  if (rc != SQLITE_OK) {
+    vt_seterr(err, errlen, "writing %s: privacy_ledger row %s: %s", w->o.path, measurement, sqlite3_errmsg(w->o.db));
+    sqlite3_finalize(st);
+    w->o.failed = 1;
+    return -1;
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
 int vt_writer_set_info(vt_writer *w, const char *key, const char *value) {
   return w ? vt_kv_set(&w->info, key, value) : -1;
 }

@@ -72,6 +72,12 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
 int vt_writer_add_module_state(vt_writer *w, const char *module, const char *path, const char *state,
                                const char *type, int64_t patients, int64_t entries, char *err, size_t errlen);
 
+/* Add a privacy_ledger row (schemas/native.sql) now; a NaN number is
+** written NULL.  0, or -1 with err (the writer is then failed). */
+int vt_writer_add_privacy(vt_writer *w, const char *measurement, const char *mechanism, double sensitivity,
+                          double sigma, double rho, double epsilon, double delta, const char *params_file,
+                          char *err, size_t errlen);
+
 /* Set a run_info key (copied; written at finish; a key set twice keeps the
 ** last value).  0, or -1 on a NULL key or out of memory. */
 int vt_writer_set_info(vt_writer *w, const char *key, const char *value);

@@ -296,6 +296,8 @@ CREATE TABLE run_info (
 CREATE TABLE privacy_ledger (
   measurement TEXT NOT NULL,        -- what was measured, e.g. a statistic's name
   mechanism   TEXT NOT NULL,        -- e.g. discrete_gaussian
+  sensitivity REAL,                 -- its L2 sensitivity (one patient added or removed)
+  sigma       REAL,                 -- standard deviation of its noise
   rho         REAL,                 -- zCDP cost (rho) of the measurement
   epsilon     REAL,                 -- (epsilon, delta) the cost converts to
   delta       REAL,

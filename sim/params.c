@@ -3,14 +3,16 @@
 ** the module loader, which replaces `param("name", default)` by them.
 **
 ** The file is read with libyaml's document API (vt_yaml_load_file in
-** config.c).  Only the `params` mapping is interpreted; `privacy_ledger` and
-** other top-level keys written by `vitae learn` are accepted and left alone.
+** config.c).  The `params` mapping is served to the loader; `privacy_ledger`
+** and `dp_summary` are read by sim/params_ledger.c (the run copies the
+** ledger into the cohort); other top-level keys are accepted and left alone.
 ** Entries are kept sorted by name so that lookups from the worker threads are
 ** a binary search over read-only memory plus one idempotent store.
 */
 #include "params.h"
 #include "config.h"
 #include "sim/hash.h"
+#include "sim/params_ledger.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -220,7 +222,7 @@ vt_params *vt_params_load(const char *path, char *err, size_t errlen) {
   yaml_document_t doc;
   unsigned char *bytes;
   size_t len;
-  const yaml_node_t *root, *params = NULL;
+  const yaml_node_t *root, *params = NULL, *ledger = NULL, *summary = NULL;
   vt_params *p;
   pctx c;
   if (vt_yaml_load_file(path, &doc, &bytes, &len, err, errlen)) return NULL;
@@ -268,13 +270,17 @@ vt_params *vt_params_load(const char *path, char *err, size_t errlen) {
       }
       params = v;
     }
-    /* privacy_ledger and any other key: kept in the file, not interpreted. */
+    if (!strcmp(text(k), "privacy_ledger")) ledger = v;
+    if (!strcmp(text(k), "dp_summary")) summary = v;
+    /* any other key: reserved for vitae learn, not interpreted. */
   }
   if (!params) {
     at_error(&c, NODE_AT(root), "missing 'params' mapping of name: value");
     goto fail;
   }
   if (read_params(&c, params, p)) goto fail;
+  if (ledger && vt_params_read_ledger(&doc, ledger, path, p, err, errlen)) goto fail;
+  if (summary && vt_params_read_summary(&doc, summary, path, p, err, errlen)) goto fail;
   yaml_document_delete(&doc);
   free(bytes);
   return p;
@@ -329,6 +335,7 @@ void vt_params_free(vt_params *p) {
   if (!p) return;
   for (int i = 0; i < p->n; i++) free_param(&p->items[i]);
   free(p->items);
+  vt_params_free_ledger(p);
   free(p->path);
   free(p);
 }

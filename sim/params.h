@@ -5,6 +5,7 @@
 #ifndef VT_PARAMS_H
 #define VT_PARAMS_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum { VT_PARAM_NUMBER, VT_PARAM_STRING, VT_PARAM_BOOL } vt_param_kind;
@@ -19,11 +20,42 @@ typedef struct vt_param {
   int used;             /* set by vt_params_get; read it with vt_params_warn_unused */
 } vt_param;
 
+/* One measurement of a params file's privacy_ledger (schemas/params.md). */
+typedef struct vt_ledger_entry {
+  char *name;
+  double sensitivity, sigma, rho;
+  int has_epsilon;      /* epsilon is optional */
+  double epsilon;       /* what this measurement alone converts to, at the ledger's delta */
+  int line;
+} vt_ledger_entry;
+
+/* The privacy_ledger section: present = 0 when the file has none. */
+typedef struct vt_ledger {
+  int present;
+  char *mechanism, *unit;          /* unit may be NULL */
+  double epsilon, delta;           /* the budget */
+  int has_rho_budget;
+  double rho_budget, rho;          /* rho: spent in total */
+  vt_ledger_entry *items;
+  int n;
+} vt_ledger;
+
+/* One entry of the dp_summary section: a noisy statistic. */
+typedef struct vt_summary_entry {
+  char *name;
+  int64_t value;
+  double sigma;
+  int line;
+} vt_summary_entry;
+
 typedef struct vt_params {
   char *path;
   vt_param *items;      /* sorted by name */
   int n;
   char hash[17];        /* FNV-1a 64 of the file's bytes, 16 lowercase hex digits */
+  vt_ledger ledger;     /* privacy_ledger, if any */
+  vt_summary_entry *summary;  /* dp_summary, in file order */
+  int nsummary;
 } vt_params;
 
 /* Load a params file.  Returns NULL with err = "FILE:LINE:COL: message" on a

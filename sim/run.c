@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -394,12 +395,47 @@ static vt_run_status write_all(run *r) {
   return fail(r, VT_RUN_EFAIL, "%s", sh->err);
 }
 
+/* Copy the params file's privacy ledger, if any, into the cohort
+** (schemas/params.md): native privacy_ledger rows, one per measurement and
+** a "total" row; OMOP metadata rows privacy_mechanism, privacy_epsilon,
+** privacy_delta, privacy_rho and privacy_ledger (one tab-separated line per
+** measurement).  0, or -1 with err. */
+static int copy_ledger(vt_sink *s, const vt_params *p, char *err, size_t errlen) {
+  const vt_ledger *l = p ? &p->ledger : NULL;
+  char buf[64];
+  vt_sbuf lines = { 0 };
+  int rc = 0;
+  if (!l || !l->present) return 0;
+  for (int i = 0; i < l->n && rc == 0; i++) {
+    const vt_ledger_entry *e = &l->items[i];
+    rc = vt_sink_add_privacy(s, e->name, l->mechanism, e->sensitivity, e->sigma, e->rho,
+                             e->has_epsilon ? e->epsilon : NAN, l->delta, p->path, err, errlen);
+    vt_sb_printf(&lines, "%s\t%.17g\t%.17g\t%.17g\n", e->name, e->sensitivity, e->sigma, e->rho);
+  }
+  if (rc == 0)
+    rc = vt_sink_add_privacy(s, "total", l->mechanism, NAN, NAN, l->rho, l->epsilon, l->delta, p->path, err, errlen);
+  if (rc == 0) {
+    int e = vt_sink_set_privacy_info(s, "privacy_mechanism", l->mechanism);
+    snprintf(buf, sizeof buf, "%.17g", l->epsilon);
+    e |= vt_sink_set_privacy_info(s, "privacy_epsilon", buf);
+    snprintf(buf, sizeof buf, "%.17g", l->delta);
+    e |= vt_sink_set_privacy_info(s, "privacy_delta", buf);
+    snprintf(buf, sizeof buf, "%.17g", l->rho);
+    e |= vt_sink_set_privacy_info(s, "privacy_rho", buf);
+    e |= vt_sink_set_privacy_info(s, "privacy_ledger", lines.p ? lines.p : "");
+    if (e) { snprintf(err, errlen, "out of memory writing the privacy ledger"); rc = -1; }
+  }
+  free(lines.p);
+  return rc;
+}
+
 /* Provenance and module_states, then the database is finished and renamed
 ** into place; prints the summary. */
 static vt_run_status finish_output(run *r, const char *started) {
   const vt_config *cfg = r->cfg;
   char err[4096];
   set_run_info(r->sink, cfg, &r->so, r->ws[0].eng, r->params, r->threads, started);
+  if (copy_ledger(r->sink, r->params, err, sizeof err) != 0) return fail(r, VT_RUN_EFAIL, "%s", err);
   state_rows rows = { r->sink, err, sizeof err };
   if (vt_engine_each_state_count(r->engines, r->threads, add_state_row, &rows) != 0)
     return fail(r, VT_RUN_EFAIL, "%s", err);
