@@ -13,6 +13,7 @@
 #include "config.h"
 #include "sim/hash.h"
 #include "sim/params_ledger.h"
+#include "sim/strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,11 +24,9 @@
 #include <string.h>
 
 #if defined(__GNUC__)
-#define VT_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define MARK_USED(x)   do { if (!__atomic_load_n((x), __ATOMIC_RELAXED)) __atomic_store_n((x), 1, __ATOMIC_RELAXED); } while (0)
 #define READ_USED(x)   __atomic_load_n((x), __ATOMIC_RELAXED)
 #else
-#define VT_PRINTF(f, a)
 #define MARK_USED(x)   (*(x) = 1)
 #define READ_USED(x)   (*(x))
 #endif
@@ -49,13 +48,11 @@ typedef struct pctx {
 /* Set err to "FILE:LINE:COL: message" (line and col 1-based); returns -1. */
 static int at_error(pctx *c, unsigned long line, unsigned long col, const char *fmt, ...) VT_PRINTF(4, 5);
 static int at_error(pctx *c, unsigned long line, unsigned long col, const char *fmt, ...) {
-  char msg[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  int rc = vt_vseterr_at(c->err, c->errlen, c->path, line, col, fmt, ap);
   va_end(ap);
-  if (c->err && c->errlen) snprintf(c->err, c->errlen, "%s:%lu:%lu: %s", c->path, line, col, msg);
-  return -1;
+  return rc;
 }
 
 #define NODE_AT(n) (unsigned long)(n)->start_mark.line + 1, (unsigned long)(n)->start_mark.column + 1

@@ -6,6 +6,7 @@
 ** does not state properly.
 */
 #include "sim/params_ledger.h"
+#include "sim/strbuf.h"
 
 #include <errno.h>
 #include <math.h>
@@ -24,19 +25,13 @@ typedef struct lctx {
 #define AT(n) (unsigned long)(n)->start_mark.line + 1, (unsigned long)(n)->start_mark.column + 1
 
 /* err = "FILE:LINE:COL: message"; returns -1. */
-static int lerr(lctx *c, unsigned long line, unsigned long col, const char *fmt, ...)
-#if defined(__GNUC__)
-  __attribute__((format(printf, 4, 5)))
-#endif
-  ;
+static int lerr(lctx *c, unsigned long line, unsigned long col, const char *fmt, ...) VT_PRINTF(4, 5);
 static int lerr(lctx *c, unsigned long line, unsigned long col, const char *fmt, ...) {
-  char msg[400];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  int rc = vt_vseterr_at(c->err, c->errlen, c->path, line, col, fmt, ap);
   va_end(ap);
-  if (c->err && c->errlen) snprintf(c->err, c->errlen, "%s:%lu:%lu: %s", c->path, line, col, msg);
-  return -1;
+  return rc;
 }
 
 static const char *stext(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }

@@ -87,3 +87,11 @@ void vt_seterr(char *err, size_t errlen, const char *fmt, ...) {
   vsnprintf(err, errlen, fmt, ap);
   va_end(ap);
 }
+
+int vt_vseterr_at(char *err, size_t errlen, const char *file, unsigned long line, unsigned long col, const char *fmt,
+                  va_list ap) {
+  char msg[512];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  vt_seterr(err, errlen, "%s:%lu:%lu: %s", file, line, col, msg);
+  return -1;
+}

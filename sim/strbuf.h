@@ -39,6 +39,10 @@ char *vt_xprintf(const char *fmt, ...) VT_PRINTF(1, 2);
 ** errlen 0.  For the `char *err, size_t errlen` convention of vitae's
 ** result codes. */
 void vt_seterr(char *err, size_t errlen, const char *fmt, ...) VT_PRINTF(3, 4);
+/* "FILE:LINE:COL: message" into err (as vt_seterr; line and col as given,
+** 1-based); returns -1, for parsers to return it. */
+int vt_vseterr_at(char *err, size_t errlen, const char *file, unsigned long line, unsigned long col, const char *fmt,
+                  va_list ap);
 
 /* n with thousands separators ("1,234,567") in buf, which it returns. */
 const char *vt_commas(int64_t n, char buf[32]);

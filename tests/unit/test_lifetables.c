@@ -31,7 +31,7 @@ static void test_population(void) {
   static const char *const edus[] = { "less_than_hs", "hs_degree", "some_college", "bs_degree" };
   static const char *const ses[] = { "Low", "Middle", "High" };
   vt_time ref = ref_time();
-  vt_demo_opts o = { ref, 0, 100, 0 };
+  vt_demo_opts o = { ref, 0, 100, 0, NULL };
   vt_record rec;
   vt_record_init(&rec);
 
@@ -130,9 +130,9 @@ static void test_filters_and_determinism(void) {
   vt_record a, b;
   vt_record_init(&a); vt_record_init(&b);
   int bad_gender = 0, bad_range = 0, bad_zero = 0, same = 1;
-  vt_demo_opts f = { ref, 30, 40, 'F' };
-  vt_demo_opts z = { ref, 0, 0, 0 };
-  vt_demo_opts rev = { ref, 70, 60, 'M' };
+  vt_demo_opts f = { ref, 30, 40, 'F', NULL };
+  vt_demo_opts z = { ref, 0, 0, 0, NULL };
+  vt_demo_opts rev = { ref, 70, 60, 'M', NULL };
   for (int i = 0; i < 3000; i++) {
     vt_rng r1, r2;
     vt_rng_seed_patient(&r1, 7, (uint64_t)i, 0);
@@ -159,7 +159,7 @@ static void test_filters_and_determinism(void) {
     /* same seed, same person */
     vt_rng_seed_patient(&r1, 11, (uint64_t)i, 0);
     vt_rng_seed_patient(&r2, 11, (uint64_t)i, 0);
-    vt_demo_opts all = { ref_time(), 0, 100, 0 };
+    vt_demo_opts all = { ref_time(), 0, 100, 0, NULL };
     vt_record_reset(&a); vt_record_reset(&b);
     vt_demo_draw(&r1, &all, &a);
     vt_demo_draw(&r2, &all, &b);
@@ -398,7 +398,7 @@ static void test_wellness(void) {
 static void test_speed(void) {
   vt_record rec;
   vt_record_init(&rec);
-  vt_demo_opts o = { ref_time(), 0, 100, 0 };
+  vt_demo_opts o = { ref_time(), 0, 100, 0, NULL };
   vt_rng rng;
   vt_rng_seed(&rng, 1);
   clock_t c0 = clock();

@@ -30,7 +30,7 @@ static int in_list(const char *s, const char *const *list, int n) {
 static void new_person(vt_patient *p, uint64_t seed, int age_min, int age_max) {
   vt_patient_reset(p);
   vt_rng_seed_patient(&p->rng, 7, seed, 0);
-  vt_demo_opts o = { ref_time(), age_min, age_max, 0 };
+  vt_demo_opts o = { ref_time(), age_min, age_max, 0, NULL };
   vt_demo_draw(&p->rng, &o, &p->rec);
   p->rec.person.index = (int64_t)seed;
 }
