@@ -35,6 +35,7 @@ struct vt_ehr {
   void *state;
   char *kind, *path;
   vt_ehr_options opt;
+  int csv;                       /* a CSV kind: a source's row is a line of its file */
   char **notes; size_t nnotes;
   vt_quality q;
   /* the person being built */
@@ -295,15 +296,14 @@ static void issue_at(vt_ehr *r, vt_issue why, const char *table, int64_t row, co
                      ...) VT_PRINTF(6, 7);
 static void issue_at(vt_ehr *r, vt_issue why, const char *table, int64_t row, const char *column, const char *fmt,
                      ...) {
-  int csv = strcmp(r->kind, "omop-csv") == 0 || strcmp(r->kind, "synthea-csv") == 0 || strcmp(r->kind, "events") == 0;
   char file[4096];
   const char *f = NULL;
   long line = 0;
-  if (csv && row > 0) {
+  if (r->csv && row > 0) {
     line = (long)row;
     row = 0;
-    if (!table || strcmp(r->kind, "events") == 0) f = r->path;
-    else if (table[0] == '/' || strchr(table, '/')) f = table;
+    if (!table || r->src == &vt_source_events) f = r->path;
+    else if (strchr(table, '/')) f = table;
     else { snprintf(file, sizeof file, "%s/%s", r->path, table); f = file; }
     table = NULL;
   }
@@ -492,6 +492,7 @@ int vt_ehr_open(vt_ehr **out, const char *spec, const vt_ehr_options *opt, char 
   r->src = src;
   r->kind = vt_xstrdup(src->kind);
   r->path = vt_xstrdup(path);
+  r->csv = src == &vt_source_omop_csv || src == &vt_source_synthea_csv || src == &vt_source_events;
   if (opt) r->opt = *opt;
   int rc = src->open(r, r->path, err, errlen);
   if (rc != VT_EHR_OK) {

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "learn/ehr.h"
+#include "tests/fuzz/fuzz_ehr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const names[] = {
@@ -26,21 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fz_write_parts(data, size, names, 8);
     snprintf(spec, sizeof spec, "omop-csv:%s", dir);
   }
-  char err[1024];
-  for (int pass = 0; pass < 2; pass++) {
-    vt_ehr *r;
-    if (vt_ehr_open(&r, spec, NULL, err, sizeof err) != VT_EHR_OK) return 0;
-    const vt_person *p;
-    if (pass == 0) {
-      int64_t n = 0;
-      while (vt_ehr_next(r, &p, err, sizeof err) == 1) n += (int64_t)p->nevents;
-      (void)n;
-    } else {
-      (void)vt_ehr_find(r, "1", &p, err, sizeof err);
-    }
-    FILE *devnull = fopen("/dev/null", "w");
-    if (devnull) { vt_ehr_report(r, devnull); fclose(devnull); }
-    vt_ehr_close(r);
-  }
+  fz_ehr_read(spec, 0);
+  fz_ehr_read(spec, 1);
   return 0;
 }

@@ -6,7 +6,7 @@
 ** quality report.
 */
 #include "tests/fuzz/fuzz.h"
-#include "learn/ehr.h"
+#include "tests/fuzz/fuzz_ehr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const names[] = {
@@ -14,15 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   };
   const char *dir = fz_dir();
   fz_write_parts(data, size, names, 5);
-  char spec[600], err[1024];
+  char spec[600];
   snprintf(spec, sizeof spec, "synthea-csv:%s", dir);
-  vt_ehr *r = NULL;
-  if (vt_ehr_open(&r, spec, NULL, err, sizeof err) != VT_EHR_OK) return 0;
-  const vt_person *p;
-  while (vt_ehr_next(r, &p, err, sizeof err) == 1)
-    for (size_t k = 0; k < p->nevents; k++) (void)p->events[k].code[0];
-  FILE *devnull = fopen("/dev/null", "w");
-  if (devnull) { vt_ehr_report(r, devnull); fclose(devnull); }
-  vt_ehr_close(r);
+  fz_ehr_read(spec, 0);
   return 0;
 }

@@ -8,8 +8,8 @@
 ** neighbouring counts that passes for the real noise and fails for noise
 ** a quarter the size (what a bug looks like).
 **
-** The deterministic stream (xoshiro256** seeded by splitmix64) lives only
-** here: no command can reach it.  Every statistical check has a false-
+** The deterministic stream (tests/unit/dp_stream.h) lives only in the
+** tests: no command can reach it.  Every statistical check has a false-
 ** failure probability of about 1e-8 or less for a correct sampler, and a
 ** fixed seed makes the run reproducible.
 */
@@ -20,38 +20,10 @@
 
 #include "learn/dp_account.h"
 #include "learn/dp_noise.h"
+#include "tests/unit/dp_stream.h"
 #include "tests/unit/test.h"
 
 /* ---- deterministic test streams ----------------------------------------- */
-
-typedef struct { uint64_t s[4]; } xoshiro;
-
-static uint64_t splitmix64(uint64_t *x) {
-  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static void xo_seed(xoshiro *x, uint64_t seed) {
-  for (int i = 0; i < 4; i++) x->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t v, int k) { return (v << k) | (v >> (64 - k)); }
-
-static uint64_t xo_next(xoshiro *x) {
-  uint64_t *s = x->s, r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 45);
-  return r;
-}
-
-static int xo_fill(void *ctx, unsigned char *buf, size_t n) {
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t v = xo_next(ctx);
-    for (size_t j = 0; j < 8 && i + j < n; j++) buf[i + j] = (unsigned char)(v >> (8 * j));
-  }
-  return 0;
-}
 
 /* Bytes 0, 1, ..., 255, 0, 1, ... */
 static int cycle_fill(void *ctx, unsigned char *buf, size_t n) {

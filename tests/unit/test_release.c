@@ -3,8 +3,8 @@
 ** release nothing, the noise of each block, the params.yaml sections it
 ** writes and their reading back by sim/params.c (strict, with file:line).
 **
-** The deterministic stream (xoshiro256** seeded by splitmix64, as in
-** test_dp.c) lives only here, plugged in with vt_dp_rng_custom.
+** The deterministic stream (tests/unit/dp_stream.h, shared with
+** test_dp.c) lives only in the tests, plugged in with vt_dp_rng_custom.
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,40 +15,8 @@
 #include "learn/release.h"
 #include "learn/workload.h"
 #include "sim/params.h"
+#include "tests/unit/dp_stream.h"
 #include "tests/unit/test.h"
-
-typedef struct { uint64_t s[4]; uint64_t bytes; } xoshiro;
-
-static uint64_t splitmix64(uint64_t *x) {
-  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static void xo_seed(xoshiro *x, uint64_t seed) {
-  for (int i = 0; i < 4; i++) x->s[i] = splitmix64(&seed);
-  x->bytes = 0;
-}
-
-static uint64_t rotl(uint64_t v, int k) { return (v << k) | (v >> (64 - k)); }
-
-static uint64_t xo_next(xoshiro *x) {
-  uint64_t *s = x->s, r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 45);
-  return r;
-}
-
-/* Fill from the stream, counting the bytes handed out. */
-static int xo_fill(void *ctx, unsigned char *buf, size_t n) {
-  xoshiro *x = ctx;
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t v = xo_next(x);
-    for (size_t j = 0; j < 8 && i + j < n; j++) buf[i + j] = (unsigned char)(v >> (8 * j));
-  }
-  x->bytes += n;
-  return 0;
-}
 
 static int fail_fill(void *ctx, unsigned char *buf, size_t n) { (void)ctx; (void)buf; (void)n; return -1; }
 
