@@ -2,7 +2,7 @@
 # Flags are layered (STD WARN OPT DEBUG); V=1 shows commands; SANITIZE=address,undefined.
 
 PKGS      := liblua5.4-dev libyaml-dev libsqlite3-dev libopenblas-dev liblapacke-dev pkg-config lua5.4 sqlite3
-PC_LIBS   := lua5.4 yaml-0.1 sqlite3
+PC_LIBS   := lua5.4 yaml-0.1 sqlite3 lapacke openblas
 
 CC       ?= cc
 STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
