@@ -980,6 +980,19 @@ static int process_run(vt_engine *e, int run, vt_time t) {
   }
 }
 
+/* process_run for the step loop: with module_streams, everything module
+** `run` and its Lua functions draw comes from its own stream, swapped into
+** p->rng for the call. */
+static int run_module(vt_engine *e, int run, vt_time t) {
+  if (!e->opts.module_streams) return process_run(e, run, t);
+  vt_rng life = e->p.rng;
+  e->p.rng = e->mod_rng[run];
+  int rc = process_run(e, run, t);
+  e->mod_rng[run] = e->p.rng;
+  e->p.rng = life;
+  return rc;
+}
+
 /* ---- the native lifecycle ---------------------------------------------- */
 
 static void set_vital(vt_patient *p, const char *name, double v, vt_time t) {
@@ -1064,9 +1077,10 @@ static void setup_history(vt_engine *e) {
   e->p.runs = calloc((size_t)(e->ms.ntop ? e->ms.ntop : 1), sizeof *e->p.runs);
   e->p.nruns = e->ms.ntop;
   e->p.wellness_joined = malloc(sizeof *e->p.wellness_joined * (size_t)(e->ms.n ? e->ms.n : 1));
+  e->mod_rng = malloc(sizeof *e->mod_rng * (size_t)(e->ms.ntop ? e->ms.ntop : 1));
   e->state_patients = calloc((size_t)(total ? total : 1), sizeof *e->state_patients);
   e->state_entries = calloc((size_t)(total ? total : 1), sizeof *e->state_entries);
-  if (!h->offset || !h->entered || !h->exited || !e->p.runs || !e->state_patients || !e->state_entries || !e->p.wellness_joined) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+  if (!h->offset || !h->entered || !h->exited || !e->p.runs || !e->state_patients || !e->state_entries || !e->p.wellness_joined || !e->mod_rng) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
 }
 
 vt_engine_status vt_engine_open(vt_engine **out, const vt_sim_opts *o, char *const *paths, int npaths,
@@ -1110,6 +1124,7 @@ void vt_engine_free(vt_engine *e) {
   vt_modset_free(&e->ms);
   free(e->state_patients);
   free(e->state_entries);
+  free(e->mod_rng);
   vt_lua_free(e->lua);
   vt_patient_free(&e->p);
   free(e);
@@ -1144,6 +1159,8 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
     r->sleep_until = VT_NO_TIME;
     r->stack[0].mod = m;
     enter_state(e, &r->stack[0], m->initial, birth);
+    if (e->opts.module_streams)
+      vt_rng_seed_patient(&e->mod_rng[i], e->opts.seed, (uint64_t)index, VT_MODULE_STREAM + (uint32_t)i);
   }
   e->next_wellness = vt_wellness_next(birth, birth - 1);
   int rc = 0;
@@ -1162,7 +1179,7 @@ int vt_engine_simulate(vt_engine *e, int64_t index) {
     for (int i = 0; i < p->nruns && rc == 0; i++) {
       vt_modrun *r = &p->runs[i];
       if (r->done || (r->sleep_until != VT_NO_TIME && r->sleep_until > t)) continue;
-      rc = process_run(e, i, t);
+      rc = run_module(e, i, t);
     }
     p->wellness_encounter = -1;
     if (rc == FAIL) return -1;

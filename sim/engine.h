@@ -7,7 +7,8 @@
 ** fills the patient's record, which the caller takes with
 ** vt_engine_swap_record and hands to the writer.  Callers use the functions
 ** below, not the fields of the struct.  Everything drawn for patient i comes from the generator seeded by
-** (seed, i, 0), so the record does not depend on the thread.
+** (seed, i, 0) (and, with module_streams, (seed, i, VT_MODULE_STREAM + m)
+** for module m), so the record does not depend on the thread.
 */
 #ifndef VT_ENGINE_H
 #define VT_ENGINE_H
@@ -25,7 +26,17 @@ typedef struct vt_sim_opts {
   char gender;              /* 'M', 'F', or 0 for both */
   int trace;                /* record every state entered (state_trace rows) */
   vt_window_opts window;    /* observation window (sim/window.h) */
+  int module_streams;       /* 1: each top-level module i draws from its own
+                            ** stream (seed, index, VT_MODULE_STREAM + i), so
+                            ** a change in one module moves the draws of no
+                            ** other (common random numbers, learn/simulate.h);
+                            ** 0 (vitae run): one stream for the whole life */
 } vt_sim_opts;
+
+/* The attempt value of top-level module 0's stream (vt_rng_seed_patient);
+** module i uses VT_MODULE_STREAM + i.  The life's own stream is attempt 0
+** and the observation windows' is sim/window.c's WINDOW_STREAM. */
+#define VT_MODULE_STREAM 0x100u
 
 typedef struct vt_engine {
   vt_sim_opts opts;
@@ -39,6 +50,7 @@ typedef struct vt_engine {
   vt_time wellness_time;    /* when this step's wellness visit began */
   vt_time death_at;         /* death scheduled by a Death state with a delay */
   const vt_code *death_cause;
+  vt_rng *mod_rng;          /* module_streams: the stream of each top-level module */
   /* per state of every module, [p.hist.offset[module] + state]: patients
   ** who entered it, and entries, summed over the patients simulated */
   int64_t *state_patients, *state_entries;

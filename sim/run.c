@@ -498,7 +498,7 @@ vt_run_status vt_run(const vt_config *cfg, vt_run_result *res) {
   r.t0 = now_s();
   r.so = (vt_sim_opts){ cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender,
                         cfg->trace && cfg->format != VT_FORMAT_OMOP,   /* OMOP has no trace table */
-                        { cfg->history_years, cfg->observation } };
+                        { cfg->history_years, cfg->observation }, 0 /* one random stream per life */ };
   if (!r.so.reference) today(&r.so.reference);
   vt_lua_default_limits(&r.limits);
   r.limits.patient_seconds = cfg->module_time;

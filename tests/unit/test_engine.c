@@ -32,7 +32,7 @@ static vt_engine *engine2(const char *p1, const char *p2, int age, uint64_t seed
   char *paths[2] = { a, b };
   snprintf(a, sizeof a, "%s", p1);
   if (p2) snprintf(b, sizeof b, "%s", p2);
-  vt_sim_opts o = { seed, REF, age, age, 0, 0, { 0, 0 } };
+  vt_sim_opts o = { seed, REF, age, age, 0, 0, { 0, 0 }, 0 };
   vt_engine *e = vt_engine_new(&o, paths, p2 ? 2 : 1, NULL, NULL, err, sizeof err);
   if (!e) printf("# cannot create an engine for %s: %s\n", p1, err);
   return e;

@@ -43,7 +43,7 @@ static int write_file(const char *path, const char *text) {
 /* Load the modules `paths` into a new engine; on failure copy the message
 ** to err and return 0, on success free the engine and return 1. */
 static int try_load(char *const *paths, int n, char *err, size_t errlen) {
-  vt_sim_opts o = { 1, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 } };
+  vt_sim_opts o = { 1, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 }, 0 };
   err[0] = 0;
   vt_engine *e = vt_engine_new(&o, paths, n, NULL, NULL, err, errlen);
   if (!e) return 0;
@@ -398,7 +398,7 @@ static void test_good_module(void) {
     "} }\n";
   if (write_file(path, src) != 0) { CHECK(0, "good module: cannot write it"); return; }
   char *paths[1] = { path };
-  vt_sim_opts o = { 1, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 } };
+  vt_sim_opts o = { 1, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 }, 0 };
   vt_engine *e = vt_engine_new(&o, paths, 1, NULL, NULL, err, sizeof err);
   CHECK(e != NULL, "good module: loads (%s)", e ? "" : err);
   if (!e) return;

@@ -377,7 +377,7 @@ static void test_workload(void) {
   const char *r = getenv("VITAE_ROOT");
   snprintf(root, sizeof root, "%s/modules", r && *r ? r : ".");
   char *paths[1] = { root };
-  vt_sim_opts o = { 1, 0, 0, 140, 0, 0, { 0, 0 } };
+  vt_sim_opts o = { 1, 0, 0, 140, 0, 0, { 0, 0 }, 0 };
   vt_engine *e = vt_engine_new(&o, paths, 1, NULL, NULL, err, sizeof err);
   CHECK(e != NULL, "default modules load (%s)", e ? "ok" : err);
   if (!e) return;

@@ -187,7 +187,7 @@ static void test_binary(void) {
   CHECK(r != 0 && strstr(err, path) && strstr(err, "binary"), "binary: the chunk is refused, naming the file (%s)", err);
   vt_lua_free(vl);
   char *paths[1] = { path };
-  vt_sim_opts o = { 1, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 } };
+  vt_sim_opts o = { 1, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 }, 0 };
   vt_engine *e = vt_engine_new(&o, paths, 1, NULL, &SMALL, err, sizeof err);
   CHECK(e == NULL && strstr(err, path), "binary: the engine refuses it (%s)", err);
   vt_engine_free(e);
@@ -261,7 +261,7 @@ static vt_engine *engine_src(const char *name, const char *src, const vt_lua_lim
   snprintf(path, sizeof path, TMP "%s.lua", name);
   if (write_text(path, src) != 0) { snprintf(err, errlen, "cannot write %s", path); return NULL; }
   char *paths[1] = { path };
-  vt_sim_opts o = { 99, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 } };
+  vt_sim_opts o = { 99, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 }, 0 };
   return vt_engine_new(&o, paths, 1, params, lim, err, errlen);
 }
 
@@ -595,7 +595,7 @@ static void test_params(void) {
     char path[256];
     snprintf(path, sizeof path, TMP "param_engine_wrong.lua");
     char *paths[1] = { path };
-    vt_sim_opts o = { 99, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 } };
+    vt_sim_opts o = { 99, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 }, 0 };
     vt_engine_status st = vt_engine_open(&e, &o, paths, 1, params, NULL, NULL, 0, err, sizeof err);
     CHECK(st == VT_ENGINE_EPARAM && e == NULL, "param: vt_engine_open reports a wrong-type override as VT_ENGINE_EPARAM (%d)", (int)st);
     vt_engine_free(e);
@@ -650,7 +650,7 @@ static int load_as(const char *file, const char *src, char *err, size_t errlen) 
   snprintf(path, sizeof path, TMP "%s", file);
   if (write_text(path, src) != 0) { snprintf(err, errlen, "cannot write %s", path); return -1; }
   char *paths[1] = { path };
-  vt_sim_opts o = { 99, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 } };
+  vt_sim_opts o = { 99, vt_time_from_date(2020, 1, 1), 30, 30, 0, 0, { 0, 0 }, 0 };
   vt_engine *e = vt_engine_new(&o, paths, 1, NULL, NULL, err, errlen);
   if (!e) return -1;
   int rc = vt_engine_simulate(e, 0);

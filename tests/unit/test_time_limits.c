@@ -46,7 +46,7 @@ static vt_engine *engine(const char *path, int age, char *err, size_t errlen) {
   char p[512];
   char *paths[1] = { p };
   snprintf(p, sizeof p, "%s", path);
-  vt_sim_opts o = { 20240611u, REF, age, age, 0, 0, { 0, 0 } };
+  vt_sim_opts o = { 20240611u, REF, age, age, 0, 0, { 0, 0 }, 0 };
   err[0] = 0;
   return vt_engine_new(&o, paths, 1, NULL, NULL, err, errlen);
 }
