@@ -13,7 +13,11 @@
 ** every age of the life.  A window shows what vitae's own observation
 ** windows show (sim/window.h): events inside it, and what was still active
 ** when it opened (conditions, medications, care plans, allergies, devices)
-** as recorded on its first day.
+** as recorded on its first day.  Lives are those of vitae run's defaults
+** (ages 0-100 at the reference date, both sexes); the events are read as
+** learn/src_native.c reads a vitae cohort (systems as OMOP vocabulary ids).
+** Each call loads the modules once per thread (about 0.1 s for modules/,
+** 0.3 s for Synthea's), as the params are read when a module loads.
 **
 ** Common random numbers: patient i of a call is drawn from (seed, i) with
 ** one random stream per module (vt_sim_opts.module_streams), so two calls
@@ -44,7 +48,8 @@ typedef struct vt_lsim_opts {
   int64_t patients;            /* N lives */
   uint64_t seed;               /* the simulation seed (never the noise's) */
   int threads;                 /* worker threads, >= 1 */
-  vt_time reference;           /* end of the simulation (everyone is simulated up to it) */
+  vt_time reference;           /* end of the simulation (everyone is simulated up to it);
+                               ** 0: today, as vitae run (give a fixed date to repeat) */
 } vt_lsim_opts;
 
 /* Build an in-memory params set of n numbers (names need not be sorted;
