@@ -52,6 +52,7 @@ void vt_learn_row_get(const vt_learn_out *o, int i, vt_learn_row *r) {
   r->deflt = r->numeric && d->has_default ? d->number : NAN;
   r->value = r->deflt;
   if (!o->mf) { r->why = o->mf_skipped; return; }
+  if (i - o->lc->n >= o->mf->n) { r->why = "the module fit did not list it"; return; }
   const vt_mfit_item *it = &o->mf->items[i - o->lc->n];
   r->fitted = it->fitted && isfinite(it->value);
   if (r->fitted) { r->value = it->value; r->se = it->se; r->why = ""; }
