@@ -29,14 +29,20 @@ void vt_release_free(vt_release *r) {
   memset(r, 0, sizeof *r);
 }
 
-int vt_release_run(const vt_workload *wl, const int64_t *exact, double epsilon, double delta, vt_dp_rng *rng,
-                   vt_release *out, char *err, size_t errlen) {
-  double shares[VT_WL_BLOCK__COUNT], wsum = 0;
+/* The default split of wl's budget into shares (see release.h). */
+static void default_shares(const vt_workload *wl, double shares[VT_WL_BLOCK__COUNT]) {
+  double wsum = 0;
   for (int b = 0; b < VT_WL_BLOCK__COUNT; b++)
     if (vt_workload_block_size(wl, (vt_wl_block)b) > 0) wsum += vt_release_default_weights[b];
   for (int b = 0; b < VT_WL_BLOCK__COUNT; b++)
     shares[b] = wsum > 0 && vt_workload_block_size(wl, (vt_wl_block)b) > 0
                   ? vt_release_default_weights[b] / wsum * (1 - SPLIT_MARGIN) : 0;
+}
+
+int vt_release_run(const vt_workload *wl, const int64_t *exact, double epsilon, double delta, vt_dp_rng *rng,
+                   vt_release *out, char *err, size_t errlen) {
+  double shares[VT_WL_BLOCK__COUNT];
+  default_shares(wl, shares);
   return vt_release_run_split(wl, exact, epsilon, delta, shares, rng, out, err, errlen);
 }
 
@@ -144,6 +150,34 @@ int vt_release_run_split(const vt_workload *wl, const int64_t *exact, double eps
   return 0;
 fail:
   free(noisy);
+  vt_release_free(out);
+  vt_dp_budget_free(&bud);
+  return -1;
+}
+
+int vt_release_plan(const vt_workload *wl, double epsilon, double delta, vt_release *out, char *err, size_t errlen) {
+  vt_dp_budget bud;
+  plan pl;
+  char msg[256];
+  double shares[VT_WL_BLOCK__COUNT];
+  memset(out, 0, sizeof *out);
+  if (vt_dp_budget_init(&bud, epsilon, delta, msg, sizeof msg) != 0) {
+    vt_seterr(err, errlen, "%s: nothing released", msg);
+    return -1;
+  }
+  default_shares(wl, shares);
+  if (plan_and_spend(wl, shares, &bud, &pl, err, errlen) != 0) goto fail;
+  if (fill_ledger(&bud, out) != 0) {
+    vt_seterr(err, errlen, "out of memory: nothing released");
+    goto fail;
+  }
+  out->epsilon = bud.epsilon;
+  out->delta = bud.delta;
+  out->rho_budget = bud.rho_total;
+  out->rho = bud.rho_spent;
+  vt_dp_budget_free(&bud);
+  return 0;
+fail:
   vt_release_free(out);
   vt_dp_budget_free(&bud);
   return -1;

@@ -77,6 +77,14 @@ int vt_release_run_split(const vt_workload *wl, const int64_t *exact, double eps
                          const double shares[VT_WL_BLOCK__COUNT], vt_dp_rng *rng, vt_release *out,
                          char *err, size_t errlen);
 
+/* What vt_release_run would charge, without data and without noise: the
+** same split and charges, giving *out's ledger (every block's sensitivity,
+** sigma, rho, epsilon) and totals, with no statistics (nstats 0).  Refused,
+** -1 with the message vt_release_run would give and *out empty, when the
+** budget is bad or a block cannot be charged.  `vitae learn` calls it
+** before it reads any data, so that a refused budget reads nothing. */
+int vt_release_plan(const vt_workload *wl, double epsilon, double delta, vt_release *out, char *err, size_t errlen);
+
 void vt_release_free(vt_release *r);
 
 /* Write r as the `privacy_ledger` and `dp_summary` top-level sections of a

@@ -26,6 +26,10 @@ int vt_cmd_inspect(int argc, char **argv);
 /* vitae params [-m] PATH... [--json]: list the params the modules declare. */
 int vt_cmd_params(int argc, char **argv);
 
+/* vitae learn --from SRC --epsilon E -o FILE [...]: fit the lifecycle and
+** module params to an EHR source with differential privacy (docs/learn.md). */
+int vt_cmd_learn(int argc, char **argv);
+
 /* Parse the arguments of `vitae run` (argv[0] is "run") into c: load
 ** --config FILE first, then apply every flag on top.  The module and params
 ** paths that come from the config file (not replaced by a flag) must exist

@@ -292,6 +292,8 @@ const char *vt_config_main_usage(void) {
     "                 data quality, one patient's timeline (see 'vitae inspect --help')\n"
     "  params         list the params the modules declare: what --params sets and\n"
     "                 vitae learn fits (see 'vitae params --help')\n"
+    "  learn          fit the lifecycle and module params to an EHR extract with\n"
+    "                 differential privacy (see 'vitae learn --help')\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"
