@@ -22,6 +22,7 @@ struct vt_measure {
   size_t *touched;           /* the codes with a first date, in the order seen */
   size_t ntouched;
   struct dated { int64_t day; size_t code; } *kept;   /* scratch: codes by first date */
+  size_t *pstart, *plist;    /* the pairs of code a: plist[pstart[a] .. pstart[a+1]), by pair index */
 };
 
 vt_codematch *vt_measure_matcher(const vt_workload *wl) {
@@ -37,8 +38,16 @@ vt_measure *vt_measure_new(const vt_workload *wl, const vt_codematch *m) {
   ms->first = malloc(n * sizeof *ms->first);
   ms->touched = malloc(n * sizeof *ms->touched);
   ms->kept = malloc(n * sizeof *ms->kept);
-  if (!ms->first || !ms->touched || !ms->kept) { vt_measure_free(ms); return NULL; }
+  ms->pstart = calloc(wl->ncodes + 1, sizeof *ms->pstart);
+  ms->plist = malloc((wl->npairs ? wl->npairs : 1) * sizeof *ms->plist);
+  if (!ms->first || !ms->touched || !ms->kept || !ms->pstart || !ms->plist) { vt_measure_free(ms); return NULL; }
   for (size_t i = 0; i < wl->ncodes; i++) ms->first[i] = VT_NO_DAY;
+  /* pairs grouped by A, in pair index order (a counting sort) */
+  for (size_t q = 0; q < wl->npairs; q++) ms->pstart[wl->pair_a[q] + 1]++;
+  for (size_t a = 0; a < wl->ncodes; a++) ms->pstart[a + 1] += ms->pstart[a];
+  for (size_t q = 0; q < wl->npairs; q++) ms->plist[ms->pstart[wl->pair_a[q]]++] = q;
+  for (size_t a = wl->ncodes; a > 0; a--) ms->pstart[a] = ms->pstart[a - 1];
+  ms->pstart[0] = 0;
   return ms;
 }
 
@@ -47,6 +56,8 @@ void vt_measure_free(vt_measure *ms) {
   free(ms->first);
   free(ms->touched);
   free(ms->kept);
+  free(ms->pstart);
+  free(ms->plist);
   free(ms);
 }
 
@@ -163,6 +174,38 @@ static void add_mortality(const pinfo *pi, int64_t p0, int64_t *vec, size_t off,
   else if (st) st->deaths_outside++;
 }
 
+/* The pair blocks over the risk window [ws, we) (censored) and its codes
+** kept[0 .. n) by first date: for each A with an observed first date fa in
+** the window, in the order of kept, and each of its pairs (A, B) in pair
+** index order with B not first seen before fa: pair_onset += 1 when B's
+** first date is in [fa, we), pair_time += min(B's first date, we) - fa
+** days, at most VT_WL_PAIR_CAP; at most VT_WL_PAIR_K such terms. */
+static void add_pairs(vt_measure *ms, const pinfo *pi, int64_t ws, int64_t we, const struct dated *kept, size_t n,
+                      int64_t *vec, vt_measure_stats *st) {
+  const vt_workload *wl = ms->wl;
+  if (wl->npairs == 0) return;
+  size_t po = vt_workload_block_offset(wl, VT_WL_BLOCK_PAIR_ONSET);
+  size_t pt = vt_workload_block_offset(wl, VT_WL_BLOCK_PAIR_TIME);
+  int used = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t a = kept[i].code;
+    int64_t fa = kept[i].day;
+    if (fa < ws || fa >= we || !observed_on(pi->p, fa)) continue;
+    for (size_t j = ms->pstart[a]; j < ms->pstart[a + 1]; j++) {
+      size_t q = ms->plist[j];
+      int64_t fb = ms->first[wl->pair_b[q]];
+      if (fb != VT_NO_DAY && fb < fa) continue;   /* B before A: never at risk after A */
+      if (used == VT_WL_PAIR_K) { if (st) st->pair_censored++; return; }
+      int64_t end = we;
+      if (fb != VT_NO_DAY && fb < we) { vec[po + q]++; end = fb; }
+      int64_t t = end - fa;
+      vec[pt + q] += t > VT_WL_PAIR_CAP ? VT_WL_PAIR_CAP : t;
+      used++;
+      if (st) st->pair_terms++;
+    }
+  }
+}
+
 /* The code blocks: risk time, onsets and post-onset time in the risk window
 ** [ws, we), stopped at the (K+1)-th distinct code. */
 static void add_codes(vt_measure *ms, const pinfo *pi, int64_t ws, int64_t we, int64_t *vec,
@@ -205,6 +248,7 @@ static void add_codes(vt_measure *ms, const pinfo *pi, int64_t ws, int64_t we, i
     walk(pi, f, we, 0, L);
     for (int s = 0; s < VT_WL_NSTRATA; s++) lost[s] += L[s];
   }
+  add_pairs(ms, pi, ws, we, kept, n, vec, st);
 }
 
 void vt_measure_person(vt_measure *ms, const vt_person *p, int64_t *vec, vt_measure_stats *st) {

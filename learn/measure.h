@@ -33,6 +33,8 @@ typedef struct vt_measure_stats {
   int64_t after_window;        /* codes first seen after the risk window: ignored */
   int64_t k_censored;          /* patients whose risk window stopped at the (K+1)-th code */
   int64_t cap_censored;        /* windows stopped by the per-stratum cap */
+  int64_t pair_terms;          /* pair contributions counted (pair_onset/pair_time) */
+  int64_t pair_censored;       /* patients with more than VT_WL_PAIR_K pair contributions */
 } vt_measure_stats;
 
 /* The per-pass state: the workload, the matcher, and scratch memory. */

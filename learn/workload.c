@@ -28,8 +28,39 @@ void vt_workload_free(vt_workload *wl) {
   free(wl->systems);
   free(wl->codes);
   free(wl->kinds);
+  free(wl->pair_a);
+  free(wl->pair_b);
   memset(wl, 0, sizeof *wl);
 }
+
+/* The index of code (system, code) in wl, or -1. */
+static long find_code(const vt_workload *wl, const char *system, const char *code) {
+  if (!system || !code) return -1;
+  for (size_t i = 0; i < wl->ncodes; i++)
+    if (strcmp(wl->codes[i], code) == 0 && strcmp(wl->systems[i], system) == 0) return (long)i;
+  return -1;
+}
+
+int vt_workload_add_pair(vt_workload *wl, size_t a, size_t b) {
+  if (a == b || a >= wl->ncodes || b >= wl->ncodes) return 0;
+  for (size_t i = 0; i < wl->npairs; i++) if (wl->pair_a[i] == a && wl->pair_b[i] == b) return 0;
+  if (wl->npairs == wl->paircap) {
+    size_t cap = wl->paircap ? 2 * wl->paircap : 64;
+    size_t *x = realloc(wl->pair_a, cap * sizeof *x);
+    if (!x) return -1;
+    wl->pair_a = x;
+    size_t *y = realloc(wl->pair_b, cap * sizeof *y);
+    if (!y) return -1;
+    wl->pair_b = y;
+    wl->paircap = cap;
+  }
+  wl->pair_a[wl->npairs] = a;
+  wl->pair_b[wl->npairs] = b;
+  wl->npairs++;
+  return 1;
+}
+
+size_t vt_workload_npairs(const vt_workload *wl) { return wl->npairs; }
 
 int vt_workload_add(vt_workload *wl, const char *system, const char *code, vt_wl_kind kind) {
   if (!system || !code || !*code) return 0;
@@ -72,6 +103,95 @@ static int state_kind(int type) {
   }
 }
 
+/* ---- linked pairs ------------------------------------------------------------ */
+
+/* The workload codes state s records, into out (at most max); their count. */
+static int state_codes(const vt_workload *wl, const vt_state *s, size_t *out, int max) {
+  int n = 0;
+  if (state_kind(s->type) < 0) return 0;
+  for (int i = 0; i < s->ncodes && n < max; i++) {
+    long k = find_code(wl, s->codes[i].system, s->codes[i].code);
+    if (k >= 0) out[n++] = (size_t)k;
+  }
+  if (s->procedure_code && n < max) {
+    long k = find_code(wl, s->procedure_code->system, s->procedure_code->code);
+    if (k >= 0) out[n++] = (size_t)k;
+  }
+  return n;
+}
+
+/* The successor states of s in transition order, into out (room for at
+** most max); their count.  Targets out of range are left out. */
+static int successors(const vt_module *m, const vt_state *s, int *out, int max) {
+  int n = 0;
+  const vt_transition *t = &s->tr;
+#define PUSH(x) do { int x_ = (x); if (x_ >= 0 && x_ < m->nstates && n < max) out[n++] = x_; } while (0)
+  switch (t->kind) {
+  case VT_TR_DIRECT: PUSH(t->target); break;
+  case VT_TR_DISTRIBUTED:
+  case VT_TR_LOOKUP: for (int i = 0; i < t->ndists; i++) PUSH(t->dists[i].target); break;
+  case VT_TR_CONDITIONAL:
+  case VT_TR_COMPLEX:
+    for (int i = 0; i < t->nopts; i++) {
+      if (t->opts[i].dists) for (int j = 0; j < t->opts[i].ndists; j++) PUSH(t->opts[i].dists[j].target);
+      else PUSH(t->opts[i].target);
+    }
+    break;
+  case VT_TR_TYPE_OF_CARE: for (int i = 0; i < VT_CARE__COUNT; i++) PUSH(t->care[i]); break;
+  default: break;
+  }
+#undef PUSH
+  return n;
+}
+
+#define MAX_STATE_CODES 64
+#define MAX_SUCC 256
+
+/* Add module m's linked pairs (the rule in workload.h).  0, or -1 out of
+** memory. */
+static int module_pairs(vt_workload *wl, const vt_module *m) {
+  int ns = m->nstates, succ[MAX_SUCC], added = 0, rc = -1;
+  if (ns <= 0) return 0;
+  int *depth = malloc((size_t)ns * sizeof *depth), *queue = malloc((size_t)ns * sizeof *queue);
+  int *nc = calloc((size_t)ns, sizeof *nc);
+  size_t *codes = malloc((size_t)ns * MAX_STATE_CODES * sizeof *codes);
+  if (!depth || !queue || !nc || !codes) goto done;
+  for (int k = 0; k < ns; k++) nc[k] = state_codes(wl, &m->states[k], codes + (size_t)k * MAX_STATE_CODES, MAX_STATE_CODES);
+  for (int k = 0; k < ns && added < VT_WL_PAIR_MAX; k++) {
+    if (nc[k] == 0) continue;
+    const size_t *ac = codes + (size_t)k * MAX_STATE_CODES;
+    for (int i = 0; i < ns; i++) depth[i] = -1;
+    int head = 0, tail = 0;
+    depth[k] = 0;
+    queue[tail++] = k;
+    while (head < tail && added < VT_WL_PAIR_MAX) {
+      int x = queue[head++];
+      const size_t *bc = codes + (size_t)x * MAX_STATE_CODES;
+      for (int i = 0; x != k && i < nc[k] && added < VT_WL_PAIR_MAX; i++)
+        for (int j = 0; j < nc[x] && added < VT_WL_PAIR_MAX; j++) {
+          int r = vt_workload_add_pair(wl, ac[i], bc[j]);
+          if (r < 0) goto done;
+          added += r;
+        }
+      if (depth[x] >= VT_WL_PAIR_DEPTH) continue;
+      int n = successors(m, &m->states[x], succ, MAX_SUCC);
+      for (int i = 0; i < n; i++) {
+        int y = succ[i];
+        if (depth[y] >= 0 || y == m->initial) continue;
+        depth[y] = depth[x] + 1;
+        queue[tail++] = y;
+      }
+    }
+  }
+  rc = 0;
+done:
+  free(depth);
+  free(queue);
+  free(nc);
+  free(codes);
+  return rc;
+}
+
 int vt_workload_from_modset(vt_workload *wl, const struct vt_modset *ms) {
   vt_workload_init(wl);
   for (int m = 0; m < ms->n; m++)
@@ -85,6 +205,8 @@ int vt_workload_from_modset(vt_workload *wl, const struct vt_modset *ms) {
           vt_workload_add(wl, s->procedure_code->system, s->procedure_code->code, VT_WL_PROCEDURE) != 0)
         goto oom;
     }
+  for (int m = 0; m < ms->n; m++)
+    if (module_pairs(wl, ms->mods[m]) != 0) goto oom;
   return 0;
 oom:
   vt_workload_free(wl);
@@ -100,6 +222,8 @@ size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b) {
   case VT_WL_BLOCK_RISKTIME: return VT_WL_NSTRATA;
   case VT_WL_BLOCK_ONSET:
   case VT_WL_BLOCK_POSTONSET: return wl->ncodes * VT_WL_NSTRATA;
+  case VT_WL_BLOCK_PAIR_ONSET:
+  case VT_WL_BLOCK_PAIR_TIME: return wl->npairs;
   default: return 0;
   }
 }
@@ -114,7 +238,7 @@ size_t vt_workload_size(const vt_workload *wl) { return vt_workload_block_offset
 
 const char *vt_workload_block_name(vt_wl_block b) {
   static const char *const names[VT_WL_BLOCK__COUNT] = { "demog", "mortality", "risktime", "onset",
-                                                         "postonset" };
+                                                         "postonset", "pair_onset", "pair_time" };
   return (int)b >= 0 && b < VT_WL_BLOCK__COUNT ? names[b] : "?";
 }
 
@@ -179,6 +303,13 @@ int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen) 
     stratum_name((int)j, st, sizeof st);
     snprintf(out, outlen, "risktime/%s", st);
     break;
+  case VT_WL_BLOCK_PAIR_ONSET:
+  case VT_WL_BLOCK_PAIR_TIME: {
+    size_t a = wl->pair_a[j], c = wl->pair_b[j];
+    snprintf(out, outlen, "%s/%s:%s>%s:%s", vt_workload_block_name(b), wl->systems[a], wl->codes[a],
+             wl->systems[c], wl->codes[c]);
+    break;
+  }
   default: {
     size_t c = j / VT_WL_NSTRATA;
     stratum_name((int)(j % VT_WL_NSTRATA), st, sizeof st);
@@ -247,13 +378,16 @@ uint64_t vt_workload_time_sq_bound(void) {
 
 uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b) {
   uint64_t t = vt_workload_time_sq_bound();
-  (void)wl;
   switch (b) {
   case VT_WL_BLOCK_DEMOG: return 4;            /* one 1 in each of sex, decade, race, ethnicity */
   case VT_WL_BLOCK_MORTALITY: return 1 + t;    /* at most one death; the window's person-days */
   case VT_WL_BLOCK_RISKTIME: return t;
   case VT_WL_BLOCK_ONSET: return VT_WL_K;       /* at most K onsets of 1 */
   case VT_WL_BLOCK_POSTONSET: return VT_WL_K * t; /* at most K codes, each within the window */
+  /* the pair blocks: empty (sensitivity 0) without pairs */
+  case VT_WL_BLOCK_PAIR_ONSET: return wl->npairs ? VT_WL_PAIR_K : 0;   /* at most K_P pairs, each 0 or 1 */
+  case VT_WL_BLOCK_PAIR_TIME:                                          /* at most K_P pairs, each 0 .. CAP */
+    return wl->npairs ? (uint64_t)VT_WL_PAIR_K * VT_WL_PAIR_CAP * VT_WL_PAIR_CAP : 0;
   default: return 0;
   }
 }

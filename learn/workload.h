@@ -13,11 +13,25 @@
 **   postonset  person-days of the risk window after a code's first date
 **              (at risk for code c = risktime - postonset[c], by
 **              post-processing)
+**   pair_onset for each linked pair (A, B): patients whose B's first date
+**              falls in [A's first date, window end)
+**   pair_time  for each linked pair: whole days from A's first date to
+**              min(B's first date, window end), capped at VT_WL_PAIR_CAP
+**
+** Linked pairs (public: from the modules alone, vt_workload_from_modset):
+** (A, B), A != B, both workload codes, when a state recording B is reached
+** from a state recording A in the same module by following its transitions
+** (direct, distributed, conditional, complex, lookup, type of care) at most
+** VT_WL_PAIR_DEPTH steps, never entering the module's Initial state nor
+** leaving the module (CallSubmodule states are passed through, their
+** submodule not entered).  States are taken in the module's order, the
+** reached ones breadth-first in transition order; a module adds at most
+** VT_WL_PAIR_MAX new pairs (pairs already listed by an earlier module are
+** not added again).
 **
 ** Strata are public: sex F/M by 18 five-year age bands (0-4 ... 80-84,
 ** 85+).  The per-patient bounds (K, washout, horizon, cap) are the
-** constants below.  Extension point: pairs of codes the module graph links
-** (A leads to B) get a block of their own (VT_WL_BLOCK_PAIRS, reserved).
+** constants below.
 */
 #ifndef VT_WORKLOAD_H
 #define VT_WORKLOAD_H
@@ -42,6 +56,10 @@ struct vt_modset;
 #define VT_WL_NRACE 7            /* white black asian native hawaiian other unknown */
 #define VT_WL_NETH 3             /* hispanic nonhispanic unknown */
 #define VT_WL_NDEMOG (3 + VT_WL_NDECADES + VT_WL_NRACE + VT_WL_NETH)
+#define VT_WL_PAIR_DEPTH 8       /* transitions followed from A's state to B's */
+#define VT_WL_PAIR_MAX 32        /* new pairs per module, in the module's order */
+#define VT_WL_PAIR_K 16          /* pair contributions per patient (A's date, A, pair index) */
+#define VT_WL_PAIR_CAP 1827      /* days of pair_time per pair and patient */
 
 /* The blocks of the vector, in its order. */
 typedef enum vt_wl_block {
@@ -50,9 +68,8 @@ typedef enum vt_wl_block {
   VT_WL_BLOCK_RISKTIME,
   VT_WL_BLOCK_ONSET,             /* [code][stratum] */
   VT_WL_BLOCK_POSTONSET,         /* [code][stratum] */
-  /* VT_WL_BLOCK_PAIRS: B's onsets and person-days at risk after A, for the
-  ** pairs the module graph links; to be added here (its own bounds and
-  ** sensitivity in vt_workload_block_delta2). */
+  VT_WL_BLOCK_PAIR_ONSET,        /* [pair] */
+  VT_WL_BLOCK_PAIR_TIME,         /* [pair] */
   VT_WL_BLOCK__COUNT
 } vt_wl_block;
 
@@ -67,6 +84,8 @@ typedef struct vt_workload {
   char **systems, **codes;       /* vitae system names ("SNOMED-CT") and codes */
   uint8_t *kinds;                /* vt_wl_kind */
   size_t cap;
+  size_t npairs, paircap;
+  size_t *pair_a, *pair_b;       /* [pair]: code indexes of A and B (A leads to B) */
 } vt_workload;
 
 /* A workload of the codes the module set can start (conditions, allergies,
@@ -74,8 +93,9 @@ typedef struct vt_workload {
 ** observations, vital signs, encounters, imaging or supplies: those recur
 ** and have no onset), in module load order, each code once.  The
 ** lifecycle's own codes (wellness visits, vital signs, death) are no onset
-** codes; death is measured in the mortality block.  0, or -1 when out of
-** memory. */
+** codes; death is measured in the mortality block.  Then the linked pairs
+** of each module, in module order, by the rule at the top.  0, or -1 when
+** out of memory. */
 int vt_workload_from_modset(vt_workload *wl, const struct vt_modset *ms);
 
 /* An empty workload; add codes with vt_workload_add (tests, other front
@@ -83,13 +103,20 @@ int vt_workload_from_modset(vt_workload *wl, const struct vt_modset *ms);
 void vt_workload_init(vt_workload *wl);
 int vt_workload_add(vt_workload *wl, const char *system, const char *code, vt_wl_kind kind);
 void vt_workload_free(vt_workload *wl);
+/* Add the linked pair (code a, code b): ignored when a == b, either is out
+** of range or the pair is already there.  1 when added, 0 when ignored, -1
+** out of memory. */
+int vt_workload_add_pair(vt_workload *wl, size_t a, size_t b);
+/* The number of linked pairs (pair i is wl->pair_a[i] -> wl->pair_b[i]). */
+size_t vt_workload_npairs(const vt_workload *wl);
 
 /* The length of the whole vector, the offset of block b in it and its
 ** length. */
 size_t vt_workload_size(const vt_workload *wl);
 size_t vt_workload_block_offset(const vt_workload *wl, vt_wl_block b);
 size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b);
-/* "demog", "mortality", "risktime", "onset", "postonset". */
+/* "demog", "mortality", "risktime", "onset", "postonset", "pair_onset",
+** "pair_time". */
 const char *vt_workload_block_name(vt_wl_block b);
 /* The block entry i of the vector belongs to. */
 vt_wl_block vt_workload_block_of(const vt_workload *wl, size_t i);
@@ -97,7 +124,9 @@ vt_wl_block vt_workload_block_of(const vt_workload *wl, size_t i);
 /* The stable name of entry i into out: "sex/F", "birth_decade/1950s",
 ** "race/white", "ethnicity/hispanic", "deaths/F/85+", "persontime/M/00-04",
 ** "risktime/F/40-44", "onset/SNOMED-CT:44054006/F/40-44",
-** "postonset/SNOMED-CT:44054006/F/40-44".  0, or -1 when i is out of range
+** "postonset/SNOMED-CT:44054006/F/40-44",
+** "pair_onset/SNOMED-CT:44054006>SNOMED-CT:431855005",
+** "pair_time/SNOMED-CT:44054006>SNOMED-CT:431855005".  0, or -1 when i is out of range
 ** (out is then ""). */
 int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen);
 
@@ -118,7 +147,7 @@ int vt_wl_eth_index(const char *eth);
 int vt_wl_decade_index(int year, int known);
 
 /* The L2 sensitivity, squared, of block b (an integer: the bounds are
-** integers), and of the whole concatenated vector (the sum over blocks),
+** integers; 0 for an empty block), and of the whole concatenated vector (the sum over blocks),
 ** under adding or removing one patient (docs/learn-statistics.md). */
 uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b);
 uint64_t vt_workload_delta2(const vt_workload *wl);

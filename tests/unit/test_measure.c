@@ -5,12 +5,14 @@
 ** person-time; the sensitivity property (no patient, random or
 ** adversarial, moves the vector by more than the declared L2 sensitivity,
 ** and the worst ones reach it); determinism; the workload of the default
-** module set.
+** module set; the linked pairs (their rule on a looping module, their
+** blocks on a known cohort, their bounds under adversarial patients).
 */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "learn/measure.h"
@@ -71,6 +73,14 @@ static void small_workload(vt_workload *wl, int n) {
     snprintf(c, sizeof c, "C%d", i);
     vt_workload_add(wl, "SNOMED-CT", c, VT_WL_CONDITION);
   }
+}
+
+/* small_workload(n) with the pairs (i, j), i != j, of its first npair
+** codes, in order. */
+static void pair_workload(vt_workload *wl, int n, int npair) {
+  small_workload(wl, n);
+  for (int i = 0; i < npair; i++)
+    for (int j = 0; j < npair; j++) vt_workload_add_pair(wl, (size_t)i, (size_t)j);
 }
 
 /* ---- known cohort -------------------------------------------------------- */
@@ -227,7 +237,7 @@ static void random_person(vt_person *p, vt_period *per, vt_event *ev, size_t max
 
 static void test_sensitivity_random(void) {
   vt_workload wl;
-  small_workload(&wl, 40);
+  pair_workload(&wl, 40, 12);   /* and 132 linked pairs */
   vt_codematch *m = vt_measure_matcher(&wl);
   vt_measure *ms = m ? vt_measure_new(&wl, m) : NULL;
   size_t n = vt_workload_size(&wl);
@@ -251,7 +261,8 @@ static void test_sensitivity_random(void) {
     if (all > worst_all) worst_all = all;
     if (all > vt_workload_delta2(&wl)) bad++;
   }
-  CHECK(ms && c && bad == 0, "20000 random patients: every block within its declared sensitivity (%d over)", bad);
+  CHECK(ms && c && bad == 0, "20000 random patients: every block (pairs too) within its declared sensitivity (%d over)",
+        bad);
   for (int b = 0; b < VT_WL_BLOCK__COUNT; b++)
     printf("# block %s: worst random %llu of declared %llu\n", vt_workload_block_name((vt_wl_block)b),
            (unsigned long long)worst[b], (unsigned long long)vt_workload_block_delta2(&wl, (vt_wl_block)b));
@@ -288,7 +299,7 @@ static int diff_pass(const vt_workload *wl, const char *base, const char *extra,
 
 static void test_sensitivity_adversarial(void) {
   vt_workload wl;
-  small_workload(&wl, 40);
+  pair_workload(&wl, 40, 43);
   size_t n = vt_workload_size(&wl);
   int64_t *d = calloc(n, sizeof *d);
   static char base[1 << 18], extra[1 << 15];
@@ -343,6 +354,147 @@ static void test_sensitivity_adversarial(void) {
   vt_workload_free(&wl);
 }
 
+/* ---- pairs: a known cohort ------------------------------------------------ */
+
+static void test_known_pairs(void) {
+  vt_workload wl;
+  small_workload(&wl, 0);     /* 111 = 0, 222 = 1, RxNorm 333 = 2 */
+  vt_workload_add_pair(&wl, 0, 1);
+  vt_workload_add_pair(&wl, 1, 0);
+  vt_workload_add_pair(&wl, 0, 2);
+  CHECK(vt_workload_add_pair(&wl, 0, 1) == 0 && vt_workload_add_pair(&wl, 2, 2) == 0 &&
+        vt_workload_add_pair(&wl, 0, 9) == 0 && vt_workload_npairs(&wl) == 3,
+        "a pair listed twice, a code paired with itself, an unknown code: ignored (3 pairs)");
+  const char *text =
+    /* 1: F born 1960, risk window 2011-01-01 .. 2020-01-01: 111 then 222 a year later */
+    "person,1,F,1960-01-01,,2010-01-01,2019-12-31,,,,,\n"
+    "event,1,,,,2012-01-01,,condition,SNOMED,111,,\n"
+    "event,1,,,,2013-01-01,,condition,SNOMED,222,,\n"
+    /* 2: 333 carried in, 111 in 2014, dies 2016-01-01 (window ends 2016-01-02), no 222 */
+    "person,2,M,1960-01-01,2016-01-01,2010-01-01,2019-12-31,,,,,\n"
+    "event,2,,,,2010-06-01,,drug,RxNorm,333,,\n"
+    "event,2,,,,2014-01-01,,condition,SNOMED,111,,\n"
+    /* 3: 111 carried in (washout), 222 in 2012: no A of a pair inside the window */
+    "person,3,F,1960-01-01,,2010-01-01,2019-12-31,,,,,\n"
+    "event,3,,,,2010-03-01,,condition,SNOMED,111,,\n"
+    "event,3,,,,2012-01-01,,condition,SNOMED,222,,\n";
+  int64_t *v = NULL;
+  vt_measure_stats st;
+  CHECK(write_csv(text) == 0 && measure_file(&wl, &v, &st) == 0, "known pair cohort: measured");
+  if (!v) { vt_workload_free(&wl); return; }
+  int64_t t1 = D(2013, 1, 1) - D(2012, 1, 1), t2 = D(2016, 1, 2) - D(2014, 1, 1);
+  CHECK(entry(&wl, v, "pair_onset/SNOMED-CT:111>SNOMED-CT:222") == 1 &&
+        entry(&wl, v, "pair_time/SNOMED-CT:111>SNOMED-CT:222") == t1 + t2,
+        "111>222: one onset (person 1), days %lld + %lld (person 2 up to the window's end at death)",
+        (long long)t1, (long long)t2);
+  CHECK(entry(&wl, v, "pair_onset/SNOMED-CT:111>RxNorm:333") == 0 &&
+        entry(&wl, v, "pair_time/SNOMED-CT:111>RxNorm:333") == VT_WL_PAIR_CAP,
+        "111>333: person 1 never has 333 (2922 days, capped at %d); person 2 had 333 before 111 (not at risk)",
+        VT_WL_PAIR_CAP);
+  CHECK(entry(&wl, v, "pair_onset/SNOMED-CT:222>SNOMED-CT:111") == 0 &&
+        entry(&wl, v, "pair_time/SNOMED-CT:222>SNOMED-CT:111") == 0,
+        "222>111: B always before A, and a carried-in A counts nothing");
+  CHECK(st.pair_terms == 3 && st.pair_censored == 0, "3 pair contributions (%lld)", (long long)st.pair_terms);
+  free(v);
+  vt_workload_free(&wl);
+}
+
+/* ---- pairs: the per-patient bound ------------------------------------------ */
+
+static void test_pair_bounds(void) {
+  vt_workload wl;
+  pair_workload(&wl, 40, 43);   /* every ordered pair of the 43 codes */
+  size_t n = vt_workload_size(&wl);
+  int64_t *d = calloc(n, sizeof *d);
+  static char base[1 << 16], extra[1 << 15];
+  size_t bn = 0;
+  for (int i = 0; i < 20; i++) {
+    int y = 1930 + (int)rnd(80);
+    bn += (size_t)snprintf(base + bn, sizeof base - bn, "person,%d,%c,%d-03-01,,%d-01-01,%d-12-31,,,,,\n", 100 + i,
+                           "FM"[i % 2], y, y + 10, y + 30);
+    add_events(base, sizeof base, &bn, 100 + i, (int)rnd(30), 35, vt_days_from_civil(y + 12, 1, 1), 200);
+  }
+  uint64_t dt = vt_workload_block_delta2(&wl, VT_WL_BLOCK_PAIR_TIME);
+  uint64_t dn = vt_workload_block_delta2(&wl, VT_WL_BLOCK_PAIR_ONSET);
+  CHECK(dt == (uint64_t)VT_WL_PAIR_K * VT_WL_PAIR_CAP * VT_WL_PAIR_CAP && dn == VT_WL_PAIR_K,
+        "declared: pair_onset K_P = %d, pair_time K_P * CAP^2 = %llu", VT_WL_PAIR_K, (unsigned long long)dt);
+  /* 5: observed from birth, C0 on day 1 and nothing else for 10 years:
+  ** every pair (C0, B) is at risk for more than CAP days */
+  size_t en = (size_t)snprintf(extra, sizeof extra, "person,5,F,2000-01-01,,2000-01-01,2012-12-31,,,,,\n");
+  add_events(extra, sizeof extra, &en, 5, 0, 0, D(2000, 1, 2), 1);
+  CHECK(d && diff_pass(&wl, base, extra, d) == 0, "adversarial 5 (one A, every pair at risk to the cap): measured");
+  if (d) {
+    uint64_t got = block_sq(&wl, d, VT_WL_BLOCK_PAIR_TIME);
+    CHECK(got == dt, "... pair_time changes by exactly the declared Delta^2 %llu (%llu)", (unsigned long long)dt,
+          (unsigned long long)got);
+    CHECK(got > dt / 2, "... so an under-declared Delta^2 of K_P * CAP^2 / 2 = %llu is caught (checked: %llu > it)",
+          (unsigned long long)(dt / 2), (unsigned long long)got);
+  }
+  /* 6: the six codes of 30 pairs all on one day: every pair an onset (B on
+  ** A's day), K_P of them counted */
+  vt_workload w6;
+  pair_workload(&w6, 3, 6);
+  en = (size_t)snprintf(extra, sizeof extra, "person,6,M,2000-01-01,,2000-01-01,2012-12-31,,,,,\n"
+                        "event,6,,,,2000-02-01,,condition,SNOMED,111,,\n"
+                        "event,6,,,,2000-02-01,,condition,SNOMED,222,,\n"
+                        "event,6,,,,2000-02-01,,drug,RxNorm,333,,\n");
+  add_events(extra, sizeof extra, &en, 6, 0, 2, D(2000, 2, 1), 0);
+  int64_t *d6 = calloc(vt_workload_size(&w6), sizeof *d6);
+  CHECK(d6 && diff_pass(&w6, base, extra, d6) == 0, "adversarial 6 (30 pairs with an onset on one day): measured");
+  if (d6) {
+    uint64_t got = block_sq(&w6, d6, VT_WL_BLOCK_PAIR_ONSET);
+    CHECK(got == dn, "... pair_onset changes by exactly the declared Delta^2 K_P = %d (%llu): K_P - 1 would be caught",
+          VT_WL_PAIR_K, (unsigned long long)got);
+  }
+  free(d6);
+  vt_workload_free(&w6);
+  free(d);
+  vt_workload_free(&wl);
+}
+
+/* ---- pairs: the rule on a module that loops back to Initial ------------------ */
+
+static void test_pair_rule(void) {
+  char dir[600], file[700], err[2048];
+  const char *tmp = getenv("TMPROOT");
+  snprintf(dir, sizeof dir, "%s/test_measure_mod_%ld", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+  snprintf(file, sizeof file, "%s/pairloop.lua", dir);
+  mkdir(dir, 0700);
+  FILE *f = fopen(file, "w");
+  CHECK(f != NULL, "write the looping module %s", file);
+  if (!f) return;
+  fputs("local A = snomed(1001, \"A\")\nlocal B = rxnorm(2002, \"B\")\nlocal C = snomed(3003, \"C\")\n"
+        "local D = snomed(4004, \"D\")\n"
+        "return module \"PairLoop\" {\n"
+        "  Initial = simple { pick { { 0.5, \"Onset_A\" }, { 0.5, \"Onset_C\" } } },\n"
+        "  Onset_A = condition_onset { A, next = \"Med_B\" },\n"
+        "  Med_B = medication_order { B, reason = \"Onset_A\", next = \"Initial\" },\n"
+        "  Onset_C = condition_onset { C, next = \"Wait\" },\n"
+        "  Wait = delay { years(1, 2), next = \"Onset_C2\" },\n"
+        "  Onset_C2 = condition_onset { D, next = \"Onset_C\" },\n"
+        "}\n", f);
+  fclose(f);
+  char *paths[1] = { dir };
+  vt_sim_opts o = { 1, 0, 0, 140, 0, 0, { 0, 0 } };
+  vt_engine *e = vt_engine_new(&o, paths, 1, NULL, NULL, err, sizeof err);
+  CHECK(e != NULL, "the looping module loads (%s)", e ? "ok" : err);
+  if (e) {
+    vt_workload wl;
+    char names[512] = "";
+    size_t nn = 0;
+    int rc = vt_workload_from_modset(&wl, &e->ms);
+    for (size_t i = 0; rc == 0 && i < wl.npairs; i++)
+      nn += (size_t)snprintf(names + nn, sizeof names - nn, "%s%s>%s", i ? " " : "", wl.codes[wl.pair_a[i]],
+                             wl.codes[wl.pair_b[i]]);
+    CHECK(rc == 0 && strcmp(names, "1001>2002 3003>4004 4004>3003") == 0,
+          "pairs follow transitions, never through Initial (no 2002>1001, 2002>3003), loops elsewhere do (%s)", names);
+    if (rc == 0) vt_workload_free(&wl);
+    vt_engine_free(e);
+  }
+  unlink(file);
+  rmdir(dir);
+}
+
 /* ---- the workload ------------------------------------------------------------ */
 
 static void test_workload(void) {
@@ -366,7 +518,15 @@ static void test_workload(void) {
   CHECK_STR(a, "postonset/SNOMED-CT:C1/M/85+", "last entry");
   uint64_t t2 = vt_workload_time_sq_bound();
   CHECK(t2 == 1827ull * 1827 + 1826ull * 1826, "time bound C^2 + (H-C)^2 = %llu", (unsigned long long)t2);
-  CHECK(vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2, "Delta^2 = 5 + K + (K+2)(C^2 + (H-C)^2)");
+  CHECK(vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2,
+        "Delta^2 = 5 + K + (K+2)(C^2 + (H-C)^2) (no pairs: the pair blocks are empty, Delta^2 0)");
+  vt_workload_add_pair(&wl, 1, 0);
+  CHECK(vt_workload_size(&wl) == n + 2 && vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2 + VT_WL_PAIR_K +
+        (uint64_t)VT_WL_PAIR_K * VT_WL_PAIR_CAP * VT_WL_PAIR_CAP, "one pair: two entries, Delta^2 + K_P (1 + CAP^2)");
+  vt_workload_name(&wl, n, a, sizeof a);
+  vt_workload_name(&wl, n + 1, b, sizeof b);
+  CHECK(!strcmp(a, "pair_onset/SNOMED-CT:222>SNOMED-CT:111") && !strcmp(b, "pair_time/SNOMED-CT:222>SNOMED-CT:111"),
+        "pair names: %s, %s", a, b);
   CHECK(vt_wl_race_index("Native Hawaiian or Other Pacific Islander") == 4 && vt_wl_race_index("Martian") == 5 &&
         vt_wl_race_index(NULL) == 6 && vt_wl_eth_index("Not Hispanic or Latino") == 1 &&
         vt_wl_eth_index(" hispanic ") == 0 && vt_wl_eth_index("?") == 2, "race and ethnicity categories");
@@ -388,9 +548,18 @@ static void test_workload(void) {
     if (strcmp(wl.codes[i], "8302-2") == 0) vital = 1;
   }
   CHECK(diabetes && !vital, "diabetes (44054006) is a workload code, body height (8302-2) is not");
+  int selfpair = 0;
+  for (size_t i = 0; i < wl.npairs; i++) selfpair += wl.pair_a[i] == wl.pair_b[i] || wl.pair_a[i] >= wl.ncodes;
+  CHECK(wl.npairs > 0 && wl.npairs <= (size_t)e->ms.n * VT_WL_PAIR_MAX && !selfpair,
+        "default modules: %zu linked pairs (%d modules, at most %d each), none A>A", wl.npairs, e->ms.n,
+        VT_WL_PAIR_MAX);
+  printf("# default modules: %zu codes, %zu linked pairs\n", wl.ncodes, wl.npairs);
   vt_workload w2;
   CHECK(vt_workload_from_modset(&w2, &e->ms) == 0 && w2.ncodes == wl.ncodes &&
-        strcmp(w2.codes[w2.ncodes - 1], wl.codes[wl.ncodes - 1]) == 0, "the workload is deterministic");
+        strcmp(w2.codes[w2.ncodes - 1], wl.codes[wl.ncodes - 1]) == 0 && w2.npairs == wl.npairs &&
+        (wl.npairs == 0 || (!memcmp(w2.pair_a, wl.pair_a, wl.npairs * sizeof *wl.pair_a) &&
+                            !memcmp(w2.pair_b, wl.pair_b, wl.npairs * sizeof *wl.pair_b))),
+        "the workload (codes and pairs) is deterministic");
   vt_workload_free(&w2);
   vt_workload_free(&wl);
   vt_engine_free(e);
@@ -402,6 +571,9 @@ int main(void) {
   test_workload();
   test_known_cohort();
   test_k_bound();
+  test_known_pairs();
+  test_pair_bounds();
+  test_pair_rule();
   test_sensitivity_random();
   test_sensitivity_adversarial();
   unlink(csv_path);

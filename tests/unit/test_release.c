@@ -20,19 +20,24 @@
 
 static int fail_fill(void *ctx, unsigned char *buf, size_t n) { (void)ctx; (void)buf; (void)n; return -1; }
 
-/* A workload of ncodes codes and an exact vector 1000 + i. */
-static int64_t *make_wl(vt_workload *wl, int ncodes) {
+/* A workload of ncodes codes, the pairs (i, i+1) when `pairs`, and an exact
+** vector 1000 + i. */
+static int64_t *make_wl_pairs(vt_workload *wl, int ncodes, int pairs) {
   char code[32];
   vt_workload_init(wl);
   for (int i = 0; i < ncodes; i++) {
     snprintf(code, sizeof code, "%d", 1000 + i);
     if (vt_workload_add(wl, "SNOMED-CT", code, VT_WL_CONDITION) != 0) return NULL;
   }
+  for (int i = 0; pairs && i + 1 < ncodes; i++)
+    if (vt_workload_add_pair(wl, (size_t)i, (size_t)i + 1) < 0) return NULL;
   size_t n = vt_workload_size(wl);
   int64_t *v = malloc(n * sizeof *v);
   for (size_t i = 0; v && i < n; i++) v[i] = 1000 + (int64_t)i;
   return v;
 }
+
+static int64_t *make_wl(vt_workload *wl, int ncodes) { return make_wl_pairs(wl, ncodes, 1); }
 
 static int empty(const vt_release *r) {
   return r->nstats == 0 && !r->stats && r->nledger == 0 && !r->ledger;
@@ -136,6 +141,36 @@ static void test_refusals(void) {
   vt_workload_free(&wl);
 }
 
+/* Without linked pairs the pair blocks are empty: not measured, no share,
+** and the other blocks split the whole budget by their weights. */
+static void test_no_pairs(void) {
+  vt_workload wl;
+  int64_t *ex = make_wl_pairs(&wl, 4, 0);
+  xoshiro x; vt_dp_rng rng; vt_release r;
+  char err[512] = "";
+  xo_seed(&x, 5);
+  vt_dp_rng_custom(&rng, xo_fill, &x);
+  int rc = vt_release_run(&wl, ex, 1.0, 1e-6, &rng, &r, err, sizeof err);
+  CHECK(rc == 0, "release of a workload without pairs (%s)", err);
+  if (rc) { free(ex); vt_workload_free(&wl); return; }
+  double wsum = 0, sum = 0;
+  int named = 1;
+  for (int b = 0; b < VT_WL_BLOCK_PAIR_ONSET; b++) wsum += vt_release_default_weights[b];
+  for (size_t i = 0; i < r.nledger; i++) {
+    sum += r.ledger[i].rho;
+    named = named && strncmp(r.ledger[i].name, "pair_", 5) != 0;
+  }
+  double want = r.rho_budget * vt_release_default_weights[VT_WL_BLOCK_ONSET] / wsum;
+  CHECK(r.nledger == VT_WL_BLOCK_PAIR_ONSET && named, "no pairs: the pair blocks are not measured (%zu measurements)",
+        r.nledger);
+  CHECK(sum >= r.rho_budget * (1 - 1e-6) && fabs(r.ledger[VT_WL_BLOCK_ONSET].rho - want) <= want * 1e-6,
+        "no pairs: the five other blocks share the whole budget by their weights (onset %.6g of %.6g)",
+        r.ledger[VT_WL_BLOCK_ONSET].rho, want);
+  vt_release_free(&r);
+  free(ex);
+  vt_workload_free(&wl);
+}
+
 static const char *TMP = "tests/tmp/test_release";
 
 static void test_yaml_round_trip(void) {
@@ -220,6 +255,7 @@ static void test_bad_ledgers(void) {
 int main(void) {
   test_split();
   test_refusals();
+  test_no_pairs();
   test_yaml_round_trip();
   test_bad_ledgers();
   return test_done();
