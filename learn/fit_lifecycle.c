@@ -110,9 +110,16 @@ static int fit_mortality(const char *const *names, const double *values, const d
              e1, VT_LCFIT_MIN_EXPECTED);
     return 0;
   }
+  if (e1 < VT_LCFIT_MIN_DEATH_SNR * sd) {
+    snprintf(cannot(it, 1.0)->why, sizeof it->why, "%s: %.1f expected deaths at the life table's rates, under %g x "
+             "their noise sigma %.1f", dn, e1, VT_LCFIT_MIN_DEATH_SNR, sd);
+    return 0;
+  }
   double m = d / e1;
+  if (m < VT_LCFIT_MIN_MULT) m = VT_LCFIT_MIN_MULT;   /* noisy deaths at or below 0: the smallest multiplier */
   for (int k = 0; k < FIXED_POINT_ITERS && m > 0.0; k++) {
     double next = d / (pt * vt_lcfit_band_hazard(sex, band, m));
+    if (next < VT_LCFIT_MIN_MULT) next = VT_LCFIT_MIN_MULT;
     if (fabs(next - m) <= 1e-12 * m) { m = next; break; }
     m = next;
   }

@@ -2,7 +2,7 @@
 ** fit_lifecycle.h -- closed-form fits of the native lifecycle's params
 ** (sim/lifecycle.h: lifecycle.sex.*, lifecycle.race.*, lifecycle.ethnicity.*,
 ** lifecycle.mortality.*) from the noisy workload statistics (learn/
-** workload.h: demog and mortality blocks).  Post-processing only: it sees
+** workload.h: demog, deaths and persontime blocks).  Post-processing only: it sees
 ** the released values and their noise sigmas, never the data.  Formulas,
 ** uncertainties and the "cannot fit" rule: docs/learn-statistics.md,
 ** "Fitting the lifecycle".
@@ -18,6 +18,12 @@
 ** least VT_LCFIT_MIN_EXPECTED. */
 #define VT_LCFIT_MIN_SNR 10.0
 #define VT_LCFIT_MIN_EXPECTED 1.0
+/* ... and at least VT_LCFIT_MIN_DEATH_SNR times the noise sigma of its
+** deaths (else the multiplier's error would exceed 1 / this).  A noisy
+** death count at or below 0 gives the smallest multiplier,
+** VT_LCFIT_MIN_MULT (the engine needs multipliers > 0). */
+#define VT_LCFIT_MIN_DEATH_SNR 2.0
+#define VT_LCFIT_MIN_MULT 0.01
 
 /* 1 female share + 6 race + 2 ethnicity + 2 x 18 mortality multipliers. */
 #define VT_LCFIT_N 45

@@ -159,18 +159,19 @@ static void collect_codes(vt_measure *ms, const vt_person *p) {
   }
 }
 
-/* The mortality block: deaths and observed days in [P0, P0 + H), capped. */
-static void add_mortality(const pinfo *pi, int64_t p0, int64_t *vec, size_t off, vt_measure_stats *st) {
+/* The deaths and persontime blocks (at offsets doff, toff): the death and
+** the observed days in [P0, P0 + H), capped. */
+static void add_mortality(const pinfo *pi, int64_t p0, int64_t *vec, size_t doff, size_t toff, vt_measure_stats *st) {
   int64_t T[VT_WL_NSTRATA] = { 0 };
   int64_t end = p0 + VT_WL_HORIZON;
   if (pi->p->death != VT_NO_DAY && (int64_t)pi->p->death + 1 < end) end = (int64_t)pi->p->death + 1;
   int64_t cend = walk(pi, p0, end, VT_WL_CAP, T);
   if (cend < end && st) st->cap_censored++;
-  for (int s = 0; s < VT_WL_NSTRATA; s++) vec[off + VT_WL_NSTRATA + (size_t)s] += T[s];
+  for (int s = 0; s < VT_WL_NSTRATA; s++) vec[toff + (size_t)s] += T[s];
   vt_day d = pi->p->death;
   if (d == VT_NO_DAY) return;
   int s = d >= p0 && d < cend && observed_on(pi->p, d) ? stratum_on(pi, d) : -1;
-  if (s >= 0) { vec[off + (size_t)s]++; if (st) st->deaths++; }
+  if (s >= 0) { vec[doff + (size_t)s]++; if (st) st->deaths++; }
   else if (st) st->deaths_outside++;
 }
 
@@ -267,7 +268,8 @@ void vt_measure_person(vt_measure *ms, const vt_person *p, int64_t *vec, vt_meas
 
   int64_t p0 = p->periods[0].start;   /* sorted by start */
   if (p0 < p->birth) p0 = p->birth;
-  add_mortality(&pi, p0, vec, vt_workload_block_offset(wl, VT_WL_BLOCK_MORTALITY), st);
+  add_mortality(&pi, p0, vec, vt_workload_block_offset(wl, VT_WL_BLOCK_DEATHS),
+                vt_workload_block_offset(wl, VT_WL_BLOCK_PERSONTIME), st);
 
   int64_t ws = p0 - p->birth <= NEWBORN_DAYS ? p->birth : p0 + VT_WL_WASHOUT;
   int64_t we = ws + VT_WL_HORIZON;

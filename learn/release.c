@@ -13,7 +13,7 @@
 #include <string.h>
 
 const double vt_release_default_weights[VT_WL_BLOCK__COUNT] = {
-  [VT_WL_BLOCK_DEMOG] = 1, [VT_WL_BLOCK_MORTALITY] = 2, [VT_WL_BLOCK_RISKTIME] = 1,
+  [VT_WL_BLOCK_DEMOG] = 1, [VT_WL_BLOCK_DEATHS] = 2, [VT_WL_BLOCK_PERSONTIME] = 1, [VT_WL_BLOCK_RISKTIME] = 1,
   [VT_WL_BLOCK_ONSET] = 4, [VT_WL_BLOCK_POSTONSET] = 2, [VT_WL_BLOCK_PAIR_ONSET] = 2, [VT_WL_BLOCK_PAIR_TIME] = 1,
 };
 

@@ -218,7 +218,8 @@ oom:
 size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b) {
   switch (b) {
   case VT_WL_BLOCK_DEMOG: return VT_WL_NDEMOG;
-  case VT_WL_BLOCK_MORTALITY: return 2 * VT_WL_NSTRATA;
+  case VT_WL_BLOCK_DEATHS:
+  case VT_WL_BLOCK_PERSONTIME: return VT_WL_NSTRATA;
   case VT_WL_BLOCK_RISKTIME: return VT_WL_NSTRATA;
   case VT_WL_BLOCK_ONSET:
   case VT_WL_BLOCK_POSTONSET: return wl->ncodes * VT_WL_NSTRATA;
@@ -237,7 +238,7 @@ size_t vt_workload_block_offset(const vt_workload *wl, vt_wl_block b) {
 size_t vt_workload_size(const vt_workload *wl) { return vt_workload_block_offset(wl, VT_WL_BLOCK__COUNT); }
 
 const char *vt_workload_block_name(vt_wl_block b) {
-  static const char *const names[VT_WL_BLOCK__COUNT] = { "demog", "mortality", "risktime", "onset",
+  static const char *const names[VT_WL_BLOCK__COUNT] = { "demog", "deaths", "persontime", "risktime", "onset",
                                                          "postonset", "pair_onset", "pair_time" };
   return (int)b >= 0 && b < VT_WL_BLOCK__COUNT ? names[b] : "?";
 }
@@ -295,9 +296,10 @@ int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen) 
   size_t j = i - vt_workload_block_offset(wl, b);
   switch (b) {
   case VT_WL_BLOCK_DEMOG: demog_name(j, out, outlen); break;
-  case VT_WL_BLOCK_MORTALITY:
-    stratum_name((int)(j % VT_WL_NSTRATA), st, sizeof st);
-    snprintf(out, outlen, "%s/%s", j < VT_WL_NSTRATA ? "deaths" : "persontime", st);
+  case VT_WL_BLOCK_DEATHS:
+  case VT_WL_BLOCK_PERSONTIME:
+    stratum_name((int)j, st, sizeof st);
+    snprintf(out, outlen, "%s/%s", b == VT_WL_BLOCK_DEATHS ? "deaths" : "persontime", st);
     break;
   case VT_WL_BLOCK_RISKTIME:
     stratum_name((int)j, st, sizeof st);
@@ -380,7 +382,8 @@ uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b) {
   uint64_t t = vt_workload_time_sq_bound();
   switch (b) {
   case VT_WL_BLOCK_DEMOG: return 4;            /* one 1 in each of sex, decade, race, ethnicity */
-  case VT_WL_BLOCK_MORTALITY: return 1 + t;    /* at most one death; the window's person-days */
+  case VT_WL_BLOCK_DEATHS: return 1;           /* at most one death */
+  case VT_WL_BLOCK_PERSONTIME: return t;      /* the mortality window's person-days */
   case VT_WL_BLOCK_RISKTIME: return t;
   case VT_WL_BLOCK_ONSET: return VT_WL_K;       /* at most K onsets of 1 */
   case VT_WL_BLOCK_POSTONSET: return VT_WL_K * t; /* at most K codes, each within the window */

@@ -7,7 +7,8 @@
 ** learn-statistics.md has the definitions and the sensitivity proof):
 **
 **   demog      sex (F, M, U), birth decade, race, ethnicity counts
-**   mortality  deaths and observed person-days per stratum
+**   deaths     deaths per stratum
+**   persontime observed person-days per stratum (the mortality window)
 **   risktime   person-days of the code risk window per stratum
 **   onset      first-onset events per code and stratum
 **   postonset  person-days of the risk window after a code's first date
@@ -64,7 +65,8 @@ struct vt_modset;
 /* The blocks of the vector, in its order. */
 typedef enum vt_wl_block {
   VT_WL_BLOCK_DEMOG,
-  VT_WL_BLOCK_MORTALITY,         /* deaths[NSTRATA] then persontime[NSTRATA] */
+  VT_WL_BLOCK_DEATHS,            /* [stratum]: deaths (a count: its own noise scale) */
+  VT_WL_BLOCK_PERSONTIME,        /* [stratum]: observed person-days of the mortality window */
   VT_WL_BLOCK_RISKTIME,
   VT_WL_BLOCK_ONSET,             /* [code][stratum] */
   VT_WL_BLOCK_POSTONSET,         /* [code][stratum] */
@@ -93,7 +95,7 @@ typedef struct vt_workload {
 ** observations, vital signs, encounters, imaging or supplies: those recur
 ** and have no onset), in module load order, each code once.  The
 ** lifecycle's own codes (wellness visits, vital signs, death) are no onset
-** codes; death is measured in the mortality block.  Then the linked pairs
+** codes; death is measured in the deaths block.  Then the linked pairs
 ** of each module, in module order, by the rule at the top.  0, or -1 when
 ** out of memory. */
 int vt_workload_from_modset(vt_workload *wl, const struct vt_modset *ms);
@@ -115,7 +117,7 @@ size_t vt_workload_npairs(const vt_workload *wl);
 size_t vt_workload_size(const vt_workload *wl);
 size_t vt_workload_block_offset(const vt_workload *wl, vt_wl_block b);
 size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b);
-/* "demog", "mortality", "risktime", "onset", "postonset", "pair_onset",
+/* "demog", "deaths", "persontime", "risktime", "onset", "postonset", "pair_onset",
 ** "pair_time". */
 const char *vt_workload_block_name(vt_wl_block b);
 /* The block entry i of the vector belongs to. */

@@ -133,7 +133,7 @@ static void test_refusals(void) {
   CHECK(rc == -1 && empty(&r), "a failing random source: refused, nothing released (%s)", err);
   vt_workload empty_wl;
   vt_workload_init(&empty_wl);
-  double demog_only[VT_WL_BLOCK__COUNT] = { 0, 0, 0, 1, 0 };
+  double demog_only[VT_WL_BLOCK__COUNT] = { [VT_WL_BLOCK_ONSET] = 1 };
   rc = vt_release_run_split(&empty_wl, ex, 1.0, 1e-6, demog_only, &rng, &r, err, sizeof err);
   CHECK(rc == -1 && empty(&r), "a share for an empty block measures nothing: refused (%s)", err);
   vt_workload_free(&empty_wl);

@@ -1,0 +1,756 @@
+/*
+** fit_modules.c -- the method of simulated moments for the module params
+** (learn/fit_modules.h; the method and its limits: docs/learn-statistics.md,
+** "Fitting the modules").
+**
+** Moments: for every workload code and stratum group (sex by 15-year age
+** group), the released first-onset count against the count a simulation
+** predicts for the real person-days at risk (the simulated onset rate per
+** day at risk, band by band, times the released days at risk); for every
+** linked pair (A, B), B's released onsets after A against the simulated
+** rate times the released days after A.  Each moment's variance adds the
+** noise, the real count's sampling variance and the simulation's.
+**
+** Parameters: a param p with default d is fitted as d * exp(u); the
+** Jacobian of the moments in u comes from one simulation per group of
+** params with disjoint influence (the moments of the codes their modules
+** emit), all with the same random numbers (learn/simulate.h), and the
+** weighted least-squares steps are solved per connected component with
+** LAPACKE (QR with column pivoting finds confounded params).
+*/
+#include "learn/fit_modules.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/vocab.h"
+#include "sim/engine.h"
+#include "sim/strbuf.h"
+
+#define NGROUPS (VT_WL_NSEX * (VT_WL_NBANDS / 3))   /* 2 sexes x 6 age groups of 15 years */
+#define STEP 0.25            /* the perturbation of u for the Jacobian */
+#define MAX_STEP 1.5         /* the largest change of u in one Gauss-Newton step */
+#define MAX_U 3.0            /* |u| <= 3: a fitted value within a factor e^3 of its default */
+#define MAX_SE_U 1.0         /* a standard error of u above this: too weakly informed */
+#define MIN_SIGNAL_Z 2.0     /* a module's codes' onsets must exceed this many sigmas */
+#define CONFOUND_SIN 0.05    /* a column this close to the span of the others is confounded */
+
+/* One param of the fit. */
+typedef struct fparam {
+  int decl;                  /* index in the declarations */
+  int module;                /* the owning module (engine index), or -1 */
+  int list;                  /* GMF: first param index of its branch list, else -1 */
+  int group;                 /* the simulation that perturbs it for the Jacobian */
+  int comp;                  /* the connected component it is solved in */
+  double d, u, step;         /* default; fitted log-offset; the Jacobian's step */
+  double se;                 /* standard error of u */
+  int active;                /* still being fitted */
+} fparam;
+
+/* Everything the fit works on. */
+typedef struct fit {
+  const vt_mfit_opts *o;
+  const vt_workload *wl;
+  const vt_codematch *m;
+  const double *values, *sigmas;
+  const vt_params *fixed;
+  vt_mfit *out;
+  size_t nmom;               /* moments: ncodes * NGROUPS, then one per pair */
+  size_t npairs;
+  double *O, *VO;            /* released onsets and their noise variance, per moment */
+  int *mom_code;             /* the code a moment is about (B for a pair) */
+  fparam *ps; int np;
+  int nmods;
+  unsigned char *owns;       /* [module * ncodes + code]: the module emits the code */
+  unsigned char *clash;      /* [module * nmods + module]: two modules share a code */
+  size_t **mlist; size_t *mlen;  /* per module: the moments of the codes it emits */
+  double *Ebase, *Vbase;     /* predicted moments and variances at the current params */
+  double **J;                /* per param, over its module's mlist: d moment / d u at u = 0 */
+  int sims, nsims_total;
+  char *err; size_t errlen;
+} fit;
+
+/* ---- the moments ------------------------------------------------------------ */
+
+static size_t off(const fit *f, vt_wl_block b) { return vt_workload_block_offset(f->wl, b); }
+
+/* The released value and noise variance of vector entry i. */
+static double val(const fit *f, size_t i) { return f->values[i]; }
+static double var(const fit *f, size_t i) { return f->sigmas[i] * f->sigmas[i]; }
+
+/* The moments predicted by simulated vector v for the released at-risk time:
+** E[k] and the variance of O[k] - E[k], V[k] (noise, the real count's
+** sampling, the at-risk time's noise, the simulation's sampling).  A moment
+** the simulation cannot predict (no simulated days at risk) gets V = 0. */
+static void predict(const fit *f, const int64_t *v, double *E, double *V) {
+  const vt_workload *wl = f->wl;
+  size_t ro = off(f, VT_WL_BLOCK_RISKTIME), oo = off(f, VT_WL_BLOCK_ONSET), lo = off(f, VT_WL_BLOCK_POSTONSET);
+  for (size_t c = 0; c < wl->ncodes; c++)
+    for (int g = 0; g < NGROUPS; g++) {
+      size_t k = c * NGROUPS + (size_t)g;
+      double e = 0, vv = f->VO[k], osum = 0, asum = 0, areal[3], asim[3], avar[3];
+      int sex = g / (NGROUPS / 2), ag = g % (NGROUPS / 2);
+      for (int j = 0; j < 3; j++) {
+        size_t s = (size_t)(sex * VT_WL_NBANDS + 3 * ag + j);
+        areal[j] = val(f, ro + s) - val(f, lo + c * VT_WL_NSTRATA + s);
+        avar[j] = var(f, ro + s) + var(f, lo + c * VT_WL_NSTRATA + s);
+        asim[j] = (double)(v[ro + s] - v[lo + c * VT_WL_NSTRATA + s]);
+        double osim = (double)v[oo + c * VT_WL_NSTRATA + s];
+        if (areal[j] < 0) areal[j] = 0;
+        if (asim[j] <= 0) continue;
+        e += osim / asim[j] * areal[j];
+        vv += (osim / asim[j]) * (osim / asim[j]) * avar[j];
+        osum += osim;
+        asum += asim[j];
+      }
+      E[k] = e;
+      if (asum <= 0) { V[k] = 0; continue; }
+      /* the counts' Poisson variances at the group's rate, smoothed by one
+      ** event so that a cell the simulation left empty is not certain */
+      double rs = (osum + 1) / asum;
+      for (int j = 0; j < 3; j++)
+        if (asim[j] > 0) vv += rs * areal[j] + rs * areal[j] * areal[j] / asim[j];
+      V[k] = vv > 1 ? vv : 1;
+    }
+  if (f->npairs) {
+    size_t po = off(f, VT_WL_BLOCK_PAIR_ONSET), pt = off(f, VT_WL_BLOCK_PAIR_TIME);
+    for (size_t p = 0; p < f->npairs; p++) {
+      size_t k = wl->ncodes * NGROUPS + p;
+      double areal = val(f, pt + p), asim = (double)v[pt + p], osim = (double)v[po + p];
+      if (areal < 0) areal = 0;
+      if (asim <= 0) { E[k] = 0; V[k] = 0; continue; }
+      double r = osim / asim, rs = (osim + 1) / asim;
+      E[k] = r * areal;
+      V[k] = f->VO[k] + r * r * var(f, pt + p) + rs * areal + rs * areal * areal / asim;
+      if (V[k] < 1) V[k] = 1;
+    }
+  }
+}
+
+/* The released onsets per moment and their noise variance. */
+static void observe(fit *f) {
+  const vt_workload *wl = f->wl;
+  size_t oo = off(f, VT_WL_BLOCK_ONSET);
+  for (size_t c = 0; c < wl->ncodes; c++)
+    for (int g = 0; g < NGROUPS; g++) {
+      size_t k = c * NGROUPS + (size_t)g;
+      int sex = g / (NGROUPS / 2), ag = g % (NGROUPS / 2);
+      f->O[k] = f->VO[k] = 0;
+      f->mom_code[k] = (int)c;
+      for (int b = 3 * ag; b < 3 * ag + 3; b++) {
+        size_t s = (size_t)(sex * VT_WL_NBANDS + b);
+        f->O[k] += val(f, oo + c * VT_WL_NSTRATA + s);
+        f->VO[k] += var(f, oo + c * VT_WL_NSTRATA + s);
+      }
+    }
+  if (f->npairs) {
+    size_t po = off(f, VT_WL_BLOCK_PAIR_ONSET);
+    for (size_t p = 0; p < f->npairs; p++) {
+      size_t k = wl->ncodes * NGROUPS + p;
+      f->O[k] = val(f, po + p);
+      f->VO[k] = var(f, po + p);
+      f->mom_code[k] = (int)wl->pair_b[p];
+    }
+  }
+}
+
+/* ---- who owns which code ------------------------------------------------------ */
+
+/* Mark in row the workload codes module m emits, and those of the
+** submodules it calls (depth-limited: submodule chains are short). */
+static void mark_codes(const fit *f, const vt_engine *e, const vt_module *mod, unsigned char *row, int depth) {
+  if (depth > 8) return;
+  for (int k = 0; k < mod->nstates; k++) {
+    const vt_state *s = &mod->states[k];
+    for (int i = 0; i < s->ncodes; i++) {
+      long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->codes[i].system), s->codes[i].code);
+      if (c >= 0) row[c] = 1;
+    }
+    if (s->procedure_code) {
+      long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->procedure_code->system), s->procedure_code->code);
+      if (c >= 0) row[c] = 1;
+    }
+    if (s->type == VT_S_CALL_SUBMODULE && s->submodule_index >= 0 && s->submodule_index < vt_engine_nmodules(e))
+      mark_codes(f, e, vt_engine_module(e, s->submodule_index), row, depth + 1);
+  }
+}
+
+/* The engine index of the module with path `path`, or -1. */
+static int module_index(const vt_engine *e, const char *path) {
+  for (int i = 0; i < vt_engine_nmodules(e); i++) {
+    const vt_module *m = vt_engine_module(e, i);
+    if (m->path && strcmp(m->path, path) == 0) return i;
+  }
+  return -1;
+}
+
+/* 1 if modules a and b emit a common code, or are the same one (-1, an
+** unknown owner, clashes with every module). */
+static int conflict(const fit *f, int a, int b) {
+  if (a < 0 || b < 0) return 1;
+  return f->clash[(size_t)a * (size_t)f->nmods + (size_t)b];
+}
+
+/* Fill the module clash matrix from f->owns.  0, or -1 out of memory. */
+static int build_clashes(fit *f) {
+  size_t nm = (size_t)f->nmods, nc = f->wl->ncodes;
+  f->clash = calloc(nm * nm + 1, 1);
+  if (!f->clash) return -1;
+  for (size_t a = 0; a < nm; a++) {
+    f->clash[a * nm + a] = 1;
+    const unsigned char *x = f->owns + a * nc;
+    for (size_t b = a + 1; b < nm; b++) {
+      const unsigned char *y = f->owns + b * nc;
+      for (size_t c = 0; c < nc; c++)
+        if (x[c] && y[c]) { f->clash[a * nm + b] = f->clash[b * nm + a] = 1; break; }
+    }
+  }
+  return 0;
+}
+
+/* ---- params -------------------------------------------------------------- */
+
+static vt_mfit_item *item(fit *f, const fparam *p) { return &f->out->items[p->decl]; }
+
+/* Mark param p as not fitted, keeping its default, with the reason. */
+static void give_up(fit *f, fparam *p, const char *fmt, ...) {
+  vt_mfit_item *it = item(f, p);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(it->why, sizeof it->why, fmt, ap);
+  va_end(ap);
+  it->fitted = 0;
+  p->active = 0;
+  p->u = 0;
+}
+
+/* The value of p at offset u, kept in its range: a GMF branch probability
+** or a param whose default is in (0, 1] is a probability (at most 1). */
+static double value_at(const fparam *p, double u) {
+  double x = p->d * exp(u);
+  if (p->d > 0 && p->d <= 1 && x > 1) x = 1;
+  return x;
+}
+
+/* The list key of a GMF implicit name (up to its last '.'), length. */
+static size_t list_key(const char *name) {
+  const char *dot = strrchr(name, '.');
+  return dot ? (size_t)(dot - name) : strlen(name);
+}
+
+/* Scale a GMF branch list's values (params[i].u) so that their sum stays at
+** most 1 - 1e-6 (the remainder branch keeps what is left). */
+static void keep_list_feasible(fit *f, int first) {
+  double sum = 0;
+  for (int i = first; i < f->np && f->ps[i].list == first; i++) sum += value_at(&f->ps[i], f->ps[i].u);
+  if (sum <= 1 - 1e-6) return;
+  double scale = (1 - 1e-6) / sum;
+  for (int i = first; i < f->np && f->ps[i].list == first; i++)
+    if (f->ps[i].d > 0) f->ps[i].u += log(scale);
+}
+
+/* ---- simulations ------------------------------------------------------------- */
+
+/* Simulate at the current params, with the params of Jacobian group `group`
+** (-1: none) moved by their step, and predict the moments into E, V.  0, or
+** -1 with the error set. */
+static int simulate(fit *f, int group, double *E, double *V, const char *what) {
+  size_t nfixed = f->fixed ? (size_t)f->fixed->n : 0, n = 0;
+  const char **names = malloc((nfixed + (size_t)f->np + 1) * sizeof *names);
+  double *vals = malloc((nfixed + (size_t)f->np + 1) * sizeof *vals);
+  size_t W = vt_workload_size(f->wl);
+  int64_t *vec = malloc((W ? W : 1) * sizeof *vec);
+  int rc = -1;
+  if (!names || !vals || !vec) { snprintf(f->err, f->errlen, "out of memory"); goto done; }
+  for (size_t i = 0; i < nfixed; i++)
+    if (f->fixed->items[i].kind == VT_PARAM_NUMBER) {
+      names[n] = f->fixed->items[i].name;
+      vals[n++] = f->fixed->items[i].number;
+    }
+  for (int i = 0; i < f->np; i++) {
+    const fparam *p = &f->ps[i];
+    if (!p->active && p->u == 0) continue;
+    names[n] = f->out->items[p->decl].name;
+    vals[n++] = value_at(p, p->u + (p->active && p->group == group ? p->step : 0));
+  }
+  vt_params *params = vt_params_from_numbers(names, vals, n, f->err, f->errlen);
+  if (!params) goto done;
+  int64_t windows = 0;
+  rc = vt_lsim_run(&f->o->sim, params, f->wl, f->m, vec, &windows, f->err, f->errlen);
+  vt_params_free(params);
+  if (rc == 0) {
+    predict(f, vec, E, V);
+    f->sims++;
+    f->out->simulations = f->sims;
+    if (f->o->progress) f->o->progress(f->sims, f->nsims_total, what, f->o->progress_ud);
+  }
+done:
+  free(names);
+  free(vals);
+  free(vec);
+  return rc;
+}
+
+/* Assign each active param a Jacobian group: the first group holding no
+** param of a module that shares a code with its module.  Returns the
+** number of groups, or -1 out of memory. */
+static int assign_groups(fit *f) {
+  size_t nm = (size_t)f->nmods + 1;      /* the last slot: unknown owner */
+  unsigned char *blocked = NULL;         /* [group][module]: a clash with a member */
+  int ng = 0;
+  for (int i = 0; i < f->np; i++) {
+    fparam *p = &f->ps[i];
+    if (!p->active) continue;
+    size_t mi = p->module < 0 ? nm - 1 : (size_t)p->module;
+    int g;
+    for (g = 0; g < ng; g++) if (!blocked[(size_t)g * nm + mi]) break;
+    if (g == ng) {
+      unsigned char *t = realloc(blocked, (size_t)(ng + 1) * nm);
+      if (!t) { free(blocked); return -1; }
+      blocked = t;
+      memset(blocked + (size_t)ng * nm, 0, nm);
+      ng++;
+    }
+    p->group = g;
+    unsigned char *row = blocked + (size_t)g * nm;
+    for (size_t x = 0; x < nm; x++)
+      if (mi == nm - 1 || x == nm - 1 || conflict(f, (int)mi, (int)x)) row[x] = 1;
+  }
+  free(blocked);
+  return ng;
+}
+
+/* Connected components of the active params: two params are connected when
+** their modules share a code (union-find over modules).  Sets p->comp;
+** returns the count, or -1 out of memory. */
+static int assign_components(fit *f) {
+  size_t nm = (size_t)f->nmods + 1;
+  int *up = malloc(nm * sizeof *up), *id = malloc(nm * sizeof *id);
+  if (!up || !id) { free(up); free(id); return -1; }
+  for (size_t a = 0; a < nm; a++) { up[a] = (int)a; id[a] = -1; }
+  for (size_t a = 0; a + 1 < nm; a++)
+    for (size_t b = a + 1; b + 1 < nm; b++)
+      if (conflict(f, (int)a, (int)b)) {
+        int x = (int)a, y = (int)b;
+        while (up[x] != x) x = up[x] = up[up[x]];
+        while (up[y] != y) y = up[y] = up[up[y]];
+        if (x != y) up[y] = x;
+      }
+  int nc = 0;
+  for (int i = 0; i < f->np; i++) {
+    fparam *p = &f->ps[i];
+    if (!p->active) continue;
+    int x = p->module < 0 ? (int)nm - 1 : p->module;
+    while (up[x] != x) x = up[x];
+    if (id[x] < 0) id[x] = nc++;
+    p->comp = id[x];
+  }
+  free(up);
+  free(id);
+  return nc;
+}
+
+/* ---- the weighted least-squares step of one component ---------------------- */
+
+/* The rows and columns of component `comp`'s problem. */
+typedef struct wls {
+  int *cols; int ncols;      /* param indexes */
+  size_t *rows; size_t nrows;/* moment indexes (V > 0) */
+  double *A, *b;             /* rows x cols (column-major), weighted; and rhs */
+} wls;
+
+static void wls_free(wls *w) { free(w->cols); free(w->rows); free(w->A); free(w->b); memset(w, 0, sizeof *w); }
+
+/* Build component comp's weighted Jacobian at the current u (the Jacobian
+** at u = 0 scaled by exp(u): onset moments are close to linear in a
+** param's value) and the weighted residual.  0, or -1 out of memory. */
+static int wls_build(fit *f, int comp, int *rowmap, wls *w) {
+  memset(w, 0, sizeof *w);
+  w->cols = malloc((size_t)f->np * sizeof *w->cols);
+  size_t caprows = 64;
+  w->rows = malloc(caprows * sizeof *w->rows);
+  if (!w->cols || !w->rows) return -1;
+  for (int i = 0; i < f->np; i++) {
+    fparam *p = &f->ps[i];
+    if (!p->active || p->comp != comp) continue;
+    w->cols[w->ncols++] = i;
+    for (size_t j = 0; j < f->mlen[p->module]; j++) {
+      size_t k = f->mlist[p->module][j];
+      if (rowmap[k] >= 0 || f->Vbase[k] <= 0) continue;
+      if (w->nrows == caprows) {
+        size_t *t = realloc(w->rows, 2 * caprows * sizeof *t);
+        if (!t) return -1;
+        w->rows = t; caprows *= 2;
+      }
+      rowmap[k] = (int)w->nrows;
+      w->rows[w->nrows++] = k;
+    }
+  }
+  size_t R = w->nrows ? w->nrows : 1, C = (size_t)(w->ncols ? w->ncols : 1);
+  w->A = calloc(R * C, sizeof *w->A);
+  w->b = calloc(R + C, sizeof *w->b);       /* room for the damping rows' zeros */
+  if (!w->A || !w->b) return -1;
+  for (size_t r = 0; r < w->nrows; r++) {
+    size_t k = w->rows[r];
+    w->b[r] = (f->O[k] - f->Ebase[k]) / sqrt(f->Vbase[k]);
+  }
+  for (int c = 0; c < w->ncols; c++) {
+    fparam *p = &f->ps[w->cols[c]];
+    double scale = exp(p->u);
+    for (size_t j = 0; j < f->mlen[p->module]; j++) {
+      size_t k = f->mlist[p->module][j];
+      if (rowmap[k] >= 0) w->A[(size_t)c * R + (size_t)rowmap[k]] = f->J[w->cols[c]][j] * scale / sqrt(f->Vbase[k]);
+    }
+  }
+  for (size_t r = 0; r < w->nrows; r++) rowmap[w->rows[r]] = -1;
+  return 0;
+}
+
+static double col_norm(const wls *w, int c) {
+  return cblas_dnrm2((int)w->nrows, w->A + (size_t)c * w->nrows, 1);
+}
+
+/* Drop the columns that have no effect or are confounded with others
+** (QR with column pivoting: a pivot whose R diagonal is below
+** CONFOUND_SIN of its column's norm lies almost in the span of the earlier
+** pivots), giving their params up with the reason.  Returns how many were
+** dropped (the caller rebuilds), or -1 when LAPACK fails. */
+static int drop_unidentified(fit *f, wls *w) {
+  int dropped = 0;
+  for (int c = 0; c < w->ncols; c++)
+    if (col_norm(w, c) == 0) {
+      give_up(f, &f->ps[w->cols[c]], "no effect: changing it changed no measured statistic in simulation");
+      dropped++;
+    }
+  if (dropped || w->ncols < 2 || w->nrows == 0) return dropped;
+  size_t R = w->nrows, C = (size_t)w->ncols;
+  double *Q = malloc(R * C * sizeof *Q), *tau = malloc(C * sizeof *tau);
+  lapack_int *jpvt = calloc(C, sizeof *jpvt);
+  if (!Q || !tau || !jpvt) { free(Q); free(tau); free(jpvt); return -1; }
+  memcpy(Q, w->A, R * C * sizeof *Q);
+  lapack_int info = LAPACKE_dgeqp3(LAPACK_COL_MAJOR, (lapack_int)R, (lapack_int)C, Q, (lapack_int)R, jpvt, tau);
+  if (info != 0) { free(Q); free(tau); free(jpvt); return -1; }
+  size_t kmax = R < C ? R : C;
+  for (size_t i = 1; i < C; i++) {
+    int c = jpvt[i] - 1;
+    double rii = i < kmax ? fabs(Q[i * R + i]) : 0;
+    if (rii >= CONFOUND_SIN * col_norm(w, c)) continue;
+    int best = jpvt[0] - 1;     /* the earlier pivot most aligned with it */
+    double bestcos = -1;
+    for (size_t j = 0; j < i; j++) {
+      int e = jpvt[j] - 1;
+      double cs = fabs(cblas_ddot((int)R, w->A + (size_t)c * R, 1, w->A + (size_t)e * R, 1)) /
+                  (col_norm(w, c) * col_norm(w, e));
+      if (cs > bestcos) { bestcos = cs; best = e; }
+    }
+    give_up(f, &f->ps[w->cols[c]], "confounded with %s: in simulation their effects on the measured statistics "
+            "are nearly proportional (|cos| %.3f)", f->out->items[f->ps[w->cols[best]].decl].name, bestcos);
+    dropped++;
+  }
+  free(Q); free(tau); free(jpvt);
+  return dropped;
+}
+
+/* One damped Gauss-Newton step of the component: solve
+** min |A d - b|^2 + lambda |D d|^2 (D the column norms) with LAPACKE_dgels,
+** move u by d (each change at most MAX_STEP, |u| at most MAX_U).  0 or -1. */
+static int wls_step(fit *f, wls *w) {
+  if (w->ncols == 0 || w->nrows == 0) return 0;
+  size_t R = w->nrows, C = (size_t)w->ncols, RR = R + C;
+  const double lambda = 1e-3;
+  double *A = calloc(RR * C, sizeof *A), *b = calloc(RR, sizeof *b);
+  if (!A || !b) { free(A); free(b); return -1; }
+  for (size_t c = 0; c < C; c++) {
+    memcpy(A + c * RR, w->A + c * R, R * sizeof *A);
+    A[c * RR + R + c] = sqrt(lambda) * col_norm(w, (int)c);
+  }
+  memcpy(b, w->b, R * sizeof *b);
+  lapack_int info = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)RR, (lapack_int)C, 1, A, (lapack_int)RR, b,
+                                  (lapack_int)RR);
+  if (info == 0)
+    for (size_t c = 0; c < C; c++) {
+      fparam *p = &f->ps[w->cols[c]];
+      double d = b[c];
+      if (!isfinite(d)) continue;
+      if (d > MAX_STEP) d = MAX_STEP;
+      if (d < -MAX_STEP) d = -MAX_STEP;
+      p->u += d;
+      if (p->u > MAX_U) p->u = MAX_U;
+      if (p->u < -MAX_U) p->u = -MAX_U;
+    }
+  free(A); free(b);
+  return info == 0 ? 0 : -1;
+}
+
+/* The standard errors of u in the component: the diagonal of (A'A)^-1
+** (cblas_dsyrk, LAPACKE_dpotrf, LAPACKE_dpotri).  0, or -1 when the matrix
+** is not positive definite (se left infinite). */
+static int wls_se(fit *f, wls *w) {
+  size_t C = (size_t)w->ncols;
+  if (!C) return 0;
+  double *N = calloc(C * C, sizeof *N);
+  if (!N) return -1;
+  for (size_t c = 0; c < C; c++) f->ps[w->cols[c]].se = INFINITY;
+  int rc = -1;
+  if (w->nrows) {
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)C, (int)w->nrows, 1.0, w->A, (int)w->nrows, 0.0, N,
+                (int)C);
+    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)C, N, (lapack_int)C) == 0 &&
+        LAPACKE_dpotri(LAPACK_COL_MAJOR, 'U', (lapack_int)C, N, (lapack_int)C) == 0) {
+      for (size_t c = 0; c < C; c++) f->ps[w->cols[c]].se = sqrt(N[c * C + c]);
+      rc = 0;
+    }
+  }
+  free(N);
+  return rc;
+}
+
+/* Run one step of every component (se = 1: also the standard errors).
+** 0, or -1 with the error set. */
+static int step_all(fit *f, int ncomp, int se) {
+  int *rowmap = malloc((f->nmom ? f->nmom : 1) * sizeof *rowmap);
+  if (!rowmap) { snprintf(f->err, f->errlen, "out of memory"); return -1; }
+  for (size_t k = 0; k < f->nmom; k++) rowmap[k] = -1;
+  int rc = 0;
+  for (int c = 0; c < ncomp && rc == 0; c++) {
+    wls w;
+    for (;;) {
+      if (wls_build(f, c, rowmap, &w) != 0) { snprintf(f->err, f->errlen, "out of memory"); rc = -1; break; }
+      int d = se ? 0 : drop_unidentified(f, &w);
+      if (d < 0) { snprintf(f->err, f->errlen, "LAPACK failed in the QR of the Jacobian"); rc = -1; break; }
+      if (d == 0) break;
+      wls_free(&w);
+    }
+    if (rc == 0) {
+      if (se) wls_se(f, &w);
+      else if (wls_step(f, &w) != 0) { snprintf(f->err, f->errlen, "LAPACK failed in the least-squares step"); rc = -1; }
+    }
+    wls_free(&w);
+  }
+  for (int i = 0; i < f->np; i++) if (f->ps[i].list == i) keep_list_feasible(f, i);
+  free(rowmap);
+  return rc;
+}
+
+/* ---- setting up -------------------------------------------------------------- */
+
+/* Fill out->items from the declarations and f->ps with the numeric params
+** that can be fitted; the others are listed with their reason.  0 or -1. */
+static int list_params(fit *f, const vt_param_decl *decls, int n) {
+  vt_mfit *out = f->out;
+  out->items = calloc((size_t)(n ? n : 1), sizeof *out->items);
+  f->ps = calloc((size_t)(n ? n : 1), sizeof *f->ps);
+  if (!out->items || !f->ps) return -1;
+  out->n = n;
+  for (int i = 0; i < n; i++) {
+    const vt_param_decl *d = &decls[i];
+    vt_mfit_item *it = &out->items[i];
+    it->name = strdup(d->name);
+    it->module = strdup(d->module ? d->module : "");
+    if (!it->name || !it->module) return -1;
+    it->deflt = it->value = d->kind == VT_PARAM_NUMBER ? d->number : NAN;
+    if (d->kind != VT_PARAM_NUMBER) { snprintf(it->why, sizeof it->why, "not a number"); continue; }
+    if (!d->has_default) { snprintf(it->why, sizeof it->why, "its default is an expression the fit cannot read"); continue; }
+    if (d->origin == VT_PDECL_GMF && d->remainder) {
+      snprintf(it->why, sizeof it->why, "the last branch of its list: the engine gives it 1 minus the others");
+      continue;
+    }
+    fparam *p = &f->ps[f->np];
+    p->decl = i; p->d = d->number; p->list = -1; p->group = -1; p->comp = -1; p->step = STEP; p->active = 1;
+    if (d->origin == VT_PDECL_GMF) {     /* branches of one list are declared one after another */
+      size_t kl = list_key(d->name);
+      if (f->np > 0) {
+        fparam *q = &f->ps[f->np - 1];
+        const char *qn = out->items[q->decl].name;
+        if (q->list >= 0 && list_key(qn) == kl && strncmp(qn, d->name, kl) == 0) p->list = q->list;
+      }
+      if (p->list < 0) p->list = f->np;
+    }
+    f->np++;
+    if (p->d == 0) give_up(f, p, "its default is 0: a value fitted as a multiple of the default cannot move");
+  }
+  return 0;
+}
+
+/* The step sign of each param: down when up would leave its range (a
+** probability above 1, a branch list summing to more than 1). */
+static void choose_steps(fit *f) {
+  for (int i = 0; i < f->np; i++) {
+    fparam *p = &f->ps[i];
+    double up = p->d * exp(STEP);
+    if (p->list >= 0) {
+      double sum = 0;
+      for (int j = p->list; j < f->np && f->ps[j].list == p->list; j++) sum += f->ps[j].d;
+      if (sum - p->d + up > 1 - 1e-6) p->step = -STEP;
+    } else if (p->d > 0 && p->d <= 1 && up > 1) p->step = -STEP;
+  }
+}
+
+/* Which workload codes each module emits, the moments per module, and the
+** modules of the params; params whose modules show no signal in the
+** released data are given up.  0, or -1 with the error set. */
+static int map_modules(fit *f) {
+  vt_sim_opts so = { .seed = f->o->sim.seed, .reference = f->o->sim.reference, .age_min = 0, .age_max = 140 };
+  vt_lua_limits lim;
+  if (!f->o->sim.limits) vt_lua_default_limits(&lim);
+  vt_engine *e = NULL;
+  char failed[1024];
+  if (vt_engine_open(&e, &so, f->o->sim.paths, f->o->sim.npaths, NULL, f->o->sim.limits ? f->o->sim.limits : &lim,
+                     failed, sizeof failed, f->err, f->errlen) != VT_ENGINE_OK)
+    return -1;
+  size_t nc = f->wl->ncodes;
+  f->nmods = vt_engine_nmodules(e);
+  f->owns = calloc((size_t)f->nmods * nc + 1, 1);
+  f->mlist = calloc((size_t)f->nmods + 1, sizeof *f->mlist);
+  f->mlen = calloc((size_t)f->nmods + 1, sizeof *f->mlen);
+  if (!f->owns || !f->mlist || !f->mlen) goto oom;
+  for (int i = 0; i < f->nmods; i++) mark_codes(f, e, vt_engine_module(e, i), f->owns + (size_t)i * nc, 0);
+  for (int i = 0; i < f->np; i++) {
+    fparam *p = &f->ps[i];
+    p->module = module_index(e, f->out->items[p->decl].module);
+    if (p->module < 0 && p->active) give_up(f, p, "its module is not in the module set");
+  }
+  vt_engine_free(e);
+  e = NULL;
+  if (build_clashes(f) != 0) goto oom;
+  for (int mi = 0; mi < f->nmods; mi++) {
+    const unsigned char *row = f->owns + (size_t)mi * nc;
+    size_t cnt = 0;
+    for (size_t k = 0; k < f->nmom; k++) cnt += row[f->mom_code[k]];
+    f->mlist[mi] = malloc((cnt ? cnt : 1) * sizeof **f->mlist);
+    if (!f->mlist[mi]) goto oom;
+    for (size_t k = 0; k < f->nmom; k++) if (row[f->mom_code[k]]) f->mlist[mi][f->mlen[mi]++] = k;
+  }
+  /* the data's signal per module: its codes' onsets against their noise */
+  for (int i = 0; i < f->np; i++) {
+    fparam *p = &f->ps[i];
+    if (!p->active) continue;
+    size_t codes = 0;
+    for (size_t c = 0; c < nc; c++) codes += f->owns[(size_t)p->module * nc + c];
+    if (!codes) { give_up(f, p, "its module emits no code the workload measures"); continue; }
+    double o = 0, v = 0;
+    for (size_t j = 0; j < f->mlen[p->module]; j++) {
+      size_t k = f->mlist[p->module][j];
+      if (k >= nc * NGROUPS) continue;       /* onset moments only */
+      o += f->O[k]; v += f->VO[k];
+    }
+    if (o < MIN_SIGNAL_Z * sqrt(v))
+      give_up(f, p, "its codes never appear: the %zu codes its module emits have %.0f onsets in the released "
+              "statistics, within %.0f noise sigmas of none", codes, o > 0 ? o : 0, MIN_SIGNAL_Z);
+  }
+  return 0;
+oom:
+  vt_engine_free(e);
+  snprintf(f->err, f->errlen, "out of memory");
+  return -1;
+}
+
+/* Release everything f owns but out. */
+static void fit_free(fit *f) {
+  free(f->O); free(f->VO); free(f->mom_code); free(f->Ebase); free(f->Vbase);
+  if (f->J) for (int i = 0; i < f->np; i++) free(f->J[i]);
+  free(f->J);
+  if (f->mlist) for (int i = 0; i < f->nmods; i++) free(f->mlist[i]);
+  free(f->mlist); free(f->mlen); free(f->owns); free(f->clash); free(f->ps);
+}
+
+/* ---- the fit ------------------------------------------------------------------- */
+
+/* The Jacobian: one simulation per group, each param's column over its
+** module's moments.  0, or -1 with the error set. */
+static int jacobian(fit *f, int ngroups) {
+  double *E = malloc((f->nmom ? f->nmom : 1) * sizeof *E), *V = malloc((f->nmom ? f->nmom : 1) * sizeof *V);
+  f->J = calloc((size_t)(f->np ? f->np : 1), sizeof *f->J);
+  if (!E || !V || !f->J) { free(E); free(V); snprintf(f->err, f->errlen, "out of memory"); return -1; }
+  int rc = 0;
+  for (int g = 0; g < ngroups && rc == 0; g++) {
+    char what[64];
+    snprintf(what, sizeof what, "Jacobian %d of %d", g + 1, ngroups);
+    if ((rc = simulate(f, g, E, V, what)) != 0) break;
+    for (int i = 0; i < f->np; i++) {
+      fparam *p = &f->ps[i];
+      if (!p->active || p->group != g) continue;
+      size_t len = f->mlen[p->module];
+      f->J[i] = malloc((len ? len : 1) * sizeof **f->J);
+      if (!f->J[i]) { snprintf(f->err, f->errlen, "out of memory"); rc = -1; break; }
+      for (size_t j = 0; j < len; j++) {
+        size_t k = f->mlist[p->module][j];
+        f->J[i][j] = (E[k] - f->Ebase[k]) / p->step;
+        if (getenv("VT_FIT_DEBUG") && (E[k] != 0 || f->Ebase[k] != 0)) fprintf(stderr, "J %s mom %zu base %.2f pert %.2f J %.2f\n", f->out->items[p->decl].name, k, f->Ebase[k], E[k], f->J[i][j]);
+      }
+    }
+  }
+  free(E); free(V);
+  return rc;
+}
+
+int vt_fit_modules(const vt_mfit_opts *o, const vt_workload *wl, const vt_codematch *m, const vt_param_decl *decls,
+                   int n, const vt_params *fixed, const double *values, const double *sigmas, vt_mfit *out,
+                   char *err, size_t errlen) {
+  fit f = { .o = o, .wl = wl, .m = m, .values = values, .sigmas = sigmas, .fixed = fixed, .out = out,
+            .err = err, .errlen = errlen };
+  memset(out, 0, sizeof *out);
+  f.npairs = vt_workload_npairs(wl);
+  f.nmom = wl->ncodes * NGROUPS + f.npairs;
+  size_t nm = f.nmom ? f.nmom : 1;
+  f.O = malloc(nm * sizeof *f.O); f.VO = malloc(nm * sizeof *f.VO); f.mom_code = malloc(nm * sizeof *f.mom_code);
+  f.Ebase = calloc(nm, sizeof *f.Ebase); f.Vbase = calloc(nm, sizeof *f.Vbase);
+  int rc = -1;
+  if (!f.O || !f.VO || !f.mom_code || !f.Ebase || !f.Vbase || list_params(&f, decls, n) != 0) {
+    snprintf(err, errlen, "out of memory");
+    goto done;
+  }
+  observe(&f);
+  if (map_modules(&f) != 0) goto done;
+  choose_steps(&f);
+  int ngroups = assign_groups(&f), ncomp = assign_components(&f);
+  if (ngroups < 0 || ncomp < 0) { snprintf(err, errlen, "out of memory"); goto done; }
+  int iters = o->iterations > 0 ? o->iterations : 1;
+  f.nsims_total = ngroups ? 1 + ngroups + iters : 0;
+  if (ngroups == 0) { rc = 0; goto report; }
+  if (simulate(&f, -1, f.Ebase, f.Vbase, "at the defaults") != 0 || jacobian(&f, ngroups) != 0) goto done;
+  for (int it = 0; it < iters; it++) {
+    char what[64];
+    if (getenv("VT_FIT_DEBUG")) {
+      for (int i = 0; i < f.np; i++) fprintf(stderr, "it %d %s u %.4f value %.5g\n", it, f.out->items[f.ps[i].decl].name, f.ps[i].u, value_at(&f.ps[i], f.ps[i].u));
+      for (size_t k = 0; k < f.nmom; k++) if (f.Vbase[k] > 0 && (f.O[k] != 0 || f.Ebase[k] != 0)) fprintf(stderr, "  mom %zu code %s O %.1f E %.1f V %.1f\n", k, wl->codes[f.mom_code[k]], f.O[k], f.Ebase[k], f.Vbase[k]);
+    }
+    if (step_all(&f, ncomp, 0) != 0) goto done;
+    snprintf(what, sizeof what, "step %d of %d", it + 1, iters);
+    if (simulate(&f, -1, f.Ebase, f.Vbase, what) != 0) goto done;
+  }
+  if (step_all(&f, ncomp, 1) != 0) goto done;
+  rc = 0;
+report:
+  for (int i = 0; i < f.np; i++) {
+    fparam *p = &f.ps[i];
+    if (!p->active) continue;
+    vt_mfit_item *it = item(&f, p);
+    if (!(p->se <= MAX_SE_U)) {
+      give_up(&f, p, "too weakly informed: the standard error of its log value is %.2f (above %.1f)", p->se, MAX_SE_U);
+      continue;
+    }
+    it->fitted = 1;
+    it->value = value_at(p, p->u);
+    it->se = it->value * p->se;
+    out->nfitted++;
+  }
+  out->moments = 0;
+  for (size_t k = 0; k < f.nmom; k++) out->moments += f.Vbase[k] > 0;
+done:
+  fit_free(&f);
+  if (rc != 0) vt_mfit_free(out);
+  return rc;
+}
+
+void vt_mfit_free(vt_mfit *f) {
+  if (!f) return;
+  for (int i = 0; i < f->n; i++) { free(f->items[i].name); free(f->items[i].module); }
+  free(f->items);
+  memset(f, 0, sizeof *f);
+}
