@@ -39,12 +39,16 @@
 #define MAX_SE_U 1.0         /* a standard error of u above this: too weakly informed */
 #define MIN_SIGNAL_Z 2.0     /* a module's codes' onsets must exceed this many sigmas */
 #define CONFOUND_SIN 0.05    /* a column this close to the span of the others is confounded */
+#define JACOBIAN_SHARE 4     /* a Jacobian simulation has a quarter of the lives ... */
+#define JACOBIAN_MIN_LIVES 1000  /* ... but at least this many */
+#define CONVERGED 0.01       /* a step whose largest change of u is below this ends the fit */
 
 /* One param of the fit. */
 typedef struct fparam {
   int decl;                  /* index in the declarations */
   int module;                /* the owning module (engine index), or -1 */
   int list;                  /* GMF: first param index of its branch list, else -1 */
+  const char *rem_target;    /* GMF: the target of its list's last branch (it takes the rest) */
   int group;                 /* the simulation that perturbs it for the Jacobian */
   int comp;                  /* the connected component it is solved in */
   double d, u, step;         /* default; fitted log-offset; the Jacobian's step */
@@ -66,11 +70,11 @@ typedef struct fit {
   int *mom_code;             /* the code a moment is about (B for a pair) */
   fparam *ps; int np;
   int nmods;
-  unsigned char *owns;       /* [module * ncodes + code]: the module emits the code */
-  unsigned char *clash;      /* [module * nmods + module]: two modules share a code */
-  size_t **mlist; size_t *mlen;  /* per module: the moments of the codes it emits */
+  unsigned char *owns;       /* [module * ncodes + code]: the module (or a submodule it calls) emits the code */
+  unsigned char *infl;       /* [param * ncodes + code]: the param's influence (see influence()) */
+  size_t **mlist; size_t *mlen;  /* per param: the moments of the codes it influences */
   double *Ebase, *Vbase;     /* predicted moments and variances at the current params */
-  double **J;                /* per param, over its module's mlist: d moment / d u at u = 0 */
+  double **J;                /* per param, over its mlist: d moment / d u at u = 0 */
   int sims, nsims_total;
   char *err; size_t errlen;
 } fit;
@@ -189,29 +193,56 @@ static int module_index(const vt_engine *e, const char *path) {
   return -1;
 }
 
-/* 1 if modules a and b emit a common code, or are the same one (-1, an
-** unknown owner, clashes with every module). */
-static int conflict(const fit *f, int a, int b) {
-  if (a < 0 || b < 0) return 1;
-  return f->clash[(size_t)a * (size_t)f->nmods + (size_t)b];
+/* Mark in row the workload codes reachable from state `from` of module
+** mod (following every transition, submodule calls included through
+** owns), and those of `from` itself. */
+static void mark_reachable(fit *f, const vt_engine *e, const vt_module *mod, int from, unsigned char *row) {
+  size_t nc = f->wl->ncodes;
+  int ns = mod->nstates, *queue = malloc((size_t)(ns ? ns : 1) * sizeof *queue), succ[256];
+  unsigned char *seen = calloc((size_t)(ns ? ns : 1), 1);
+  if (!queue || !seen || from < 0 || from >= ns) { free(queue); free(seen); return; }
+  int head = 0, tail = 0;
+  queue[tail++] = from;
+  seen[from] = 1;
+  while (head < tail) {
+    const vt_state *s = &mod->states[queue[head++]];
+    for (int i = 0; i < s->ncodes; i++) {
+      long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->codes[i].system), s->codes[i].code);
+      if (c >= 0) row[c] = 1;
+    }
+    if (s->procedure_code) {
+      long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->procedure_code->system), s->procedure_code->code);
+      if (c >= 0) row[c] = 1;
+    }
+    if (s->type == VT_S_CALL_SUBMODULE && s->submodule_index >= 0 && s->submodule_index < vt_engine_nmodules(e)) {
+      const unsigned char *sub = f->owns + (size_t)s->submodule_index * nc;
+      for (size_t c = 0; c < nc; c++) row[c] |= sub[c];
+    }
+    int n = vt_state_successors(mod, s, succ, 256);
+    for (int i = 0; i < n; i++) if (!seen[succ[i]]) { seen[succ[i]] = 1; queue[tail++] = succ[i]; }
+  }
+  free(queue);
+  free(seen);
 }
 
-/* Fill the module clash matrix from f->owns.  0, or -1 out of memory. */
-static int build_clashes(fit *f) {
-  size_t nm = (size_t)f->nmods, nc = f->wl->ncodes;
-  f->clash = calloc(nm * nm + 1, 1);
-  if (!f->clash) return -1;
-  for (size_t a = 0; a < nm; a++) {
-    f->clash[a * nm + a] = 1;
-    const unsigned char *x = f->owns + a * nc;
-    for (size_t b = a + 1; b < nm; b++) {
-      const unsigned char *y = f->owns + b * nc;
-      for (size_t c = 0; c < nc; c++)
-        if (x[c] && y[c]) { f->clash[a * nm + b] = f->clash[b * nm + a] = 1; break; }
-    }
+/* The influence of param p, into row: the workload codes whose moments it
+** can move.  A GMF branch probability moves what its target and its list's
+** last branch (which takes the rest) lead to; a Lua param, whose use the
+** fit cannot see, everything its module emits.  Modules also interact
+** through attributes; that is left out (docs/learn-statistics.md). */
+static void influence(fit *f, const vt_engine *e, const fparam *p, const vt_param_decl *d, unsigned char *row) {
+  size_t nc = f->wl->ncodes;
+  const vt_module *mod = vt_engine_module(e, p->module);
+  int t = d->origin == VT_PDECL_GMF && d->target ? vt_module_find_state(mod, d->target) : VT_NOSTATE;
+  if (t == VT_NOSTATE) {
+    memcpy(row, f->owns + (size_t)p->module * nc, nc);
+    return;
   }
-  return 0;
+  mark_reachable(f, e, mod, t, row);
+  int r = p->rem_target ? vt_module_find_state(mod, p->rem_target) : VT_NOSTATE;
+  if (r != VT_NOSTATE) mark_reachable(f, e, mod, r, row);
 }
+
 
 /* ---- params -------------------------------------------------------------- */
 
@@ -256,10 +287,10 @@ static void keep_list_feasible(fit *f, int first) {
 
 /* ---- simulations ------------------------------------------------------------- */
 
-/* Simulate at the current params, with the params of Jacobian group `group`
-** (-1: none) moved by their step, and predict the moments into E, V.  0, or
-** -1 with the error set. */
-static int simulate(fit *f, int group, double *E, double *V, const char *what) {
+/* Simulate `patients` lives at the current params, with the params of
+** Jacobian group `group` (-1: none) moved by their step, and predict the
+** moments into E, V.  0, or -1 with the error set. */
+static int simulate(fit *f, int group, int64_t patients, double *E, double *V, const char *what) {
   size_t nfixed = f->fixed ? (size_t)f->fixed->n : 0, n = 0;
   const char **names = malloc((nfixed + (size_t)f->np + 1) * sizeof *names);
   double *vals = malloc((nfixed + (size_t)f->np + 1) * sizeof *vals);
@@ -278,10 +309,19 @@ static int simulate(fit *f, int group, double *E, double *V, const char *what) {
     names[n] = f->out->items[p->decl].name;
     vals[n++] = value_at(p, p->u + (p->active && p->group == group ? p->step : 0));
   }
+  if (getenv("VT_FIT_DEBUG"))
+    for (int i = 0; i < f->np; i++) {
+      if (f->ps[i].list != i) continue;
+      double sum = 0;
+      for (int j = i; j < f->np && f->ps[j].list == i; j++) sum += value_at(&f->ps[j], f->ps[j].u + (f->ps[j].active && f->ps[j].group == group ? f->ps[j].step : 0));
+      if (sum > 1) for (int j = i; j < f->np && f->ps[j].list == i; j++) fprintf(stderr, "LIST %s u %g d %g active %d group %d/%d step %g\n", f->out->items[f->ps[j].decl].name, f->ps[j].u, f->ps[j].d, f->ps[j].active, f->ps[j].group, group, f->ps[j].step);
+    }
   vt_params *params = vt_params_from_numbers(names, vals, n, f->err, f->errlen);
   if (!params) goto done;
   int64_t windows = 0;
-  rc = vt_lsim_run(&f->o->sim, params, f->wl, f->m, vec, &windows, f->err, f->errlen);
+  vt_lsim_opts so = f->o->sim;
+  so.patients = patients;
+  rc = vt_lsim_run(&so, params, f->wl, f->m, vec, &windows, f->err, f->errlen);
   vt_params_free(params);
   if (rc == 0) {
     predict(f, vec, E, V);
@@ -296,63 +336,74 @@ done:
   return rc;
 }
 
-/* Assign each active param a Jacobian group: the first group holding no
-** param of a module that shares a code with its module.  Returns the
-** number of groups, or -1 out of memory. */
+/* Assign each active param a Jacobian group: the first group none of whose
+** params influences a code it influences (so each moment moves with one
+** param of the group at most).  Returns the number of groups, or -1 out of
+** memory. */
 static int assign_groups(fit *f) {
-  size_t nm = (size_t)f->nmods + 1;      /* the last slot: unknown owner */
-  unsigned char *blocked = NULL;         /* [group][module]: a clash with a member */
+  size_t nc = f->wl->ncodes ? f->wl->ncodes : 1;
+  unsigned char *used = NULL;            /* [group][code]: influenced by a member */
   int ng = 0;
   for (int i = 0; i < f->np; i++) {
     fparam *p = &f->ps[i];
     if (!p->active) continue;
-    size_t mi = p->module < 0 ? nm - 1 : (size_t)p->module;
+    const unsigned char *row = f->infl + (size_t)i * f->wl->ncodes;
     int g;
-    for (g = 0; g < ng; g++) if (!blocked[(size_t)g * nm + mi]) break;
+    for (g = 0; g < ng; g++) {
+      const unsigned char *u = used + (size_t)g * nc;
+      size_t c = 0;
+      while (c < f->wl->ncodes && !(row[c] && u[c])) c++;
+      if (c == f->wl->ncodes) break;
+    }
     if (g == ng) {
-      unsigned char *t = realloc(blocked, (size_t)(ng + 1) * nm);
-      if (!t) { free(blocked); return -1; }
-      blocked = t;
-      memset(blocked + (size_t)ng * nm, 0, nm);
+      unsigned char *t = realloc(used, (size_t)(ng + 1) * nc);
+      if (!t) { free(used); return -1; }
+      used = t;
+      memset(used + (size_t)ng * nc, 0, nc);
       ng++;
     }
     p->group = g;
-    unsigned char *row = blocked + (size_t)g * nm;
-    for (size_t x = 0; x < nm; x++)
-      if (mi == nm - 1 || x == nm - 1 || conflict(f, (int)mi, (int)x)) row[x] = 1;
+    unsigned char *u = used + (size_t)g * nc;
+    for (size_t c = 0; c < f->wl->ncodes; c++) u[c] |= row[c];
   }
-  free(blocked);
+  free(used);
   return ng;
 }
 
-/* Connected components of the active params: two params are connected when
-** their modules share a code (union-find over modules).  Sets p->comp;
-** returns the count, or -1 out of memory. */
+/* The root of x in the union-find forest up. */
+static int root(int *up, int x) {
+  while (up[x] != x) x = up[x] = up[up[x]];
+  return x;
+}
+
+/* Connected components of the active params: two params are connected
+** when they influence a common code.  Sets p->comp; returns the count, or
+** -1 out of memory. */
 static int assign_components(fit *f) {
-  size_t nm = (size_t)f->nmods + 1;
-  int *up = malloc(nm * sizeof *up), *id = malloc(nm * sizeof *id);
-  if (!up || !id) { free(up); free(id); return -1; }
-  for (size_t a = 0; a < nm; a++) { up[a] = (int)a; id[a] = -1; }
-  for (size_t a = 0; a + 1 < nm; a++)
-    for (size_t b = a + 1; b + 1 < nm; b++)
-      if (conflict(f, (int)a, (int)b)) {
-        int x = (int)a, y = (int)b;
-        while (up[x] != x) x = up[x] = up[up[x]];
-        while (up[y] != y) y = up[y] = up[up[y]];
-        if (x != y) up[y] = x;
-      }
-  int nc = 0;
+  size_t nc = f->wl->ncodes;
+  int *up = malloc((size_t)(f->np ? f->np : 1) * sizeof *up), *first = malloc((nc ? nc : 1) * sizeof *first);
+  int *id = malloc((size_t)(f->np ? f->np : 1) * sizeof *id);
+  if (!up || !first || !id) { free(up); free(first); free(id); return -1; }
+  for (int i = 0; i < f->np; i++) { up[i] = i; id[i] = -1; }
+  for (size_t c = 0; c < nc; c++) first[c] = -1;
   for (int i = 0; i < f->np; i++) {
-    fparam *p = &f->ps[i];
-    if (!p->active) continue;
-    int x = p->module < 0 ? (int)nm - 1 : p->module;
-    while (up[x] != x) x = up[x];
-    if (id[x] < 0) id[x] = nc++;
-    p->comp = id[x];
+    if (!f->ps[i].active) continue;
+    const unsigned char *row = f->infl + (size_t)i * nc;
+    for (size_t c = 0; c < nc; c++) {
+      if (!row[c]) continue;
+      if (first[c] < 0) first[c] = i;
+      else { int a = root(up, first[c]), b = root(up, i); if (a != b) up[b] = a; }
+    }
   }
-  free(up);
-  free(id);
-  return nc;
+  int ncomp = 0;
+  for (int i = 0; i < f->np; i++) {
+    if (!f->ps[i].active) continue;
+    int r = root(up, i);
+    if (id[r] < 0) id[r] = ncomp++;
+    f->ps[i].comp = id[r];
+  }
+  free(up); free(first); free(id);
+  return ncomp;
 }
 
 /* ---- the weighted least-squares step of one component ---------------------- */
@@ -379,8 +430,8 @@ static int wls_build(fit *f, int comp, int *rowmap, wls *w) {
     fparam *p = &f->ps[i];
     if (!p->active || p->comp != comp) continue;
     w->cols[w->ncols++] = i;
-    for (size_t j = 0; j < f->mlen[p->module]; j++) {
-      size_t k = f->mlist[p->module][j];
+    for (size_t j = 0; j < f->mlen[w->cols[w->ncols - 1]]; j++) {
+      size_t k = f->mlist[w->cols[w->ncols - 1]][j];
       if (rowmap[k] >= 0 || f->Vbase[k] <= 0) continue;
       if (w->nrows == caprows) {
         size_t *t = realloc(w->rows, 2 * caprows * sizeof *t);
@@ -402,8 +453,8 @@ static int wls_build(fit *f, int comp, int *rowmap, wls *w) {
   for (int c = 0; c < w->ncols; c++) {
     fparam *p = &f->ps[w->cols[c]];
     double scale = exp(p->u);
-    for (size_t j = 0; j < f->mlen[p->module]; j++) {
-      size_t k = f->mlist[p->module][j];
+    for (size_t j = 0; j < f->mlen[w->cols[c]]; j++) {
+      size_t k = f->mlist[w->cols[c]][j];
       if (rowmap[k] >= 0) w->A[(size_t)c * R + (size_t)rowmap[k]] = f->J[w->cols[c]][j] * scale / sqrt(f->Vbase[k]);
     }
   }
@@ -459,7 +510,7 @@ static int drop_unidentified(fit *f, wls *w) {
 /* One damped Gauss-Newton step of the component: solve
 ** min |A d - b|^2 + lambda |D d|^2 (D the column norms) with LAPACKE_dgels,
 ** move u by d (each change at most MAX_STEP, |u| at most MAX_U).  0 or -1. */
-static int wls_step(fit *f, wls *w) {
+static int wls_step(fit *f, wls *w, double *maxd) {
   if (w->ncols == 0 || w->nrows == 0) return 0;
   size_t R = w->nrows, C = (size_t)w->ncols, RR = R + C;
   const double lambda = 1e-3;
@@ -479,6 +530,7 @@ static int wls_step(fit *f, wls *w) {
       if (!isfinite(d)) continue;
       if (d > MAX_STEP) d = MAX_STEP;
       if (d < -MAX_STEP) d = -MAX_STEP;
+      if (fabs(d) > *maxd) *maxd = fabs(d);
       p->u += d;
       if (p->u > MAX_U) p->u = MAX_U;
       if (p->u < -MAX_U) p->u = -MAX_U;
@@ -510,9 +562,9 @@ static int wls_se(fit *f, wls *w) {
   return rc;
 }
 
-/* Run one step of every component (se = 1: also the standard errors).
-** 0, or -1 with the error set. */
-static int step_all(fit *f, int ncomp, int se) {
+/* Run one step of every component, or (se = 1) compute the standard
+** errors; *maxd gets the largest change of u.  0, or -1 with the error set. */
+static int step_all(fit *f, int ncomp, int se, double *maxd) {
   int *rowmap = malloc((f->nmom ? f->nmom : 1) * sizeof *rowmap);
   if (!rowmap) { snprintf(f->err, f->errlen, "out of memory"); return -1; }
   for (size_t k = 0; k < f->nmom; k++) rowmap[k] = -1;
@@ -528,7 +580,7 @@ static int step_all(fit *f, int ncomp, int se) {
     }
     if (rc == 0) {
       if (se) wls_se(f, &w);
-      else if (wls_step(f, &w) != 0) { snprintf(f->err, f->errlen, "LAPACK failed in the least-squares step"); rc = -1; }
+      else if (wls_step(f, &w, maxd) != 0) { snprintf(f->err, f->errlen, "LAPACK failed in the least-squares step"); rc = -1; }
     }
     wls_free(&w);
   }
@@ -558,6 +610,12 @@ static int list_params(fit *f, const vt_param_decl *decls, int n) {
     if (!d->has_default) { snprintf(it->why, sizeof it->why, "its default is an expression the fit cannot read"); continue; }
     if (d->origin == VT_PDECL_GMF && d->remainder) {
       snprintf(it->why, sizeof it->why, "the last branch of its list: the engine gives it 1 minus the others");
+      size_t kl = list_key(d->name);     /* the list's branches take its target along */
+      for (int j = f->np - 1; j >= 0 && f->ps[j].list >= 0; j--) {
+        const char *qn = out->items[f->ps[j].decl].name;
+        if (list_key(qn) != kl || strncmp(qn, d->name, kl) != 0) break;
+        f->ps[j].rem_target = d->target;
+      }
       continue;
     }
     fparam *p = &f->ps[f->np];
@@ -591,10 +649,11 @@ static void choose_steps(fit *f) {
   }
 }
 
-/* Which workload codes each module emits, the moments per module, and the
-** modules of the params; params whose modules show no signal in the
-** released data are given up.  0, or -1 with the error set. */
-static int map_modules(fit *f) {
+/* Which workload codes each module emits, each param's influence and
+** moments; params that cannot inform the fit are given up (no code to
+** influence, or no signal in the released data).  0, or -1 with the error
+** set. */
+static int map_params(fit *f, const vt_param_decl *decls) {
   vt_sim_opts so = { .seed = f->o->sim.seed, .reference = f->o->sim.reference, .age_min = 0, .age_max = 140 };
   vt_lua_limits lim;
   if (!f->o->sim.limits) vt_lua_default_limits(&lim);
@@ -606,43 +665,37 @@ static int map_modules(fit *f) {
   size_t nc = f->wl->ncodes;
   f->nmods = vt_engine_nmodules(e);
   f->owns = calloc((size_t)f->nmods * nc + 1, 1);
-  f->mlist = calloc((size_t)f->nmods + 1, sizeof *f->mlist);
-  f->mlen = calloc((size_t)f->nmods + 1, sizeof *f->mlen);
-  if (!f->owns || !f->mlist || !f->mlen) goto oom;
+  f->infl = calloc((size_t)f->np * nc + 1, 1);
+  f->mlist = calloc((size_t)f->np + 1, sizeof *f->mlist);
+  f->mlen = calloc((size_t)f->np + 1, sizeof *f->mlen);
+  if (!f->owns || !f->infl || !f->mlist || !f->mlen) goto oom;
   for (int i = 0; i < f->nmods; i++) mark_codes(f, e, vt_engine_module(e, i), f->owns + (size_t)i * nc, 0);
   for (int i = 0; i < f->np; i++) {
     fparam *p = &f->ps[i];
     p->module = module_index(e, f->out->items[p->decl].module);
-    if (p->module < 0 && p->active) give_up(f, p, "its module is not in the module set");
-  }
-  vt_engine_free(e);
-  e = NULL;
-  if (build_clashes(f) != 0) goto oom;
-  for (int mi = 0; mi < f->nmods; mi++) {
-    const unsigned char *row = f->owns + (size_t)mi * nc;
+    if (p->module < 0) { if (p->active) give_up(f, p, "its module is not in the module set"); continue; }
+    unsigned char *row = f->infl + (size_t)i * nc;
+    influence(f, e, p, &decls[p->decl], row);
     size_t cnt = 0;
     for (size_t k = 0; k < f->nmom; k++) cnt += row[f->mom_code[k]];
-    f->mlist[mi] = malloc((cnt ? cnt : 1) * sizeof **f->mlist);
-    if (!f->mlist[mi]) goto oom;
-    for (size_t k = 0; k < f->nmom; k++) if (row[f->mom_code[k]]) f->mlist[mi][f->mlen[mi]++] = k;
-  }
-  /* the data's signal per module: its codes' onsets against their noise */
-  for (int i = 0; i < f->np; i++) {
-    fparam *p = &f->ps[i];
+    f->mlist[i] = malloc((cnt ? cnt : 1) * sizeof **f->mlist);
+    if (!f->mlist[i]) goto oom;
+    for (size_t k = 0; k < f->nmom; k++) if (row[f->mom_code[k]]) f->mlist[i][f->mlen[i]++] = k;
     if (!p->active) continue;
     size_t codes = 0;
-    for (size_t c = 0; c < nc; c++) codes += f->owns[(size_t)p->module * nc + c];
-    if (!codes) { give_up(f, p, "its module emits no code the workload measures"); continue; }
-    double o = 0, v = 0;
-    for (size_t j = 0; j < f->mlen[p->module]; j++) {
-      size_t k = f->mlist[p->module][j];
+    for (size_t c = 0; c < nc; c++) codes += row[c];
+    if (!codes) { give_up(f, p, "it leads to no code the workload measures"); continue; }
+    double o = 0, v = 0;   /* the data's signal: the onsets of the codes it leads to, against their noise */
+    for (size_t j = 0; j < f->mlen[i]; j++) {
+      size_t k = f->mlist[i][j];
       if (k >= nc * NGROUPS) continue;       /* onset moments only */
       o += f->O[k]; v += f->VO[k];
     }
-    if (o < MIN_SIGNAL_Z * sqrt(v))
-      give_up(f, p, "its codes never appear: the %zu codes its module emits have %.0f onsets in the released "
+    if (o < MIN_SIGNAL_Z * sqrt(v) || o <= 0)
+      give_up(f, p, "its codes never appear: the %zu codes it leads to have %.0f onsets in the released "
               "statistics, within %.0f noise sigmas of none", codes, o > 0 ? o : 0, MIN_SIGNAL_Z);
   }
+  vt_engine_free(e);
   return 0;
 oom:
   vt_engine_free(e);
@@ -655,37 +708,46 @@ static void fit_free(fit *f) {
   free(f->O); free(f->VO); free(f->mom_code); free(f->Ebase); free(f->Vbase);
   if (f->J) for (int i = 0; i < f->np; i++) free(f->J[i]);
   free(f->J);
-  if (f->mlist) for (int i = 0; i < f->nmods; i++) free(f->mlist[i]);
-  free(f->mlist); free(f->mlen); free(f->owns); free(f->clash); free(f->ps);
+  if (f->mlist) for (int i = 0; i < f->np; i++) free(f->mlist[i]);
+  free(f->mlist); free(f->mlen); free(f->owns); free(f->infl); free(f->ps);
 }
 
 /* ---- the fit ------------------------------------------------------------------- */
 
-/* The Jacobian: one simulation per group, each param's column over its
-** module's moments.  0, or -1 with the error set. */
+/* The lives of a Jacobian simulation: differences under common random
+** numbers need fewer lives than levels. */
+static int64_t jacobian_lives(const fit *f) {
+  int64_t n = f->o->sim.patients / JACOBIAN_SHARE;
+  return n < JACOBIAN_MIN_LIVES ? (f->o->sim.patients < JACOBIAN_MIN_LIVES ? f->o->sim.patients : JACOBIAN_MIN_LIVES) : n;
+}
+
+/* The Jacobian at the current params: one simulation at them and one per
+** group, each of jacobian_lives, each param's column over its module's
+** moments.  0, or -1 with the error set. */
 static int jacobian(fit *f, int ngroups) {
-  double *E = malloc((f->nmom ? f->nmom : 1) * sizeof *E), *V = malloc((f->nmom ? f->nmom : 1) * sizeof *V);
+  size_t nm = f->nmom ? f->nmom : 1;
+  double *E = malloc(nm * sizeof *E), *V = malloc(nm * sizeof *V), *E0 = malloc(nm * sizeof *E0);
   f->J = calloc((size_t)(f->np ? f->np : 1), sizeof *f->J);
-  if (!E || !V || !f->J) { free(E); free(V); snprintf(f->err, f->errlen, "out of memory"); return -1; }
-  int rc = 0;
+  if (!E || !V || !E0 || !f->J) { free(E); free(V); free(E0); snprintf(f->err, f->errlen, "out of memory"); return -1; }
+  int64_t lives = jacobian_lives(f);
+  int rc = simulate(f, -1, lives, E0, V, "Jacobian base");
   for (int g = 0; g < ngroups && rc == 0; g++) {
     char what[64];
     snprintf(what, sizeof what, "Jacobian %d of %d", g + 1, ngroups);
-    if ((rc = simulate(f, g, E, V, what)) != 0) break;
+    if ((rc = simulate(f, g, lives, E, V, what)) != 0) break;
     for (int i = 0; i < f->np; i++) {
       fparam *p = &f->ps[i];
       if (!p->active || p->group != g) continue;
-      size_t len = f->mlen[p->module];
+      size_t len = f->mlen[i];
       f->J[i] = malloc((len ? len : 1) * sizeof **f->J);
       if (!f->J[i]) { snprintf(f->err, f->errlen, "out of memory"); rc = -1; break; }
       for (size_t j = 0; j < len; j++) {
-        size_t k = f->mlist[p->module][j];
-        f->J[i][j] = (E[k] - f->Ebase[k]) / p->step;
-        if (getenv("VT_FIT_DEBUG") && (E[k] != 0 || f->Ebase[k] != 0)) fprintf(stderr, "J %s mom %zu base %.2f pert %.2f J %.2f\n", f->out->items[p->decl].name, k, f->Ebase[k], E[k], f->J[i][j]);
+        size_t k = f->mlist[i][j];
+        f->J[i][j] = (E[k] - E0[k]) / p->step;
       }
     }
   }
-  free(E); free(V);
+  free(E); free(V); free(E0);
   return rc;
 }
 
@@ -706,25 +768,25 @@ int vt_fit_modules(const vt_mfit_opts *o, const vt_workload *wl, const vt_codema
     goto done;
   }
   observe(&f);
-  if (map_modules(&f) != 0) goto done;
+  if (map_params(&f, decls) != 0) goto done;
   choose_steps(&f);
   int ngroups = assign_groups(&f), ncomp = assign_components(&f);
   if (ngroups < 0 || ncomp < 0) { snprintf(err, errlen, "out of memory"); goto done; }
   int iters = o->iterations > 0 ? o->iterations : 1;
-  f.nsims_total = ngroups ? 1 + ngroups + iters : 0;
+  f.nsims_total = ngroups ? 1 + 1 + ngroups + iters : 0;
   if (ngroups == 0) { rc = 0; goto report; }
-  if (simulate(&f, -1, f.Ebase, f.Vbase, "at the defaults") != 0 || jacobian(&f, ngroups) != 0) goto done;
+  if (simulate(&f, -1, o->sim.patients, f.Ebase, f.Vbase, "at the defaults") != 0 || jacobian(&f, ngroups) != 0)
+    goto done;
   for (int it = 0; it < iters; it++) {
     char what[64];
-    if (getenv("VT_FIT_DEBUG")) {
-      for (int i = 0; i < f.np; i++) fprintf(stderr, "it %d %s u %.4f value %.5g\n", it, f.out->items[f.ps[i].decl].name, f.ps[i].u, value_at(&f.ps[i], f.ps[i].u));
-      for (size_t k = 0; k < f.nmom; k++) if (f.Vbase[k] > 0 && (f.O[k] != 0 || f.Ebase[k] != 0)) fprintf(stderr, "  mom %zu code %s O %.1f E %.1f V %.1f\n", k, wl->codes[f.mom_code[k]], f.O[k], f.Ebase[k], f.Vbase[k]);
-    }
-    if (step_all(&f, ncomp, 0) != 0) goto done;
-    snprintf(what, sizeof what, "step %d of %d", it + 1, iters);
-    if (simulate(&f, -1, f.Ebase, f.Vbase, what) != 0) goto done;
+    double maxd = 0;
+    if (step_all(&f, ncomp, 0, &maxd) != 0) goto done;
+    if (maxd < CONVERGED) break;
+    snprintf(what, sizeof what, "step %d of at most %d", it + 1, iters);
+    if (simulate(&f, -1, o->sim.patients, f.Ebase, f.Vbase, what) != 0) goto done;
   }
-  if (step_all(&f, ncomp, 1) != 0) goto done;
+  double unused = 0;
+  if (step_all(&f, ncomp, 1, &unused) != 0) goto done;
   rc = 0;
 report:
   for (int i = 0; i < f.np; i++) {

@@ -50,6 +50,28 @@ int vt_module_find_state(const vt_module *m, const char *name) {
   return VT_NOSTATE;
 }
 
+int vt_state_successors(const vt_module *m, const vt_state *s, int *out, int max) {
+  int n = 0;
+  const vt_transition *t = &s->tr;
+#define PUSH(x) do { int x_ = (x); if (x_ >= 0 && x_ < m->nstates && n < max) out[n++] = x_; } while (0)
+  switch (t->kind) {
+  case VT_TR_DIRECT: PUSH(t->target); break;
+  case VT_TR_DISTRIBUTED:
+  case VT_TR_LOOKUP: for (int i = 0; i < t->ndists; i++) PUSH(t->dists[i].target); break;
+  case VT_TR_CONDITIONAL:
+  case VT_TR_COMPLEX:
+    for (int i = 0; i < t->nopts; i++) {
+      if (t->opts[i].dists) for (int j = 0; j < t->opts[i].ndists; j++) PUSH(t->opts[i].dists[j].target);
+      else PUSH(t->opts[i].target);
+    }
+    break;
+  case VT_TR_TYPE_OF_CARE: for (int i = 0; i < VT_CARE__COUNT; i++) PUSH(t->care[i]); break;
+  default: break;
+  }
+#undef PUSH
+  return n;
+}
+
 typedef struct ctx {
   vt_lua *vl;
   lua_State *L;

@@ -225,5 +225,8 @@ typedef struct vt_module {
 
 /* Find a state by name; VT_NOSTATE if absent. */
 int vt_module_find_state(const vt_module *m, const char *name);
+/* The states s can go to next, in transition order, into out (room for at
+** most max; targets out of range are left out); their count. */
+int vt_state_successors(const vt_module *m, const vt_state *s, int *out, int max);
 
 #endif

@@ -44,7 +44,7 @@
 
 #define DEFAULT_SIM_PATIENTS 10000
 #define DEFAULT_DELTA 1e-6
-#define FIT_ITERATIONS 3
+#define FIT_ITERATIONS 6
 #define MAX_THREADS 256
 
 static const char *usage_text =

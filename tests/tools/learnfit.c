@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
   const vt_param_decl *decls;
   int ndecls;
   vt_engine_params(e, &decls, &ndecls);
-  vt_mfit_opts mo = { .iterations = 3 };
+  vt_mfit_opts mo = { .iterations = 6 };
   mo.sim.paths = paths;
   mo.sim.npaths = 1;
   mo.sim.patients = argc > 3 ? atoll(argv[3]) : 10000;
