@@ -7,8 +7,9 @@
 ** group), the released first-onset count against the count a simulation
 ** predicts for the real person-days at risk (the simulated onset rate per
 ** day at risk, band by band, times the released days at risk); for every
-** linked pair (A, B), B's released onsets after A against the simulated
-** rate times the released days after A.  Each moment's variance adds the
+** linked pair (A, B) and bin of the time since A, B's released onsets
+** after A in the bin against the simulated rate of the bin times the
+** released days after A in the bin.  Each moment's variance adds the
 ** noise, the real count's sampling variance and the simulation's.
 **
 ** Parameters: a param p with default d is fitted as d * exp(u); the
@@ -64,8 +65,8 @@ typedef struct fit {
   const double *values, *sigmas;
   const vt_params *fixed;
   vt_mfit *out;
-  size_t nmom;               /* moments: ncodes * NGROUPS, then one per pair */
-  size_t npairs;
+  size_t nmom;               /* moments: ncodes * NGROUPS, then one per pair and bin */
+  size_t npairs;             /* linked pairs (each VT_WL_PAIR_NBINS moments) */
   double *O, *VO;            /* released onsets and their noise variance, per moment */
   int *mom_code;             /* the code a moment is about (B for a pair) */
   fparam *ps; int np;
@@ -121,9 +122,9 @@ static void predict(const fit *f, const int64_t *v, double *E, double *V) {
         if (asim[j] > 0) vv += rs * areal[j] + rs * areal[j] * areal[j] / asim[j];
       V[k] = vv > 1 ? vv : 1;
     }
-  if (f->npairs) {
+  if (f->npairs) {   /* one moment per pair and bin of the time since A */
     size_t po = off(f, VT_WL_BLOCK_PAIR_ONSET), pt = off(f, VT_WL_BLOCK_PAIR_TIME);
-    for (size_t p = 0; p < f->npairs; p++) {
+    for (size_t p = 0; p < f->npairs * VT_WL_PAIR_NBINS; p++) {
       size_t k = wl->ncodes * NGROUPS + p;
       double areal = val(f, pt + p), asim = (double)v[pt + p], osim = (double)v[po + p];
       if (areal < 0) areal = 0;
@@ -154,11 +155,11 @@ static void observe(fit *f) {
     }
   if (f->npairs) {
     size_t po = off(f, VT_WL_BLOCK_PAIR_ONSET);
-    for (size_t p = 0; p < f->npairs; p++) {
+    for (size_t p = 0; p < f->npairs * VT_WL_PAIR_NBINS; p++) {   /* [pair][bin], as the blocks */
       size_t k = wl->ncodes * NGROUPS + p;
       f->O[k] = val(f, po + p);
       f->VO[k] = var(f, po + p);
-      f->mom_code[k] = (int)wl->pair_b[p];
+      f->mom_code[k] = (int)wl->pair_b[p / VT_WL_PAIR_NBINS];
     }
   }
 }
@@ -758,7 +759,7 @@ int vt_fit_modules(const vt_mfit_opts *o, const vt_workload *wl, const vt_codema
             .err = err, .errlen = errlen };
   memset(out, 0, sizeof *out);
   f.npairs = vt_workload_npairs(wl);
-  f.nmom = wl->ncodes * NGROUPS + f.npairs;
+  f.nmom = wl->ncodes * NGROUPS + f.npairs * VT_WL_PAIR_NBINS;
   size_t nm = f.nmom ? f.nmom : 1;
   f.O = malloc(nm * sizeof *f.O); f.VO = malloc(nm * sizeof *f.VO); f.mom_code = malloc(nm * sizeof *f.mom_code);
   f.Ebase = calloc(nm, sizeof *f.Ebase); f.Vbase = calloc(nm, sizeof *f.Vbase);

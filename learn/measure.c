@@ -23,7 +23,30 @@ struct vt_measure {
   size_t ntouched;
   struct dated { int64_t day; size_t code; } *kept;   /* scratch: codes by first date */
   size_t *pstart, *plist;    /* the pairs of code a: plist[pstart[a] .. pstart[a+1]), by pair index */
+  struct textcode { const char *text; size_t code; } *bytext;   /* codes by text, then index (code-only matching) */
 };
+
+unsigned vt_measure_domain_kinds(vt_domain d) {
+#define K(x) (1u << (x))
+  switch (d) {
+  case VT_DOMAIN_CONDITION: return K(VT_WL_CONDITION) | K(VT_WL_ALLERGY);
+  case VT_DOMAIN_DRUG: return K(VT_WL_MEDICATION) | K(VT_WL_IMMUNIZATION);
+  case VT_DOMAIN_IMMUNIZATION: return K(VT_WL_IMMUNIZATION);
+  case VT_DOMAIN_PROCEDURE: return K(VT_WL_PROCEDURE) | K(VT_WL_CAREPLAN);
+  case VT_DOMAIN_DEVICE: return K(VT_WL_DEVICE);
+  case VT_DOMAIN_OBSERVATION: return K(VT_WL_ALLERGY);
+  default: return 0;   /* measurements, visits: no workload code */
+  }
+#undef K
+}
+
+/* Order of codes by text, then workload index. */
+static int by_text(const void *a, const void *b) {
+  const struct textcode *x = a, *y = b;
+  int c = strcmp(x->text, y->text);
+  if (c) return c;
+  return x->code < y->code ? -1 : x->code > y->code;
+}
 
 vt_codematch *vt_measure_matcher(const vt_workload *wl) {
   return vt_codematch_new((const char *const *)wl->systems, (const char *const *)wl->codes, wl->ncodes);
@@ -40,8 +63,17 @@ vt_measure *vt_measure_new(const vt_workload *wl, const vt_codematch *m) {
   ms->kept = malloc(n * sizeof *ms->kept);
   ms->pstart = calloc(wl->ncodes + 1, sizeof *ms->pstart);
   ms->plist = malloc((wl->npairs ? wl->npairs : 1) * sizeof *ms->plist);
-  if (!ms->first || !ms->touched || !ms->kept || !ms->pstart || !ms->plist) { vt_measure_free(ms); return NULL; }
-  for (size_t i = 0; i < wl->ncodes; i++) ms->first[i] = VT_NO_DAY;
+  ms->bytext = malloc(n * sizeof *ms->bytext);
+  if (!ms->first || !ms->touched || !ms->kept || !ms->pstart || !ms->plist || !ms->bytext) {
+    vt_measure_free(ms);
+    return NULL;
+  }
+  for (size_t i = 0; i < wl->ncodes; i++) {
+    ms->first[i] = VT_NO_DAY;
+    ms->bytext[i].text = wl->codes[i];
+    ms->bytext[i].code = i;
+  }
+  qsort(ms->bytext, wl->ncodes, sizeof *ms->bytext, by_text);
   /* pairs grouped by A, in pair index order (a counting sort) */
   for (size_t q = 0; q < wl->npairs; q++) ms->pstart[wl->pair_a[q] + 1]++;
   for (size_t a = 0; a < wl->ncodes; a++) ms->pstart[a + 1] += ms->pstart[a];
@@ -58,6 +90,7 @@ void vt_measure_free(vt_measure *ms) {
   free(ms->kept);
   free(ms->pstart);
   free(ms->plist);
+  free(ms->bytext);
   free(ms);
 }
 
@@ -145,14 +178,48 @@ static int by_first(const void *a, const void *b) {
   return x->code < y->code ? -1 : x->code > y->code;
 }
 
+/* 1 if an event's system names no vocabulary: NULL, "" or OMOP's "None"
+** (the vocabulary of concept 0, "No matching concept"). */
+static int no_system(const char *s) { return !s || !*s || strcmp(s, "None") == 0; }
+
+/* Code-only matching (docs/learn-statistics.md, "Codes without a
+** vocabulary"): the workload code whose code text is `code` and whose kind
+** fits domain d, when exactly one does; -1 when none does, -2 when several
+** do. */
+static long match_code_only(const vt_measure *ms, vt_domain d, const char *code) {
+  const vt_workload *wl = ms->wl;
+  unsigned kinds = vt_measure_domain_kinds(d);
+  if (!code || !*code || !kinds) return -1;
+  size_t lo = 0, hi = wl->ncodes;   /* the first code whose text is not below `code` */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (strcmp(ms->bytext[mid].text, code) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  long found = -1;
+  for (size_t i = lo; i < wl->ncodes && strcmp(ms->bytext[i].text, code) == 0; i++) {
+    size_t k = ms->bytext[i].code;
+    if (!(kinds & (1u << wl->kinds[k]))) continue;
+    if (found >= 0) return -2;
+    found = (long)k;
+  }
+  return found;
+}
+
 /* Note the first date of every workload code in p's events. */
-static void collect_codes(vt_measure *ms, const vt_person *p) {
+static void collect_codes(vt_measure *ms, const vt_person *p, vt_measure_stats *st) {
   ms->ntouched = 0;
   for (size_t i = 0; i < p->nevents; i++) {
     const vt_event *e = &p->events[i];
     long k = vt_codematch_find(ms->m, e->concept_id, e->system, e->code);
     if (k < 0 && (e->source_code || e->source_concept_id))
       k = vt_codematch_find(ms->m, e->source_concept_id, e->source_system, e->source_code);
+    if (k < 0 && no_system(e->system) && no_system(e->source_system)) {   /* no vocabulary: the code alone */
+      k = match_code_only(ms, e->domain, e->code);
+      if (k == -1) k = match_code_only(ms, e->domain, e->source_code);
+      if (st && k >= 0) st->code_only++;
+      else if (st && k == -2) st->code_ambiguous++;
+    }
     if (k < 0) continue;
     if (ms->first[k] == VT_NO_DAY) { ms->first[k] = e->start; ms->touched[ms->ntouched++] = (size_t)k; }
     else if (e->start < ms->first[k]) ms->first[k] = e->start;
@@ -175,12 +242,22 @@ static void add_mortality(const pinfo *pi, int64_t p0, int64_t *vec, size_t doff
   else if (st) st->deaths_outside++;
 }
 
+/* Add to x[bin] the days of [0, t) (days since A) in each bin. */
+static void add_bins(int64_t t, int64_t *x) {
+  for (int b = 0; b < VT_WL_PAIR_NBINS; b++) {
+    int64_t lo = vt_wl_pair_edges[b], hi = vt_wl_pair_edges[b + 1];
+    if (t <= lo) break;
+    x[b] += (t < hi ? t : hi) - lo;
+  }
+}
+
 /* The pair blocks over the risk window [ws, we) (censored) and its codes
 ** kept[0 .. n) by first date: for each A with an observed first date fa in
 ** the window, in the order of kept, and each of its pairs (A, B) in pair
-** index order with B not first seen before fa: pair_onset += 1 when B's
-** first date is in [fa, we), pair_time += min(B's first date, we) - fa
-** days, at most VT_WL_PAIR_CAP; at most VT_WL_PAIR_K such terms. */
+** index order with B not first seen before fa: the pair's window is [fa,
+** min(we, fa + VT_WL_PAIR_CAP)); pair_onset[bin] += 1 when B's first date
+** fb is in it (bin of fb - fa), and pair_time[bin] += the days of [fa,
+** min(fb, window end)) in each bin; at most VT_WL_PAIR_K such terms. */
 static void add_pairs(vt_measure *ms, const pinfo *pi, int64_t ws, int64_t we, const struct dated *kept, size_t n,
                       int64_t *vec, vt_measure_stats *st) {
   const vt_workload *wl = ms->wl;
@@ -197,10 +274,12 @@ static void add_pairs(vt_measure *ms, const pinfo *pi, int64_t ws, int64_t we, c
       int64_t fb = ms->first[wl->pair_b[q]];
       if (fb != VT_NO_DAY && fb < fa) continue;   /* B before A: never at risk after A */
       if (used == VT_WL_PAIR_K) { if (st) st->pair_censored++; return; }
-      int64_t end = we;
-      if (fb != VT_NO_DAY && fb < we) { vec[po + q]++; end = fb; }
-      int64_t t = end - fa;
-      vec[pt + q] += t > VT_WL_PAIR_CAP ? VT_WL_PAIR_CAP : t;
+      int64_t end = we < fa + VT_WL_PAIR_CAP ? we : fa + VT_WL_PAIR_CAP;
+      if (fb != VT_NO_DAY && fb < end) {
+        vec[po + q * VT_WL_PAIR_NBINS + (size_t)vt_wl_pair_bin(fb - fa)]++;
+        end = fb;
+      }
+      add_bins(end - fa, vec + pt + q * VT_WL_PAIR_NBINS);
       used++;
       if (st) st->pair_terms++;
     }
@@ -277,7 +356,7 @@ void vt_measure_person(vt_measure *ms, const vt_person *p, int64_t *vec, vt_meas
   int64_t T[VT_WL_NSTRATA] = { 0 };
   int64_t cend = walk(&pi, ws, we, VT_WL_CAP, T);   /* the cap, as a stopping time */
   if (cend < we && st) st->cap_censored++;
-  collect_codes(ms, p);
+  collect_codes(ms, p, st);
   add_codes(ms, &pi, ws, cend, vec, st);
   for (size_t i = 0; i < ms->ntouched; i++) ms->first[ms->touched[i]] = VT_NO_DAY;
   ms->ntouched = 0;

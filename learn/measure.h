@@ -35,7 +35,19 @@ typedef struct vt_measure_stats {
   int64_t cap_censored;        /* windows stopped by the per-stratum cap */
   int64_t pair_terms;          /* pair contributions counted (pair_onset/pair_time) */
   int64_t pair_censored;       /* patients with more than VT_WL_PAIR_K pair contributions */
+  int64_t code_only;           /* events without a vocabulary matched by their code alone */
+  int64_t code_ambiguous;      /* events without a vocabulary whose code fits several workload codes */
 } vt_measure_stats;
+
+/* The workload kinds (a bit 1 << vt_wl_kind each) an event of domain d
+** may match by its code alone, when it has no vocabulary (its system and
+** source system empty or "None"): condition: conditions, allergies; drug:
+** medications, immunizations; immunization: immunizations; procedure:
+** procedures, care plans; device: devices; observation: allergies;
+** measurement, visit: none.  Such an event matches the one workload code of
+** a fitting kind with its code text, and nothing when several fit
+** (docs/learn-statistics.md, "Codes without a vocabulary"). */
+unsigned vt_measure_domain_kinds(vt_domain d);
 
 /* The per-pass state: the workload, the matcher, and scratch memory. */
 typedef struct vt_measure vt_measure;

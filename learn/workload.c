@@ -20,6 +20,16 @@ const char *const vt_wl_race_names[VT_WL_NRACE] = { "white", "black", "asian", "
                                                      "unknown" };
 const char *const vt_wl_eth_names[VT_WL_NETH] = { "hispanic", "nonhispanic", "unknown" };
 static const char SEXES[VT_WL_NSEX] = { 'F', 'M' };
+/* Log-spaced: the first month (what follows at once: a drug at diagnosis),
+** half a year, a year, two years, then to the cap (docs/learn-statistics.md). */
+const int vt_wl_pair_edges[VT_WL_PAIR_NBINS + 1] = { 0, 30, 180, 365, 730, VT_WL_PAIR_CAP };
+
+int vt_wl_pair_bin(int64_t days) {
+  if (days < 0 || days >= VT_WL_PAIR_CAP) return -1;
+  int b = 0;
+  while (days >= vt_wl_pair_edges[b + 1]) b++;
+  return b;
+}
 
 void vt_workload_init(vt_workload *wl) { memset(wl, 0, sizeof *wl); }
 
@@ -224,7 +234,7 @@ size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b) {
   case VT_WL_BLOCK_ONSET:
   case VT_WL_BLOCK_POSTONSET: return wl->ncodes * VT_WL_NSTRATA;
   case VT_WL_BLOCK_PAIR_ONSET:
-  case VT_WL_BLOCK_PAIR_TIME: return wl->npairs;
+  case VT_WL_BLOCK_PAIR_TIME: return wl->npairs * VT_WL_PAIR_NBINS;
   default: return 0;
   }
 }
@@ -307,9 +317,10 @@ int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen) 
     break;
   case VT_WL_BLOCK_PAIR_ONSET:
   case VT_WL_BLOCK_PAIR_TIME: {
-    size_t a = wl->pair_a[j], c = wl->pair_b[j];
-    snprintf(out, outlen, "%s/%s:%s>%s:%s", vt_workload_block_name(b), wl->systems[a], wl->codes[a],
-             wl->systems[c], wl->codes[c]);
+    size_t q = j / VT_WL_PAIR_NBINS, bin = j % VT_WL_PAIR_NBINS;
+    size_t a = wl->pair_a[q], c = wl->pair_b[q];
+    snprintf(out, outlen, "%s/%s:%s>%s:%s/%d-%dd", vt_workload_block_name(b), wl->systems[a], wl->codes[a],
+             wl->systems[c], wl->codes[c], vt_wl_pair_edges[bin], vt_wl_pair_edges[bin + 1] - 1);
     break;
   }
   default: {
@@ -378,6 +389,24 @@ uint64_t vt_workload_time_sq_bound(void) {
   return q * c * c + r * r;
 }
 
+uint64_t vt_workload_pair_sq_bound(void) {
+  /* sum of x_b^2 with 0 <= x_b <= w_b (the bin widths) and sum x_b <= CAP:
+  ** a convex function over a polytope is largest at a vertex, where every
+  ** x_b but one is 0 or w_b; moving days from a narrower bin to a wider
+  ** one never lowers the sum, so fill the widest bins first */
+  uint64_t w[VT_WL_PAIR_NBINS], left = VT_WL_PAIR_CAP, sq = 0;
+  for (int b = 0; b < VT_WL_PAIR_NBINS; b++) w[b] = (uint64_t)(vt_wl_pair_edges[b + 1] - vt_wl_pair_edges[b]);
+  for (int i = 0; i < VT_WL_PAIR_NBINS; i++)   /* widths in decreasing order (a selection sort: 5 bins) */
+    for (int j = i + 1; j < VT_WL_PAIR_NBINS; j++)
+      if (w[j] > w[i]) { uint64_t t = w[i]; w[i] = w[j]; w[j] = t; }
+  for (int i = 0; i < VT_WL_PAIR_NBINS && left > 0; i++) {
+    uint64_t x = w[i] < left ? w[i] : left;
+    sq += x * x;
+    left -= x;
+  }
+  return sq;
+}
+
 uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b) {
   uint64_t t = vt_workload_time_sq_bound();
   switch (b) {
@@ -388,9 +417,10 @@ uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b) {
   case VT_WL_BLOCK_ONSET: return VT_WL_K;       /* at most K onsets of 1 */
   case VT_WL_BLOCK_POSTONSET: return VT_WL_K * t; /* at most K codes, each within the window */
   /* the pair blocks: empty (sensitivity 0) without pairs */
-  case VT_WL_BLOCK_PAIR_ONSET: return wl->npairs ? VT_WL_PAIR_K : 0;   /* at most K_P pairs, each 0 or 1 */
-  case VT_WL_BLOCK_PAIR_TIME:                                          /* at most K_P pairs, each 0 .. CAP */
-    return wl->npairs ? (uint64_t)VT_WL_PAIR_K * VT_WL_PAIR_CAP * VT_WL_PAIR_CAP : 0;
+  case VT_WL_BLOCK_PAIR_ONSET:   /* at most K_P pairs, each one 1 in one bin */
+    return wl->npairs ? VT_WL_PAIR_K : 0;
+  case VT_WL_BLOCK_PAIR_TIME:    /* at most K_P pairs, each within the bin widths and the cap */
+    return wl->npairs ? (uint64_t)VT_WL_PAIR_K * vt_workload_pair_sq_bound() : 0;
   default: return 0;
   }
 }

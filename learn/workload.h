@@ -14,10 +14,16 @@
 **   postonset  person-days of the risk window after a code's first date
 **              (at risk for code c = risktime - postonset[c], by
 **              post-processing)
-**   pair_onset for each linked pair (A, B): patients whose B's first date
-**              falls in [A's first date, window end)
-**   pair_time  for each linked pair: whole days from A's first date to
-**              min(B's first date, window end), capped at VT_WL_PAIR_CAP
+**   pair_onset for each linked pair (A, B) and bin of the time since A's
+**              first date: patients whose B's first date falls in the bin
+**              (within [A's first date, window end), at most
+**              VT_WL_PAIR_CAP days after A)
+**   pair_time  for each linked pair and bin: the days from A's first date to
+**              min(B's first date, window end, A + VT_WL_PAIR_CAP) that fall
+**              in the bin
+**
+** The bins of the time since A (public, vt_wl_pair_edges): [0, 30),
+** [30, 180), [180, 365), [365, 730), [730, 1827) days.
 **
 ** Linked pairs (public: from the modules alone, vt_workload_from_modset):
 ** (A, B), A != B, both workload codes, when a state recording B is reached
@@ -60,7 +66,8 @@ struct vt_modset;
 #define VT_WL_PAIR_DEPTH 8       /* transitions followed from A's state to B's */
 #define VT_WL_PAIR_MAX 32        /* new pairs per module, in the module's order */
 #define VT_WL_PAIR_K 16          /* pair contributions per patient (A's date, A, pair index) */
-#define VT_WL_PAIR_CAP 1827      /* days of pair_time per pair and patient */
+#define VT_WL_PAIR_CAP 1827      /* days of pair_time per pair and patient (the last bin's end) */
+#define VT_WL_PAIR_NBINS 5       /* bins of the time since A's first date */
 
 /* The blocks of the vector, in its order. */
 typedef enum vt_wl_block {
@@ -70,8 +77,8 @@ typedef enum vt_wl_block {
   VT_WL_BLOCK_RISKTIME,
   VT_WL_BLOCK_ONSET,             /* [code][stratum] */
   VT_WL_BLOCK_POSTONSET,         /* [code][stratum] */
-  VT_WL_BLOCK_PAIR_ONSET,        /* [pair] */
-  VT_WL_BLOCK_PAIR_TIME,         /* [pair] */
+  VT_WL_BLOCK_PAIR_ONSET,        /* [pair][bin] */
+  VT_WL_BLOCK_PAIR_TIME,         /* [pair][bin] */
   VT_WL_BLOCK__COUNT
 } vt_wl_block;
 
@@ -127,15 +134,23 @@ vt_wl_block vt_workload_block_of(const vt_workload *wl, size_t i);
 ** "race/white", "ethnicity/hispanic", "deaths/F/85+", "persontime/M/00-04",
 ** "risktime/F/40-44", "onset/SNOMED-CT:44054006/F/40-44",
 ** "postonset/SNOMED-CT:44054006/F/40-44",
-** "pair_onset/SNOMED-CT:44054006>SNOMED-CT:431855005",
-** "pair_time/SNOMED-CT:44054006>SNOMED-CT:431855005".  0, or -1 when i is out of range
-** (out is then ""). */
+** "pair_onset/SNOMED-CT:44054006>SNOMED-CT:431855005/0-29d",
+** "pair_time/SNOMED-CT:44054006>SNOMED-CT:431855005/730-1826d" (the bin's
+** first and last day since A).  0, or -1 when i is out of range (out is
+** then ""). */
 int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen);
 
 /* The stratum index of sex 'F' or 'M' and age band b, or -1 for another sex
 ** or band. The band of a completed age in years. */
 int vt_wl_stratum(char sex, int band);
 int vt_wl_band_of_age(int years);
+
+/* The bin edges of the time since A's first date, in days: bin b holds
+** the days d with vt_wl_pair_edges[b] <= d < vt_wl_pair_edges[b + 1]; the
+** first edge is 0, the last VT_WL_PAIR_CAP.  vt_wl_pair_bin gives the bin
+** of d days, or -1 when d < 0 or d >= VT_WL_PAIR_CAP. */
+extern const int vt_wl_pair_edges[VT_WL_PAIR_NBINS + 1];
+int vt_wl_pair_bin(int64_t days);
 
 /* The public category lists (fixed, docs/learn-statistics.md) and the index
 ** of a source's race or ethnicity text in them (unknown for NULL, "",
@@ -156,5 +171,8 @@ uint64_t vt_workload_delta2(const vt_workload *wl);
 /* The bound on one patient's sum over strata of squared person-days in a
 ** window of VT_WL_HORIZON days with at most VT_WL_CAP per stratum. */
 uint64_t vt_workload_time_sq_bound(void);
+/* The bound on one pair contribution's sum over bins of squared pair_time
+** days: at most the bin's width in each bin and VT_WL_PAIR_CAP in all. */
+uint64_t vt_workload_pair_sq_bound(void);
 
 #endif

@@ -6,7 +6,8 @@
 ** adversarial, moves the vector by more than the declared L2 sensitivity,
 ** and the worst ones reach it); determinism; the workload of the default
 ** module set; the linked pairs (their rule on a looping module, their
-** blocks on a known cohort, their bounds under adversarial patients).
+** bins on a known cohort, their bounds under adversarial patients); codes
+** without a vocabulary matched by their code alone.
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -366,35 +367,57 @@ static void test_known_pairs(void) {
         vt_workload_add_pair(&wl, 0, 9) == 0 && vt_workload_npairs(&wl) == 3,
         "a pair listed twice, a code paired with itself, an unknown code: ignored (3 pairs)");
   const char *text =
-    /* 1: F born 1960, risk window 2011-01-01 .. 2020-01-01: 111 then 222 a year later */
+    /* 1: F born 1960, risk window from 2011-01-01: 111 then 222 366 days later */
     "person,1,F,1960-01-01,,2010-01-01,2019-12-31,,,,,\n"
     "event,1,,,,2012-01-01,,condition,SNOMED,111,,\n"
     "event,1,,,,2013-01-01,,condition,SNOMED,222,,\n"
-    /* 2: 333 carried in, 111 in 2014, dies 2016-01-01 (window ends 2016-01-02), no 222 */
+    /* 2: 333 carried in, 111 in 2014, dies 2016-01-01 (window ends 2016-01-02, 731 days after A), no 222 */
     "person,2,M,1960-01-01,2016-01-01,2010-01-01,2019-12-31,,,,,\n"
     "event,2,,,,2010-06-01,,drug,RxNorm,333,,\n"
     "event,2,,,,2014-01-01,,condition,SNOMED,111,,\n"
     /* 3: 111 carried in (washout), 222 in 2012: no A of a pair inside the window */
     "person,3,F,1960-01-01,,2010-01-01,2019-12-31,,,,,\n"
     "event,3,,,,2010-03-01,,condition,SNOMED,111,,\n"
-    "event,3,,,,2012-01-01,,condition,SNOMED,222,,\n";
+    "event,3,,,,2012-01-01,,condition,SNOMED,222,,\n"
+    /* 4: 111 in 2011, 333 2161 days later: past the pair cap, no onset */
+    "person,4,F,1960-01-01,,2010-01-01,2019-12-31,,,,,\n"
+    "event,4,,,,2011-02-01,,condition,SNOMED,111,,\n"
+    "event,4,,,,2017-01-01,,drug,RxNorm,333,,\n"
+    /* 5: 111 and 222 on one day, 333 29 days later */
+    "person,5,F,1960-01-01,,2010-01-01,2019-12-31,,,,,\n"
+    "event,5,,,,2012-05-01,,condition,SNOMED,111,,\n"
+    "event,5,,,,2012-05-01,,condition,SNOMED,222,,\n"
+    "event,5,,,,2012-05-30,,drug,RxNorm,333,,\n";
   int64_t *v = NULL;
   vt_measure_stats st;
   CHECK(write_csv(text) == 0 && measure_file(&wl, &v, &st) == 0, "known pair cohort: measured");
   if (!v) { vt_workload_free(&wl); return; }
-  int64_t t1 = D(2013, 1, 1) - D(2012, 1, 1), t2 = D(2016, 1, 2) - D(2014, 1, 1);
-  CHECK(entry(&wl, v, "pair_onset/SNOMED-CT:111>SNOMED-CT:222") == 1 &&
-        entry(&wl, v, "pair_time/SNOMED-CT:111>SNOMED-CT:222") == t1 + t2,
-        "111>222: one onset (person 1), days %lld + %lld (person 2 up to the window's end at death)",
-        (long long)t1, (long long)t2);
-  CHECK(entry(&wl, v, "pair_onset/SNOMED-CT:111>RxNorm:333") == 0 &&
-        entry(&wl, v, "pair_time/SNOMED-CT:111>RxNorm:333") == VT_WL_PAIR_CAP,
-        "111>333: person 1 never has 333 (2922 days, capped at %d); person 2 had 333 before 111 (not at risk)",
-        VT_WL_PAIR_CAP);
-  CHECK(entry(&wl, v, "pair_onset/SNOMED-CT:222>SNOMED-CT:111") == 0 &&
-        entry(&wl, v, "pair_time/SNOMED-CT:222>SNOMED-CT:111") == 0,
-        "222>111: B always before A, and a carried-in A counts nothing");
-  CHECK(st.pair_terms == 3 && st.pair_censored == 0, "3 pair contributions (%lld)", (long long)st.pair_terms);
+  static const char *const bins[VT_WL_PAIR_NBINS] = { "0-29d", "30-179d", "180-364d", "365-729d", "730-1826d" };
+  /* by hand: bin widths 30 150 185 365 1097; person 1 at risk 366 days (30 150 185 1 0), person 2 731
+  ** (30 150 185 365 1), person 4 to the cap (30 150 185 365 1097), person 5 0 days (B on A's day) */
+  static const int64_t on_ab[] = { 1, 0, 0, 1, 0 }, t_ab[] = { 90, 450, 555, 731, 1098 };
+  /* person 1 to the cap, person 4 to the cap (333 past it), person 5 29 days in bin 0 */
+  static const int64_t on_ac[] = { 1, 0, 0, 0, 0 }, t_ac[] = { 89, 300, 370, 730, 2194 };
+  /* only person 5: 111 on 222's day (not before it) */
+  static const int64_t on_ba[] = { 1, 0, 0, 0, 0 }, t_ba[] = { 0, 0, 0, 0, 0 };
+  static const char *const pairs[3] = { "SNOMED-CT:111>SNOMED-CT:222", "SNOMED-CT:111>RxNorm:333",
+                                        "SNOMED-CT:222>SNOMED-CT:111" };
+  const int64_t *want_on[3] = { on_ab, on_ac, on_ba }, *want_t[3] = { t_ab, t_ac, t_ba };
+  for (int q = 0; q < 3; q++) {
+    int ok = 1;
+    char name[128], got[256] = "";
+    size_t gn = 0;
+    for (int b = 0; b < VT_WL_PAIR_NBINS; b++) {
+      snprintf(name, sizeof name, "pair_onset/%s/%s", pairs[q], bins[b]);
+      int64_t o = entry(&wl, v, name);
+      snprintf(name, sizeof name, "pair_time/%s/%s", pairs[q], bins[b]);
+      int64_t t = entry(&wl, v, name);
+      ok = ok && o == want_on[q][b] && t == want_t[q][b];
+      gn += (size_t)snprintf(got + gn, sizeof got - gn, " %lld/%lld", (long long)o, (long long)t);
+    }
+    CHECK(ok, "%s: onsets/days per bin as computed by hand (%s)", pairs[q], got);
+  }
+  CHECK(st.pair_terms == 8 && st.pair_censored == 0, "8 pair contributions (%lld)", (long long)st.pair_terms);
   free(v);
   vt_workload_free(&wl);
 }
@@ -416,8 +439,27 @@ static void test_pair_bounds(void) {
   }
   uint64_t dt = vt_workload_block_delta2(&wl, VT_WL_BLOCK_PAIR_TIME);
   uint64_t dn = vt_workload_block_delta2(&wl, VT_WL_BLOCK_PAIR_ONSET);
-  CHECK(dt == (uint64_t)VT_WL_PAIR_K * VT_WL_PAIR_CAP * VT_WL_PAIR_CAP && dn == VT_WL_PAIR_K,
-        "declared: pair_onset K_P = %d, pair_time K_P * CAP^2 = %llu", VT_WL_PAIR_K, (unsigned long long)dt);
+  /* the bound by brute force over the vertices of {0 <= x_b <= w_b, sum x_b <= CAP}: each bin 0 or full,
+  ** one bin (or none) taking what is left of the cap */
+  uint64_t w[VT_WL_PAIR_NBINS], brute = 0, widest = 0;
+  for (int b = 0; b < VT_WL_PAIR_NBINS; b++) {
+    w[b] = (uint64_t)(vt_wl_pair_edges[b + 1] - vt_wl_pair_edges[b]);
+    if (w[b] > widest) widest = w[b];
+  }
+  for (unsigned set = 0; set < 1u << VT_WL_PAIR_NBINS; set++)
+    for (int j = -1; j < VT_WL_PAIR_NBINS; j++) {
+      uint64_t sum = 0, sq = 0;
+      for (int b = 0; b < VT_WL_PAIR_NBINS; b++) if (set >> b & 1) { sum += w[b]; sq += w[b] * w[b]; }
+      if (sum > VT_WL_PAIR_CAP) continue;
+      if (j >= 0 && !(set >> j & 1)) {
+        uint64_t x = VT_WL_PAIR_CAP - sum < w[j] ? VT_WL_PAIR_CAP - sum : w[j];
+        sq += x * x;
+      }
+      if (sq > brute) brute = sq;
+    }
+  CHECK(dt == (uint64_t)VT_WL_PAIR_K * brute && dn == VT_WL_PAIR_K && vt_workload_pair_sq_bound() == brute,
+        "declared: pair_onset K_P = %d, pair_time K_P x %llu (the vertices' maximum, by brute force) = %llu",
+        VT_WL_PAIR_K, (unsigned long long)brute, (unsigned long long)dt);
   /* 5: observed from birth, C0 on day 1 and nothing else for 10 years:
   ** every pair (C0, B) is at risk for more than CAP days */
   size_t en = (size_t)snprintf(extra, sizeof extra, "person,5,F,2000-01-01,,2000-01-01,2012-12-31,,,,,\n");
@@ -427,8 +469,10 @@ static void test_pair_bounds(void) {
     uint64_t got = block_sq(&wl, d, VT_WL_BLOCK_PAIR_TIME);
     CHECK(got == dt, "... pair_time changes by exactly the declared Delta^2 %llu (%llu)", (unsigned long long)dt,
           (unsigned long long)got);
-    CHECK(got > dt / 2, "... so an under-declared Delta^2 of K_P * CAP^2 / 2 = %llu is caught (checked: %llu > it)",
-          (unsigned long long)(dt / 2), (unsigned long long)got);
+    uint64_t under = (uint64_t)VT_WL_PAIR_K * widest * widest;
+    CHECK(got > under && got > dt - 1,
+          "... so an under-declared Delta^2 (K_P x the widest bin squared, %llu, or the declared one less 1) "
+          "is caught (%llu)", (unsigned long long)under, (unsigned long long)got);
   }
   /* 6: the six codes of 30 pairs all on one day: every pair an onset (B on
   ** A's day), K_P of them counted */
@@ -475,7 +519,7 @@ static void test_pair_rule(void) {
         "}\n", f);
   fclose(f);
   char *paths[1] = { dir };
-  vt_sim_opts o = { 1, 0, 0, 140, 0, 0, { 0, 0 } };
+  vt_sim_opts o = { 1, 0, 0, 140, 0, 0, { 0, 0 }, 0 };
   vt_engine *e = vt_engine_new(&o, paths, 1, NULL, NULL, err, sizeof err);
   CHECK(e != NULL, "the looping module loads (%s)", e ? "ok" : err);
   if (e) {
@@ -493,6 +537,70 @@ static void test_pair_rule(void) {
   }
   unlink(file);
   rmdir(dir);
+}
+
+/* ---- codes without a vocabulary ------------------------------------------------ */
+
+/* Events with no system (an OMOP extract without a vocabulary: concept 0,
+** the code in *_source_value) match by their code alone, within the kinds
+** their domain fits, and only when exactly one workload code fits. */
+static void test_code_only(void) {
+  vt_workload wl;
+  small_workload(&wl, 0);   /* SNOMED-CT 111, 222 (conditions), RxNorm 333 (a medication) */
+  vt_workload_add(&wl, "CVX", "333", VT_WL_IMMUNIZATION);
+  vt_workload_add(&wl, "SNOMED-CT", "555", VT_WL_ALLERGY);
+  vt_workload_add(&wl, "SNOMED-CT", "666", VT_WL_PROCEDURE);
+  vt_codematch *m = vt_measure_matcher(&wl);
+  vt_measure *ms = m ? vt_measure_new(&wl, m) : NULL;
+  int64_t *v = calloc(vt_workload_size(&wl), sizeof *v);
+  vt_period per = { (vt_day)D(2000, 1, 1), (vt_day)D(2012, 12, 31) };
+  struct { vt_domain d; const char *sys, *code; } in[] = {
+    { VT_DOMAIN_CONDITION, "", "111" },          /* matches SNOMED-CT 111 */
+    { VT_DOMAIN_DRUG, "", "333" },               /* RxNorm 333 and CVX 333 both fit a drug: ambiguous */
+    { VT_DOMAIN_CONDITION, NULL, "222" },        /* matches SNOMED-CT 222 */
+    { VT_DOMAIN_OBSERVATION, "None", "555" },    /* an allergy in observation: matches 555 */
+    { VT_DOMAIN_CONDITION, "", "666" },          /* a procedure code in the condition domain: no fitting kind */
+    { VT_DOMAIN_MEASUREMENT, "", "111" },        /* measurements fit no kind */
+    { VT_DOMAIN_PROCEDURE, "ICD10PCS", "666" },  /* a vocabulary: exact matching only, no match */
+  };
+  vt_event ev[sizeof in / sizeof in[0]];
+  for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+    ev[i] = (vt_event){ 0 };
+    ev[i].domain = in[i].d;
+    ev[i].system = in[i].sys;
+    ev[i].code = in[i].code;
+    ev[i].start = (vt_day)(D(2001, 1, 1) + 10 * (int64_t)i);
+    ev[i].end = VT_NO_DAY;
+  }
+  vt_person p = { 0 };
+  p.id = "1";
+  p.sex = 'F';
+  p.birth = (vt_day)D(2000, 1, 1);
+  p.death = VT_NO_DAY;
+  p.periods = &per;
+  p.nperiods = 1;
+  p.events = ev;
+  p.nevents = sizeof in / sizeof in[0];
+  vt_measure_stats st;
+  memset(&st, 0, sizeof st);
+  if (ms && v) vt_measure_person(ms, &p, v, &st);
+  CHECK(ms && v && entry(&wl, v, "onset/SNOMED-CT:111/F/00-04") == 1 && entry(&wl, v, "onset/SNOMED-CT:222/F/00-04") == 1
+        && entry(&wl, v, "onset/SNOMED-CT:555/F/00-04") == 1,
+        "events with an empty, NULL or \"None\" system match the one workload code of a fitting kind by code alone");
+  CHECK(v && entry(&wl, v, "onset/RxNorm:333/F/00-04") == 0 && entry(&wl, v, "onset/CVX:333/F/00-04") == 0 &&
+        entry(&wl, v, "onset/SNOMED-CT:666/F/00-04") == 0 && st.onsets == 3,
+        "an ambiguous code (RxNorm and CVX 333 for a drug), a kind the domain does not fit, a measurement and an "
+        "event with a vocabulary match nothing (%lld onsets)", (long long)st.onsets);
+  CHECK(st.code_only == 3 && st.code_ambiguous == 1, "counted: %lld matched by code alone, %lld ambiguous",
+        (long long)st.code_only, (long long)st.code_ambiguous);
+  CHECK(vt_measure_domain_kinds(VT_DOMAIN_IMMUNIZATION) == 1u << VT_WL_IMMUNIZATION &&
+        vt_measure_domain_kinds(VT_DOMAIN_PROCEDURE) == ((1u << VT_WL_PROCEDURE) | (1u << VT_WL_CAREPLAN)) &&
+        vt_measure_domain_kinds(VT_DOMAIN_DEVICE) == 1u << VT_WL_DEVICE && vt_measure_domain_kinds(VT_DOMAIN_VISIT) == 0,
+        "the domain-to-kind table");
+  free(v);
+  vt_measure_free(ms);
+  vt_codematch_free(m);
+  vt_workload_free(&wl);
 }
 
 /* ---- the workload ------------------------------------------------------------ */
@@ -521,12 +629,21 @@ static void test_workload(void) {
   CHECK(vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2,
         "Delta^2 = 5 + K + (K+2)(C^2 + (H-C)^2) (no pairs: the pair blocks are empty, Delta^2 0)");
   vt_workload_add_pair(&wl, 1, 0);
-  CHECK(vt_workload_size(&wl) == n + 2 && vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2 + VT_WL_PAIR_K +
-        (uint64_t)VT_WL_PAIR_K * VT_WL_PAIR_CAP * VT_WL_PAIR_CAP, "one pair: two entries, Delta^2 + K_P (1 + CAP^2)");
+  uint64_t p2 = 30ull * 30 + 150ull * 150 + 185ull * 185 + 365ull * 365 + 1097ull * 1097;
+  CHECK(vt_workload_pair_sq_bound() == p2 && p2 == 1394259, "pair bound: the bins' widths squared, %llu",
+        (unsigned long long)vt_workload_pair_sq_bound());
+  CHECK(vt_workload_size(&wl) == n + 2 * VT_WL_PAIR_NBINS &&
+        vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2 + VT_WL_PAIR_K + (uint64_t)VT_WL_PAIR_K * p2,
+        "one pair: 2 x %d entries, Delta^2 + K_P (1 + sum of widths^2) = %llu", VT_WL_PAIR_NBINS,
+        (unsigned long long)vt_workload_delta2(&wl));
   vt_workload_name(&wl, n, a, sizeof a);
-  vt_workload_name(&wl, n + 1, b, sizeof b);
-  CHECK(!strcmp(a, "pair_onset/SNOMED-CT:222>SNOMED-CT:111") && !strcmp(b, "pair_time/SNOMED-CT:222>SNOMED-CT:111"),
-        "pair names: %s, %s", a, b);
+  vt_workload_name(&wl, n + 2 * VT_WL_PAIR_NBINS - 1, b, sizeof b);
+  CHECK(!strcmp(a, "pair_onset/SNOMED-CT:222>SNOMED-CT:111/0-29d") &&
+        !strcmp(b, "pair_time/SNOMED-CT:222>SNOMED-CT:111/730-1826d"), "pair names: %s, %s", a, b);
+  CHECK(vt_wl_pair_bin(-1) == -1 && vt_wl_pair_bin(0) == 0 && vt_wl_pair_bin(29) == 0 && vt_wl_pair_bin(30) == 1 &&
+        vt_wl_pair_bin(364) == 2 && vt_wl_pair_bin(365) == 3 && vt_wl_pair_bin(1826) == 4 &&
+        vt_wl_pair_bin(VT_WL_PAIR_CAP) == -1 && vt_wl_pair_edges[0] == 0 &&
+        vt_wl_pair_edges[VT_WL_PAIR_NBINS] == VT_WL_PAIR_CAP, "pair bins: edges 0 30 180 365 730 %d", VT_WL_PAIR_CAP);
   CHECK(vt_wl_race_index("Native Hawaiian or Other Pacific Islander") == 4 && vt_wl_race_index("Martian") == 5 &&
         vt_wl_race_index(NULL) == 6 && vt_wl_eth_index("Not Hispanic or Latino") == 1 &&
         vt_wl_eth_index(" hispanic ") == 0 && vt_wl_eth_index("?") == 2, "race and ethnicity categories");
@@ -572,6 +689,7 @@ int main(void) {
   test_known_cohort();
   test_k_bound();
   test_known_pairs();
+  test_code_only();
   test_pair_bounds();
   test_pair_rule();
   test_sensitivity_random();
