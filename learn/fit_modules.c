@@ -126,12 +126,20 @@ static void predict(const fit *f, const int64_t *v, double *E, double *V) {
     size_t po = off(f, VT_WL_BLOCK_PAIR_ONSET), pt = off(f, VT_WL_BLOCK_PAIR_TIME);
     for (size_t p = 0; p < f->npairs * VT_WL_PAIR_NBINS; p++) {
       size_t k = wl->ncodes * NGROUPS + p;
-      double areal = val(f, pt + p), asim = (double)v[pt + p], osim = (double)v[po + p];
-      if (areal < 0) areal = 0;
-      if (asim <= 0) { E[k] = 0; V[k] = 0; continue; }
-      double r = osim / asim, rs = (osim + 1) / asim;
-      E[k] = r * areal;
-      V[k] = f->VO[k] + r * r * var(f, pt + p) + rs * areal + rs * areal * areal / asim;
+      int b = (int)(p % VT_WL_PAIR_NBINS);
+      double w = vt_wl_pair_edges[b + 1] - vt_wl_pair_edges[b];
+      /* the bin's exposure: patients at risk through it (days / width) plus
+      ** those whose B came in it; h = onsets / exposure is the bin's
+      ** discrete hazard, which stays right when B follows A at once (a
+      ** point mass at day 0 that a rate per day cannot carry) */
+      double nreal = val(f, pt + p) / w + f->O[k], nsim = (double)v[pt + p] / w + (double)v[po + p];
+      double osim = (double)v[po + p];
+      if (nreal < 0) nreal = 0;
+      if (nsim <= 0) { E[k] = 0; V[k] = 0; continue; }
+      double h = osim / nsim, hs = (osim + 1) / (nsim + 1);
+      E[k] = h * nreal;
+      V[k] = (1 - h) * (1 - h) * f->VO[k] + h * h * var(f, pt + p) / (w * w) + hs * (1 - hs) * nreal +
+             hs * (1 - hs) * nreal * nreal / nsim;
       if (V[k] < 1) V[k] = 1;
     }
   }
@@ -758,7 +766,7 @@ int vt_fit_modules(const vt_mfit_opts *o, const vt_workload *wl, const vt_codema
   fit f = { .o = o, .wl = wl, .m = m, .values = values, .sigmas = sigmas, .fixed = fixed, .out = out,
             .err = err, .errlen = errlen };
   memset(out, 0, sizeof *out);
-  f.npairs = vt_workload_npairs(wl);
+  f.npairs = getenv("NOPAIRS") ? 0 : vt_workload_npairs(wl);
   f.nmom = wl->ncodes * NGROUPS + f.npairs * VT_WL_PAIR_NBINS;
   size_t nm = f.nmom ? f.nmom : 1;
   f.O = malloc(nm * sizeof *f.O); f.VO = malloc(nm * sizeof *f.VO); f.mom_code = malloc(nm * sizeof *f.mom_code);
@@ -782,6 +790,10 @@ int vt_fit_modules(const vt_mfit_opts *o, const vt_workload *wl, const vt_codema
     char what[64];
     double maxd = 0;
     if (step_all(&f, ncomp, 0, &maxd) != 0) goto done;
+    if (getenv("VT_FIT_DEBUG")) {
+      for (int i = 0; i < f.np; i++) fprintf(stderr, "it %d %s u %.4f value %.5g\n", it, f.out->items[f.ps[i].decl].name, f.ps[i].u, value_at(&f.ps[i], f.ps[i].u));
+      for (size_t k = 0; k < f.nmom; k++) if (f.Vbase[k] > 0 && (f.O[k] != 0 || f.Ebase[k] != 0) && !strcmp(wl->codes[f.mom_code[k]], getenv("VT_FIT_DEBUG"))) fprintf(stderr, "  mom %zu O %.1f E %.1f V %.1f z %.2f\n", k, f.O[k], f.Ebase[k], f.Vbase[k], (f.O[k]-f.Ebase[k])/sqrt(f.Vbase[k]));
+    }
     if (maxd < CONVERGED) break;
     snprintf(what, sizeof what, "step %d of at most %d", it + 1, iters);
     if (simulate(&f, -1, o->sim.patients, f.Ebase, f.Vbase, what) != 0) goto done;

@@ -130,29 +130,6 @@ static int state_codes(const vt_workload *wl, const vt_state *s, size_t *out, in
   return n;
 }
 
-/* The successor states of s in transition order, into out (room for at
-** most max); their count.  Targets out of range are left out. */
-static int successors(const vt_module *m, const vt_state *s, int *out, int max) {
-  int n = 0;
-  const vt_transition *t = &s->tr;
-#define PUSH(x) do { int x_ = (x); if (x_ >= 0 && x_ < m->nstates && n < max) out[n++] = x_; } while (0)
-  switch (t->kind) {
-  case VT_TR_DIRECT: PUSH(t->target); break;
-  case VT_TR_DISTRIBUTED:
-  case VT_TR_LOOKUP: for (int i = 0; i < t->ndists; i++) PUSH(t->dists[i].target); break;
-  case VT_TR_CONDITIONAL:
-  case VT_TR_COMPLEX:
-    for (int i = 0; i < t->nopts; i++) {
-      if (t->opts[i].dists) for (int j = 0; j < t->opts[i].ndists; j++) PUSH(t->opts[i].dists[j].target);
-      else PUSH(t->opts[i].target);
-    }
-    break;
-  case VT_TR_TYPE_OF_CARE: for (int i = 0; i < VT_CARE__COUNT; i++) PUSH(t->care[i]); break;
-  default: break;
-  }
-#undef PUSH
-  return n;
-}
 
 #define MAX_STATE_CODES 64
 #define MAX_SUCC 256
@@ -184,7 +161,7 @@ static int module_pairs(vt_workload *wl, const vt_module *m) {
           added += r;
         }
       if (depth[x] >= VT_WL_PAIR_DEPTH) continue;
-      int n = successors(m, &m->states[x], succ, MAX_SUCC);
+      int n = vt_state_successors(m, &m->states[x], succ, MAX_SUCC);
       for (int i = 0; i < n; i++) {
         int y = succ[i];
         if (depth[y] >= 0 || y == m->initial) continue;
