@@ -37,6 +37,7 @@
 #include "sim/hash.h"
 #include "sim/version.h"
 #include "sim/vtime.h"
+#include "sim/window.h"
 
 #define SCHEMA_FILE   "schemas/omop.sql"
 
@@ -732,8 +733,9 @@ static int write_study(vt_omop_writer *w, int64_t pid, const vt_record *rec, con
   return write_event(w, pid, r, &proc, route_code(w, &proc, OT_PROCEDURE));
 }
 
-/* The person, location, observation period and death rows of p. */
-static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt_time obs_s, vt_time obs_e,
+/* The person, location, observation period (none when obs_s is NULL: an
+** empty window) and death rows of p. */
+static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, const vt_time *obs_s, vt_time obs_e,
                         const char **table) {
   const vt_person_row *p = &rec->person;
   char idbuf[24], gender[2] = { p->gender, '\0' };
@@ -779,15 +781,17 @@ static int write_person(vt_omop_writer *w, const vt_record *rec, int64_t pid, vt
   if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) return rc;
   w->rows[OT_PERSON]++;
 
-  *table = "observation_period";
-  st = w->o.st[OT_PERIOD];
-  char sd[16], ed[16];
-  format_day(day_of(obs_s), sd);
-  format_day(day_of(obs_e), ed);
-  rc = sqlite3_bind_int64(st, 1, pid) | sqlite3_bind_int64(st, 2, pid);
-  rc |= sqlite3_bind_text(st, 3, sd, -1, SQLITE_STATIC) | sqlite3_bind_text(st, 4, ed, -1, SQLITE_STATIC);
-  if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) return rc;
-  w->rows[OT_PERIOD]++;
+  if (obs_s) {
+    *table = "observation_period";
+    st = w->o.st[OT_PERIOD];
+    char sd[16], ed[16];
+    format_day(day_of(*obs_s), sd);
+    format_day(day_of(obs_e), ed);
+    rc = sqlite3_bind_int64(st, 1, pid) | sqlite3_bind_int64(st, 2, pid);
+    rc |= sqlite3_bind_text(st, 3, sd, -1, SQLITE_STATIC) | sqlite3_bind_text(st, 4, ed, -1, SQLITE_STATIC);
+    if (rc != SQLITE_OK || (rc = step_reset(st)) != SQLITE_OK) return rc;
+    w->rows[OT_PERIOD]++;
+  }
   if ((rc = use_ids(w, used, 4)) != SQLITE_OK) return rc;
 
   if (p->death != VT_NO_TIME) {
@@ -886,15 +890,17 @@ static int write_drug_eras(vt_omop_writer *w, int64_t pid) {
 /* ---- Write ---------------------------------------------------------------------------- */
 
 /* The observation window of rec: its own, or birth to death (or to its last
-** event) when unset. */
-static void obs_window(const vt_record *rec, vt_time *s, vt_time *e) {
+** event) when unset.  Returns 1 if it is empty (sim/window.h: the patient
+** was never observed and gets no observation_period row), else 0. */
+static int obs_window(const vt_record *rec, vt_time *s, vt_time *e) {
   const vt_person_row *p = &rec->person;
   *s = p->obs_start;
   *e = p->obs_end;
+  if (vt_window_empty(p)) return 1;
   int unset = *s == VT_NO_TIME || *e == VT_NO_TIME || *e < *s || (*s == 0 && *e == 0);
-  if (!unset) return;
+  if (!unset) return 0;
   *s = p->birth;
-  if (p->death != VT_NO_TIME) { *e = p->death; return; }
+  if (p->death != VT_NO_TIME) { *e = p->death; return 0; }
   vt_time last = p->birth;
   for (size_t i = 0; i < rec->nrows; i++) {
     const vt_row *r = &rec->rows[i];
@@ -903,6 +909,7 @@ static void obs_window(const vt_record *rec, vt_time *s, vt_time *e) {
     if (r->stop != VT_NO_TIME && r->stop > last) last = r->stop;
   }
   *e = last;
+  return 0;
 }
 
 int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t errlen) {
@@ -942,10 +949,10 @@ int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t err
   }
 
   vt_time obs_s, obs_e;
-  obs_window(rec, &obs_s, &obs_e);
+  int no_period = obs_window(rec, &obs_s, &obs_e);
   w->obs_end = obs_e;
   const char *what = "person";
-  int rc = write_person(w, rec, pid, obs_s, obs_e, &what);
+  int rc = write_person(w, rec, pid, no_period ? NULL : &obs_s, obs_e, &what);
   if (rc != SQLITE_OK) {
     vt_dbout_write_error(&w->o, rc, p->index, what, (size_t)-1, err, errlen);
     w->o.failed = 1;

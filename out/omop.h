@@ -54,7 +54,8 @@ vt_omop_writer *vt_omop_open(const char *path, const struct vt_vocab *vocab, cha
 ** every row of rec, and the patient's eras.  The observation period is
 ** rec->person.obs_start..obs_end; a record whose window is unset (both 0, as
 ** vt_record_reset leaves them, or VT_NO_TIME) is given birth to death or to
-** its last event.  0, or -1 with err; after a failure every further call
+** its last event; one whose window is empty (sim/window.h, vt_window_empty:
+** never observed) gets no observation_period row.  0, or -1 with err; after a failure every further call
 ** fails and the writer should be abandoned with vt_omop_abort. */
 int vt_omop_write(vt_omop_writer *w, const vt_record *rec, char *err, size_t errlen);
 

@@ -29,6 +29,7 @@
 #include "out/dbfile.h"
 #include "sim/embedded.h"
 #include "sim/vtime.h"
+#include "sim/window.h"
 
 #define SCHEMA_FILE   "schemas/native.sql"
 
@@ -299,7 +300,7 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
     return -1;
   }
   int64_t pid = p->index + 1;
-  {
+  if (!vt_window_empty(p)) {   /* an empty window (never observed): no period row */
     sqlite3_stmt *st = w->o.st[ST_PERIOD];
     rc = sqlite3_bind_int64(st, 1, pid);
     rc |= bind_time(st, 2, p->obs_start, &w->tstart);

@@ -61,8 +61,9 @@ extern const char vt_writer_pragmas[];
 ** failure ("cannot create output/x.db: Permission denied"). */
 vt_writer *vt_writer_open(const char *path, char *err, size_t errlen);
 
-/* Write one patient's record: the patients row and every row of rec.
-** Returns 0, or -1 with a message in err ("writing output/x.db: database or
+/* Write one patient's record: the patients row, its observation_periods
+** row (none for an empty window: sim/window.h, vt_window_empty) and every
+** row of rec.  Returns 0, or -1 with a message in err ("writing output/x.db: database or
 ** disk is full"); after a failure every further call fails and the writer
 ** should be abandoned with vt_writer_abort. */
 int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen);

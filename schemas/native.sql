@@ -48,7 +48,9 @@ CREATE TABLE patients (
 -- (and what was still active when it opened, as first recorded at its
 -- start).  By default the whole life, birth to death or the reference date;
 -- `vitae run --history-years N` keeps the last N years, `--observation
--- random` draws an enrolment window per patient (sim/window.c).
+-- random` draws an enrolment window per patient (sim/window.c), placed
+-- without the death date and stopped at death: a patient who died before
+-- it opened has no row here.
 CREATE TABLE observation_periods (
   patient     INTEGER NOT NULL,     -- patients.id
   start       TEXT NOT NULL,

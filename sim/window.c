@@ -11,7 +11,10 @@
 **   problem list, not the visit that started it); one that ended before is
 **   dropped; one still going at the end is left open;
 ** - a row whose encounter was dropped keeps no encounter;
-** - a death after the window is not known to the extract.
+** - a death after the window is not known to the extract;
+** - an empty window (a random window that opened after the death: end
+**   before start) keeps no row and no death: the patient is in the extract
+**   by their demographics only, with no observation period.
 */
 #include "window.h"
 
@@ -28,8 +31,11 @@
 /* Enrolment windows for --observation random.  vitae's assumption, not
 ** fitted to data: a length with median 4 years (log-normal, sigma 0.8, so
 ** a quarter are under 2.3 years and a tenth over 11), at least 30 days and
-** at most the life; 60% still observed at the end of the record (the
-** extract date, or death), the rest leaving at a uniformly drawn time. */
+** at most the potential life (birth to the end of the simulation); 60%
+** enrolled until the extract date, the rest leaving at a uniformly drawn
+** time.  The window is placed without looking at the death date, then
+** stopped at death: a death inside it is observed, one before it leaves
+** the window empty (the patient was never observed). */
 #define WINDOW_MEDIAN_YEARS 4.0
 #define WINDOW_SIGMA 0.8
 #define WINDOW_MIN_DAYS 30
@@ -50,19 +56,29 @@ void vt_window_choose(vt_record *rec, const vt_window_opts *o, uint64_t seed, in
   vt_person_row *p = &rec->person;
   vt_time life_end = p->death != VT_NO_TIME && p->death < end ? p->death : end;
   vt_time s = p->birth, e = life_end;
-  if (o && o->mode == VT_OBS_RANDOM && life_end > p->birth) {
+  if (o && o->mode == VT_OBS_RANDOM && end > p->birth) {
+    /* drawn on the potential life [birth, end], never on the death date,
+    ** then stopped at death: the enrolment does not know the future */
     vt_rng r;
     vt_rng_seed_patient(&r, seed, (uint64_t)index, WINDOW_STREAM);
     double years = WINDOW_MEDIAN_YEARS * exp(WINDOW_SIGMA * vt_rng_normal(&r, 0.0, 1.0));
-    vt_time life = life_end - p->birth;
-    /* at most the life, compared as a double first: no out-of-range cast */
+    vt_time span = end - p->birth;
+    /* at most the span, compared as a double first: no out-of-range cast */
     double lenf = years * (double)VT_MS_YEAR;
-    vt_time len = lenf < (double)life ? (vt_time)lenf : life;
+    vt_time len = lenf < (double)span ? (vt_time)lenf : span;
     if (len < WINDOW_MIN_DAYS * VT_MS_DAY) len = WINDOW_MIN_DAYS * VT_MS_DAY;
-    if (len > life) len = life;   /* a life under WINDOW_MIN_DAYS */
+    if (len > span) len = span;   /* a span under WINDOW_MIN_DAYS */
     double u = vt_rng_uniform(&r);
-    if (vt_rng_uniform(&r) >= WINDOW_OPEN_SHARE) e = p->birth + len + (vt_time)(u * (double)(life - len));
-    s = e - len;
+    vt_time e0 = end;
+    if (vt_rng_uniform(&r) >= WINDOW_OPEN_SHARE) e0 = p->birth + len + (vt_time)(u * (double)(span - len));
+    s = e0 - len;
+    e = e0 < life_end ? e0 : life_end;
+    if (e < s) {                  /* died before the window opened: never observed */
+      p->obs_start = s;
+      p->obs_end = e;
+      p->obs_cut = 1;
+      return;
+    }
   }
   if (o && o->history_years > 0) {
     vt_time h = minus_years(e, o->history_years);
@@ -72,6 +88,8 @@ void vt_window_choose(vt_record *rec, const vt_window_opts *o, uint64_t seed, in
   p->obs_end = e;
   p->obs_cut = s > p->birth || e < life_end;
 }
+
+int vt_window_empty(const vt_person_row *p) { return p->obs_cut && p->obs_end < p->obs_start; }
 
 /* Is row r of a table that holds entries active over time? */
 static int lasting(const vt_row *r) {
@@ -83,6 +101,12 @@ void vt_window_apply(vt_record *rec) {
   vt_person_row *p = &rec->person;
   if (!p->obs_cut) return;
   vt_time s = p->obs_start, e = p->obs_end;
+  if (vt_window_empty(p)) {       /* never observed: demographics only */
+    rec->nrows = 0;
+    p->death = VT_NO_TIME;
+    p->death_cause = NULL;
+    return;
+  }
   /* encounters kept, by per-patient number */
   int32_t nenc = rec->nencounters > 0 ? rec->nencounters : 0;
   unsigned char *kept = calloc((size_t)nenc + 1, 1);

@@ -2,7 +2,9 @@
 # keeps the last N years of each record, --observation random gives each
 # patient an enrolment window; every row lies in its patient's window, the
 # window is recorded in observation_periods, the same seed gives the same
-# windows with any thread count, and a bad value is a usage error.
+# windows with any thread count, and a bad value is a usage error.  A random
+# window is placed without the death date and stopped at death, so a patient
+# who died before it opened is never observed: no period, no row, no death.
 # shellcheck source=tests/e2e/lib/common.sh
 . "${VITAE_ROOT:-.}/tests/e2e/lib/common.sh"
 
@@ -43,6 +45,16 @@ check_status "--observation random runs" 0 "$rc"
 check_eq "--observation random: every row lies in its patient's window" 0 "$(inside "$W/r1.db")"
 check_zero "--observation random: deaths are inside the windows" "$W/r1.db" \
   "SELECT count(*) FROM patients p JOIN observation_periods w ON w.patient = p.id WHERE p.deathdate IS NOT NULL AND p.deathdate > substr(w.stop, 1, 10)"
+never="patient NOT IN (SELECT patient FROM observation_periods)"
+nnever=$(sql "$W/r1.db" "SELECT count(*) FROM patients WHERE id NOT IN (SELECT patient FROM observation_periods)")
+check_between "--observation random: some patients died before their window opened (no period)" 1 50 "$nnever"
+check_zero "--observation random: a patient never observed has no row and no death" "$W/r1.db" \
+  "SELECT (SELECT count(*) FROM encounters WHERE $never) + (SELECT count(*) FROM conditions WHERE $never)
+        + (SELECT count(*) FROM medications WHERE $never) + (SELECT count(*) FROM observations WHERE $never)
+        + (SELECT count(*) FROM procedures WHERE $never)
+        + (SELECT count(*) FROM patients WHERE id NOT IN (SELECT patient FROM observation_periods) AND deathdate IS NOT NULL)"
+check_eq "--observation random: at most one period per patient" 0 \
+  "$(sql "$W/r1.db" "SELECT count(*) FROM (SELECT patient FROM observation_periods GROUP BY patient HAVING count(*) > 1)")"
 cut=$(sql "$W/r1.db" "SELECT count(*) FROM observation_periods WHERE whole_life = 0")
 check_between "--observation random: most windows are shorter than the life" 150 200 "$cut"
 vitae run -p 200 -s 4 -m "$M" --observation random --threads 3 -o "$W/r3.db" -q

@@ -4,7 +4,9 @@
 ** blocks matter) and fit the lifecycle params from it (learn/
 ** fit_lifecycle.h) with every sigma 0.  Prints one line per param:
 **   NAME  fitted|cannot  VALUE  SE  [WHY]
-** and then "stat NAME VALUE" for every demog and mortality statistic.
+** then "stat NAME VALUE" for every demog and mortality statistic, and
+** "expected deaths/S/BAND VALUE" for every mortality stratum: the deaths
+** its person-days give at the life table's rates (multiplier 1).
 ** Usage: lifefit KIND:PATH.  Exit 0, or 2 with the reader's message.
 */
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "learn/fit_lifecycle.h"
 #include "learn/measure.h"
 #include "learn/workload.h"
+#include "sim/lifecycle.h"
 
 int main(int argc, char **argv) {
   if (argc != 2) { fputs("usage: lifefit KIND:PATH\n", stderr); return 2; }
@@ -44,6 +47,15 @@ int main(int argc, char **argv) {
     printf("%s\t%s\t%.6f\t%.6f\t%s\n", it->name, it->fitted ? "fitted" : "cannot", it->value, it->se, it->why);
   }
   for (size_t i = 0; i < n; i++) printf("stat\t%s\t%.0f\n", names[i], values[i]);
+  for (int sx = 0; sx < 2; sx++)
+    for (int b = 0; b < VT_LC_NBANDS; b++) {
+      char pn[48];
+      snprintf(pn, sizeof pn, "persontime/%c/%s", "FM"[sx], vt_lc_band_names[b]);
+      for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], pn) == 0)
+          printf("expected\tdeaths/%c/%s\t%.4f\n", "FM"[sx], vt_lc_band_names[b],
+                 values[i] * vt_lcfit_band_hazard("FM"[sx], b, 1.0));
+    }
   rc = 0;
 done:
   for (size_t i = 0; names && i < n; i++) free(names[i]);

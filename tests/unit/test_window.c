@@ -4,7 +4,10 @@
 ** random windows are reproducible, inside the life, of the documented
 ** length; cutting a record keeps events inside, carries active entries in,
 ** leaves outliving entries open, closes encounters at the end, drops
-** references to dropped encounters, and forgets a death after the window.
+** references to dropped encounters, and forgets a death after the window;
+** random windows do not depend on the death date: they are stopped at it,
+** and a death before the window's start leaves it empty (no rows, no
+** death); whole-life and history windows are never empty.
 */
 #include <stdlib.h>
 
@@ -153,10 +156,76 @@ static void test_random(void) {
   vt_record_free(&r);
 }
 
+/* The random window of patient i (seed 42, born 1940-01-01 + i days, end
+** 2024-01-01) for death `death`, into *s, *e. */
+static void window_for(vt_record *r, int i, vt_time death, vt_time *s, vt_time *e) {
+  vt_window_opts o = { 0, VT_OBS_RANDOM };
+  vt_record_reset(r);
+  r->person.birth = D(1940, 1, 1) + (vt_time)i * VT_MS_DAY;
+  r->person.death = death;
+  vt_window_choose(r, &o, 42, i, D(2024, 1, 1));
+  *s = r->person.obs_start;
+  *e = r->person.obs_end;
+}
+
+static void test_random_death(void) {
+  vt_record r;
+  vt_record_init(&r);
+  enum { N = 2000 };
+  int same_start = 1, stopped = 1, empty_ok = 1, nonempty_ok = 1, nempty = 0, ninside = 0, nalive_same = 1;
+  for (int i = 0; i < N; i++) {
+    vt_time s0, e0, s1, e1, s2, e2;
+    window_for(&r, i, VT_NO_TIME, &s0, &e0);
+    if (vt_window_empty(&r.person)) nonempty_ok = 0;
+    /* a death in the middle of the window, and one a day before its end */
+    vt_time mid = s0 + (e0 - s0) / 2;
+    window_for(&r, i, mid, &s1, &e1);
+    if (s1 != s0 || e1 != mid || vt_window_empty(&r.person)) stopped = 0;
+    window_for(&r, i, e0 - VT_MS_DAY, &s2, &e2);
+    if (s2 != s0) same_start = 0;
+    /* a death after the end: the same window as the living */
+    window_for(&r, i, e0 + VT_MS_DAY, &s2, &e2);
+    if (e0 < D(2024, 1, 1) && (s2 != s0 || e2 != e0)) nalive_same = 0;
+    /* a death before the start: never observed */
+    if (s0 > r.person.birth + VT_MS_DAY) {
+      window_for(&r, i, s0 - VT_MS_DAY, &s2, &e2);
+      if (!vt_window_empty(&r.person) || s2 != s0 || e2 != s0 - VT_MS_DAY || !r.person.obs_cut) empty_ok = 0;
+      nempty++;
+    }
+    ninside += e0 - s0 > 2 * VT_MS_DAY;
+  }
+  CHECK(same_start, "random: two records differing only in a death after the start get the same window start");
+  CHECK(stopped, "random: a death inside the window stops it at the death");
+  CHECK(nalive_same, "random: a death after the window's end leaves the window as for the living");
+  CHECK(nempty > N / 2 && empty_ok, "random: a death before the start gives an empty window (%d cases)", nempty);
+  CHECK(nonempty_ok && ninside == N, "random: a living patient's window is never empty");
+
+  /* cutting a record to an empty window keeps no row and no death */
+  build(&r);
+  r.person.obs_start = D(2021, 1, 1);
+  r.person.obs_end = r.person.death;
+  r.person.obs_cut = 1;
+  CHECK(vt_window_empty(&r.person), "empty: a window ending before it starts is empty");
+  vt_window_apply(&r);
+  CHECK(r.nrows == 0 && r.person.death == VT_NO_TIME && r.person.death_cause == NULL,
+        "empty: the record keeps no row and no death");
+
+  /* whole life and history years are never empty, even with a death at birth */
+  vt_window_opts full = { 0, VT_OBS_FULL }, hist = { 5, VT_OBS_FULL };
+  vt_record_reset(&r);
+  r.person.birth = r.person.death = D(2000, 1, 1);
+  vt_window_choose(&r, &full, 1, 0, D(2024, 1, 1));
+  CHECK(!vt_window_empty(&r.person) && !r.person.obs_cut, "whole life: a death at birth is a whole, not empty, window");
+  vt_window_choose(&r, &hist, 1, 0, D(2024, 1, 1));
+  CHECK(!vt_window_empty(&r.person), "history: a death at birth is not an empty window");
+  vt_record_free(&r);
+}
+
 int main(void) {
   test_whole_life();
   test_history_years();
   test_cut_end();
   test_random();
+  test_random_death();
   return test_done();
 }
