@@ -283,15 +283,28 @@ static size_t list_key(const char *name) {
   return dot ? (size_t)(dot - name) : strlen(name);
 }
 
-/* Scale a GMF branch list's values (params[i].u) so that their sum stays at
-** most 1 - 1e-6 (the remainder branch keeps what is left). */
+/* Keep a GMF branch list (the params from `first` with list == first)
+** feasible: every value at most 1, and the values of the params being
+** fitted scaled down so that the whole list adds up to at most 1 - 1e-6
+** (the last branch, not a param here, takes what is left).  Params not
+** fitted keep their defaults. */
 static void keep_list_feasible(fit *f, int first) {
-  double sum = 0;
-  for (int i = first; i < f->np && f->ps[i].list == first; i++) sum += value_at(&f->ps[i], f->ps[i].u);
-  if (sum <= 1 - 1e-6) return;
-  double scale = (1 - 1e-6) / sum;
-  for (int i = first; i < f->np && f->ps[i].list == first; i++)
-    if (f->ps[i].d > 0) f->ps[i].u += log(scale);
+  double fixed = 0, moving = 0;
+  for (int i = first; i < f->np && f->ps[i].list == first; i++) {
+    fparam *p = &f->ps[i];
+    if (!p->active || p->d <= 0) { fixed += value_at(p, p->u); continue; }
+    if (p->u > log(1 / p->d)) p->u = log(1 / p->d);
+    moving += value_at(p, p->u);
+  }
+  double room = 1 - 1e-6 - fixed;
+  if (moving <= room || moving <= 0) return;
+  double scale = room > 0 ? room / moving : 0;
+  for (int i = first; i < f->np && f->ps[i].list == first; i++) {
+    fparam *p = &f->ps[i];
+    if (!p->active || p->d <= 0) continue;
+    p->u = scale > 0 ? p->u + log(scale) : -MAX_U;
+    if (p->u < -MAX_U) p->u = -MAX_U;
+  }
 }
 
 /* ---- simulations ------------------------------------------------------------- */
@@ -565,6 +578,14 @@ static int wls_se(fit *f, wls *w) {
         LAPACKE_dpotri(LAPACK_COL_MAJOR, 'U', (lapack_int)C, N, (lapack_int)C) == 0) {
       for (size_t c = 0; c < C; c++) f->ps[w->cols[c]].se = sqrt(N[c * C + c]);
       rc = 0;
+      if (getenv("VT_FIT_DEBUG_PARAM"))
+        for (size_t c = 0; c < C; c++) {
+          if (strcmp(f->out->items[f->ps[w->cols[c]].decl].name, getenv("VT_FIT_DEBUG_PARAM"))) continue;
+          for (size_t r = 0; r < w->nrows; r++) {
+            double a = w->A[c * w->nrows + r];
+            if (fabs(a) > 1) fprintf(stderr, "row mom %zu code %s A %.2f O %.1f E %.1f V %.1f\n", w->rows[r], f->wl->codes[f->mom_code[w->rows[r]]], a, f->O[w->rows[r]], f->Ebase[w->rows[r]], f->Vbase[w->rows[r]]);
+          }
+        }
     }
   }
   free(N);
@@ -804,12 +825,17 @@ int vt_fit_modules(const vt_mfit_opts *o, const vt_workload *wl, const vt_codema
 report:
   for (int i = 0; i < f.np; i++) {
     fparam *p = &f.ps[i];
+    if (p->active && !(p->se <= MAX_SE_U))
+      give_up(&f, p, "too weakly informed: the standard error of its log value is %.2f (above %.1f)", p->se, MAX_SE_U);
+    else if (p->active && fabs(p->u) >= MAX_U - 1e-9)
+      give_up(&f, p, "the fit ran into its bound, a factor e^%.0f from the default: the data and the module's "
+              "structure disagree", MAX_U);
+  }
+  for (int i = 0; i < f.np; i++) if (f.ps[i].list == i) keep_list_feasible(&f, i);   /* after the give-ups */
+  for (int i = 0; i < f.np; i++) {
+    fparam *p = &f.ps[i];
     if (!p->active) continue;
     vt_mfit_item *it = item(&f, p);
-    if (!(p->se <= MAX_SE_U)) {
-      give_up(&f, p, "too weakly informed: the standard error of its log value is %.2f (above %.1f)", p->se, MAX_SE_U);
-      continue;
-    }
     it->fitted = 1;
     it->value = value_at(p, p->u);
     it->se = it->value * p->se;

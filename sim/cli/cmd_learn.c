@@ -42,7 +42,7 @@
 #include "sim/run.h"
 #include "sim/strbuf.h"
 
-#define DEFAULT_SIM_PATIENTS 10000
+#define DEFAULT_SIM_PATIENTS 5000
 #define DEFAULT_DELTA 1e-6
 #define FIT_ITERATIONS 6
 #define MAX_THREADS 256
@@ -66,7 +66,8 @@ static const char *usage_text =
   "      --epsilon E          the privacy budget's epsilon, > 0 (required)\n"
   "      --delta D            the budget's delta, in (0, 1) (default 1e-6)\n"
   "  -o, --output FILE        the params file to write (required)\n"
-  "      --sim-patients N     lives simulated per fitting step (default 10000)\n"
+  "      --sim-patients N     lives simulated per fitting step (default 5000;\n"
+  "                           Jacobian steps use a quarter)\n"
   "      --threads T          simulating threads, 1-256 (default: one per CPU)\n"
   "  -s, --seed S             the fit's simulation seed (default 1; never the\n"
   "                           noise's, which comes from the operating system)\n"

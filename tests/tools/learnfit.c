@@ -7,9 +7,15 @@
 ** with every sigma 0, and prints one line per param:
 **   NAME  fitted|cannot  VALUE  SE  [WHY]
 ** It is a test tool only: the command users run always adds noise.
+** With LEARNFIT_EPSILON=E in the environment it adds instead rounded
+** Gaussian noise of the release's sigmas at (E, 1e-6) from a seeded
+** stream (LEARNFIT_NOISE_SEED, default 1), so that a noisy fit can be
+** replayed; the noise of `vitae learn` itself is tested in test_dp.
 ** Usage: learnfit KIND:PATH MODULES [SIM_PATIENTS [THREADS [SEED]]].
 ** Exit 0, or 2 with a message.
 */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +25,7 @@
 #include "learn/fit_lifecycle.h"
 #include "learn/fit_modules.h"
 #include "learn/measure.h"
+#include "learn/release.h"
 #include "learn/workload.h"
 #include "sim/engine.h"
 
@@ -62,6 +69,25 @@ int main(int argc, char **argv) {
     vt_workload_name(&wl, i, buf, sizeof buf);
     if (!(names[i] = strdup(buf))) { fputs("learnfit: out of memory\n", stderr); goto done; }
     values[i] = (double)vec[i];
+  }
+  const char *eps = getenv("LEARNFIT_EPSILON");
+  if (eps) {   /* replayable noise: Box-Muller on a seeded 64-bit LCG (a test tool, not the DP path) */
+    vt_release plan;
+    if (vt_release_plan(&wl, atof(eps), 1e-6, &plan, err, sizeof err) != 0) { fprintf(stderr, "learnfit: %s\n", err); goto done; }
+    uint64_t x = getenv("LEARNFIT_NOISE_SEED") ? strtoull(getenv("LEARNFIT_NOISE_SEED"), NULL, 10) : 1;
+    for (size_t i = 0; i < n; i++) {
+      vt_wl_block b = vt_workload_block_of(&wl, i);
+      double sg = 0;
+      for (size_t k = 0; k < plan.nledger; k++)
+        if (strcmp(plan.ledger[k].name, vt_workload_block_name(b)) == 0) sg = plan.ledger[k].sigma;
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      double u1 = ((x >> 11) + 1.0) / 9007199254740993.0;
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      double u2 = (x >> 11) / 9007199254740992.0;
+      values[i] = floor(values[i] + sg * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2) + 0.5);
+      sigmas[i] = sg;
+    }
+    vt_release_free(&plan);
   }
   vt_lcfit lc;
   vt_fit_lifecycle((const char *const *)names, values, sigmas, n, &lc);
