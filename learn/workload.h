@@ -19,8 +19,9 @@
 **              date falls in the bin
 **   pair_atrisk for each linked pair and bin: patients still at risk of B
 **              at the bin's start (B absent or not before it) whose risk
-**              window covers the whole bin (a bin the window cuts counts
-**              nothing: complete bins only, which censoring cannot bias)
+**              window and run of observed days from A cover the whole
+**              bin (a bin they cut counts nothing: complete bins only,
+**              which censoring independent of B cannot bias)
 **
 ** The bins of the time since A (public, vt_wl_pair_edges): [0, 30),
 ** [30, 180), [180, 365), [365, 730), [730, 1827) days.
