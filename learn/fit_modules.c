@@ -8,9 +8,10 @@
 ** predicts for the real person-days at risk (the simulated onset rate per
 ** day at risk, band by band, times the released days at risk); for every
 ** linked pair (A, B) and bin of the time since A, B's released onsets
-** after A in the bin against the simulated rate of the bin times the
-** released days after A in the bin.  Each moment's variance adds the
-** noise, the real count's sampling variance and the simulation's.
+** after A in the bin against the simulated hazard of the bin (onsets over
+** patients at risk through the whole bin) times the released patients at
+** risk.  Each moment's variance adds the noise, the real count's sampling
+** variance and the simulation's.
 **
 ** Parameters: a param p with default d is fitted as d * exp(u); the
 ** Jacobian of the moments in u comes from one simulation per group of
@@ -88,10 +89,11 @@ static size_t off(const fit *f, vt_wl_block b) { return vt_workload_block_offset
 static double val(const fit *f, size_t i) { return f->values[i]; }
 static double var(const fit *f, size_t i) { return f->sigmas[i] * f->sigmas[i]; }
 
-/* The moments predicted by simulated vector v for the released at-risk time:
-** E[k] and the variance of O[k] - E[k], V[k] (noise, the real count's
-** sampling, the at-risk time's noise, the simulation's sampling).  A moment
-** the simulation cannot predict (no simulated days at risk) gets V = 0. */
+/* The moments predicted by simulated vector v for the released at-risk time
+** (codes) or at-risk patients (pairs): E[k] and the variance of O[k] -
+** E[k], V[k] (noise, the real count's sampling, the at-risk entries'
+** noise, the simulation's sampling).  A moment the simulation cannot
+** predict (no simulated days or patients at risk) gets V = 0. */
 static void predict(const fit *f, const int64_t *v, double *E, double *V) {
   const vt_workload *wl = f->wl;
   size_t ro = off(f, VT_WL_BLOCK_RISKTIME), oo = off(f, VT_WL_BLOCK_ONSET), lo = off(f, VT_WL_BLOCK_POSTONSET);
@@ -123,23 +125,18 @@ static void predict(const fit *f, const int64_t *v, double *E, double *V) {
       V[k] = vv > 1 ? vv : 1;
     }
   if (f->npairs) {   /* one moment per pair and bin of the time since A */
-    size_t po = off(f, VT_WL_BLOCK_PAIR_ONSET), pt = off(f, VT_WL_BLOCK_PAIR_TIME);
+    size_t po = off(f, VT_WL_BLOCK_PAIR_ONSET), pr = off(f, VT_WL_BLOCK_PAIR_ATRISK);
     for (size_t p = 0; p < f->npairs * VT_WL_PAIR_NBINS; p++) {
       size_t k = wl->ncodes * NGROUPS + p;
-      int b = (int)(p % VT_WL_PAIR_NBINS);
-      double w = vt_wl_pair_edges[b + 1] - vt_wl_pair_edges[b];
-      /* the bin's exposure: patients at risk through it (days / width) plus
-      ** those whose B came in it; h = onsets / exposure is the bin's
-      ** discrete hazard, which stays right when B follows A at once (a
-      ** point mass at day 0 that a rate per day cannot carry) */
-      double nreal = val(f, pt + p) / w + f->O[k], nsim = (double)v[pt + p] / w + (double)v[po + p];
-      double osim = (double)v[po + p];
+      /* the bin's discrete hazard among the patients at risk at its start
+      ** and followed through it (complete bins: the same on both sides
+      ** whatever the windows' lengths), times the real patients at risk */
+      double nreal = val(f, pr + p), nsim = (double)v[pr + p], osim = (double)v[po + p];
       if (nreal < 0) nreal = 0;
       if (nsim <= 0) { E[k] = 0; V[k] = 0; continue; }
-      double h = osim / nsim, hs = (osim + 1) / (nsim + 1);
+      double h = osim / nsim, hs = (osim + 1) / (nsim + 2);
       E[k] = h * nreal;
-      V[k] = (1 - h) * (1 - h) * f->VO[k] + h * h * var(f, pt + p) / (w * w) + hs * (1 - hs) * nreal +
-             hs * (1 - hs) * nreal * nreal / nsim;
+      V[k] = f->VO[k] + h * h * var(f, pr + p) + hs * (1 - hs) * nreal + hs * (1 - hs) * nreal * nreal / nsim;
       if (V[k] < 1) V[k] = 1;
     }
   }

@@ -129,6 +129,18 @@ static int observed_on(const vt_person *p, int64_t d) {
   return 0;
 }
 
+/* The first day after the run of observed days that holds day d (the
+** union of the periods, adjacent ones joined), d itself when d is not
+** observed.  The periods are sorted by start. */
+static int64_t observed_until(const vt_person *p, int64_t d) {
+  int64_t until = d;
+  for (size_t i = 0; i < p->nperiods; i++) {
+    int64_t x = p->periods[i].start, y = (int64_t)p->periods[i].end + 1;
+    if (x <= until && y > until && (until > d || x <= d)) until = y;
+  }
+  return until;
+}
+
 /* Add to T[stratum] the observed days of [a, b) (the union of the periods,
 ** which may overlap), split at the age-band birthdays.  With cap > 0, stop
 ** at the day a stratum would pass cap days (T counted within the walk: T
@@ -242,44 +254,41 @@ static void add_mortality(const pinfo *pi, int64_t p0, int64_t *vec, size_t doff
   else if (st) st->deaths_outside++;
 }
 
-/* Add to x[bin] the days of [0, t) (days since A) in each bin. */
-static void add_bins(int64_t t, int64_t *x) {
-  for (int b = 0; b < VT_WL_PAIR_NBINS; b++) {
-    int64_t lo = vt_wl_pair_edges[b], hi = vt_wl_pair_edges[b + 1];
-    if (t <= lo) break;
-    x[b] += (t < hi ? t : hi) - lo;
-  }
-}
-
 /* The pair blocks over the risk window [ws, we) (censored) and its codes
 ** kept[0 .. n) by first date: for each A with an observed first date fa in
 ** the window, in the order of kept, and each of its pairs (A, B) in pair
-** index order with B not first seen before fa: the pair's window is [fa,
-** min(we, fa + VT_WL_PAIR_CAP)); pair_onset[bin] += 1 when B's first date
-** fb is in it (bin of fb - fa), and pair_time[bin] += the days of [fa,
-** min(fb, window end)) in each bin; at most VT_WL_PAIR_K such terms. */
+** index order with B not first seen before fa, each bin b that the window
+** and the run of observed days from fa cover whole (fa + e_{b+1} <= both
+** ends) with B absent or first seen at or after fa + e_b: pair_atrisk[b]
+** += 1, and pair_onset[b] += 1 when B's first date is in [fa + e_b, fa +
+** e_{b+1}).  A pair whose first bin is not covered adds nothing and is no
+** contribution; at most VT_WL_PAIR_K contributions (a pair with all its
+** bins). */
 static void add_pairs(vt_measure *ms, const pinfo *pi, int64_t ws, int64_t we, const struct dated *kept, size_t n,
                       int64_t *vec, vt_measure_stats *st) {
   const vt_workload *wl = ms->wl;
   if (wl->npairs == 0) return;
   size_t po = vt_workload_block_offset(wl, VT_WL_BLOCK_PAIR_ONSET);
-  size_t pt = vt_workload_block_offset(wl, VT_WL_BLOCK_PAIR_TIME);
+  size_t pr = vt_workload_block_offset(wl, VT_WL_BLOCK_PAIR_ATRISK);
   int used = 0;
   for (size_t i = 0; i < n; i++) {
     size_t a = kept[i].code;
     int64_t fa = kept[i].day;
     if (fa < ws || fa >= we || !observed_on(pi->p, fa)) continue;
+    int64_t end = observed_until(pi->p, fa);   /* B is seen only while observed */
+    if (end > we) end = we;
+    if (fa + vt_wl_pair_edges[1] > end) continue;   /* no bin covered whole */
     for (size_t j = ms->pstart[a]; j < ms->pstart[a + 1]; j++) {
       size_t q = ms->plist[j];
       int64_t fb = ms->first[wl->pair_b[q]];
       if (fb != VT_NO_DAY && fb < fa) continue;   /* B before A: never at risk after A */
       if (used == VT_WL_PAIR_K) { if (st) st->pair_censored++; return; }
-      int64_t end = we < fa + VT_WL_PAIR_CAP ? we : fa + VT_WL_PAIR_CAP;
-      if (fb != VT_NO_DAY && fb < end) {
-        vec[po + q * VT_WL_PAIR_NBINS + (size_t)vt_wl_pair_bin(fb - fa)]++;
-        end = fb;
+      for (int b = 0; b < VT_WL_PAIR_NBINS; b++) {
+        int64_t lo = fa + vt_wl_pair_edges[b], hi = fa + vt_wl_pair_edges[b + 1];
+        if (hi > end || (fb != VT_NO_DAY && fb < lo)) break;   /* cut by the window, or B already seen */
+        vec[pr + q * VT_WL_PAIR_NBINS + (size_t)b]++;
+        if (fb != VT_NO_DAY && fb < hi) vec[po + q * VT_WL_PAIR_NBINS + (size_t)b]++;
       }
-      add_bins(end - fa, vec + pt + q * VT_WL_PAIR_NBINS);
       used++;
       if (st) st->pair_terms++;
     }

@@ -33,7 +33,7 @@ typedef struct vt_measure_stats {
   int64_t after_window;        /* codes first seen after the risk window: ignored */
   int64_t k_censored;          /* patients whose risk window stopped at the (K+1)-th code */
   int64_t cap_censored;        /* windows stopped by the per-stratum cap */
-  int64_t pair_terms;          /* pair contributions counted (pair_onset/pair_time) */
+  int64_t pair_terms;          /* pair contributions counted (pair_onset/pair_atrisk) */
   int64_t pair_censored;       /* patients with more than VT_WL_PAIR_K pair contributions */
   int64_t code_only;           /* events without a vocabulary matched by their code alone */
   int64_t code_ambiguous;      /* events without a vocabulary whose code fits several workload codes */

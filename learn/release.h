@@ -8,7 +8,7 @@
 ** Budget split (public, fixed before any data is read): rho_total =
 ** vt_dp_zcdp_rho(epsilon, delta) goes to the workload's non-empty blocks in
 ** proportion to the fixed weights vt_release_default_weights (demog 1,
-** deaths 2, persontime 1, risktime 1, onset 4, postonset 2, pair_onset 2, pair_time 1),
+** deaths 2, persontime 1, risktime 1, onset 4, postonset 2, pair_onset 2, pair_atrisk 1),
 ** times (1 - 1e-9) so that rounding never overspends.  A workload without
 ** linked pairs has empty pair blocks: they take no share, and the other
 ** blocks split the budget as before.  A block's size depends on the module set only,

@@ -211,7 +211,7 @@ size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b) {
   case VT_WL_BLOCK_ONSET:
   case VT_WL_BLOCK_POSTONSET: return wl->ncodes * VT_WL_NSTRATA;
   case VT_WL_BLOCK_PAIR_ONSET:
-  case VT_WL_BLOCK_PAIR_TIME: return wl->npairs * VT_WL_PAIR_NBINS;
+  case VT_WL_BLOCK_PAIR_ATRISK: return wl->npairs * VT_WL_PAIR_NBINS;
   default: return 0;
   }
 }
@@ -226,7 +226,7 @@ size_t vt_workload_size(const vt_workload *wl) { return vt_workload_block_offset
 
 const char *vt_workload_block_name(vt_wl_block b) {
   static const char *const names[VT_WL_BLOCK__COUNT] = { "demog", "deaths", "persontime", "risktime", "onset",
-                                                         "postonset", "pair_onset", "pair_time" };
+                                                         "postonset", "pair_onset", "pair_atrisk" };
   return (int)b >= 0 && b < VT_WL_BLOCK__COUNT ? names[b] : "?";
 }
 
@@ -293,7 +293,7 @@ int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen) 
     snprintf(out, outlen, "risktime/%s", st);
     break;
   case VT_WL_BLOCK_PAIR_ONSET:
-  case VT_WL_BLOCK_PAIR_TIME: {
+  case VT_WL_BLOCK_PAIR_ATRISK: {
     size_t q = j / VT_WL_PAIR_NBINS, bin = j % VT_WL_PAIR_NBINS;
     size_t a = wl->pair_a[q], c = wl->pair_b[q];
     snprintf(out, outlen, "%s/%s:%s>%s:%s/%d-%dd", vt_workload_block_name(b), wl->systems[a], wl->codes[a],
@@ -366,24 +366,6 @@ uint64_t vt_workload_time_sq_bound(void) {
   return q * c * c + r * r;
 }
 
-uint64_t vt_workload_pair_sq_bound(void) {
-  /* sum of x_b^2 with 0 <= x_b <= w_b (the bin widths) and sum x_b <= CAP:
-  ** a convex function over a polytope is largest at a vertex, where every
-  ** x_b but one is 0 or w_b; moving days from a narrower bin to a wider
-  ** one never lowers the sum, so fill the widest bins first */
-  uint64_t w[VT_WL_PAIR_NBINS], left = VT_WL_PAIR_CAP, sq = 0;
-  for (int b = 0; b < VT_WL_PAIR_NBINS; b++) w[b] = (uint64_t)(vt_wl_pair_edges[b + 1] - vt_wl_pair_edges[b]);
-  for (int i = 0; i < VT_WL_PAIR_NBINS; i++)   /* widths in decreasing order (a selection sort: 5 bins) */
-    for (int j = i + 1; j < VT_WL_PAIR_NBINS; j++)
-      if (w[j] > w[i]) { uint64_t t = w[i]; w[i] = w[j]; w[j] = t; }
-  for (int i = 0; i < VT_WL_PAIR_NBINS && left > 0; i++) {
-    uint64_t x = w[i] < left ? w[i] : left;
-    sq += x * x;
-    left -= x;
-  }
-  return sq;
-}
-
 uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b) {
   uint64_t t = vt_workload_time_sq_bound();
   switch (b) {
@@ -396,8 +378,8 @@ uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b) {
   /* the pair blocks: empty (sensitivity 0) without pairs */
   case VT_WL_BLOCK_PAIR_ONSET:   /* at most K_P pairs, each one 1 in one bin */
     return wl->npairs ? VT_WL_PAIR_K : 0;
-  case VT_WL_BLOCK_PAIR_TIME:    /* at most K_P pairs, each within the bin widths and the cap */
-    return wl->npairs ? (uint64_t)VT_WL_PAIR_K * vt_workload_pair_sq_bound() : 0;
+  case VT_WL_BLOCK_PAIR_ATRISK:  /* at most K_P pairs, each a 1 in at most every bin */
+    return wl->npairs ? (uint64_t)VT_WL_PAIR_K * VT_WL_PAIR_NBINS : 0;
   default: return 0;
   }
 }

@@ -15,12 +15,13 @@
 **              (at risk for code c = risktime - postonset[c], by
 **              post-processing)
 **   pair_onset for each linked pair (A, B) and bin of the time since A's
-**              first date: patients whose B's first date falls in the bin
-**              (within [A's first date, window end), at most
-**              VT_WL_PAIR_CAP days after A)
-**   pair_time  for each linked pair and bin: the days from A's first date to
-**              min(B's first date, window end, A + VT_WL_PAIR_CAP) that fall
-**              in the bin
+**              first date: patients counted in pair_atrisk whose B's first
+**              date falls in the bin
+**   pair_atrisk for each linked pair and bin: patients still at risk of B
+**              at the bin's start (B absent or not before it) whose risk
+**              window and run of observed days from A cover the whole
+**              bin (a bin they cut counts nothing: complete bins only,
+**              which censoring independent of B cannot bias)
 **
 ** The bins of the time since A (public, vt_wl_pair_edges): [0, 30),
 ** [30, 180), [180, 365), [365, 730), [730, 1827) days.
@@ -66,7 +67,7 @@ struct vt_modset;
 #define VT_WL_PAIR_DEPTH 8       /* transitions followed from A's state to B's */
 #define VT_WL_PAIR_MAX 32        /* new pairs per module, in the module's order */
 #define VT_WL_PAIR_K 16          /* pair contributions per patient (A's date, A, pair index) */
-#define VT_WL_PAIR_CAP 1827      /* days of pair_time per pair and patient (the last bin's end) */
+#define VT_WL_PAIR_CAP 1827      /* days after A a pair is followed (the last bin's end) */
 #define VT_WL_PAIR_NBINS 5       /* bins of the time since A's first date */
 
 /* The blocks of the vector, in its order. */
@@ -78,7 +79,7 @@ typedef enum vt_wl_block {
   VT_WL_BLOCK_ONSET,             /* [code][stratum] */
   VT_WL_BLOCK_POSTONSET,         /* [code][stratum] */
   VT_WL_BLOCK_PAIR_ONSET,        /* [pair][bin] */
-  VT_WL_BLOCK_PAIR_TIME,         /* [pair][bin] */
+  VT_WL_BLOCK_PAIR_ATRISK,       /* [pair][bin] */
   VT_WL_BLOCK__COUNT
 } vt_wl_block;
 
@@ -125,7 +126,7 @@ size_t vt_workload_size(const vt_workload *wl);
 size_t vt_workload_block_offset(const vt_workload *wl, vt_wl_block b);
 size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b);
 /* "demog", "deaths", "persontime", "risktime", "onset", "postonset", "pair_onset",
-** "pair_time". */
+** "pair_atrisk". */
 const char *vt_workload_block_name(vt_wl_block b);
 /* The block entry i of the vector belongs to. */
 vt_wl_block vt_workload_block_of(const vt_workload *wl, size_t i);
@@ -135,7 +136,7 @@ vt_wl_block vt_workload_block_of(const vt_workload *wl, size_t i);
 ** "risktime/F/40-44", "onset/SNOMED-CT:44054006/F/40-44",
 ** "postonset/SNOMED-CT:44054006/F/40-44",
 ** "pair_onset/SNOMED-CT:44054006>SNOMED-CT:431855005/0-29d",
-** "pair_time/SNOMED-CT:44054006>SNOMED-CT:431855005/730-1826d" (the bin's
+** "pair_atrisk/SNOMED-CT:44054006>SNOMED-CT:431855005/730-1826d" (the bin's
 ** first and last day since A).  0, or -1 when i is out of range (out is
 ** then ""). */
 int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen);
@@ -171,8 +172,5 @@ uint64_t vt_workload_delta2(const vt_workload *wl);
 /* The bound on one patient's sum over strata of squared person-days in a
 ** window of VT_WL_HORIZON days with at most VT_WL_CAP per stratum. */
 uint64_t vt_workload_time_sq_bound(void);
-/* The bound on one pair contribution's sum over bins of squared pair_time
-** days: at most the bin's width in each bin and VT_WL_PAIR_CAP in all. */
-uint64_t vt_workload_pair_sq_bound(void);
 
 #endif

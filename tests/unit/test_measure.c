@@ -387,22 +387,40 @@ static void test_known_pairs(void) {
     "person,5,F,1960-01-01,,2010-01-01,2019-12-31,,,,,\n"
     "event,5,,,,2012-05-01,,condition,SNOMED,111,,\n"
     "event,5,,,,2012-05-01,,condition,SNOMED,222,,\n"
-    "event,5,,,,2012-05-30,,drug,RxNorm,333,,\n";
+    "event,5,,,,2012-05-30,,drug,RxNorm,333,,\n"
+    /* 6: 111 in 2014, 222 516 days later (bin 3), dies 2015-09-01: bin 3 cut by the window, no onset */
+    "person,6,M,1960-01-01,2015-09-01,2010-01-01,2019-12-31,,,,,\n"
+    "event,6,,,,2014-01-01,,condition,SNOMED,111,,\n"
+    "event,6,,,,2015-06-01,,condition,SNOMED,222,,\n"
+    /* 7: 111 19 days before death: no bin covered, no contribution */
+    "person,7,F,1960-01-01,2014-01-20,2010-01-01,2019-12-31,,,,,\n"
+    "event,7,,,,2014-01-01,,condition,SNOMED,111,,\n"
+    /* 8: 111 in 2012, 222 517 days later, observation ends 2013-10-31 (670 days after A): bin 3 cut */
+    "person,8,F,1960-01-01,,2010-01-01,2013-10-31,,,,,\n"
+    "event,8,,,,2012-01-01,,condition,SNOMED,111,,\n"
+    "event,8,,,,2013-06-01,,condition,SNOMED,222,,\n"
+    /* 9: two adjacent periods (one run of observed days), 111 in 2012, nothing after */
+    "person,9,F,1960-01-01,,2010-01-01,2012-06-30,,,,,\n"
+    "period,9,,,,2012-07-01,2019-12-31,,,,,\n"
+    "event,9,,,,2012-01-01,,condition,SNOMED,111,,\n";
   int64_t *v = NULL;
   vt_measure_stats st;
   CHECK(write_csv(text) == 0 && measure_file(&wl, &v, &st) == 0, "known pair cohort: measured");
   if (!v) { vt_workload_free(&wl); return; }
   static const char *const bins[VT_WL_PAIR_NBINS] = { "0-29d", "30-179d", "180-364d", "365-729d", "730-1826d" };
-  /* by hand: bin widths 30 150 185 365 1097; person 1 at risk 366 days (30 150 185 1 0), person 2 731
-  ** (30 150 185 365 1), person 4 to the cap (30 150 185 365 1097), person 5 0 days (B on A's day) */
-  static const int64_t on_ab[] = { 1, 0, 0, 1, 0 }, t_ab[] = { 90, 450, 555, 731, 1098 };
-  /* person 1 to the cap, person 4 to the cap (333 past it), person 5 29 days in bin 0 */
-  static const int64_t on_ac[] = { 1, 0, 0, 0, 0 }, t_ac[] = { 89, 300, 370, 730, 2194 };
+  /* by hand, bins [0,30) [30,180) [180,365) [365,730) [730,1827) days after A, at risk (whole bin covered, B
+  ** not before it) / onset: person 1 1 1 1 1 0 / bin 3 (366 days); 2 1 1 1 1 0 (731 days to the window's
+  ** end); 4 1 1 1 1 1; 5 1 0 0 0 0 / bin 0 (B on A's day); 6 1 1 1 0 0 (bin 3 cut, its onset unseen);
+  ** 8 1 1 1 0 0 (observation ends in bin 3); 9 1 1 1 1 1 */
+  static const int64_t on_ab[] = { 1, 0, 0, 1, 0 }, r_ab[] = { 7, 6, 6, 4, 2 };
+  /* persons 1, 4, 9 through every bin (333 past the last for 4), 5 an onset in bin 0 (29 days), 6 and 8 three
+  ** bins; 2's 333 was carried in (before A) */
+  static const int64_t on_ac[] = { 1, 0, 0, 0, 0 }, r_ac[] = { 6, 5, 5, 3, 3 };
   /* only person 5: 111 on 222's day (not before it) */
-  static const int64_t on_ba[] = { 1, 0, 0, 0, 0 }, t_ba[] = { 0, 0, 0, 0, 0 };
+  static const int64_t on_ba[] = { 1, 0, 0, 0, 0 }, r_ba[] = { 1, 0, 0, 0, 0 };
   static const char *const pairs[3] = { "SNOMED-CT:111>SNOMED-CT:222", "SNOMED-CT:111>RxNorm:333",
                                         "SNOMED-CT:222>SNOMED-CT:111" };
-  const int64_t *want_on[3] = { on_ab, on_ac, on_ba }, *want_t[3] = { t_ab, t_ac, t_ba };
+  const int64_t *want_on[3] = { on_ab, on_ac, on_ba }, *want_r[3] = { r_ab, r_ac, r_ba };
   for (int q = 0; q < 3; q++) {
     int ok = 1;
     char name[128], got[256] = "";
@@ -410,14 +428,15 @@ static void test_known_pairs(void) {
     for (int b = 0; b < VT_WL_PAIR_NBINS; b++) {
       snprintf(name, sizeof name, "pair_onset/%s/%s", pairs[q], bins[b]);
       int64_t o = entry(&wl, v, name);
-      snprintf(name, sizeof name, "pair_time/%s/%s", pairs[q], bins[b]);
+      snprintf(name, sizeof name, "pair_atrisk/%s/%s", pairs[q], bins[b]);
       int64_t t = entry(&wl, v, name);
-      ok = ok && o == want_on[q][b] && t == want_t[q][b];
+      ok = ok && o == want_on[q][b] && t == want_r[q][b];
       gn += (size_t)snprintf(got + gn, sizeof got - gn, " %lld/%lld", (long long)o, (long long)t);
     }
-    CHECK(ok, "%s: onsets/days per bin as computed by hand (%s)", pairs[q], got);
+    CHECK(ok, "%s: onsets/patients at risk per bin as computed by hand (%s)", pairs[q], got);
   }
-  CHECK(st.pair_terms == 8 && st.pair_censored == 0, "8 pair contributions (%lld)", (long long)st.pair_terms);
+  CHECK(st.pair_terms == 14 && st.pair_censored == 0, "14 pair contributions, none from person 7 (%lld)",
+        (long long)st.pair_terms);
   free(v);
   vt_workload_free(&wl);
 }
@@ -437,42 +456,24 @@ static void test_pair_bounds(void) {
                            "FM"[i % 2], y, y + 10, y + 30);
     add_events(base, sizeof base, &bn, 100 + i, (int)rnd(30), 35, vt_days_from_civil(y + 12, 1, 1), 200);
   }
-  uint64_t dt = vt_workload_block_delta2(&wl, VT_WL_BLOCK_PAIR_TIME);
+  uint64_t dt = vt_workload_block_delta2(&wl, VT_WL_BLOCK_PAIR_ATRISK);
   uint64_t dn = vt_workload_block_delta2(&wl, VT_WL_BLOCK_PAIR_ONSET);
-  /* the bound by brute force over the vertices of {0 <= x_b <= w_b, sum x_b <= CAP}: each bin 0 or full,
-  ** one bin (or none) taking what is left of the cap */
-  uint64_t w[VT_WL_PAIR_NBINS], brute = 0, widest = 0;
-  for (int b = 0; b < VT_WL_PAIR_NBINS; b++) {
-    w[b] = (uint64_t)(vt_wl_pair_edges[b + 1] - vt_wl_pair_edges[b]);
-    if (w[b] > widest) widest = w[b];
-  }
-  for (unsigned set = 0; set < 1u << VT_WL_PAIR_NBINS; set++)
-    for (int j = -1; j < VT_WL_PAIR_NBINS; j++) {
-      uint64_t sum = 0, sq = 0;
-      for (int b = 0; b < VT_WL_PAIR_NBINS; b++) if (set >> b & 1) { sum += w[b]; sq += w[b] * w[b]; }
-      if (sum > VT_WL_PAIR_CAP) continue;
-      if (j >= 0 && !(set >> j & 1)) {
-        uint64_t x = VT_WL_PAIR_CAP - sum < w[j] ? VT_WL_PAIR_CAP - sum : w[j];
-        sq += x * x;
-      }
-      if (sq > brute) brute = sq;
-    }
-  CHECK(dt == (uint64_t)VT_WL_PAIR_K * brute && dn == VT_WL_PAIR_K && vt_workload_pair_sq_bound() == brute,
-        "declared: pair_onset K_P = %d, pair_time K_P x %llu (the vertices' maximum, by brute force) = %llu",
-        VT_WL_PAIR_K, (unsigned long long)brute, (unsigned long long)dt);
+  CHECK(dt == (uint64_t)VT_WL_PAIR_K * VT_WL_PAIR_NBINS && dn == VT_WL_PAIR_K,
+        "declared: pair_onset K_P = %d, pair_atrisk K_P x %d bins = %llu", VT_WL_PAIR_K, VT_WL_PAIR_NBINS,
+        (unsigned long long)dt);
   /* 5: observed from birth, C0 on day 1 and nothing else for 10 years:
-  ** every pair (C0, B) is at risk for more than CAP days */
+  ** every pair (C0, B) is at risk through every bin */
   size_t en = (size_t)snprintf(extra, sizeof extra, "person,5,F,2000-01-01,,2000-01-01,2012-12-31,,,,,\n");
   add_events(extra, sizeof extra, &en, 5, 0, 0, D(2000, 1, 2), 1);
-  CHECK(d && diff_pass(&wl, base, extra, d) == 0, "adversarial 5 (one A, every pair at risk to the cap): measured");
+  CHECK(d && diff_pass(&wl, base, extra, d) == 0, "adversarial 5 (one A, every pair at risk in every bin): measured");
   if (d) {
-    uint64_t got = block_sq(&wl, d, VT_WL_BLOCK_PAIR_TIME);
-    CHECK(got == dt, "... pair_time changes by exactly the declared Delta^2 %llu (%llu)", (unsigned long long)dt,
+    uint64_t got = block_sq(&wl, d, VT_WL_BLOCK_PAIR_ATRISK);
+    CHECK(got == dt, "... pair_atrisk changes by exactly the declared Delta^2 %llu (%llu)", (unsigned long long)dt,
           (unsigned long long)got);
-    uint64_t under = (uint64_t)VT_WL_PAIR_K * widest * widest;
+    uint64_t under = (uint64_t)VT_WL_PAIR_K * (VT_WL_PAIR_NBINS - 1);
     CHECK(got > under && got > dt - 1,
-          "... so an under-declared Delta^2 (K_P x the widest bin squared, %llu, or the declared one less 1) "
-          "is caught (%llu)", (unsigned long long)under, (unsigned long long)got);
+          "... so an under-declared Delta^2 (K_P x one bin fewer, %llu, or the declared one less 1) is caught (%llu)",
+          (unsigned long long)under, (unsigned long long)got);
   }
   /* 6: the six codes of 30 pairs all on one day: every pair an onset (B on
   ** A's day), K_P of them counted */
@@ -629,17 +630,14 @@ static void test_workload(void) {
   CHECK(vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2,
         "Delta^2 = 5 + K + (K+2)(C^2 + (H-C)^2) (no pairs: the pair blocks are empty, Delta^2 0)");
   vt_workload_add_pair(&wl, 1, 0);
-  uint64_t p2 = 30ull * 30 + 150ull * 150 + 185ull * 185 + 365ull * 365 + 1097ull * 1097;
-  CHECK(vt_workload_pair_sq_bound() == p2 && p2 == 1394259, "pair bound: the bins' widths squared, %llu",
-        (unsigned long long)vt_workload_pair_sq_bound());
   CHECK(vt_workload_size(&wl) == n + 2 * VT_WL_PAIR_NBINS &&
-        vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2 + VT_WL_PAIR_K + (uint64_t)VT_WL_PAIR_K * p2,
-        "one pair: 2 x %d entries, Delta^2 + K_P (1 + sum of widths^2) = %llu", VT_WL_PAIR_NBINS,
+        vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2 + (uint64_t)VT_WL_PAIR_K * (1 + VT_WL_PAIR_NBINS),
+        "one pair: 2 x %d entries, Delta^2 + K_P (1 + bins) = %llu", VT_WL_PAIR_NBINS,
         (unsigned long long)vt_workload_delta2(&wl));
   vt_workload_name(&wl, n, a, sizeof a);
   vt_workload_name(&wl, n + 2 * VT_WL_PAIR_NBINS - 1, b, sizeof b);
   CHECK(!strcmp(a, "pair_onset/SNOMED-CT:222>SNOMED-CT:111/0-29d") &&
-        !strcmp(b, "pair_time/SNOMED-CT:222>SNOMED-CT:111/730-1826d"), "pair names: %s, %s", a, b);
+        !strcmp(b, "pair_atrisk/SNOMED-CT:222>SNOMED-CT:111/730-1826d"), "pair names: %s, %s", a, b);
   CHECK(vt_wl_pair_bin(-1) == -1 && vt_wl_pair_bin(0) == 0 && vt_wl_pair_bin(29) == 0 && vt_wl_pair_bin(30) == 1 &&
         vt_wl_pair_bin(364) == 2 && vt_wl_pair_bin(365) == 3 && vt_wl_pair_bin(1826) == 4 &&
         vt_wl_pair_bin(VT_WL_PAIR_CAP) == -1 && vt_wl_pair_edges[0] == 0 &&
