@@ -43,7 +43,9 @@
 #define CONFOUND_SIN 0.05    /* a column this close to the span of the others is confounded */
 #define JACOBIAN_SHARE 4     /* a Jacobian simulation has a quarter of the lives ... */
 #define JACOBIAN_MIN_LIVES 1000  /* ... but at least this many */
-#define CONVERGED 0.01       /* a step whose largest change of u is below this ends the fit */
+#define CONVERGED 0.01
+#define MIN_DENOM_Z 2.0      /* a moment whose real at-risk count or days are within 2 noise sigmas of 0 is left out */
+#define MIN_JACOBIAN_EVENTS 2  /* a derivative seen through fewer changed simulated onsets is taken as 0 */       /* a step whose largest change of u is below this ends the fit */
 
 /* One param of the fit. */
 typedef struct fparam {
@@ -78,6 +80,8 @@ typedef struct fit {
   double *Ebase, *Vbase;     /* predicted moments and variances at the current params */
   double **J;                /* per param, over its mlist: d moment / d u at u = 0 */
   int sims, nsims_total;
+  double time_real;          /* the released days at risk, all strata (a scale, nearly noise-free) */
+  double time_sim;           /* the same of the last simulation */
   char *err; size_t errlen;
 } fit;
 
@@ -94,7 +98,7 @@ static double var(const fit *f, size_t i) { return f->sigmas[i] * f->sigmas[i]; 
 ** E[k], V[k] (noise, the real count's sampling, the at-risk entries'
 ** noise, the simulation's sampling).  A moment the simulation cannot
 ** predict (no simulated days or patients at risk) gets V = 0. */
-static void predict(const fit *f, const int64_t *v, double *E, double *V) {
+static void predict(const fit *f, const int64_t *v, double *E, double *V, double *S) {
   const vt_workload *wl = f->wl;
   size_t ro = off(f, VT_WL_BLOCK_RISKTIME), oo = off(f, VT_WL_BLOCK_ONSET), lo = off(f, VT_WL_BLOCK_POSTONSET);
   for (size_t c = 0; c < wl->ncodes; c++)
@@ -116,7 +120,9 @@ static void predict(const fit *f, const int64_t *v, double *E, double *V) {
         asum += asim[j];
       }
       E[k] = e;
-      if (asum <= 0) { V[k] = 0; continue; }
+      if (S) S[k] = osum;
+      double ar = areal[0] + areal[1] + areal[2], av = avar[0] + avar[1] + avar[2];
+      if (asum <= 0 || ar <= MIN_DENOM_Z * sqrt(av)) { V[k] = 0; continue; }   /* no real days at risk above the noise */
       /* the counts' Poisson variances at the group's rate, smoothed by one
       ** event so that a cell the simulation left empty is not certain */
       double rs = (osum + 1) / asum;
@@ -133,7 +139,8 @@ static void predict(const fit *f, const int64_t *v, double *E, double *V) {
       ** whatever the windows' lengths), times the real patients at risk */
       double nreal = val(f, pr + p), nsim = (double)v[pr + p], osim = (double)v[po + p];
       if (nreal < 0) nreal = 0;
-      if (nsim <= 0) { E[k] = 0; V[k] = 0; continue; }
+      if (S) S[k] = osim;
+      if (nsim <= 0 || nreal <= MIN_DENOM_Z * sqrt(var(f, pr + p))) { E[k] = 0; V[k] = 0; continue; }
       double h = osim / nsim, hs = (osim + 1) / (nsim + 2);
       E[k] = h * nreal;
       V[k] = f->VO[k] + h * h * var(f, pr + p) + hs * (1 - hs) * nreal + hs * (1 - hs) * nreal * nreal / nsim;
@@ -145,7 +152,9 @@ static void predict(const fit *f, const int64_t *v, double *E, double *V) {
 /* The released onsets per moment and their noise variance. */
 static void observe(fit *f) {
   const vt_workload *wl = f->wl;
-  size_t oo = off(f, VT_WL_BLOCK_ONSET);
+  size_t oo = off(f, VT_WL_BLOCK_ONSET), ro = off(f, VT_WL_BLOCK_RISKTIME);
+  f->time_real = 0;
+  for (size_t s = 0; s < VT_WL_NSTRATA; s++) f->time_real += val(f, ro + s);
   for (size_t c = 0; c < wl->ncodes; c++)
     for (int g = 0; g < NGROUPS; g++) {
       size_t k = c * NGROUPS + (size_t)g;
@@ -308,8 +317,9 @@ static void keep_list_feasible(fit *f, int first) {
 
 /* Simulate `patients` lives at the current params, with the params of
 ** Jacobian group `group` (-1: none) moved by their step, and predict the
-** moments into E, V.  0, or -1 with the error set. */
-static int simulate(fit *f, int group, int64_t patients, double *E, double *V, const char *what) {
+** moments into E, V (and the simulated onsets behind each into S, unless
+** NULL).  0, or -1 with the error set. */
+static int simulate(fit *f, int group, int64_t patients, double *E, double *V, double *S, const char *what) {
   size_t nfixed = f->fixed ? (size_t)f->fixed->n : 0, n = 0;
   const char **names = malloc((nfixed + (size_t)f->np + 1) * sizeof *names);
   double *vals = malloc((nfixed + (size_t)f->np + 1) * sizeof *vals);
@@ -328,13 +338,6 @@ static int simulate(fit *f, int group, int64_t patients, double *E, double *V, c
     names[n] = f->out->items[p->decl].name;
     vals[n++] = value_at(p, p->u + (p->active && p->group == group ? p->step : 0));
   }
-  if (getenv("VT_FIT_DEBUG"))
-    for (int i = 0; i < f->np; i++) {
-      if (f->ps[i].list != i) continue;
-      double sum = 0;
-      for (int j = i; j < f->np && f->ps[j].list == i; j++) sum += value_at(&f->ps[j], f->ps[j].u + (f->ps[j].active && f->ps[j].group == group ? f->ps[j].step : 0));
-      if (sum > 1) for (int j = i; j < f->np && f->ps[j].list == i; j++) fprintf(stderr, "LIST %s u %g d %g active %d group %d/%d step %g\n", f->out->items[f->ps[j].decl].name, f->ps[j].u, f->ps[j].d, f->ps[j].active, f->ps[j].group, group, f->ps[j].step);
-    }
   vt_params *params = vt_params_from_numbers(names, vals, n, f->err, f->errlen);
   if (!params) goto done;
   int64_t windows = 0;
@@ -343,7 +346,10 @@ static int simulate(fit *f, int group, int64_t patients, double *E, double *V, c
   rc = vt_lsim_run(&so, params, f->wl, f->m, vec, &windows, f->err, f->errlen);
   vt_params_free(params);
   if (rc == 0) {
-    predict(f, vec, E, V);
+    predict(f, vec, E, V, S);
+    size_t ro = off(f, VT_WL_BLOCK_RISKTIME);
+    f->time_sim = 0;
+    for (size_t s = 0; s < VT_WL_NSTRATA; s++) f->time_sim += (double)vec[ro + s];
     f->sims++;
     f->out->simulations = f->sims;
     if (f->o->progress) f->o->progress(f->sims, f->nsims_total, what, f->o->progress_ud);
@@ -494,7 +500,7 @@ static int drop_unidentified(fit *f, wls *w) {
   int dropped = 0;
   for (int c = 0; c < w->ncols; c++)
     if (col_norm(w, c) == 0) {
-      give_up(f, &f->ps[w->cols[c]], "no effect: changing it changed no measured statistic in simulation");
+      give_up(f, &f->ps[w->cols[c]], "no effect: changing it moved no measured statistic by 2 or more simulated onsets (more --sim-patients may show one)");
       dropped++;
     }
   if (dropped || w->ncols < 2 || w->nrows == 0) return dropped;
@@ -575,14 +581,6 @@ static int wls_se(fit *f, wls *w) {
         LAPACKE_dpotri(LAPACK_COL_MAJOR, 'U', (lapack_int)C, N, (lapack_int)C) == 0) {
       for (size_t c = 0; c < C; c++) f->ps[w->cols[c]].se = sqrt(N[c * C + c]);
       rc = 0;
-      if (getenv("VT_FIT_DEBUG_PARAM"))
-        for (size_t c = 0; c < C; c++) {
-          if (strcmp(f->out->items[f->ps[w->cols[c]].decl].name, getenv("VT_FIT_DEBUG_PARAM"))) continue;
-          for (size_t r = 0; r < w->nrows; r++) {
-            double a = w->A[c * w->nrows + r];
-            if (fabs(a) > 1) fprintf(stderr, "row mom %zu code %s A %.2f O %.1f E %.1f V %.1f\n", w->rows[r], f->wl->codes[f->mom_code[w->rows[r]]], a, f->O[w->rows[r]], f->Ebase[w->rows[r]], f->Vbase[w->rows[r]]);
-          }
-        }
     }
   }
   free(N);
@@ -749,32 +747,43 @@ static int64_t jacobian_lives(const fit *f) {
 }
 
 /* The Jacobian at the current params: one simulation at them and one per
-** group, each of jacobian_lives, each param's column over its module's
-** moments.  0, or -1 with the error set. */
+** group, each of jacobian_lives, each param's column over its moments.
+** A column is the change of the simulated onsets behind each moment,
+** scaled to the real population by the ratio of all released days at risk
+** to all simulated ones, per unit of u.  It is deliberately not the change
+** of E = rate x released denominator: that would carry the denominator's
+** noise into the slope, which then correlates with the residual and
+** attenuates every estimate towards 0 (errors in variables); the
+** simulated counts are free of the release's noise, and any slope gives a
+** consistent fit where the moments hold.  0, or -1 with the error set. */
 static int jacobian(fit *f, int ngroups) {
   size_t nm = f->nmom ? f->nmom : 1;
   double *E = malloc(nm * sizeof *E), *V = malloc(nm * sizeof *V), *E0 = malloc(nm * sizeof *E0);
+  double *S = malloc(nm * sizeof *S), *S0 = malloc(nm * sizeof *S0);
   f->J = calloc((size_t)(f->np ? f->np : 1), sizeof *f->J);
-  if (!E || !V || !E0 || !f->J) { free(E); free(V); free(E0); snprintf(f->err, f->errlen, "out of memory"); return -1; }
+  int rc = -1;
+  if (!E || !V || !E0 || !S || !S0 || !f->J) { snprintf(f->err, f->errlen, "out of memory"); goto done; }
   int64_t lives = jacobian_lives(f);
-  int rc = simulate(f, -1, lives, E0, V, "Jacobian base");
+  rc = simulate(f, -1, lives, E0, V, S0, "Jacobian base");
+  double scale = rc == 0 && f->time_sim > 0 ? f->time_real / f->time_sim : 0;
   for (int g = 0; g < ngroups && rc == 0; g++) {
     char what[64];
     snprintf(what, sizeof what, "Jacobian %d of %d", g + 1, ngroups);
-    if ((rc = simulate(f, g, lives, E, V, what)) != 0) break;
-    for (int i = 0; i < f->np; i++) {
+    if ((rc = simulate(f, g, lives, E, V, S, what)) != 0) break;
+    for (int i = 0; i < f->np && rc == 0; i++) {
       fparam *p = &f->ps[i];
       if (!p->active || p->group != g) continue;
       size_t len = f->mlen[i];
       f->J[i] = malloc((len ? len : 1) * sizeof **f->J);
       if (!f->J[i]) { snprintf(f->err, f->errlen, "out of memory"); rc = -1; break; }
-      for (size_t j = 0; j < len; j++) {
+      for (size_t j = 0; j < len; j++) {   /* a change of one simulated onset is a step, not a slope */
         size_t k = f->mlist[i][j];
-        f->J[i][j] = (E[k] - E0[k]) / p->step;
+        f->J[i][j] = fabs(S[k] - S0[k]) >= MIN_JACOBIAN_EVENTS ? scale * (S[k] - S0[k]) / p->step : 0;
       }
     }
   }
-  free(E); free(V); free(E0);
+done:
+  free(E); free(V); free(E0); free(S); free(S0);
   return rc;
 }
 
@@ -784,7 +793,7 @@ int vt_fit_modules(const vt_mfit_opts *o, const vt_workload *wl, const vt_codema
   fit f = { .o = o, .wl = wl, .m = m, .values = values, .sigmas = sigmas, .fixed = fixed, .out = out,
             .err = err, .errlen = errlen };
   memset(out, 0, sizeof *out);
-  f.npairs = getenv("NOPAIRS") ? 0 : vt_workload_npairs(wl);
+  f.npairs = vt_workload_npairs(wl);
   f.nmom = wl->ncodes * NGROUPS + f.npairs * VT_WL_PAIR_NBINS;
   size_t nm = f.nmom ? f.nmom : 1;
   f.O = malloc(nm * sizeof *f.O); f.VO = malloc(nm * sizeof *f.VO); f.mom_code = malloc(nm * sizeof *f.mom_code);
@@ -802,19 +811,15 @@ int vt_fit_modules(const vt_mfit_opts *o, const vt_workload *wl, const vt_codema
   int iters = o->iterations > 0 ? o->iterations : 1;
   f.nsims_total = ngroups ? 1 + 1 + ngroups + iters : 0;
   if (ngroups == 0) { rc = 0; goto report; }
-  if (simulate(&f, -1, o->sim.patients, f.Ebase, f.Vbase, "at the defaults") != 0 || jacobian(&f, ngroups) != 0)
+  if (simulate(&f, -1, o->sim.patients, f.Ebase, f.Vbase, NULL, "at the defaults") != 0 || jacobian(&f, ngroups) != 0)
     goto done;
   for (int it = 0; it < iters; it++) {
     char what[64];
     double maxd = 0;
     if (step_all(&f, ncomp, 0, &maxd) != 0) goto done;
-    if (getenv("VT_FIT_DEBUG")) {
-      for (int i = 0; i < f.np; i++) fprintf(stderr, "it %d %s u %.4f value %.5g\n", it, f.out->items[f.ps[i].decl].name, f.ps[i].u, value_at(&f.ps[i], f.ps[i].u));
-      for (size_t k = 0; k < f.nmom; k++) if (f.Vbase[k] > 0 && (f.O[k] != 0 || f.Ebase[k] != 0) && !strcmp(wl->codes[f.mom_code[k]], getenv("VT_FIT_DEBUG"))) fprintf(stderr, "  mom %zu O %.1f E %.1f V %.1f z %.2f\n", k, f.O[k], f.Ebase[k], f.Vbase[k], (f.O[k]-f.Ebase[k])/sqrt(f.Vbase[k]));
-    }
     if (maxd < CONVERGED) break;
     snprintf(what, sizeof what, "step %d of at most %d", it + 1, iters);
-    if (simulate(&f, -1, o->sim.patients, f.Ebase, f.Vbase, what) != 0) goto done;
+    if (simulate(&f, -1, o->sim.patients, f.Ebase, f.Vbase, NULL, what) != 0) goto done;
   }
   double unused = 0;
   if (step_all(&f, ncomp, 1, &unused) != 0) goto done;

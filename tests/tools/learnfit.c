@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < lc.n; i++) {
     const vt_lcfit_item *it = &lc.items[i];
     printf("%s\t%s\t%.6g\t%.6g\t%s\n", it->name, it->fitted ? "fitted" : "cannot", it->value, it->se, it->why);
-    if (it->fitted && !getenv("NOFIXED")) { lcn[nl] = it->name; lcv[nl++] = it->value; }
+    if (it->fitted) { lcn[nl] = it->name; lcv[nl++] = it->value; }
   }
   vt_params *fixed = vt_params_from_numbers(lcn, lcv, nl, err, sizeof err);
   if (!fixed) { fprintf(stderr, "learnfit: %s\n", err); goto done; }
