@@ -56,7 +56,7 @@ FUZZ_CC      ?= clang-14
 FUZZ_PKGS    := clang-14 libclang-rt-14-dev
 FUZZ_BUILD   := build-fuzz
 
-.PHONY: all deps run test test-sanitize unit e2e bench clean fuzz fuzz-bins
+.PHONY: all deps run test test-sanitize unit e2e bench learn-table clean fuzz fuzz-bins
 all: deps $(PROG)
 
 # Install missing Debian packages (a fresh machine has none of them).
@@ -145,6 +145,11 @@ test-sanitize:
 
 bench: all $(BENCH_BIN)
 	@VITAE=./$(PROG) BUILD=$(BUILD) sh bench/run.sh
+
+# The round-trip error of vitae learn against epsilon and patients (about ten
+# minutes; the table in docs/learn-statistics.md).
+learn-table: all $(BUILD)/tools/learnfit
+	@VITAE=./$(PROG) BUILD=$(BUILD) sh bench/learn_table.sh
 
 clean:
 	rm -rf build build-san build-fuzz vitae vitae-san output tests/tmp

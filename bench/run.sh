@@ -18,8 +18,10 @@
 # vocabulary, and the OHDSI vocabulary loader on a synthetic 5,000,000-concept Athena
 # download (see its section; VOCAB_N sets the size, 0 skips it).  Last, the
 # EHR reader on every source kind (see its section; EHR_N sets the cohort
-# size, 0 skips it).
-# Takes a few minutes; the budget is about ten.
+# size, 0 skips it).  Last, `vitae learn` on a censored 100,000-patient OMOP
+# extract (LEARN_N sets the size, 0 skips it): measurement and fit seconds,
+# peak memory.
+# Takes about fifteen minutes, five of them the learner's section.
 
 VITAE=${VITAE:-./vitae}
 BUILD=${BUILD:-build}
@@ -375,6 +377,37 @@ else
   awk -v n="$EHR_N" -v t="$tenth" -v a="$m1" -v b="$m2" -v c="$m3" -v d="$m4" 'BEGIN {
     printf "  memory, peak RSS of %d persons / of %d: vitae: %.2f, omop: %.2f (flat: about 1)\n", n, t,
            (a > 0) ? b / a : 0, (c > 0) ? d / c : 0 }'
+fi
+
+# ---- vitae learn (docs/learn.md): time and peak memory on a censored extract --
+# A LEARN_N-patient OMOP extract (default 100,000; 0 skips the section; about
+# 3 minutes to generate on 2 cores) of the default modules with random
+# observation windows, learned back at epsilon 1, delta 1e-6 with the
+# default fit (--sim-patients 5000).  The figures come from vitae learn's
+# own summary line: measurement (reading the source once), the fit
+# (simulations), the whole command, and its peak RSS.  Goal (issue 10):
+# measurement in seconds, the whole learn within 2 minutes.
+LEARN_N=${LEARN_N:-100000}
+echo
+if [ "$LEARN_N" = 0 ]; then
+  echo "vitae learn: skipped (LEARN_N=0)"
+else
+  L="$TMP/learn"
+  mkdir -p "$L" || die "cannot create $L"
+  echo "bench: vitae run -p $LEARN_N --format omop --observation random (the learner's extract)" >&2
+  "$VITAE" run -p "$LEARN_N" -s "$SEED" --reference-date 2025-06-30 --format omop --observation random \
+    -o "$L/ehr.db" -q > "$L/run.log" 2>&1 || { cat "$L/run.log" >&2; die "vitae run for the learner failed"; }
+  echo "bench: vitae learn --from omop:ehr.db --epsilon 1" >&2
+  "$VITAE" learn --from "omop:$L/ehr.db" --epsilon 1 --delta 1e-6 -o "$L/fit.yaml" -q > "$L/learn.log" 2>&1 ||
+    { cat "$L/learn.log" >&2; die "vitae learn failed"; }
+  line=$(grep '^summary:' "$L/learn.log")
+  echo "vitae learn (default modules, OMOP extract of $LEARN_N patients, --observation random, epsilon 1):"
+  printf '%s\n' "$line" | awk '{
+    n = split($0, f, " "); for (i = 2; i <= n; i++) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
+    printf "  measurement %8.1f s  %9.0f persons/s\n", v["measure_seconds"], v["persons"] / (v["measure_seconds"] > 0 ? v["measure_seconds"] : 1)
+    printf "  fit         %8.1f s  %9d simulations\n", v["fit_seconds"], v["simulations"]
+    printf "  whole learn %8.1f s  peak memory %.1f MB (goal: within 120 s)\n", v["seconds"], v["peak_rss_kb"] / 1024
+    printf "  fitted      %d of %d params (lifecycle %d, modules %d)\n", v["fitted"], v["params"], v["lifecycle_fitted"], v["module_fitted"] }'
 fi
 
 [ "${KEEP:-0}" = 1 ] || rm -rf "$TMP"

@@ -272,7 +272,7 @@ typedef struct learn {
   vt_lcfit lc;
   vt_mfit mf;
   int have_mf;
-  double t0;
+  double t0, measure_s, fit_s;
   char err[4096];
 } learn;
 
@@ -339,10 +339,10 @@ static int measure(learn *L) {
       next = now_s() + 1;
     }
   }
-  if (!L->o.quiet) {
-    double el = now_s() - t0;
-    fprintf(stderr, "%smeasured: %lld persons read in %.1f s\n", tty ? "\r" : "", (long long)L->st.persons, el);
-  }
+  L->measure_s = now_s() - t0;
+  if (!L->o.quiet)
+    fprintf(stderr, "%smeasured: %lld persons read in %.1f s\n", tty ? "\r" : "", (long long)L->st.persons,
+            L->measure_s);
   vt_measure_free(ms);
   return rc < 0 ? -1 : 0;
 }
@@ -515,9 +515,12 @@ static int learn_run(learn *L) {
             L->wl.ncodes, vt_workload_size(&L->wl), L->o.epsilon, L->o.delta, L->plan.rho_budget);
   if ((st = read_source(L)) != VT_EXIT_OK) return st;
   if ((st = release(L)) != VT_EXIT_OK) return st;
+  double t = now_s();
   if ((st = fit(L)) != VT_EXIT_OK) return st;
+  L->fit_s = now_s() - t;
   vt_learn_out out = { .lc = &L->lc, .mf = L->have_mf ? &L->mf : NULL,
-                       .mf_skipped = "module fit skipped (--no-module-fit)", .rel = &L->rel };
+                       .mf_skipped = "module fit skipped (--no-module-fit)", .rel = &L->rel,
+                       .measure_seconds = L->measure_s, .fit_seconds = L->fit_s };
   vt_engine_params(L->eng, &out.decls, &out.ndecls);
   if ((st = write_output(L, &out)) != VT_EXIT_OK) return st;
   vt_learn_report(stdout, &out, &L->st, L->o.output, now_s() - L->t0);

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "sim/lifecycle.h"
 #include "sim/strbuf.h"
@@ -176,6 +177,12 @@ static void report_not_fitted(FILE *f, const vt_learn_out *o) {
   free(g);
 }
 
+/* The process's peak resident memory in KiB (0 if unknown). */
+static long peak_rss_kb(void) {
+  struct rusage ru;
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
 void vt_learn_report(FILE *f, const vt_learn_out *o, const vt_measure_stats *st, const char *output, double seconds) {
   int n = vt_learn_nrows(o), nfit = 0, lcfit = 0;
   vt_learn_row r;
@@ -194,6 +201,8 @@ void vt_learn_report(FILE *f, const vt_learn_out *o, const vt_measure_stats *st,
   fprintf(f, "  codes first seen in a gap / after    %12" PRId64 " / %" PRId64 "\n", st->in_gap, st->after_window);
   fprintf(f, "  risk windows stopped at K codes      %12" PRId64 "\n", st->k_censored);
   fprintf(f, "  windows stopped by the stratum cap   %12" PRId64 "\n", st->cap_censored);
+  fprintf(f, "  events matched by code alone (no vocabulary) / ambiguous %" PRId64 " / %" PRId64 "\n",
+          st->code_only, st->code_ambiguous);
   fprintf(f, "Fitted %d of %d params (lifecycle %d of %d, modules %d of %d%s)\n", nfit, n, lcfit, o->lc->n,
           nfit - lcfit, o->ndecls, o->mf ? "" : ": module fit skipped");
   if (nfit < n) {
@@ -204,7 +213,8 @@ void vt_learn_report(FILE *f, const vt_learn_out *o, const vt_measure_stats *st,
           o->rel->delta, o->rel->rho, o->rel->rho_budget, o->rel->nledger);
   fprintf(f, "Wrote %s\n", output);
   fprintf(f, "summary: persons=%" PRId64 " params=%d fitted=%d not_fitted=%d lifecycle_fitted=%d module_fitted=%d "
-             "epsilon=%.17g delta=%.17g rho=%.17g rho_budget=%.17g seconds=%.3f output=%s\n",
+             "epsilon=%.17g delta=%.17g rho=%.17g rho_budget=%.17g simulations=%d measure_seconds=%.3f "
+             "fit_seconds=%.3f seconds=%.3f peak_rss_kb=%ld output=%s\n",
           st->persons, n, nfit, n - nfit, lcfit, nfit - lcfit, o->rel->epsilon, o->rel->delta, o->rel->rho,
-          o->rel->rho_budget, seconds, output);
+          o->rel->rho_budget, o->mf ? o->mf->simulations : 0, o->measure_seconds, o->fit_seconds, seconds, peak_rss_kb(), output);
 }

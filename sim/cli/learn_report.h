@@ -24,6 +24,8 @@ typedef struct vt_learn_out {
   const vt_param_decl *decls;     /* the params the modules declare */
   int ndecls;
   const vt_release *rel;          /* the release (public) */
+  double measure_seconds;         /* reading and measuring the source */
+  double fit_seconds;             /* the lifecycle and module fits */
 } vt_learn_out;
 
 /* One param of the result, lifecycle first then the modules'. */
