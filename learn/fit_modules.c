@@ -832,6 +832,9 @@ report:
     else if (p->active && fabs(p->u) >= MAX_U - 1e-9)
       give_up(&f, p, "the fit ran into its bound, a factor e^%.0f from the default: the data and the module's "
               "structure disagree", MAX_U);
+    else if (p->active && p->d > 0 && p->d <= 1 && p->d * exp(p->u) >= 1)
+      give_up(&f, p, "the fit ran into its bound, a probability of 1: the data and the module's structure "
+              "disagree");
   }
   for (int i = 0; i < f.np; i++) if (f.ps[i].list == i) keep_list_feasible(&f, i);   /* after the give-ups */
   for (int i = 0; i < f.np; i++) {
