@@ -78,7 +78,8 @@ typedef struct fit {
   unsigned char *infl;       /* [param * ncodes + code]: the param's influence (see influence()) */
   size_t **mlist; size_t *mlen;  /* per param: the moments of the codes it influences */
   double *Ebase, *Vbase;     /* predicted moments and variances at the current params */
-  double **J;                /* per param, over its mlist: d moment / d u at u = 0 */
+  double **J;                /* per param, over its mlist: the instrument (scaled simulated onsets) / d u at u = 0 */
+  double **D;                /* per param, over its mlist: d E / d u at u = 0 (E with the released denominators) */
   int sims, nsims_total;
   double time_real;          /* the released days at risk, all strata (a scale, nearly noise-free) */
   double time_sim;           /* the same of the last simulation */
@@ -437,10 +438,14 @@ static int assign_components(fit *f) {
 typedef struct wls {
   int *cols; int ncols;      /* param indexes */
   size_t *rows; size_t nrows;/* moment indexes (V > 0) */
-  double *A, *b;             /* rows x cols (column-major), weighted; and rhs */
+  double *A, *B, *b;         /* rows x cols (column-major), weighted: the instrument J and
+                             ** the derivative D; and the weighted residual */
 } wls;
 
-static void wls_free(wls *w) { free(w->cols); free(w->rows); free(w->A); free(w->b); memset(w, 0, sizeof *w); }
+static void wls_free(wls *w) {
+  free(w->cols); free(w->rows); free(w->A); free(w->B); free(w->b);
+  memset(w, 0, sizeof *w);
+}
 
 /* Build component comp's weighted Jacobian at the current u (the Jacobian
 ** at u = 0 scaled by exp(u): onset moments are close to linear in a
@@ -469,8 +474,9 @@ static int wls_build(fit *f, int comp, int *rowmap, wls *w) {
   }
   size_t R = w->nrows ? w->nrows : 1, C = (size_t)(w->ncols ? w->ncols : 1);
   w->A = calloc(R * C, sizeof *w->A);
-  w->b = calloc(R + C, sizeof *w->b);       /* room for the damping rows' zeros */
-  if (!w->A || !w->b) return -1;
+  w->B = calloc(R * C, sizeof *w->B);
+  w->b = calloc(R, sizeof *w->b);
+  if (!w->A || !w->B || !w->b) return -1;
   for (size_t r = 0; r < w->nrows; r++) {
     size_t k = w->rows[r];
     w->b[r] = (f->O[k] - f->Ebase[k]) / sqrt(f->Vbase[k]);
@@ -480,7 +486,9 @@ static int wls_build(fit *f, int comp, int *rowmap, wls *w) {
     double scale = exp(p->u);
     for (size_t j = 0; j < f->mlen[w->cols[c]]; j++) {
       size_t k = f->mlist[w->cols[c]][j];
-      if (rowmap[k] >= 0) w->A[(size_t)c * R + (size_t)rowmap[k]] = f->J[w->cols[c]][j] * scale / sqrt(f->Vbase[k]);
+      if (rowmap[k] < 0) continue;
+      w->A[(size_t)c * R + (size_t)rowmap[k]] = f->J[w->cols[c]][j] * scale / sqrt(f->Vbase[k]);
+      w->B[(size_t)c * R + (size_t)rowmap[k]] = f->D[w->cols[c]][j] * scale / sqrt(f->Vbase[k]);
     }
   }
   for (size_t r = 0; r < w->nrows; r++) rowmap[w->rows[r]] = -1;
@@ -532,58 +540,76 @@ static int drop_unidentified(fit *f, wls *w) {
   return dropped;
 }
 
-/* One damped Gauss-Newton step of the component: solve
-** min |A d - b|^2 + lambda |D d|^2 (D the column norms) with LAPACKE_dgels,
-** move u by d (each change at most MAX_STEP, |u| at most MAX_U).  0 or -1. */
+/* M = A'B (C x C, column-major) of the component. */
+static void cross(const wls *w, double *M) {
+  size_t C = (size_t)w->ncols;
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)C, (int)C, (int)w->nrows, 1.0, w->A, (int)w->nrows,
+              w->B, (int)w->nrows, 0.0, M, (int)C);
+}
+
+/* One damped Gauss-Newton step of the instrumental-variable equations
+** J'W (O - E(u)) = 0: solve (A'B + lambda diag|A'B|) d = A'b with
+** LAPACKE_dgesv (A the weighted instrument, B the weighted derivative),
+** then move u by d (each change at most MAX_STEP, |u| at most MAX_U);
+** *maxd gets the largest change.  0, or -1 when LAPACK fails. */
 static int wls_step(fit *f, wls *w, double *maxd) {
   if (w->ncols == 0 || w->nrows == 0) return 0;
-  size_t R = w->nrows, C = (size_t)w->ncols, RR = R + C;
+  size_t C = (size_t)w->ncols;
   const double lambda = 1e-3;
-  double *A = calloc(RR * C, sizeof *A), *b = calloc(RR, sizeof *b);
-  if (!A || !b) { free(A); free(b); return -1; }
-  for (size_t c = 0; c < C; c++) {
-    memcpy(A + c * RR, w->A + c * R, R * sizeof *A);
-    A[c * RR + R + c] = sqrt(lambda) * col_norm(w, (int)c);
-  }
-  memcpy(b, w->b, R * sizeof *b);
-  lapack_int info = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)RR, (lapack_int)C, 1, A, (lapack_int)RR, b,
-                                  (lapack_int)RR);
+  double *M = malloc(C * C * sizeof *M), *d = malloc(C * sizeof *d);
+  lapack_int *piv = malloc(C * sizeof *piv);
+  if (!M || !d || !piv) { free(M); free(d); free(piv); return -1; }
+  cross(w, M);
+  for (size_t c = 0; c < C; c++) M[c * C + c] += lambda * fabs(M[c * C + c]);
+  cblas_dgemv(CblasColMajor, CblasTrans, (int)w->nrows, (int)C, 1.0, w->A, (int)w->nrows, w->b, 1, 0.0, d, 1);
+  lapack_int info = LAPACKE_dgesv(LAPACK_COL_MAJOR, (lapack_int)C, 1, M, (lapack_int)C, piv, d, (lapack_int)C);
   if (info == 0)
     for (size_t c = 0; c < C; c++) {
       fparam *p = &f->ps[w->cols[c]];
-      double d = b[c];
-      if (!isfinite(d)) continue;
-      if (d > MAX_STEP) d = MAX_STEP;
-      if (d < -MAX_STEP) d = -MAX_STEP;
-      if (fabs(d) > *maxd) *maxd = fabs(d);
-      p->u += d;
+      double x = d[c];
+      if (!isfinite(x)) continue;
+      if (x > MAX_STEP) x = MAX_STEP;
+      if (x < -MAX_STEP) x = -MAX_STEP;
+      if (fabs(x) > *maxd) *maxd = fabs(x);
+      p->u += x;
       if (p->u > MAX_U) p->u = MAX_U;
       if (p->u < -MAX_U) p->u = -MAX_U;
     }
-  free(A); free(b);
-  return info == 0 ? 0 : -1;
+  free(M); free(d); free(piv);
+  return info < 0 ? -1 : 0;   /* info > 0: singular, no step */
 }
 
-/* The standard errors of u in the component: the diagonal of (A'A)^-1
-** (cblas_dsyrk, LAPACKE_dpotrf, LAPACKE_dpotri).  0, or -1 when the matrix
-** is not positive definite (se left infinite). */
+/* The standard errors of u in the component, from the sandwich of the
+** instrumental-variable estimator: Var = (A'B)^-1 (A'A) (B'A)^-1
+** (cblas_dsyrk, cblas_dgemm, LAPACKE_dgesv).  With A = B it is the usual
+** (J'WJ)^-1.  0, or -1 when A'B is singular (se left infinite). */
 static int wls_se(fit *f, wls *w) {
   size_t C = (size_t)w->ncols;
   if (!C) return 0;
-  double *N = calloc(C * C, sizeof *N);
-  if (!N) return -1;
   for (size_t c = 0; c < C; c++) f->ps[w->cols[c]].se = INFINITY;
+  if (!w->nrows) return -1;
+  double *M = malloc(C * C * sizeof *M), *N = calloc(C * C, sizeof *N), *Mi = calloc(C * C, sizeof *Mi);
+  double *T = malloc(C * C * sizeof *T);
+  lapack_int *piv = malloc(C * sizeof *piv);
   int rc = -1;
-  if (w->nrows) {
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)C, (int)w->nrows, 1.0, w->A, (int)w->nrows, 0.0, N,
-                (int)C);
-    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)C, N, (lapack_int)C) == 0 &&
-        LAPACKE_dpotri(LAPACK_COL_MAJOR, 'U', (lapack_int)C, N, (lapack_int)C) == 0) {
-      for (size_t c = 0; c < C; c++) f->ps[w->cols[c]].se = sqrt(N[c * C + c]);
-      rc = 0;
-    }
+  if (!M || !N || !Mi || !T || !piv) goto done;
+  cross(w, M);
+  for (size_t c = 0; c < C; c++) Mi[c * C + c] = 1;
+  if (LAPACKE_dgesv(LAPACK_COL_MAJOR, (lapack_int)C, (lapack_int)C, M, (lapack_int)C, piv, Mi, (lapack_int)C) != 0)
+    goto done;
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)C, (int)w->nrows, 1.0, w->A, (int)w->nrows, 0.0, N, (int)C);
+  for (size_t a = 0; a < C; a++)            /* complete the symmetric matrix */
+    for (size_t b = a + 1; b < C; b++) N[a * C + b] = N[b * C + a];
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)C, (int)C, (int)C, 1.0, Mi, (int)C, N, (int)C, 0.0, T,
+              (int)C);
+  for (size_t c = 0; c < C; c++) {         /* diag(T Mi') */
+    double v = 0;
+    for (size_t k = 0; k < C; k++) v += T[k * C + c] * Mi[k * C + c];
+    f->ps[w->cols[c]].se = v > 0 ? sqrt(v) : INFINITY;
   }
-  free(N);
+  rc = 0;
+done:
+  free(M); free(N); free(Mi); free(T); free(piv);
   return rc;
 }
 
@@ -732,7 +758,8 @@ oom:
 static void fit_free(fit *f) {
   free(f->O); free(f->VO); free(f->mom_code); free(f->Ebase); free(f->Vbase);
   if (f->J) for (int i = 0; i < f->np; i++) free(f->J[i]);
-  free(f->J);
+  if (f->D) for (int i = 0; i < f->np; i++) free(f->D[i]);
+  free(f->J); free(f->D);
   if (f->mlist) for (int i = 0; i < f->np; i++) free(f->mlist[i]);
   free(f->mlist); free(f->mlen); free(f->owns); free(f->infl); free(f->ps);
 }
@@ -761,8 +788,9 @@ static int jacobian(fit *f, int ngroups) {
   double *E = malloc(nm * sizeof *E), *V = malloc(nm * sizeof *V), *E0 = malloc(nm * sizeof *E0);
   double *S = malloc(nm * sizeof *S), *S0 = malloc(nm * sizeof *S0);
   f->J = calloc((size_t)(f->np ? f->np : 1), sizeof *f->J);
+  f->D = calloc((size_t)(f->np ? f->np : 1), sizeof *f->D);
   int rc = -1;
-  if (!E || !V || !E0 || !S || !S0 || !f->J) { snprintf(f->err, f->errlen, "out of memory"); goto done; }
+  if (!E || !V || !E0 || !S || !S0 || !f->J || !f->D) { snprintf(f->err, f->errlen, "out of memory"); goto done; }
   int64_t lives = jacobian_lives(f);
   rc = simulate(f, -1, lives, E0, V, S0, "Jacobian base");
   double scale = rc == 0 && f->time_sim > 0 ? f->time_real / f->time_sim : 0;
@@ -775,10 +803,13 @@ static int jacobian(fit *f, int ngroups) {
       if (!p->active || p->group != g) continue;
       size_t len = f->mlen[i];
       f->J[i] = malloc((len ? len : 1) * sizeof **f->J);
-      if (!f->J[i]) { snprintf(f->err, f->errlen, "out of memory"); rc = -1; break; }
+      f->D[i] = malloc((len ? len : 1) * sizeof **f->D);
+      if (!f->J[i] || !f->D[i]) { snprintf(f->err, f->errlen, "out of memory"); rc = -1; break; }
       for (size_t j = 0; j < len; j++) {   /* a change of one simulated onset is a step, not a slope */
         size_t k = f->mlist[i][j];
-        f->J[i][j] = fabs(S[k] - S0[k]) >= MIN_JACOBIAN_EVENTS ? scale * (S[k] - S0[k]) / p->step : 0;
+        int seen = fabs(S[k] - S0[k]) >= MIN_JACOBIAN_EVENTS;
+        f->J[i][j] = seen ? scale * (S[k] - S0[k]) / p->step : 0;
+        f->D[i][j] = seen ? (E[k] - E0[k]) / p->step : 0;
       }
     }
   }

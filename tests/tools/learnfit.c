@@ -119,6 +119,7 @@ int main(int argc, char **argv) {
     const vt_mfit_item *it = &mf.items[i];
     printf("%s\t%s\t%.6g\t%.6g\t%s\n", it->name, it->fitted ? "fitted" : "cannot", it->value, it->se, it->why);
   }
+  printf("simulations\t%d\n", mf.simulations);
   vt_mfit_free(&mf);
   rc = 0;
 done:
