@@ -181,20 +181,25 @@ static void observe(fit *f) {
 
 /* ---- who owns which code ------------------------------------------------------ */
 
+/* Mark in row the workload codes state s records. */
+static void mark_state(const fit *f, const vt_state *s, unsigned char *row) {
+  for (int i = 0; i < s->ncodes; i++) {
+    long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->codes[i].system), s->codes[i].code);
+    if (c >= 0) row[c] = 1;
+  }
+  if (s->procedure_code) {
+    long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->procedure_code->system), s->procedure_code->code);
+    if (c >= 0) row[c] = 1;
+  }
+}
+
 /* Mark in row the workload codes module m emits, and those of the
 ** submodules it calls (depth-limited: submodule chains are short). */
 static void mark_codes(const fit *f, const vt_engine *e, const vt_module *mod, unsigned char *row, int depth) {
   if (depth > 8) return;
   for (int k = 0; k < mod->nstates; k++) {
     const vt_state *s = &mod->states[k];
-    for (int i = 0; i < s->ncodes; i++) {
-      long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->codes[i].system), s->codes[i].code);
-      if (c >= 0) row[c] = 1;
-    }
-    if (s->procedure_code) {
-      long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->procedure_code->system), s->procedure_code->code);
-      if (c >= 0) row[c] = 1;
-    }
+    mark_state(f, s, row);
     if (s->type == VT_S_CALL_SUBMODULE && s->submodule_index >= 0 && s->submodule_index < vt_engine_nmodules(e))
       mark_codes(f, e, vt_engine_module(e, s->submodule_index), row, depth + 1);
   }
@@ -222,14 +227,7 @@ static void mark_reachable(fit *f, const vt_engine *e, const vt_module *mod, int
   seen[from] = 1;
   while (head < tail) {
     const vt_state *s = &mod->states[queue[head++]];
-    for (int i = 0; i < s->ncodes; i++) {
-      long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->codes[i].system), s->codes[i].code);
-      if (c >= 0) row[c] = 1;
-    }
-    if (s->procedure_code) {
-      long c = vt_codematch_find(f->m, 0, vt_vocab_id(s->procedure_code->system), s->procedure_code->code);
-      if (c >= 0) row[c] = 1;
-    }
+    mark_state(f, s, row);
     if (s->type == VT_S_CALL_SUBMODULE && s->submodule_index >= 0 && s->submodule_index < vt_engine_nmodules(e)) {
       const unsigned char *sub = f->owns + (size_t)s->submodule_index * nc;
       for (size_t c = 0; c < nc; c++) row[c] |= sub[c];

@@ -97,6 +97,20 @@ static int fill_ledger(const vt_dp_budget *bud, vt_release *out) {
   return 0;
 }
 
+/* The ledger and the totals of a release from its charged budget.  0, or
+** -1 out of memory (err says nothing was released). */
+static int finish_release(const vt_dp_budget *bud, vt_release *out, char *err, size_t errlen) {
+  if (fill_ledger(bud, out) != 0) {
+    vt_seterr(err, errlen, "out of memory: nothing released");
+    return -1;
+  }
+  out->epsilon = bud->epsilon;
+  out->delta = bud->delta;
+  out->rho_budget = bud->rho_total;
+  out->rho = bud->rho_spent;
+  return 0;
+}
+
 int vt_release_run_split(const vt_workload *wl, const int64_t *exact, double epsilon, double delta,
                          const double shares[VT_WL_BLOCK__COUNT], vt_dp_rng *rng, vt_release *out,
                          char *err, size_t errlen) {
@@ -136,14 +150,7 @@ int vt_release_run_split(const vt_workload *wl, const int64_t *exact, double eps
       out->nstats++;
     }
   }
-  if (fill_ledger(&bud, out) != 0) {
-    vt_seterr(err, errlen, "out of memory: nothing released");
-    goto fail;
-  }
-  out->epsilon = bud.epsilon;
-  out->delta = bud.delta;
-  out->rho_budget = bud.rho_total;
-  out->rho = bud.rho_spent;
+  if (finish_release(&bud, out, err, errlen) != 0) goto fail;
   memset(noisy, 0, total * sizeof *noisy);
   free(noisy);
   vt_dp_budget_free(&bud);
@@ -167,14 +174,7 @@ int vt_release_plan(const vt_workload *wl, double epsilon, double delta, vt_rele
   }
   default_shares(wl, shares);
   if (plan_and_spend(wl, shares, &bud, &pl, err, errlen) != 0) goto fail;
-  if (fill_ledger(&bud, out) != 0) {
-    vt_seterr(err, errlen, "out of memory: nothing released");
-    goto fail;
-  }
-  out->epsilon = bud.epsilon;
-  out->delta = bud.delta;
-  out->rho_budget = bud.rho_total;
-  out->rho = bud.rho_spent;
+  if (finish_release(&bud, out, err, errlen) != 0) goto fail;
   vt_dp_budget_free(&bud);
   return 0;
 fail:
