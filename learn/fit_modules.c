@@ -45,7 +45,8 @@
 #define JACOBIAN_MIN_LIVES 1000  /* ... but at least this many */
 #define CONVERGED 0.01
 #define MIN_DENOM_Z 2.0      /* a moment whose real at-risk count or days are within 2 noise sigmas of 0 is left out */
-#define MIN_JACOBIAN_EVENTS 2  /* a derivative seen through fewer changed simulated onsets is taken as 0 */       /* a step whose largest change of u is below this ends the fit */
+#define MIN_JACOBIAN_EVENTS 2  /* a derivative seen through fewer changed simulated onsets is taken as 0 */
+#define BACKOFFS 4           /* a step whose values make a module fail is halved at most this often */       /* a step whose largest change of u is below this ends the fit */
 
 /* One param of the fit. */
 typedef struct fparam {
@@ -83,6 +84,8 @@ typedef struct fit {
   int sims, nsims_total;
   double time_real;          /* the released days at risk, all strata (a scale, nearly noise-free) */
   double time_sim;           /* the same of the last simulation */
+  double windows[VT_WL_NOBS];/* the released observation lengths (clipped at 0): the simulation's windows */
+  int have_windows;
   char *err; size_t errlen;
 } fit;
 
@@ -153,6 +156,14 @@ static void predict(const fit *f, const int64_t *v, double *E, double *V, double
 /* The released onsets per moment and their noise variance. */
 static void observe(fit *f) {
   const vt_workload *wl = f->wl;
+  double wsum = 0;
+  size_t wo = off(f, VT_WL_BLOCK_OBSLEN);
+  for (int b = 0; b < VT_WL_NOBS; b++) {
+    f->windows[b] = val(f, wo + (size_t)b) > 0 ? val(f, wo + (size_t)b) : 0;
+    wsum += f->windows[b];
+  }
+  /* windows of the released lengths, unless there is next to no signal (then the fixed ones) */
+  f->have_windows = wsum > 10 * sqrt(var(f, wo)) * VT_WL_NOBS;
   size_t oo = off(f, VT_WL_BLOCK_ONSET), ro = off(f, VT_WL_BLOCK_RISKTIME);
   f->time_real = 0;
   for (size_t s = 0; s < VT_WL_NSTRATA; s++) f->time_real += val(f, ro + s);
@@ -177,6 +188,16 @@ static void observe(fit *f) {
       f->mom_code[k] = (int)wl->pair_b[p / VT_WL_PAIR_NBINS];
     }
   }
+}
+
+/* 1 if moment k is about a code the source kind cannot hold (its own, or
+** a pair's A): left out, as the real side is 0 whatever the params. */
+static int absent_moment(const fit *f, size_t k) {
+  unsigned absent = f->o->absent_kinds;
+  if (!absent) return 0;
+  if (absent & (1u << f->wl->kinds[f->mom_code[k]])) return 1;
+  size_t first_pair = f->wl->ncodes * NGROUPS;
+  return k >= first_pair && (absent & (1u << f->wl->kinds[f->wl->pair_a[(k - first_pair) / VT_WL_PAIR_NBINS]]));
 }
 
 /* ---- who owns which code ------------------------------------------------------ */
@@ -341,6 +362,7 @@ static int simulate(fit *f, int group, int64_t patients, double *E, double *V, d
   if (!params) goto done;
   int64_t windows = 0;
   vt_lsim_opts so = f->o->sim;
+  if (f->have_windows) so.window_weights = f->windows;
   so.patients = patients;
   rc = vt_lsim_run(&so, params, f->wl, f->m, vec, &windows, f->err, f->errlen);
   vt_params_free(params);
@@ -726,14 +748,18 @@ static int map_params(fit *f, const vt_param_decl *decls) {
     unsigned char *row = f->infl + (size_t)i * nc;
     influence(f, e, p, &decls[p->decl], row);
     size_t cnt = 0;
-    for (size_t k = 0; k < f->nmom; k++) cnt += row[f->mom_code[k]];
+    for (size_t k = 0; k < f->nmom; k++) cnt += row[f->mom_code[k]] && !absent_moment(f, k);
     f->mlist[i] = malloc((cnt ? cnt : 1) * sizeof **f->mlist);
     if (!f->mlist[i]) goto oom;
-    for (size_t k = 0; k < f->nmom; k++) if (row[f->mom_code[k]]) f->mlist[i][f->mlen[i]++] = k;
+    for (size_t k = 0; k < f->nmom; k++) if (row[f->mom_code[k]] && !absent_moment(f, k)) f->mlist[i][f->mlen[i]++] = k;
     if (!p->active) continue;
-    size_t codes = 0;
-    for (size_t c = 0; c < nc; c++) codes += row[c];
+    size_t codes = 0, held = 0;
+    for (size_t c = 0; c < nc; c++) {
+      codes += row[c];
+      held += row[c] && !(f->o->absent_kinds & (1u << f->wl->kinds[c]));
+    }
     if (!codes) { give_up(f, p, "it leads to no code the workload measures"); continue; }
+    if (!held) { give_up(f, p, "the codes it leads to are of kinds this source kind cannot hold"); continue; }
     double o = 0, v = 0;   /* the data's signal: the onsets of the codes it leads to, against their noise */
     for (size_t j = 0; j < f->mlen[i]; j++) {
       size_t k = f->mlist[i][j];
@@ -795,7 +821,18 @@ static int jacobian(fit *f, int ngroups) {
   for (int g = 0; g < ngroups && rc == 0; g++) {
     char what[64];
     snprintf(what, sizeof what, "Jacobian %d of %d", g + 1, ngroups);
-    if ((rc = simulate(f, g, lives, E, V, S, what)) != 0) break;
+    if (simulate(f, g, lives, E, V, S, what) != 0) {   /* the perturbed values made a module fail */
+      char why[160];
+      snprintf(why, sizeof why, "%s", f->err);
+      for (int i = 0; i < f->np; i++) if (f->ps[i].active && f->ps[i].group == g) f->ps[i].step = -f->ps[i].step;
+      snprintf(what, sizeof what, "Jacobian %d of %d, the other way", g + 1, ngroups);
+      if (simulate(f, g, lives, E, V, S, what) != 0) {
+        for (int i = 0; i < f->np; i++)
+          if (f->ps[i].active && f->ps[i].group == g)
+            give_up(f, &f->ps[i], "a module fails when it is moved either way: %s", why);
+        continue;
+      }
+    }
     for (int i = 0; i < f->np && rc == 0; i++) {
       fparam *p = &f->ps[i];
       if (!p->active || p->group != g) continue;
@@ -813,6 +850,39 @@ static int jacobian(fit *f, int ngroups) {
   }
 done:
   free(E); free(V); free(E0); free(S); free(S0);
+  return rc;
+}
+
+/* The Gauss-Newton steps, each followed by a simulation at the new values,
+** until the largest change of u is below CONVERGED or after iters steps.
+** Values a step proposes can make a module fail (a Lua module that
+** multiplies a param past 1 in a pick): the step is then halved, up to
+** BACKOFFS times, and when it still fails the fit stops at the last values
+** that ran.  0, or -1 with the error set (LAPACK, memory). */
+static int iterate(fit *f, int ncomp, int iters) {
+  double *prev = malloc((size_t)(f->np ? f->np : 1) * sizeof *prev);
+  if (!prev) { snprintf(f->err, f->errlen, "out of memory"); return -1; }
+  int rc = 0;
+  for (int it = 0; it < iters && rc == 0; it++) {
+    char what[96];
+    double maxd = 0;
+    for (int i = 0; i < f->np; i++) prev[i] = f->ps[i].u;
+    if ((rc = step_all(f, ncomp, 0, &maxd)) != 0) break;
+    if (maxd < CONVERGED) break;
+    int ran = 0;
+    for (int b = 0; b <= BACKOFFS && !ran; b++) {
+      snprintf(what, sizeof what, b ? "step %d of at most %d, halved %d times" : "step %d of at most %d", it + 1,
+               iters, b);
+      if (simulate(f, -1, f->o->sim.patients, f->Ebase, f->Vbase, NULL, what) == 0) ran = 1;
+      else for (int i = 0; i < f->np; i++) f->ps[i].u = (f->ps[i].u + prev[i]) / 2;
+    }
+    if (!ran) {   /* back to the last values that ran, and stop there */
+      for (int i = 0; i < f->np; i++) f->ps[i].u = prev[i];
+      rc = simulate(f, -1, f->o->sim.patients, f->Ebase, f->Vbase, NULL, "back to the last values that ran");
+      break;
+    }
+  }
+  free(prev);
   return rc;
 }
 
@@ -842,14 +912,7 @@ int vt_fit_modules(const vt_mfit_opts *o, const vt_workload *wl, const vt_codema
   if (ngroups == 0) { rc = 0; goto report; }
   if (simulate(&f, -1, o->sim.patients, f.Ebase, f.Vbase, NULL, "at the defaults") != 0 || jacobian(&f, ngroups) != 0)
     goto done;
-  for (int it = 0; it < iters; it++) {
-    char what[64];
-    double maxd = 0;
-    if (step_all(&f, ncomp, 0, &maxd) != 0) goto done;
-    if (maxd < CONVERGED) break;
-    snprintf(what, sizeof what, "step %d of at most %d", it + 1, iters);
-    if (simulate(&f, -1, o->sim.patients, f.Ebase, f.Vbase, NULL, what) != 0) goto done;
-  }
+  if (iterate(&f, ncomp, iters) != 0) goto done;
   double unused = 0;
   if (step_all(&f, ncomp, 1, &unused) != 0) goto done;
   rc = 0;

@@ -45,6 +45,8 @@ typedef void (*vt_mfit_progress)(int done, int total, const char *what, void *ud
 
 typedef struct vt_mfit_opts {
   vt_lsim_opts sim;        /* the simulation (patients, seed, threads, modules) */
+  unsigned absent_kinds;   /* bit k (vt_wl_kind): the source kind cannot hold codes of kind k
+                           ** (OMOP has no care plans): their moments are left out */
   int iterations;          /* Gauss-Newton steps after the Jacobian (>= 1) */
   vt_mfit_progress progress;
   void *progress_ud;

@@ -354,6 +354,10 @@ void vt_measure_person(vt_measure *ms, const vt_person *p, int64_t *vec, vt_meas
   if (!known || (p->sex != 'F' && p->sex != 'M')) { if (st) st->unstratified++; return; }
   if (p->nperiods == 0) { if (st) st->no_observation++; return; }
 
+  int64_t len = (int64_t)p->periods[0].end - p->periods[0].start + 1;   /* the first period's length */
+  int ob = VT_WL_NOBS - 1;
+  while (ob > 0 && len < vt_wl_obs_edges[ob]) ob--;
+  vec[vt_workload_block_offset(wl, VT_WL_BLOCK_OBSLEN) + (size_t)ob]++;
   int64_t p0 = p->periods[0].start;   /* sorted by start */
   if (p0 < p->birth) p0 = p->birth;
   add_mortality(&pi, p0, vec, vt_workload_block_offset(wl, VT_WL_BLOCK_DEATHS),

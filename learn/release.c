@@ -14,7 +14,7 @@
 
 const double vt_release_default_weights[VT_WL_BLOCK__COUNT] = {
   [VT_WL_BLOCK_DEMOG] = 1, [VT_WL_BLOCK_DEATHS] = 2, [VT_WL_BLOCK_PERSONTIME] = 1, [VT_WL_BLOCK_RISKTIME] = 1,
-  [VT_WL_BLOCK_ONSET] = 4, [VT_WL_BLOCK_POSTONSET] = 2, [VT_WL_BLOCK_PAIR_ONSET] = 2, [VT_WL_BLOCK_PAIR_ATRISK] = 1,
+  [VT_WL_BLOCK_ONSET] = 4, [VT_WL_BLOCK_POSTONSET] = 2, [VT_WL_BLOCK_OBSLEN] = 1, [VT_WL_BLOCK_PAIR_ONSET] = 2, [VT_WL_BLOCK_PAIR_ATRISK] = 1,
 };
 
 /* Rounding margin of the default split: the shares add up to 1 - 1e-9. */

@@ -167,8 +167,60 @@ static void match_rows(lsim_worker *w) {
   }
 }
 
-/* Measure the life in w->rec through every pseudo-window (simulate.h). */
-static void measure_life(lsim_worker *w) {
+/* Measure the life in w->rec through one pseudo-window: one observation
+** period [sd, ed] (days), the life's death when inside it, and the rows it
+** shows (sim/window.c's rules: only what is still active is carried in). */
+static void measure_window(lsim_worker *w, vt_person *p, vt_period *per, int64_t sd, int64_t ed) {
+  const vt_person_row *pr = &w->rec.person;
+  int dead = pr->death != VT_NO_TIME;
+  per->start = (vt_day)sd;
+  per->end = (vt_day)ed;
+  p->death = dead && vt_time_day(pr->death) <= ed ? (vt_day)vt_time_day(pr->death) : VT_NO_DAY;
+  vt_time s = sd * VT_MS_DAY, e = (ed + 1) * VT_MS_DAY - 1;
+  size_t n = 0;
+  for (size_t i = 0; i < w->nrows; i++) {
+    const mrow *r = &w->rows[i];
+    if (r->start > e) continue;
+    vt_time start = r->start;
+    if (start < s) {          /* as sim/window.c: only what is still active is carried in */
+      if (!r->lasting || (r->stop != VT_NO_TIME && r->stop <= s)) continue;
+      start = s;
+    }
+    vt_event *ev = &w->ev[n++];
+    memset(ev, 0, sizeof *ev);
+    ev->domain = r->domain;
+    ev->start = (vt_day)vt_time_day(start);
+    ev->end = r->stop != VT_NO_TIME && r->stop <= e ? (vt_day)vt_time_day(r->stop) : VT_NO_DAY;
+    ev->system = r->system;
+    ev->code = r->code;
+  }
+  /* measure.c needs each code's first date only: the events are left in
+  ** record order, not sorted as a reader's are */
+  p->nevents = n;
+  p->seq = w->windows;
+  vt_measure_person(w->ms, p, w->vec, NULL);
+  w->windows++;
+}
+
+/* The length in days of a window drawn from the public bins of
+** vt_wl_obs_edges with the weights o->window_weights (uniform inside a
+** bin; the last bin up to its upper edge). */
+static int64_t draw_length(const vt_lsim_opts *o, vt_rng *r) {
+  double total = 0, x;
+  for (int b = 0; b < VT_WL_NOBS; b++) total += o->window_weights[b];
+  x = vt_rng_uniform(r) * total;
+  int b = 0;
+  while (b < VT_WL_NOBS - 1 && x >= o->window_weights[b]) x -= o->window_weights[b++];
+  int64_t lo = vt_wl_obs_edges[b], hi = vt_wl_obs_edges[b + 1];
+  int64_t len = lo + (int64_t)(vt_rng_uniform(r) * (double)(hi - lo));
+  return len > 0 ? len : 1;
+}
+
+/* Measure life `index` in w->rec through its pseudo-windows (simulate.h):
+** the fixed ten-year windows, or, with window weights, windows of drawn
+** lengths laid end to end backwards from the end of the life, over its
+** last VT_LSIM_SPAN_YEARS. */
+static void measure_life(lsim_worker *w, int64_t index) {
   const vt_person_row *pr = &w->rec.person;
   match_rows(w);
   int64_t bday = vt_time_day(pr->birth);
@@ -187,38 +239,24 @@ static void measure_life(lsim_worker *w) {
   p.periods = &per;
   p.nperiods = 1;
   p.events = w->ev;
+  if (w->sh->o->window_weights) {   /* end to end, backwards from the end of the life */
+    vt_rng r;
+    vt_rng_seed_patient(&r, w->sh->o->seed, (uint64_t)index, VT_LSIM_WINDOW_STREAM);
+    int64_t first = last - (int64_t)(VT_LSIM_SPAN_YEARS * 365.2425);
+    if (first < bday) first = bday;
+    for (int64_t ed = last; ed >= first;) {
+      int64_t sd = ed - draw_length(w->sh->o, &r) + 1;
+      if (sd < bday) sd = bday;
+      measure_window(w, &p, &per, sd, ed);
+      ed = sd - 1;
+    }
+    return;
+  }
   for (int j = 0;; j++) {
     int64_t sd = j == 0 ? bday : vt_days_from_civil(by + VT_LSIM_WINDOW_YEARS * j, bm, bd) - VT_LSIM_WASHOUT;
     if (sd > last) break;
     int64_t ed = sd + VT_LSIM_WASHOUT + VT_WL_HORIZON - 1;
-    if (ed > last) ed = last;
-    per.start = (vt_day)sd;
-    per.end = (vt_day)ed;
-    p.death = dead && vt_time_day(pr->death) <= ed ? (vt_day)vt_time_day(pr->death) : VT_NO_DAY;
-    vt_time s = sd * VT_MS_DAY, e = (ed + 1) * VT_MS_DAY - 1;
-    size_t n = 0;
-    for (size_t i = 0; i < w->nrows; i++) {
-      const mrow *r = &w->rows[i];
-      if (r->start > e) continue;
-      vt_time start = r->start;
-      if (start < s) {          /* as sim/window.c: only what is still active is carried in */
-        if (!r->lasting || (r->stop != VT_NO_TIME && r->stop <= s)) continue;
-        start = s;
-      }
-      vt_event *ev = &w->ev[n++];
-      memset(ev, 0, sizeof *ev);
-      ev->domain = r->domain;
-      ev->start = (vt_day)vt_time_day(start);
-      ev->end = r->stop != VT_NO_TIME && r->stop <= e ? (vt_day)vt_time_day(r->stop) : VT_NO_DAY;
-      ev->system = r->system;
-      ev->code = r->code;
-    }
-    /* measure.c needs each code's first date only: the events are left in
-    ** record order, not sorted as a reader's are */
-    p.nevents = n;
-    p.seq = w->windows;
-    vt_measure_person(w->ms, &p, w->vec, NULL);
-    w->windows++;
+    measure_window(w, &p, &per, sd, ed < last ? ed : last);
   }
 }
 
@@ -256,7 +294,7 @@ static void *worker_main(void *arg) {
     for (int64_t i = a; i < b; i++) {
       if (vt_engine_simulate(w->eng, i) != 0) { fail(sh, i, vt_engine_error(w->eng)); return NULL; }
       vt_engine_swap_record(w->eng, &w->rec);
-      measure_life(w);
+      measure_life(w, i);
     }
   }
   return NULL;

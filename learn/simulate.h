@@ -5,8 +5,14 @@
 ** is, so that the simulated workload vector and the released one mean the
 ** same thing.
 **
-** A simulated life is seen through public pseudo-windows (fixed here, never
-** from the data): window j (j = 0, 1, ...) is a person with one observation
+** A simulated life is seen through pseudo-windows.  With window weights
+** (vt_lsim_opts.window_weights: the released lengths of the real
+** observation periods, public once released), windows of drawn lengths are
+** laid end to end backwards from the end of the life (death or the
+** reference date) over its last VT_LSIM_SPAN_YEARS, so that short windows,
+** recurrent codes and the recent calendar years an EHR extract covers are
+** seen as the extract sees them.  Without (fixed, public): window j
+** (j = 0, 1, ...) is a person with one observation
 ** period from age 10j years minus VT_LSIM_WASHOUT days (from birth for
 ** j = 0) to VT_LSIM_WASHOUT + VT_WL_HORIZON days later (or to death, or to
 ** the end of the simulation), so that the risk windows of measure.c cover
@@ -39,6 +45,8 @@
 
 #define VT_LSIM_WASHOUT VT_WL_WASHOUT
 #define VT_LSIM_WINDOW_YEARS 10
+#define VT_LSIM_WINDOW_STREAM 0x0B5E7A12u  /* the random stream of the drawn windows' lengths */
+#define VT_LSIM_SPAN_YEARS 20    /* drawn windows cover the last 20 years of a life */
 
 /* What to simulate. */
 typedef struct vt_lsim_opts {
@@ -50,6 +58,11 @@ typedef struct vt_lsim_opts {
   int threads;                 /* worker threads, >= 1 */
   vt_time reference;           /* end of the simulation (everyone is simulated up to it);
                                ** 0: today, as vitae run (give a fixed date to repeat) */
+  const double *window_weights;/* NULL: the fixed ten-year pseudo-windows; else VT_WL_NOBS
+                               ** weights of the bins of vt_wl_obs_edges (the released
+                               ** obs_length counts): windows of lengths drawn from them
+                               ** (see above), so that the simulation is censored as the
+                               ** real extract is */
 } vt_lsim_opts;
 
 /* Build an in-memory params set of n numbers (names need not be sorted;

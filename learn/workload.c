@@ -22,6 +22,7 @@ const char *const vt_wl_eth_names[VT_WL_NETH] = { "hispanic", "nonhispanic", "un
 static const char SEXES[VT_WL_NSEX] = { 'F', 'M' };
 /* Log-spaced: the first month (what follows at once: a drug at diagnosis),
 ** half a year, a year, two years, then to the cap (docs/learn-statistics.md). */
+const int vt_wl_obs_edges[VT_WL_NOBS + 1] = { 0, 365, 730, 1096, 1461, 1826, 2557, 3653, 5479, 10958 };
 const int vt_wl_pair_edges[VT_WL_PAIR_NBINS + 1] = { 0, 30, 180, 365, 730, VT_WL_PAIR_CAP };
 
 int vt_wl_pair_bin(int64_t days) {
@@ -210,6 +211,7 @@ size_t vt_workload_block_size(const vt_workload *wl, vt_wl_block b) {
   case VT_WL_BLOCK_RISKTIME: return VT_WL_NSTRATA;
   case VT_WL_BLOCK_ONSET:
   case VT_WL_BLOCK_POSTONSET: return wl->ncodes * VT_WL_NSTRATA;
+  case VT_WL_BLOCK_OBSLEN: return VT_WL_NOBS;
   case VT_WL_BLOCK_PAIR_ONSET:
   case VT_WL_BLOCK_PAIR_ATRISK: return wl->npairs * VT_WL_PAIR_NBINS;
   default: return 0;
@@ -226,7 +228,7 @@ size_t vt_workload_size(const vt_workload *wl) { return vt_workload_block_offset
 
 const char *vt_workload_block_name(vt_wl_block b) {
   static const char *const names[VT_WL_BLOCK__COUNT] = { "demog", "deaths", "persontime", "risktime", "onset",
-                                                         "postonset", "pair_onset", "pair_atrisk" };
+                                                         "postonset", "obs_length", "pair_onset", "pair_atrisk" };
   return (int)b >= 0 && b < VT_WL_BLOCK__COUNT ? names[b] : "?";
 }
 
@@ -291,6 +293,10 @@ int vt_workload_name(const vt_workload *wl, size_t i, char *out, size_t outlen) 
   case VT_WL_BLOCK_RISKTIME:
     stratum_name((int)j, st, sizeof st);
     snprintf(out, outlen, "risktime/%s", st);
+    break;
+  case VT_WL_BLOCK_OBSLEN:
+    if (j + 1 < VT_WL_NOBS) snprintf(out, outlen, "obs_length/%d-%dd", vt_wl_obs_edges[j], vt_wl_obs_edges[j + 1] - 1);
+    else snprintf(out, outlen, "obs_length/%d+d", vt_wl_obs_edges[j]);
     break;
   case VT_WL_BLOCK_PAIR_ONSET:
   case VT_WL_BLOCK_PAIR_ATRISK: {
@@ -375,6 +381,7 @@ uint64_t vt_workload_block_delta2(const vt_workload *wl, vt_wl_block b) {
   case VT_WL_BLOCK_RISKTIME: return t;
   case VT_WL_BLOCK_ONSET: return VT_WL_K;       /* at most K onsets of 1 */
   case VT_WL_BLOCK_POSTONSET: return VT_WL_K * t; /* at most K codes, each within the window */
+  case VT_WL_BLOCK_OBSLEN: return 1;             /* one 1 in one bin */
   /* the pair blocks: empty (sensitivity 0) without pairs */
   case VT_WL_BLOCK_PAIR_ONSET:   /* at most K_P pairs, each one 1 in one bin */
     return wl->npairs ? VT_WL_PAIR_K : 0;

@@ -69,6 +69,7 @@ struct vt_modset;
 #define VT_WL_PAIR_K 16          /* pair contributions per patient (A's date, A, pair index) */
 #define VT_WL_PAIR_CAP 1827      /* days after A a pair is followed (the last bin's end) */
 #define VT_WL_PAIR_NBINS 5       /* bins of the time since A's first date */
+#define VT_WL_NOBS 9             /* bins of the first observation period's length (vt_wl_obs_edges) */
 
 /* The blocks of the vector, in its order. */
 typedef enum vt_wl_block {
@@ -78,6 +79,7 @@ typedef enum vt_wl_block {
   VT_WL_BLOCK_RISKTIME,
   VT_WL_BLOCK_ONSET,             /* [code][stratum] */
   VT_WL_BLOCK_POSTONSET,         /* [code][stratum] */
+  VT_WL_BLOCK_OBSLEN,            /* [bin]: persons by the length of their first observation period */
   VT_WL_BLOCK_PAIR_ONSET,        /* [pair][bin] */
   VT_WL_BLOCK_PAIR_ATRISK,       /* [pair][bin] */
   VT_WL_BLOCK__COUNT
@@ -151,6 +153,10 @@ int vt_wl_band_of_age(int years);
 ** first edge is 0, the last VT_WL_PAIR_CAP.  vt_wl_pair_bin gives the bin
 ** of d days, or -1 when d < 0 or d >= VT_WL_PAIR_CAP. */
 extern const int vt_wl_pair_edges[VT_WL_PAIR_NBINS + 1];
+/* The public bins of an observation period's length in days: bin b holds
+** vt_wl_obs_edges[b] <= days < vt_wl_obs_edges[b + 1] (the last bin is
+** open: 15 years and more; the fitter's simulation draws it up to 30). */
+extern const int vt_wl_obs_edges[VT_WL_NOBS + 1];
 int vt_wl_pair_bin(int64_t days);
 
 /* The public category lists (fixed, docs/learn-statistics.md) and the index

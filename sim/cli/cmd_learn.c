@@ -273,6 +273,7 @@ typedef struct learn {
   vt_mfit mf;
   int have_mf;
   double t0, measure_s, fit_s;
+  char kind[32];             /* the source's kind ("omop", ...), kept when it is closed */
   char err[4096];
 } learn;
 
@@ -389,6 +390,9 @@ static int release(learn *L) {
   int rc = vt_release_run(&L->wl, L->vec, L->o.epsilon, L->o.delta, &rng, &L->rel, L->err, sizeof L->err);
   vt_dp_rng_clear(&rng);
   memset(L->vec, 0, vt_workload_size(&L->wl) * sizeof *L->vec);   /* the exact data is no longer needed */
+  snprintf(L->kind, sizeof L->kind, "%s", vt_ehr_kind(L->r));
+  vt_ehr_close(L->r);                                              /* nor the source: the fit never reads it */
+  L->r = NULL;
   if (rc != 0) { fprintf(stderr, "vitae learn: %s\n", L->err); return VT_EXIT_FAIL; }
   return VT_EXIT_OK;
 }
@@ -426,6 +430,8 @@ static int fit_modules_step(learn *L, const double *values, const double *sigmas
   mo.sim.threads = L->o.threads;
   mo.sim.reference = ((int64_t)time(NULL) / 86400) * VT_MS_DAY;
   mo.iterations = FIT_ITERATIONS;
+  if (strcmp(L->kind, "omop") == 0 || strcmp(L->kind, "omop-csv") == 0)
+    mo.absent_kinds = 1u << VT_WL_CAREPLAN;   /* OMOP CDM has no care plan table */
   mo.progress = L->o.quiet ? NULL : fit_progress;
   int rc = vt_fit_modules(&mo, &L->wl, L->m, decls, ndecls, fixed, values, sigmas, &L->mf, L->err, sizeof L->err);
   vt_params_free(fixed);

@@ -612,7 +612,7 @@ static void test_workload(void) {
   vt_workload_add(&wl, "SNOMED-CT", "111", VT_WL_CONDITION);
   CHECK(wl.ncodes == 5, "a code listed twice is one code");
   size_t n = vt_workload_size(&wl);
-  CHECK(n == VT_WL_NDEMOG + 3 * VT_WL_NSTRATA + 2 * 5 * VT_WL_NSTRATA, "vector size %zu", n);
+  CHECK(n == VT_WL_NDEMOG + 3 * VT_WL_NSTRATA + 2 * 5 * VT_WL_NSTRATA + VT_WL_NOBS, "vector size %zu", n);
   char a[128], b[128];
   int unique = 1;
   for (size_t i = 0; i + 1 < n; i++) {
@@ -624,14 +624,16 @@ static void test_workload(void) {
   vt_workload_name(&wl, 0, a, sizeof a);
   CHECK_STR(a, "sex/F", "first entry");
   vt_workload_name(&wl, n - 1, a, sizeof a);
-  CHECK_STR(a, "postonset/SNOMED-CT:C1/M/85+", "last entry");
+  CHECK_STR(a, "obs_length/5479+d", "last entry");
+  vt_workload_name(&wl, n - VT_WL_NOBS, a, sizeof a);
+  CHECK_STR(a, "obs_length/0-364d", "first observation-length bin");
   uint64_t t2 = vt_workload_time_sq_bound();
   CHECK(t2 == 1827ull * 1827 + 1826ull * 1826, "time bound C^2 + (H-C)^2 = %llu", (unsigned long long)t2);
-  CHECK(vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2,
-        "Delta^2 = 5 + K + (K+2)(C^2 + (H-C)^2) (no pairs: the pair blocks are empty, Delta^2 0)");
+  CHECK(vt_workload_delta2(&wl) == 6 + VT_WL_K + (VT_WL_K + 2) * t2,
+        "Delta^2 = 6 + K + (K+2)(C^2 + (H-C)^2) (no pairs: the pair blocks are empty, Delta^2 0)");
   vt_workload_add_pair(&wl, 1, 0);
   CHECK(vt_workload_size(&wl) == n + 2 * VT_WL_PAIR_NBINS &&
-        vt_workload_delta2(&wl) == 5 + VT_WL_K + (VT_WL_K + 2) * t2 + (uint64_t)VT_WL_PAIR_K * (1 + VT_WL_PAIR_NBINS),
+        vt_workload_delta2(&wl) == 6 + VT_WL_K + (VT_WL_K + 2) * t2 + (uint64_t)VT_WL_PAIR_K * (1 + VT_WL_PAIR_NBINS),
         "one pair: 2 x %d entries, Delta^2 + K_P (1 + bins) = %llu", VT_WL_PAIR_NBINS,
         (unsigned long long)vt_workload_delta2(&wl));
   vt_workload_name(&wl, n, a, sizeof a);
