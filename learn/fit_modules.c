@@ -924,7 +924,7 @@ report:
     else if (p->active && fabs(p->u) >= MAX_U - 1e-9)
       give_up(&f, p, "the fit ran into its bound, a factor e^%.0f from the default: the data and the module's "
               "structure disagree", MAX_U);
-    else if (p->active && p->d > 0 && p->d <= 1 && p->d * exp(p->u) >= 1)
+    else if (p->active && p->d > 0 && p->d <= 1 && p->d * exp(p->u) >= 1 - 1e-5)
       give_up(&f, p, "the fit ran into its bound, a probability of 1: the data and the module's structure "
               "disagree");
   }

@@ -146,6 +146,10 @@ static void test_known_cohort(void) {
   CHECK(entry(&wl, v, "onset/RxNorm:333/F/25-29") == 1, "second period: medication onset");
   CHECK(entry(&wl, v, "risktime/F/20-24") == D(2004, 1, 1) - D(2002, 1, 1) &&
         entry(&wl, v, "risktime/F/25-29") == D(2009, 1, 1) - D(2006, 1, 1), "gaps are not person-time");
+  /* first observation periods: 1 3,652 days, 2 2,970, 4 1,095 (3 has no strata: not counted) */
+  CHECK(entry(&wl, v, "obs_length/3653-5478d") == 0 && entry(&wl, v, "obs_length/2557-3652d") == 2 &&
+        entry(&wl, v, "obs_length/730-1095d") == 1 && entry(&wl, v, "obs_length/0-364d") == 0,
+        "observation lengths: one count per stratified person, in the bin of the first period's days");
   CHECK(st.onsets == 3 && st.carryins == 1 && st.persons == 4, "stats: %lld onsets, %lld carry-ins",
         (long long)st.onsets, (long long)st.carryins);
   /* determinism: a second pass gives the same vector */
