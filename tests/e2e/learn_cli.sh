@@ -58,6 +58,24 @@ nblocks=$(sed -n '/^privacy_ledger:/,/^dp_summary:/p' "$OUT" | grep -c '^    - {
 check_eq "the run copies the ledger (every block of the file, $nblocks, + total)" "$((nblocks + 1))" \
   "$(sql "$W/cohort.db" "SELECT count(*) FROM privacy_ledger")"
 
+# ---- the module fit, small (it also runs under the sanitizers) ----
+RT="$FIXTURES/learn_rt"
+vitae run -p 2000 -s 7 -m "$RT" --params "$RT/truth.yaml" -f omop --observation random -o "$W/rt.db" -q
+check_status "a small extract of the round-trip modules is written" 0 "$rc"
+vitae learn --from "omop:$W/rt.db" -m "$RT" --epsilon 10 -o "$W/rt.yaml" --sim-patients 300 --threads 2 -q
+check_status "learn with the module fit: exits 0" 0 "$rc"
+check_grep "the module fit reports its simulations" " simulations=" "$E2E_OUT"
+for p in rt.branch.severe rt.yearly.under45 rt.yearly.from45 rt.late.complication gmf.rt_gmf.Choice.Visit; do
+  if grep -q "^  - {name: \"$p\", .*fitted: true}" "$W/rt.yaml" ||
+     grep -q "^  - {name: \"$p\", .*fitted: false, why: \"[a-z]" "$W/rt.yaml"; then
+    ok "$p is fitted, or not with its reason"
+  else
+    notok "$p is fitted, or not with its reason" "$(grep "\"$p\"" "$W/rt.yaml")"
+  fi
+done
+vitae run -p 20 -s 1 -m "$RT" --params "$W/rt.yaml" -o "$W/rt-cohort.db" -q
+check_status "vitae run --params takes the module fit's file" 0 "$rc"
+
 # ---- bad input: exit 2, a message, nothing written ----
 # bad NAME PATTERN ARGS...: vitae learn ARGS exits 2 with PATTERN on stderr
 # and leaves no $W/bad.yaml nor a temporary file.
