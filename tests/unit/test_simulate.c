@@ -50,7 +50,7 @@ static void wset_close(wset *w) {
 }
 
 static vt_lsim_opts lopts(char **paths, int npaths, int64_t n, uint64_t seed, int threads) {
-  vt_lsim_opts o = { paths, npaths, NULL, n, seed, threads, vt_time_from_date(2020, 1, 1) };
+  vt_lsim_opts o = { paths, npaths, NULL, n, seed, threads, vt_time_from_date(2020, 1, 1), NULL };
   return o;
 }
 
