@@ -166,3 +166,35 @@ double vt_tpr_at_fpr(const double *score, const uint8_t *label, size_t n, double
   for (size_t i = 0; i < n; i++) if (label[i] && score[i] > thr) tp++;
   return (double)tp / (double)npos;
 }
+
+/* ---- distribution distances ------------------------------------------------ */
+
+double vt_ks_statistic(const double *a, size_t na, const double *b, size_t nb) {
+  if (!na || !nb) return NAN;
+  double *x = malloc(na * sizeof *x), *y = malloc(nb * sizeof *y);
+  if (!x || !y) { free(x); free(y); return NAN; }
+  memcpy(x, a, na * sizeof *x);
+  memcpy(y, b, nb * sizeof *y);
+  qsort(x, na, sizeof *x, by_double);
+  qsort(y, nb, sizeof *y, by_double);
+  size_t i = 0, j = 0;
+  double d = 0;
+  while (i < na && j < nb) {   /* step both functions past the next value, ties together */
+    double v = x[i] < y[j] ? x[i] : y[j];
+    while (i < na && x[i] <= v) i++;
+    while (j < nb && y[j] <= v) j++;
+    double gap = fabs((double)i / (double)na - (double)j / (double)nb);
+    if (gap > d) d = gap;
+  }
+  free(x);
+  free(y);
+  return d;
+}
+
+double vt_total_variation(const double *p, const double *q, size_t k) {
+  double sp = 0, sq = 0, tv = 0;
+  for (size_t i = 0; i < k; i++) { sp += p[i]; sq += q[i]; }
+  if (!(sp > 0) || !(sq > 0)) return NAN;
+  for (size_t i = 0; i < k; i++) tv += fabs(p[i] / sp - q[i] / sq);
+  return tv / 2;
+}

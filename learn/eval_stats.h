@@ -50,4 +50,14 @@ int vt_auroc_ci(const double *score, const uint8_t *label, size_t n, int reps, d
 ** NAN when either class is empty. */
 double vt_tpr_at_fpr(const double *score, const uint8_t *label, size_t n, double fpr);
 
+/* The two-sample Kolmogorov-Smirnov statistic: the largest distance
+** between the empirical distribution functions of a[0..na) and b[0..nb)
+** (ages at first onset, say).  NAN when either is empty. */
+double vt_ks_statistic(const double *a, size_t na, const double *b, size_t nb);
+
+/* The total variation distance between two distributions over the same k
+** categories given as counts (any scale): half the sum of the absolute
+** differences of the shares.  NAN when either total is 0. */
+double vt_total_variation(const double *p, const double *q, size_t k);
+
 #endif

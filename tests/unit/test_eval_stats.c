@@ -1,6 +1,7 @@
 /*
 ** test_eval_stats.c -- the evaluator's statistics (learn/eval_stats.h):
-** AUROC against hand-counted pairs (ties included), the bootstrap interval,
+** KS and total variation by hand, AUROC against hand-counted pairs (ties
+** included), the bootstrap interval,
 ** TPR at a fixed FPR, and the logistic regression recovering known
 ** coefficients from simulated data, staying finite on separable data and
 ** refusing one-class data.
@@ -90,7 +91,21 @@ static void test_logit(void) {
   free(y);
 }
 
+static void test_distances(void) {
+  double a[] = { 1, 2, 3, 4 }, b[] = { 3, 4, 5, 6 };
+  /* F_a - F_b is largest after 2: 0.5 - 0 */
+  CHECK_NEAR(vt_ks_statistic(a, 4, b, 4), 0.5, 1e-12, "KS by hand: 0.5");
+  CHECK_NEAR(vt_ks_statistic(a, 4, a, 4), 0.0, 1e-12, "KS of a sample with itself: 0");
+  double c[] = { 10, 11 };
+  CHECK_NEAR(vt_ks_statistic(a, 4, c, 2), 1.0, 1e-12, "KS of disjoint ranges: 1");
+  CHECK(isnan(vt_ks_statistic(a, 4, c, 0)), "KS with an empty sample: NaN");
+  double p[] = { 1, 1, 2 }, q[] = { 2, 2, 4 }, r[] = { 0, 0, 5 };
+  CHECK_NEAR(vt_total_variation(p, q, 3), 0.0, 1e-12, "TV of the same shares at another scale: 0");
+  CHECK_NEAR(vt_total_variation(p, r, 3), 0.5, 1e-12, "TV by hand: (0.25 + 0.25 + 0.5) / 2 = 0.5");
+}
+
 int main(void) {
+  test_distances();
   test_auroc();
   test_tpr();
   test_logit();
