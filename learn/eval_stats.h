@@ -3,8 +3,9 @@
 ** "Evaluation") builds its utility and privacy figures on: a logistic
 ** regression fitted with LAPACKE (train on synthetic, test on real; the
 ** membership attacks' classifiers), the AUROC of a score with its
-** bootstrap interval, and the true-positive rate at a low false-positive
-** rate.  Groundwork: the command itself is issue 11's.
+** bootstrap interval, the true-positive rate at a low false-positive rate,
+** and the fidelity distances (two-sample Kolmogorov-Smirnov, total
+** variation).  Groundwork: the command itself is issue 11's.
 */
 #ifndef VT_EVAL_STATS_H
 #define VT_EVAL_STATS_H
