@@ -15,10 +15,11 @@
 **
 ** Parameters: a param p with default d is fitted as d * exp(u); the
 ** Jacobian of the moments in u comes from one simulation per group of
-** params with disjoint influence (the moments of the codes their modules
-** emit), all with the same random numbers (learn/simulate.h), and the
-** weighted least-squares steps are solved per connected component with
-** LAPACKE (QR with column pivoting finds confounded params).
+** params whose influences (the moments of the codes each can lead to)
+** share no code, all with the same random numbers (learn/simulate.h).
+** Instrumental-variable Gauss-Newton steps are solved per connected
+** component with LAPACKE (QR with column pivoting finds confounded params;
+** the standard errors are the sandwich of the same equations).
 */
 #include "learn/fit_modules.h"
 
@@ -938,8 +939,6 @@ report:
     it->se = it->value * p->se;
     out->nfitted++;
   }
-  out->moments = 0;
-  for (size_t k = 0; k < f.nmom; k++) out->moments += f.Vbase[k] > 0;
 done:
   fit_free(&f);
   if (rc != 0) vt_mfit_free(out);

@@ -37,7 +37,6 @@ typedef struct vt_mfit {
   vt_mfit_item *items;     /* in the order of the declarations given */
   int n, nfitted;
   int simulations;         /* simulations run */
-  int64_t moments;         /* moments used (cells with signal) */
 } vt_mfit;
 
 /* Called after each simulation: done of about total, and what it was for. */

@@ -224,8 +224,6 @@ static void measure_life(lsim_worker *w, int64_t index) {
   const vt_person_row *pr = &w->rec.person;
   match_rows(w);
   int64_t bday = vt_time_day(pr->birth);
-  int by, bm, bd;
-  vt_civil_from_days(bday, &by, &bm, &bd);
   int dead = pr->death != VT_NO_TIME;
   int64_t last = vt_time_day(dead ? pr->death : w->sh->so.reference);
   vt_person p;
@@ -252,6 +250,8 @@ static void measure_life(lsim_worker *w, int64_t index) {
     }
     return;
   }
+  int by, bm, bd;   /* the fixed windows: one every VT_LSIM_WINDOW_YEARS birthdays */
+  vt_civil_from_days(bday, &by, &bm, &bd);
   for (int j = 0;; j++) {
     int64_t sd = j == 0 ? bday : vt_days_from_civil(by + VT_LSIM_WINDOW_YEARS * j, bm, bd) - VT_LSIM_WASHOUT;
     if (sd > last) break;
