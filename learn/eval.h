@@ -47,6 +47,9 @@ typedef struct vt_eval_ctx {
   const vt_ecohort *real;
   const vt_ecohort *holdout;
   const char *params_path;       /* --against params.yaml, or NULL */
+  const char *target;            /* --target "SNOMED:44054006": the chronic
+                                    condition of the utility's onset task, or
+                                    NULL (the area picks one, learn/eval_utility.c) */
   uint64_t seed;                 /* bootstraps, subsamples: same seed, same report */
   int threads;                   /* >= 1; results never depend on it */
   int quiet;                     /* no progress lines */
