@@ -36,6 +36,7 @@
 #include "learn/release.h"
 #include "learn/simulate.h"
 #include "learn/workload.h"
+#include "sim/cli/args.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/learn_report.h"
 #include "sim/engine.h"
@@ -88,19 +89,6 @@ typedef struct learn_opts {
   int no_module_fit, quiet;
 } learn_opts;
 
-/* ---- signals: a killed learn leaves no file behind -------------------- */
-
-static char g_temp_path[4096];
-static volatile sig_atomic_t g_have_temp;
-
-static void on_signal(int sig) {
-  if (g_have_temp) unlink(g_temp_path);
-  static const char msg[] = "\nvitae: interrupted; nothing was written\n";
-  ssize_t r = write(2, msg, sizeof msg - 1);
-  (void)r;
-  _exit(128 + sig);
-}
-
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -108,56 +96,6 @@ static double now_s(void) {
 }
 
 /* ---- options ---------------------------------------------------------- */
-
-/* s as a finite double, all of it.  0, or -1. */
-static int parse_double(const char *s, double *out) {
-  char *end;
-  if (!s || !*s) return -1;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (*end || errno == ERANGE || !isfinite(v)) return -1;
-  *out = v;
-  return 0;
-}
-
-/* s as an integer in [lo, hi].  0, or -1. */
-static int parse_int(const char *s, long long lo, long long hi, long long *out) {
-  char *end;
-  if (!s || !*s) return -1;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (*end || errno == ERANGE || v < lo || v > hi) return -1;
-  *out = v;
-  return 0;
-}
-
-/* Does s look like an option rather than a value ("-5" does not)? */
-static int is_flag(const char *s) {
-  return s[0] == '-' && s[1] != '\0' && !(s[1] >= '0' && s[1] <= '9') && s[1] != '.';
-}
-
-/* Is a (with its "=value" part, if any) the option long (or short)?  Sets
-** *val to the attached value or NULL. */
-static int is_opt(const char *a, const char *shortf, const char *longf, const char **val) {
-  size_t n = strlen(longf);
-  *val = NULL;
-  if (shortf && !strcmp(a, shortf)) return 1;
-  if (strncmp(a, longf, n)) return 0;
-  if (a[n] == '\0') return 1;
-  if (a[n] == '=') { *val = a + n + 1; return 1; }
-  return 0;
-}
-
-/* The value of option a at argv[*i]: attached, or the next argument.  NULL
-** (message printed) when missing. */
-static const char *take_value(int argc, char **argv, int *i, const char *name, const char *val) {
-  if (val) return val;
-  if (*i + 1 >= argc || is_flag(argv[*i + 1])) {
-    fprintf(stderr, "vitae learn: %s: missing value\n", name);
-    return NULL;
-  }
-  return argv[++*i];
-}
 
 /* Check one numeric option's value; -1 with a message when bad. */
 static int check_number(const char *name, const char *v, int ok, const char *expected) {
@@ -173,18 +111,18 @@ static int apply_value(learn_opts *o, const char *name, const char *v) {
   else if (!strcmp(name, "--vocab")) o->vocab = v;
   else if (!strcmp(name, "--output")) o->output = v;
   else if (!strcmp(name, "--epsilon"))
-    return check_number(name, v, parse_double(v, &o->epsilon) == 0 && o->epsilon > 0, "a finite number > 0");
+    return check_number(name, v, vt_arg_double(v, &o->epsilon) == 0 && o->epsilon > 0, "a finite number > 0");
   else if (!strcmp(name, "--delta"))
-    return check_number(name, v, parse_double(v, &o->delta) == 0 && o->delta > 0 && o->delta < 1,
+    return check_number(name, v, vt_arg_double(v, &o->delta) == 0 && o->delta > 0 && o->delta < 1,
                         "a number in (0, 1), e.g. 1e-6");
   else if (!strcmp(name, "--sim-patients")) {
-    if (check_number(name, v, parse_int(v, 1, 100000000, &n) == 0, "a whole number from 1 to 100000000")) return -1;
+    if (check_number(name, v, vt_arg_int(v, 1, 100000000, &n) == 0, "a whole number from 1 to 100000000")) return -1;
     o->sim_patients = n;
   } else if (!strcmp(name, "--threads")) {
-    if (check_number(name, v, parse_int(v, 1, MAX_THREADS, &n) == 0, "a whole number from 1 to 256")) return -1;
+    if (check_number(name, v, vt_arg_int(v, 1, MAX_THREADS, &n) == 0, "a whole number from 1 to 256")) return -1;
     o->threads = (int)n;
   } else if (!strcmp(name, "--seed")) {
-    if (check_number(name, v, parse_int(v, 0, INT64_MAX, &n) == 0, "a whole number >= 0")) return -1;
+    if (check_number(name, v, vt_arg_int(v, 0, INT64_MAX, &n) == 0, "a whole number >= 0")) return -1;
     o->seed = (uint64_t)n;
   }
   if (!*v) { fprintf(stderr, "vitae learn: %s: empty value\n", name); return -1; }
@@ -203,51 +141,26 @@ static int parse_args(int argc, char **argv, learn_opts *o) {
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) return 1;
     if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) { o->quiet = 1; continue; }
     if (!strcmp(a, "--no-module-fit")) { o->no_module_fit = 1; continue; }
-    if (is_opt(a, "-m", "--modules", &val)) {
-      if (!(val = take_value(argc, argv, &i, "--modules", val))) return -1;
+    if (vt_arg_is_opt(a, "-m", "--modules", &val)) {
+      if (!(val = vt_arg_take("learn", argc, argv, &i, "--modules", val))) return -1;
       o->paths[o->npaths++] = (char *)val;
-      while (i + 1 < argc && !is_flag(argv[i + 1])) o->paths[o->npaths++] = argv[++i];
+      while (i + 1 < argc && !vt_arg_is_flag(argv[i + 1])) o->paths[o->npaths++] = argv[++i];
       continue;
     }
     size_t k = 0, nv = sizeof valued / sizeof valued[0];
-    while (k < nv && !is_opt(a, valued[k].shortf, valued[k].longf, &val)) k++;
+    while (k < nv && !vt_arg_is_opt(a, valued[k].shortf, valued[k].longf, &val)) k++;
     if (k == nv) {
       if (a[0] == '-' && a[1]) fprintf(stderr, "vitae learn: unknown option '%s' (see 'vitae learn --help')\n", a);
       else fprintf(stderr, "vitae learn: unexpected argument '%s' (see 'vitae learn --help')\n", a);
       return -1;
     }
-    if (!(val = take_value(argc, argv, &i, valued[k].longf, val))) return -1;
+    if (!(val = vt_arg_take("learn", argc, argv, &i, valued[k].longf, val))) return -1;
     if (apply_value(o, valued[k].longf, val)) return -1;
     if (!strcmp(valued[k].longf, "--epsilon")) have_eps = 1;
   }
   const char *missing = !o->from ? "--from [KIND:]PATH" : !have_eps ? "--epsilon E" : !o->output ? "-o FILE" : NULL;
   if (missing) {
     fprintf(stderr, "vitae learn: %s is required (see 'vitae learn --help')\n", missing);
-    return -1;
-  }
-  return 0;
-}
-
-/* The output must be a regular file or not exist, in a folder that exists:
-** checked before anything is read.  0, or -1 with a message printed. */
-static int check_output(const char *path) {
-  struct stat st;
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-    fprintf(stderr, "vitae learn: %s exists and is not a regular file; not replacing it\n", path);
-    return -1;
-  }
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == dir) dir[1] = '\0';
-  else *slash = '\0';
-  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "vitae learn: %s: the folder %s does not exist\n", path, dir);
-    return -1;
-  }
-  if (access(dir, W_OK) != 0) {
-    fprintf(stderr, "vitae learn: %s: the folder %s is not writable\n", path, dir);
     return -1;
   }
   return 0;
@@ -480,31 +393,12 @@ done:
   return status;
 }
 
-/* Write the params file atomically: a temporary file beside it, synced,
-** then renamed; removed on failure or a signal.  An exit status. */
+/* vt_atomic_write's writer of the params file. */
+static int write_params(FILE *f, void *ud) { return vt_learn_write_yaml(ud, f); }
+
+/* Write the params file atomically (sim/cli/args.h).  An exit status. */
 static int write_output(learn *L, const vt_learn_out *out) {
-  const char *path = L->o.output;
-  snprintf(g_temp_path, sizeof g_temp_path, "%s.partial-%ld", path, (long)getpid());
-  vt_run_on_signals(on_signal, 1);
-  FILE *f = fopen(g_temp_path, "wx");
-  if (!f) {
-    fprintf(stderr, "vitae learn: %s: %s; nothing written\n", g_temp_path, strerror(errno));
-    return VT_EXIT_FAIL;
-  }
-  g_have_temp = 1;
-  int ok = vt_learn_write_yaml(out, f) == 0;
-  ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-  int e = errno;
-  ok = (fclose(f) == 0) && ok;
-  if (ok && rename(g_temp_path, path) != 0) { e = errno; ok = 0; }
-  if (!ok) {
-    unlink(g_temp_path);
-    g_have_temp = 0;
-    fprintf(stderr, "vitae learn: writing %s: %s; nothing written\n", path, strerror(e ? e : EIO));
-    return VT_EXIT_FAIL;
-  }
-  g_have_temp = 0;
-  return VT_EXIT_OK;
+  return vt_atomic_write("learn", L->o.output, write_params, (void *)out) == 0 ? VT_EXIT_OK : VT_EXIT_FAIL;
 }
 
 /* Steps 2 to 7 (the options are parsed).  An exit status. */
@@ -549,7 +443,7 @@ int vt_cmd_learn(int argc, char **argv) {
   int pr = parse_args(argc, argv, &L->o), st;
   if (pr == 1) { fputs(usage_text, stdout); st = VT_EXIT_OK; }
   else if (pr < 0) st = VT_EXIT_USAGE;
-  else if (check_output(L->o.output) != 0) st = VT_EXIT_USAGE;
+  else if (vt_arg_check_output("learn", L->o.output) != 0) st = VT_EXIT_USAGE;
   else st = learn_run(L);
   learn_free(L);
   free(L);
