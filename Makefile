@@ -56,7 +56,7 @@ FUZZ_CC      ?= clang-14
 FUZZ_PKGS    := clang-14 libclang-rt-14-dev
 FUZZ_BUILD   := build-fuzz
 
-.PHONY: all deps run test test-sanitize unit e2e bench learn-table clean fuzz fuzz-bins
+.PHONY: all deps run test test-sanitize unit e2e bench learn-table eval-gibleed clean fuzz fuzz-bins
 all: deps $(PROG)
 
 # Install missing Debian packages (a fresh machine has none of them).
@@ -143,13 +143,19 @@ SAN_E2E ?= bad_module bad_gmf module_lines module_paths sandbox_escape time_limi
 test-sanitize:
 	@E2E="$(SAN_E2E)" $(MAKE) --no-print-directory test SANITIZE=address,undefined
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(BUILD)/tools/jsonget
 	@VITAE=./$(PROG) BUILD=$(BUILD) sh bench/run.sh
 
 # The round-trip error of vitae learn against epsilon and patients (about ten
 # minutes; the table in docs/learn-statistics.md).
 learn-table: all $(BUILD)/tools/learnfit
 	@VITAE=./$(PROG) BUILD=$(BUILD) sh bench/learn_table.sh
+
+# vitae eval on GiBleed split by person, learned with Synthea's whole module
+# corpus (several minutes; the run docs/eval.md quotes; needs ../shared).
+eval-gibleed: all $(BUILD)/tools/jsonget
+	@EVAL_REAL_MODULES=$${VITAE_SHARED:-../shared}/synthea/modules VITAE=./$(PROG) BUILD=$(BUILD) \
+	  VITAE_SHARED=$${VITAE_SHARED:-../shared} sh tests/e2e/eval_real.sh
 
 clean:
 	rm -rf build build-san build-fuzz vitae vitae-san output tests/tmp

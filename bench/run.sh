@@ -20,8 +20,9 @@
 # EHR reader on every source kind (see its section; EHR_N sets the cohort
 # size, 0 skips it).  Last, `vitae learn` on a censored 100,000-patient OMOP
 # extract (LEARN_N sets the size, 0 skips it): measurement and fit seconds,
-# peak memory.
-# Takes about fifteen minutes, five of them the learner's section.
+# peak memory.  Last, `vitae eval` of a 100,000-patient cohort against
+# 10,000 real stand-ins (EVAL_N, EVAL_REAL; 0 skips it).
+# Takes about twenty minutes, five of them the learner's section.
 
 VITAE=${VITAE:-./vitae}
 BUILD=${BUILD:-build}
@@ -408,6 +409,43 @@ else
     printf "  fit         %8.1f s  %9d simulations\n", v["fit_seconds"], v["simulations"]
     printf "  whole learn %8.1f s  peak memory %.1f MB (goal: within 120 s)\n", v["seconds"], v["peak_rss_kb"] / 1024
     printf "  fitted      %d of %d params (lifecycle %d, modules %d)\n", v["fitted"], v["params"], v["lifecycle_fitted"], v["module_fitted"] }'
+fi
+
+# ---- vitae eval (docs/eval.md): 100,000 synthetic against 10,000 real ----
+# An EVAL_N-patient synthetic cohort (default 100,000; 0 skips the section;
+# about 2 minutes to generate) evaluated against EVAL_REAL real stand-ins
+# (default 10,000: two cohorts of half that size from other seeds, one as
+# the training data, one as the holdout): the whole `vitae eval` with its
+# HTML and JSON reports, the seconds of each step (from the JSON's
+# "seconds") and the peak RSS.  Goal (issue 11): within a few minutes;
+# nearest neighbours are searched in a vantage-point tree, not by scanning.
+EVAL_N=${EVAL_N:-100000}
+EVAL_REAL=${EVAL_REAL:-10000}
+echo
+if [ "$EVAL_N" = 0 ]; then
+  echo "vitae eval: skipped (EVAL_N=0)"
+else
+  V="$TMP/eval"
+  mkdir -p "$V" || die "cannot create $V"
+  half=$((EVAL_REAL / 2))
+  echo "bench: vitae run -p $EVAL_N (the synthetic cohort), -p $half twice (training and holdout)" >&2
+  "$VITAE" run -p "$EVAL_N" -s "$SEED" -o "$V/synth.db" -q > "$V/run.log" 2>&1 || { cat "$V/run.log" >&2; die "vitae run for eval failed"; }
+  "$VITAE" run -p "$half" -s $((SEED + 1)) -o "$V/train.db" -q > "$V/run.log" 2>&1 || die "vitae run for eval failed"
+  "$VITAE" run -p "$half" -s $((SEED + 2)) -o "$V/holdout.db" -q > "$V/run.log" 2>&1 || die "vitae run for eval failed"
+  echo "bench: vitae eval --synth ($EVAL_N) --real ($half) --holdout ($half)" >&2
+  "$VITAE" eval --synth "$V/synth.db" --real "$V/train.db" --holdout "$V/holdout.db" -o "$V/report.html" \
+    --json "$V/report.json" > "$V/eval.log" 2>&1 || { cat "$V/eval.log" >&2; die "vitae eval failed"; }
+  line=$(grep '^summary:' "$V/eval.log")
+  J="$BUILD/tools/jsonget"
+  echo "vitae eval ($EVAL_N synthetic against $half training + $half holdout, default modules):"
+  if [ -x "$J" ]; then
+    "$J" "$V/report.json" seconds.load seconds.fidelity seconds.utility seconds.privacy seconds.sanity | tr '\n' ' ' |
+      awk '{ printf "  reading   %7.1f s\n  fidelity  %7.1f s\n  utility   %7.1f s\n  privacy   %7.1f s\n  sanity    %7.1f s\n", $1, $2, $3, $4, $5 }'
+  fi
+  printf '%s\n' "$line" | awk '{
+    n = split($0, f, " "); for (i = 2; i <= n; i++) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
+    printf "  whole eval %6.1f s  peak memory %.1f MB (goal: a few minutes)\n", v["seconds"], v["peak_rss_kb"] / 1024 }'
+  printf '%s\n' "$line" | sed 's/^summary: /  verdicts: /; s/ synth=.*//'
 fi
 
 [ "${KEEP:-0}" = 1 ] || rm -rf "$TMP"

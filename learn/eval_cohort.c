@@ -16,13 +16,19 @@
 
 /* ---- the shared code list ------------------------------------------------ */
 
-/* The index key of (system, code): the two strings joined by a NUL. */
-static size_t code_key(vt_sbuf *b, const char *system, const char *code) {
-  b->n = 0;
-  vt_sb_add(b, system ? system : "", strlen(system ? system : ""));
-  vt_sb_add(b, "", 1);
-  vt_sb_add(b, code ? code : "", strlen(code ? code : ""));
-  return b->n;
+/* The index key of (system, code): the two strings joined by a NUL, in
+** buf when it fits (else in *heap, which the caller frees).  Its length. */
+static size_t code_key(char *buf, size_t buflen, char **heap, const char *system, const char *code,
+                       const char **key) {
+  size_t ns = system ? strlen(system) : 0, nc = code ? strlen(code) : 0, n = ns + 1 + nc;
+  char *k = buf;
+  *heap = NULL;
+  if (n > buflen) k = *heap = vt_xmalloc(n);
+  if (ns) memcpy(k, system, ns);
+  k[ns] = '\0';
+  if (nc) memcpy(k + ns + 1, code, nc);
+  *key = k;
+  return n;
 }
 
 vt_ecodes *vt_ecodes_new(void) {
@@ -41,19 +47,21 @@ void vt_ecodes_free(vt_ecodes *c) {
 }
 
 long vt_ecodes_find(const vt_ecodes *c, const char *system, const char *code) {
-  vt_sbuf b = {0};
-  size_t n = code_key(&b, system, code);
-  long i = vt_strmap_find(c->index, b.p, n);
-  free(b.p);
+  char buf[256], *heap;
+  const char *key;
+  size_t n = code_key(buf, sizeof buf, &heap, system, code, &key);
+  long i = vt_strmap_find(c->index, key, n);
+  free(heap);
   return i;
 }
 
 long vt_ecodes_intern(vt_ecodes *c, const char *system, const char *code, vt_domain domain, const char *desc) {
-  vt_sbuf b = {0};
-  size_t n = code_key(&b, system, code);
+  char buf[256], *heap;
+  const char *key;
+  size_t n = code_key(buf, sizeof buf, &heap, system, code, &key);
   int added = 0;
-  long i = vt_strmap_add(c->index, b.p, n, &added);
-  free(b.p);
+  long i = vt_strmap_add(c->index, key, n, &added);
+  free(heap);
   if (i < 0) return -1;
   if (added) {
     if (c->n == c->cap) {
