@@ -145,7 +145,7 @@ static const lcode codes[] = {
   /* male-only: Synthea veteran_prostate_cancer.json, male_sterilization.json [S], concepts [V] */
   { "SNOMED", "126906006", 4129902, S_MALE | S_PROSTATE_CA }, /* Neoplasm of prostate */
   { "SNOMED", "92691004", 200970, S_MALE | S_PROSTATE_CA },   /* Carcinoma in situ of prostate */
-  { "SNOMED", "399068003", 0, S_MALE | S_PROSTATE_CA },       /* Malignant tumor of prostate [C] */
+  { "SNOMED", "399068003", 4163261, S_MALE | S_PROSTATE_CA }, /* Malignant tumor of prostate [C] */
   { "SNOMED", "314994000", 4196262, S_MALE | S_PROSTATE_CA }, /* Metastasis from malignant tumor of prostate */
   { "SNOMED", "94503003", 0, S_MALE },                        /* Metastatic malignant neoplasm to prostate [S] */
   { "SNOMED", "65575008", 4278515, S_MALE },                  /* Biopsy of prostate */
