@@ -259,6 +259,30 @@ static void test_not_measured(void) {
   vt_ecohort_free(c);
 }
 
+/* An empty synthetic cohort (a hand-built one can be): no crash, every
+** part that needs persons is left out and named. */
+static void test_empty(void) {
+  vt_ecohort *real = varied("real", 50, 4, 0, 0), *syn = vt_ecohort_new("empty");
+  vt_eval_fidelity *r = run(syn, real, NULL);
+  vt_eval_verdict v;
+  vt_eval_fidelity_verdict(r, &v);
+  char *js = json_of(r);
+  CHECK(strstr(js, "\"missing\": {") && strstr(js, "\"pyramid_tv\": \"no person"), "empty: pyramid named missing");
+  CHECK(strstr(js, "\"survival_distance\": \"fewer than 20"), "empty: survival named missing");
+  CHECK(jnum(js, "prevalence", "scaled_diff") == 1, "empty: every code a full gap");
+  char *html = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&html, &len);
+  CHECK(vt_eval_fidelity_html(r, f) == 0, "empty: HTML written");
+  fclose(f);
+  CHECK(strstr(html, "</section>") != NULL, "empty: the section closes");
+  free(html);
+  free(js);
+  vt_eval_fidelity_free(r);
+  vt_ecohort_free(real);
+  vt_ecohort_free(syn);
+}
+
 static void test_outputs(void) {
   vt_ecohort *a = varied("a", 500, 21, 0, 0), *b = varied("b", 500, 22, 300, 1);
   vt_eval_fidelity *r = run(b, a, NULL);
@@ -306,6 +330,7 @@ int main(void) {
   test_cooc();
   test_lower();
   test_not_measured();
+  test_empty();
   test_outputs();
   vt_ecodes_free(codes);
   return test_done();
