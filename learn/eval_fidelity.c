@@ -173,8 +173,8 @@ static int cmp_exit(const void *a, const void *b) {
 }
 
 /* Kaplan-Meier of age at death (days) with left truncation: a person is at
-** risk at t when entry <= t <= exit.  curve[a] = S(a years).  Returns the
-** number of persons used. */
+** risk at t when entry <= t <= exit.  curve[a] = S(a years), NAN at ages
+** with fewer than MIN_PERSONS at risk.  Returns the number of persons used. */
 static size_t km_curve(const vt_ecohort *c, int sex, double curve[NAGES]) {
   kmrec *rec = vt_xmalloc((c->n ? c->n : 1) * sizeof *rec);
   size_t n = 0;
@@ -197,7 +197,7 @@ static size_t km_curve(const vt_ecohort *c, int sex, double curve[NAGES]) {
   /* sweep the exit times; at each time with deaths, the risk set is
   ** #(entry <= t) - #(exit < t) */
   double s = 1;
-  size_t ie = 0, ix = 0, gone = 0;
+  size_t ie = 0, ix = 0;
   int a = 0;
   for (size_t j = 0; j < n;) {
     int32_t t = byexit[j].exit;
@@ -207,13 +207,21 @@ static size_t km_curve(const vt_ecohort *c, int sex, double curve[NAGES]) {
     if (d) {
       while (ie < n && rec[ie].entry <= t) ie++;
       while (ix < n && byexit[ix].exit < t) ix++;
-      gone = ix;
-      double atrisk = (double)ie - (double)gone;
+      double atrisk = (double)ie - (double)ix;
       if (atrisk > 0) s *= 1.0 - (double)d / atrisk;
     }
     j = k;
   }
   while (a < NAGES) curve[a++] = s;
+  /* persons at risk at each age: the curve is not read where fewer than
+  ** MIN_PERSONS are (a flat tail there says nothing) */
+  ie = ix = 0;
+  for (a = 0; a < NAGES; a++) {
+    double t = a * YEAR;
+    while (ie < n && rec[ie].entry <= t) ie++;
+    while (ix < n && byexit[ix].exit < t) ix++;
+    if ((double)ie - (double)ix < MIN_PERSONS) curve[a] = NAN;
+  }
   free(rec);
   free(byexit);
   return n;
@@ -230,7 +238,12 @@ static void survival(vt_eval_fidelity *r, const vt_ecohort *const side[2]) {
       continue;
     }
     double d = 0;
-    for (int a = 0; a < NAGES; a++) d = fmax(d, fabs(r->surv[0][x][a] - r->surv[1][x][a]));
+    int read = 0;
+    for (int a = 0; a < NAGES; a++) {
+      double u = r->surv[0][x][a], w = r->surv[1][x][a];
+      if (u == u && w == w) { d = fmax(d, fabs(u - w)); read++; }
+    }
+    if (!read) continue;
     r->surv_dist[x] = d;
     if (!(r->surv_distance >= d)) r->surv_distance = d;
   }
@@ -910,7 +923,8 @@ int vt_eval_fidelity_html(const vt_eval_fidelity *r, FILE *f) {
   /* survival */
   fputs("<h3>Survival</h3>\n<p>The share of persons still alive at each age (Kaplan-Meier), by sex. A person counts "
         "from the age at which its record starts and stops counting at the end of its record. The curves should "
-        "overlap; the distance is the largest vertical gap between them at any age from 0 to 100.</p>\n", f);
+        "overlap; the distance is the largest vertical gap between them at any age from 0 to 100 at which at least 20 "
+        "persons are at risk on both sides (the curves stop where fewer are).</p>\n", f);
   if (r->surv_distance == r->surv_distance) {
     double ages[NAGES];
     for (int a = 0; a < NAGES; a++) ages[a] = a;

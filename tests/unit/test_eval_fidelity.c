@@ -214,6 +214,33 @@ static void test_cooc(void) {
   vt_ecohort_free(syn);
 }
 
+/* Survival: 40 women from birth; on the real side 20 die at 50.1 years, the
+** others live to 60; on the synthetic side all live to 60.  Ages past 60
+** have nobody at risk: the curves stop there. */
+static void test_survival(void) {
+  vt_ecohort *real = vt_ecohort_new("real"), *syn = vt_ecohort_new("synth");
+  for (int i = 0; i < 40; i++) {
+    int dies = i < 20;
+    person(real, 'F', 0, dies ? 18300 : VT_NO_DAY, 0, dies ? 18300 : 21915, 10);
+    use(real, cA, 100);
+    vt_ecohort_end_person(real);
+    person(syn, 'F', 0, VT_NO_DAY, 0, 21915, 10);
+    use(syn, cA, 100);
+    vt_ecohort_end_person(syn);
+  }
+  vt_eval_fidelity *r = run(syn, real, NULL);
+  char *js = json_of(r);
+  CHECK_NEAR(jnum(js, "survival", "distance"), 0.5, 1e-12, "survival: half died at 50: distance 0.5");
+  const char *f = strstr(strstr(js, "\"survival\""), "\"real\": {\n      \"F\": [");
+  CHECK(f && strncmp(f + strlen("\"real\": {\n      \"F\": ["), "1, 1,", 5) == 0, "survival: real curve starts at 1");
+  CHECK(strstr(js, "0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, null") != NULL,
+        "survival: real curve 0.5 from 51 to 60, then not drawn (nobody at risk)");
+  free(js);
+  vt_eval_fidelity_free(r);
+  vt_ecohort_free(real);
+  vt_ecohort_free(syn);
+}
+
 static void test_lower(void) {
   vt_ecohort *base = varied("base", 600, 5, 0, 0), *shift = varied("shift", 600, 5, 1826, 0),
              *drop = varied("drop", 600, 5, 0, 1);
@@ -328,6 +355,7 @@ int main(void) {
   test_self();
   test_known();
   test_cooc();
+  test_survival();
   test_lower();
   test_not_measured();
   test_empty();
