@@ -176,3 +176,80 @@ int vt_svg_scatter(FILE *f, const char *title, const char *xlabel, const char *y
   }
   return tail(f);
 }
+
+/* ---- heat map -------------------------------------------------------------- */
+
+/* A diverging colour for v in [-1, 1]: blue (-1) through white (0) to red
+** (+1); grey for NaN. */
+static void diverging(double v, char out[8]) {
+  if (v != v) { strcpy(out, "#cccccc"); return; }
+  if (v > 1) v = 1;
+  if (v < -1) v = -1;
+  /* the ends: #2166ac (blue) and #b2182b (red), mixed with white */
+  double t = fabs(v), r0 = v < 0 ? 0x21 : 0xb2, g0 = v < 0 ? 0x66 : 0x18, b0 = v < 0 ? 0xac : 0x2b;
+  int r = (int)lround(255 + (r0 - 255) * t), g = (int)lround(255 + (g0 - 255) * t), b = (int)lround(255 + (b0 - 255) * t);
+  snprintf(out, 8, "#%02x%02x%02x", r & 255, g & 255, b & 255);
+}
+
+/* A label cut to at most 24 bytes (not inside a UTF-8 sequence), "..." added. */
+static void short_label(FILE *f, const char *s) {
+  char buf[32];
+  size_t n = strlen(s ? s : "");
+  if (n <= 24) { vt_svg_text(f, s); return; }
+  n = 22;
+  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+  memcpy(buf, s, n);
+  strcpy(buf + n, "...");
+  vt_svg_text(f, buf);
+}
+
+int vt_svg_heatmap(FILE *f, const char *title, const char *const *lab, size_t k, const double *m) {
+  const int left = 150, top = 150, legw = 70;
+  int cell = k ? (int)(320 / k) : 24;
+  if (cell > 28) cell = 28;
+  if (cell < 6) cell = 6;
+  int w = left + cell * (int)k + legw + 10, h = top + cell * (int)k + 20;
+  if (h < top + 140) h = top + 140;
+  fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+             "font-family=\"sans-serif\" font-size=\"10\">\n<title>", w, h, w, h);
+  vt_svg_text(f, title);
+  fputs("</title>\n<text x=\"8\" y=\"18\" font-size=\"13\" font-weight=\"bold\">", f);
+  vt_svg_text(f, title);
+  fputs("</text>\n", f);
+  char col[8];
+  for (size_t i = 0; i < k; i++) {
+    int y = top + cell * (int)i;
+    /* row label, right-aligned against the grid; column label, vertical above it */
+    fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", left - 4, y + cell * 0.5 + 3.5);
+    short_label(f, lab ? lab[i] : "");
+    fprintf(f, "</text>\n<text transform=\"translate(%.1f %d) rotate(-90)\">", left + cell * ((double)i + 0.5) + 3.5,
+            top - 4);
+    short_label(f, lab ? lab[i] : "");
+    fputs("</text>\n", f);
+    for (size_t j = 0; j < k; j++) {
+      double v = m[i * k + j];
+      diverging(v, col);
+      fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>", left + cell * (int)j, y,
+              cell, cell, col);
+      short_label(f, lab ? lab[i] : "");
+      fputs(" / ", f);
+      short_label(f, lab ? lab[j] : "");
+      if (v == v) fprintf(f, ": %.3f</title></rect>\n", v);
+      else fputs(": n/a</title></rect>\n", f);
+    }
+  }
+  fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n", left, top,
+          cell * (int)k, cell * (int)k);
+  /* the legend: a vertical scale from +1 (top) to -1 (bottom) */
+  int lx = left + cell * (int)k + 14, ly = top, lh = 120;
+  for (int s = 0; s < 20; s++) {
+    double v = 1 - (2.0 * s + 1) / 20.0;
+    diverging(v, col);
+    fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"12\" height=\"%.1f\" fill=\"%s\"/>\n", lx, ly + lh * s / 20.0,
+            lh / 20.0 + 0.3, col);
+  }
+  fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n", lx, ly, lh);
+  fprintf(f, "<text x=\"%d\" y=\"%d\">+1</text><text x=\"%d\" y=\"%d\">0</text><text x=\"%d\" y=\"%d\">-1</text>\n",
+          lx + 16, ly + 8, lx + 16, ly + lh / 2 + 4, lx + 16, ly + lh);
+  return tail(f);
+}

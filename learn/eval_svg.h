@@ -32,6 +32,13 @@ int vt_svg_lines(FILE *f, const char *title, const char *xlabel, const char *yla
 ** prevalence).  0, or -1. */
 int vt_svg_scatter(FILE *f, const char *title, const char *xlabel, const char *ylabel, const vt_svg_series *s);
 
+/* A heat map of a k x k matrix m (row-major) of values in [-1, 1]
+** (correlations, their differences) on a diverging scale: blue for -1,
+** white for 0, red for +1 (values beyond are clamped, NaN grey); row and
+** column labels (cut to 24 bytes), each cell's value in its tooltip, and a
+** legend of the scale.  0, or -1 when writing fails. */
+int vt_svg_heatmap(FILE *f, const char *title, const char *const *labels, size_t k, const double *m);
+
 /* Write text escaped for XML (& < > " ').  0, or -1. */
 int vt_svg_text(FILE *f, const char *text);
 

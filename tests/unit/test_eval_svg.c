@@ -76,8 +76,28 @@ static void test_lines_scatter(void) {
   fclose(f);
 }
 
+static void test_heatmap(void) {
+  FILE *f = tmpfile();
+  const char *lab[3] = { "Asthma & <rhinitis>", "Diabetes", "a very long description that goes on and on" };
+  double m[9] = { 1, 0.5, -1, 0.5, 1, NAN, -1, NAN, 1 };
+  CHECK(vt_svg_heatmap(f, "Correlations \"real\"", lab, 3, m) == 0, "heatmap: written");
+  char *s = slurp(f);
+  CHECK(count(s, "<svg") == 1 && count(s, "</svg>") == 1, "heatmap: one svg element");
+  CHECK(count(s, "<rect") == 9 + 20 + 2, "heatmap: 9 cells, 20 legend steps, grid frame and legend frame");
+  CHECK(amp_ok(s) && !strstr(s, "<rhinitis>") && strstr(s, "&lt;rhinitis&gt;"), "heatmap: labels escaped");
+  CHECK(strstr(s, "fill=\"#b2182b\"") != NULL, "heatmap: +1 is the red end");
+  CHECK(strstr(s, "fill=\"#2166ac\"") != NULL, "heatmap: -1 is the blue end");
+  CHECK(strstr(s, "fill=\"#cccccc\"") != NULL && strstr(s, ": n/a</title>"), "heatmap: NaN grey, said n/a");
+  CHECK(strstr(s, ": 0.500</title>") != NULL, "heatmap: a cell's value in its tooltip");
+  CHECK(strstr(s, "a very long descriptio...") != NULL && !strstr(s, "on and on"), "heatmap: long labels cut");
+  CHECK(strstr(s, ">+1<") && strstr(s, ">-1<"), "heatmap: legend names the scale's ends");
+  free(s);
+  fclose(f);
+}
+
 int main(void) {
   test_bars();
   test_lines_scatter();
+  test_heatmap();
   return test_done();
 }
