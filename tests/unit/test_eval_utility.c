@@ -310,6 +310,7 @@ static void test_target(lua_State *L) {
   vt_eval_utility_free(u);
   vt_ecohort_free(syn);
   vt_ecohort_free(real);
+  vt_ecodes_free(codes);
 
   /* without the listed condition: the condition with most onsets in real */
   rule none = effect;
