@@ -288,6 +288,7 @@ static void test_rows(lua_State *L) {
 
 static void test_target(lua_State *L) {
   vt_ecodes *codes = vt_ecodes_new();
+  vt_ecodes_intern(codes, "SNOMED", CHRONIC, VT_DOMAIN_CONDITION, "Diabetes <type 2> & co");
   vt_ecohort *syn = make(codes, "synth", 1500, 1, &effect);
   vt_ecohort *real = make(codes, "real", 1500, 2, &effect);
   char err[256] = "";
@@ -306,6 +307,12 @@ static void test_target(lua_State *L) {
     if (!strcmp(str(L, e), "SNOMED:" CHRONIC)) has_target = 1;
   }
   CHECK(!has_target, "utility onset task: the target is not among the features");
+  CHECK_STR(str(L, "J.tasks[2].target_label"), "Diabetes <type 2> & co", "utility target label is the code's description");
+  int hrc;
+  char *html = html_of(u, &hrc);
+  CHECK(hrc == 0 && strstr(html, "Diabetes &lt;type 2&gt; &amp; co") && !strstr(html, "<type 2>"),
+        "utility HTML escapes text from the data");
+  free(html);
   free(js);
   vt_eval_utility_free(u);
   vt_ecohort_free(syn);
