@@ -134,7 +134,7 @@ static int use_cmp(const void *a, const void *b) {
 void vt_ecohort_end_person(vt_ecohort *c) {
   if (c->n == 0) return;
   vt_eperson *p = &c->persons[c->n - 1];
-  if (p->nuse > 1) qsort(c->uses + p->use0, p->nuse, sizeof *c->uses, use_cmp);
+  if (p->nuse > 1) qsort(c->uses + p->use0, p->nuse, sizeof *c->uses, use_cmp);   /* uses may be NULL */
 }
 
 void vt_ecohort_free(vt_ecohort *c) {
