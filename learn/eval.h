@@ -132,6 +132,10 @@ int vt_eval_sanity_html(const vt_eval_sanity *r, FILE *f);
 void vt_eval_sanity_free(vt_eval_sanity *r);
 void vt_eval_sanity_side_free(vt_eval_sanity_side *s);
 
+/* Check a --against file before any cohort is read: a params file with a
+** dp_summary whose every entry is a workload statistic's name.  0, or -1
+** with err ("FILE:LINE: ..."). */
+int vt_eval_against_check(const char *params_path, char *err, size_t errlen);
 /* --against: needs cx->params_path; reads its dp_summary and ledger, and
 ** measures the synthetic cohort's source (cx->synth->spec) the same way. */
 int vt_eval_against_run(const vt_eval_ctx *cx, vt_eval_against **out, char *err, size_t errlen);

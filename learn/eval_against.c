@@ -153,6 +153,23 @@ static int is_time_block(vt_wl_block b) {
   return b == VT_WL_BLOCK_PERSONTIME || b == VT_WL_BLOCK_RISKTIME || b == VT_WL_BLOCK_POSTONSET;
 }
 
+int vt_eval_against_check(const char *params_path, char *err, size_t errlen) {
+  vt_params *p = vt_params_load(params_path, err, errlen);
+  if (!p) return -1;
+  int rc = -1;
+  if (p->nsummary == 0) {
+    snprintf(err, errlen, "%s:1: no dp_summary section: --against needs the params file `vitae learn` wrote",
+             params_path);
+  } else {
+    vt_workload wl;
+    vt_workload_init(&wl);
+    rc = rebuild(p, &wl, err, errlen);
+    vt_workload_free(&wl);
+  }
+  vt_params_free(p);
+  return rc;
+}
+
 int vt_eval_against_run(const vt_eval_ctx *cx, vt_eval_against **out, char *err, size_t errlen) {
   *out = NULL;
   if (!cx->params_path) { snprintf(err, errlen, "--against: no params file given"); return -1; }
