@@ -57,6 +57,12 @@ void vt_eval_privacy_verdict(const vt_eval_privacy *r, vt_eval_verdict *v) {
              "An attacker tells training records from others (AUROC %.3f), or the cohort copies training records "
              "(%.1f%% beyond the holdout's) or rare cases (%+.3f): do not share it as anonymous.",
              auc, 100 * copy_excess, isnan(r->rare_diff) ? 0 : r->rare_diff);
+  } else if (auc < 0.4) {
+    v->level = VT_EVAL_CAUTION;
+    snprintf(v->verdict, sizeof v->verdict, "holdout closer than training");
+    snprintf(v->text, sizeof v->text,
+             "The holdout records look more like the synthetic cohort than the training records do (AUROC %.3f): "
+             "check that the holdout was not used to build the cohort.", auc);
   } else if (auc > 0.55 || anon) {
     v->level = VT_EVAL_CAUTION;
     snprintf(v->verdict, sizeof v->verdict, "weak membership signal");
