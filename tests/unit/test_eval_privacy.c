@@ -17,6 +17,8 @@
 #include "lua/json.h"
 #include "lualib.h"
 #include "sim/rng.h"
+#include <sqlite3.h>
+#include <unistd.h>
 #include "test.h"
 
 #define NCODES 150
@@ -285,7 +287,44 @@ static void test_not_measured(void) {
   vt_ecohort_free(syn);
 }
 
+/* A vitae database with a privacy_ledger: its total is reported. */
+static void test_ledger(void) {
+  char path[] = "/tmp/vt_privacy_ledger_XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0, "ledger_tmpfile: a temporary database");
+  if (fd < 0) return;
+  close(fd);
+  sqlite3 *db;
+  sqlite3_open(path, &db);
+  sqlite3_exec(db,
+               "CREATE TABLE privacy_ledger (measurement TEXT NOT NULL, mechanism TEXT NOT NULL, sensitivity REAL,"
+               " sigma REAL, rho REAL, epsilon REAL, delta REAL, params_file TEXT);"
+               "INSERT INTO privacy_ledger VALUES ('prevalence', 'discrete_gaussian', 1, 10, 0.005, 0.6, 1e-6, 'p.yaml');"
+               "INSERT INTO privacy_ledger VALUES ('onset', 'discrete_gaussian', 1, 10, 0.005, 0.6, 1e-6, 'p.yaml');"
+               "INSERT INTO privacy_ledger VALUES ('total', 'zcdp', NULL, NULL, 0.01, 0.9, 1e-6, 'p.yaml');",
+               NULL, NULL, NULL);
+  sqlite3_close(db);
+  vt_ecohort *train = gen("train", 31, 300), *syn = gen(path, 33, 300);
+  snprintf(syn->kind, sizeof syn->kind, "vitae");
+  vt_eval_ctx cx = ctx(syn, train, NULL, 1, 1);
+  vt_eval_privacy *r = NULL;
+  char err[256] = "";
+  CHECK(vt_eval_privacy_run(&cx, &r, err, sizeof err) == 0 && r, "ledger_run");
+  if (r) {
+    char *j = json_of(r);
+    CHECK(json_num(j, "ledger.present") == 1 && json_num(j, "ledger.epsilon") == 0.9 &&
+              json_num(j, "ledger.delta") == 1e-6 && json_num(j, "ledger.measurements") == 2,
+          "ledger_read: present, epsilon 0.9, delta 1e-6, 2 measurements");
+    free(j);
+    vt_eval_privacy_free(r);
+  }
+  unlink(path);
+  vt_ecohort_free(train);
+  vt_ecohort_free(syn);
+}
+
 int main(void) {
+  test_ledger();
   test_wilson_and_risk();
   test_copy_is_caught();
   test_independent_and_determinism();
