@@ -178,7 +178,7 @@ static void test_copy_is_caught(void) {
 }
 
 static void test_independent_and_determinism(void) {
-  vt_ecohort *train = gen("train", 11, 3000), *hold = gen("hold", 12, 3000), *syn = gen("syn", 13, 6000);
+  vt_ecohort *train = gen("train", 11, 2000), *hold = gen("hold", 12, 2000), *syn = gen("syn", 13, 4000);
   vt_eval_ctx cx = ctx(syn, train, hold, 7, 1);
   vt_eval_privacy *r = NULL, *r2 = NULL, *r3 = NULL;
   char err[256] = "";
@@ -233,7 +233,7 @@ static void test_independent_and_determinism(void) {
     free(j4);
     vt_eval_privacy_free(r4);
   }
-  CHECK(json_num(j, "measured") == 1 && json_num(j, "members") == 3000, "json_parses: the JSON parses (members %g)",
+  CHECK(json_num(j, "measured") == 1 && json_num(j, "members") == 2000, "json_parses: the JSON parses (members %g)",
         json_num(j, "members"));
   free(j);
   vt_eval_privacy_free(r);
