@@ -19,7 +19,8 @@
 **      densities (Scott's bandwidth; distances by cblas_dgemm) of the
 **      synthetic records and of the holdout (leave-one-out), score
 **      log p_synth - log p_ref;
-**   3. both restricted to the patients with a rare code (< 1% of training);
+**   3. both restricted to the patients with a rare code (< 1% of the
+**      members and holdout records pooled);
 **   4. Anonymeter's three risks (learn/eval_privacy_anon.c);
 **   5. exact and near copies; 6. rare-case memorisation; 7. DCR and NNDR
 **      (diagnostics only); 8. the privacy ledger of a vitae cohort.
@@ -705,10 +706,18 @@ int vt_eval_privacy_run(const vt_eval_ctx *cx, vt_eval_privacy **out, char *err,
     }
     mia_figures(ds, lab, 2 * m, cx->seed ^ 0xB0076, &r->dens);
     roc_curve(ds, lab, 2 * m, r->roc_fpr, r->roc_dens);
-    /* rare patients: a code held by fewer than 1% of the training persons */
+    /* rare patients: a code held by fewer than 1% of the scored persons
+    ** (members and holdout pooled: a rule from the training data alone
+    ** would pick members by data that includes them, and bias the
+    ** comparison) */
     size_t *cnt = vt_xcalloc(ncodes ? ncodes : 1, sizeof *cnt);
-    for (size_t i = 0; i < R->nuses; i++) cnt[R->uses[i].code]++;
-    double lim = RARE_PREV * (double)R->n;
+    for (size_t i = 0; i < 2 * m; i++) {
+      const vt_ecohort *c = i < m ? R : H;
+      const vt_eperson *p = &c->persons[i < m ? midx[i] : hidx[i - m]];
+      const vt_euse *u = vt_ecohort_uses(c, p);
+      for (uint32_t j = 0; j < p->nuse; j++) cnt[u[j].code]++;
+    }
+    double lim = RARE_PREV * (double)(2 * m);
     size_t k = 0;
     for (size_t i = 0; i < 2 * m; i++) {
       const vt_ecohort *c = i < m ? R : H;

@@ -95,7 +95,7 @@ static void json_attack(vt_jsonw *w, const char *key, const mia_fig *all, const 
   json_mia(w, all);
   vt_jw_key(w, "rare");
   vt_jw_obj(w, 0);
-  vt_jw_kstr(w, "rule", "patients with a code held by fewer than 1% of the training persons");
+  vt_jw_kstr(w, "rule", "patients with a code held by fewer than 1% of the members and holdout records pooled");
   json_mia(w, rare);
   vt_jw_end(w);
   vt_jw_end(w);
@@ -228,7 +228,7 @@ int vt_eval_privacy_html(const vt_eval_privacy *r, FILE *f) {
         "much denser the synthetic records are around it than the holdout records are. An AUROC of 0.5 means the "
         "attack cannot tell members from non-members; 1 means it always can. The true-positive rate at a 1% or 0.1% "
         "false-positive rate says how many members an attacker finds when it must almost never be wrong. Rare "
-        "patients (with a code held by fewer than 1% of the training persons) leak first.</p>\n", f);
+        "patients (with a code held by fewer than 1% of the training and holdout records scored, pooled) leak first.</p>\n", f);
   if (!r->has_holdout) {
     fputs("<p class=\"note\">Needs --holdout: real records of the same population that were not used for training.</p>\n", f);
   } else {

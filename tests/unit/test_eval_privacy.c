@@ -165,6 +165,8 @@ static void test_copy_is_caught(void) {
   CHECK(auc > 0.9, "copy_distance_auroc: distance attack AUROC > 0.9 on a copy (%.3f)", auc);
   CHECK(json_num(j, "mia.density_ratio.auroc") > 0.55, "copy_density_auroc: density-ratio attack sees it too (%.3f)",
         json_num(j, "mia.density_ratio.auroc"));
+  double ra = json_num(j, "mia.distance.rare.auroc");
+  CHECK(ra > 0.9, "copy_rare_auroc: the distance attack on rare patients finds the copies too (%.3f)", ra);
   CHECK(rd > 0.5, "copy_rare_memorisation: the copy reproduces rare trajectories (difference %.3f)", rd);
   CHECK(json_num(j, "dcr.median_train") == 0, "copy_dcr: median DCR to training is 0");
   vt_eval_verdict v;
@@ -188,6 +190,8 @@ static void test_independent_and_determinism(void) {
   double a1 = json_num(j, "mia.distance.auroc"), a2 = json_num(j, "mia.density_ratio.auroc");
   CHECK(a1 > 0.45 && a1 < 0.55, "indep_distance_auroc: near 0.5 for an independent cohort (%.3f)", a1);
   CHECK(a2 > 0.45 && a2 < 0.55, "indep_density_auroc: near 0.5 for an independent cohort (%.3f)", a2);
+  double ra = json_num(j, "mia.distance.rare.auroc"), rn = json_num(j, "mia.distance.rare.members");
+  CHECK(rn >= 10 && ra > 0.35 && ra < 0.65, "indep_rare_auroc: rare patients (%g members) near 0.5 (%.3f)", rn, ra);
   double ex = json_num(j, "copies.exact_train"), exh = json_num(j, "copies.exact_holdout");
   CHECK(fabs(ex - exh) < 0.005, "indep_exact_copies: near the baseline (%.4f vs %.4f)", ex, exh);
   double nt = json_num(j, "copies.near_train"), nh = json_num(j, "copies.near_holdout");
