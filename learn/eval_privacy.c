@@ -181,11 +181,47 @@ static void mia_figures(const double *score, const uint8_t *label, size_t n, uin
   f->tpr01 = vt_tpr_at_fpr(score, label, n, 0.001);
 }
 
+typedef struct sc_lab { double s; uint8_t l; } sc_lab;
+
+static int cmp_sc_desc(const void *a, const void *b) {
+  double x = ((const sc_lab *)a)->s, y = ((const sc_lab *)b)->s;
+  return x > y ? -1 : x < y;
+}
+
+/* The ROC curve at ROC_POINTS false-positive rates 0, 0.01, ..., 1: the
+** vertices of the curve at each distinct score, tied scores joined by a
+** straight segment (as the AUROC counts ties one half), interpolated. */
 static void roc_curve(const double *score, const uint8_t *label, size_t n, double *fpr, double *tpr) {
-  for (int i = 0; i < ROC_POINTS; i++) {
-    fpr[i] = (double)i / (ROC_POINTS - 1);
-    tpr[i] = i == ROC_POINTS - 1 ? 1.0 : vt_tpr_at_fpr(score, label, n, fpr[i]);
+  sc_lab *v = vt_xmalloc((n ? n : 1) * sizeof *v);
+  size_t np = 0, nn = 0;
+  for (size_t i = 0; i < n; i++) {
+    v[i] = (sc_lab){ score[i], label[i] };
+    if (label[i]) np++;
+    else nn++;
   }
+  qsort(v, n, sizeof *v, cmp_sc_desc);
+  double *vx = vt_xmalloc((n + 2) * sizeof *vx), *vy = vt_xmalloc((n + 2) * sizeof *vy);
+  size_t nv = 0, tp = 0, fp = 0;
+  vx[nv] = 0; vy[nv++] = 0;
+  for (size_t i = 0; i < n;) {
+    size_t e = i;
+    while (e < n && v[e].s == v[i].s) { if (v[e].l) tp++; else fp++; e++; }
+    vx[nv] = nn ? (double)fp / (double)nn : 0;
+    vy[nv++] = np ? (double)tp / (double)np : 0;
+    i = e;
+  }
+  size_t k = 0;
+  for (int i = 0; i < ROC_POINTS; i++) {
+    double f = (double)i / (ROC_POINTS - 1);
+    fpr[i] = f;
+    while (k + 1 < nv && vx[k + 1] < f) k++;
+    if (k + 1 >= nv) { tpr[i] = vy[nv - 1]; continue; }
+    double dx = vx[k + 1] - vx[k];
+    tpr[i] = dx > 0 ? vy[k] + (f - vx[k]) / dx * (vy[k + 1] - vy[k]) : vy[k + 1];
+  }
+  free(v);
+  free(vx);
+  free(vy);
 }
 
 static int cmp_double(const void *a, const void *b) {
