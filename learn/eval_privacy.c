@@ -318,9 +318,9 @@ static void kde_logp(const double *p, size_t np, const double *q, size_t nq, lon
   free(o);
 }
 
-/* Features of persons c[idx[0..n)]: indicators of codes top[0..nt), sex
+/* Features of persons c[idx[0..n)]: indicators of the nt codes (col_of: code -> column or -1), sex
 ** (1 female), birth year (the fallback year when unknown). */
-static void features(const vt_ecohort *c, const size_t *idx, size_t n, const uint32_t *top, int nt, const int *col_of,
+static void features(const vt_ecohort *c, const size_t *idx, size_t n, int nt, const int *col_of,
                      size_t ncodes, double fallback_year, double *x) {
   int p = nt + 2;
   for (size_t i = 0; i < n; i++) {
@@ -334,7 +334,6 @@ static void features(const vt_ecohort *c, const size_t *idx, size_t n, const uin
     int y = pv_birth_year(pe);
     r[nt + 1] = y < 0 ? fallback_year : (double)y;
   }
-  (void)top;
 }
 
 /* Scores log p_synth(x) - log p_ref(x) for the m members (rows of R by
@@ -345,7 +344,6 @@ static int density_scores(const vt_eval_ctx *cx, const size_t *midx, const size_
   /* the synthetic cohort's most prevalent codes (what the attacker sees) */
   size_t *cnt = vt_xcalloc(ncodes ? ncodes : 1, sizeof *cnt);
   for (size_t i = 0; i < S->nuses; i++) cnt[S->uses[i].code]++;
-  uint32_t top[PCA_CODES];
   int nt = 0, *col_of = vt_xmalloc((ncodes ? ncodes : 1) * sizeof *col_of);
   for (size_t k = 0; k < ncodes; k++) col_of[k] = -1;
   while (nt < PCA_CODES) {
@@ -355,7 +353,7 @@ static int density_scores(const vt_eval_ctx *cx, const size_t *midx, const size_
     if (bi == SIZE_MAX) break;
     cnt[bi] = 0;
     col_of[bi] = nt;
-    top[nt++] = (uint32_t)bi;
+    nt++;
   }
   free(cnt);
   int p = nt + 2;
@@ -369,9 +367,9 @@ static int density_scores(const vt_eval_ctx *cx, const size_t *midx, const size_
     if (y >= 0) { fy += y; ny++; }
   }
   fy = ny ? fy / (double)ny : 1970;
-  features(S, sidx, ns, top, nt, col_of, ncodes, fy, xs);
-  features(cx->real, midx, m, top, nt, col_of, ncodes, fy, xq);
-  features(cx->holdout, hidx, m, top, nt, col_of, ncodes, fy, xq + m * (size_t)p);
+  features(S, sidx, ns, nt, col_of, ncodes, fy, xs);
+  features(cx->real, midx, m, nt, col_of, ncodes, fy, xq);
+  features(cx->holdout, hidx, m, nt, col_of, ncodes, fy, xq + m * (size_t)p);
   free(sidx);
   free(col_of);
   /* standardise by the synthetic records' means and deviations */
@@ -547,7 +545,7 @@ static int cmp_key_pos(const void *a, const void *b) {
 /* Share of synthetic records (>= 5 codes) with a near copy among
 ** ref[idx[0..n)]: same sex, birth year within 1, code-set Jaccard <= 0.1. */
 static double near_share(const vt_ecohort *S, const uint64_t *scodes, const vt_ecohort *ref, const size_t *idx,
-                         size_t n, size_t ncodes, size_t words, int threads) {
+                         size_t n, size_t words, int threads) {
   if (S->n == 0 || n == 0) return NAN;
   key_pos *kp = vt_xmalloc(n * sizeof *kp);
   for (size_t i = 0; i < n; i++) kp[i] = (key_pos){ sy_key(&ref->persons[idx[i]]), idx[i] };
@@ -562,7 +560,6 @@ static double near_share(const vt_ecohort *S, const uint64_t *scodes, const vt_e
     const vt_euse *u = vt_ecohort_uses(ref, p);
     for (uint32_t k = 0; k < p->nuse; k++) rb[i * words + u[k].code / 64] |= 1ull << (u[k].code % 64);
   }
-  (void)ncodes;
   near_job j = { S, ref, ri, rk, n, scodes, rb, words, vt_xmalloc(S->n) };
   pv_parallel(threads, S->n, near_range, &j);
   size_t hits = 0;
@@ -790,8 +787,8 @@ int vt_eval_privacy_run(const vt_eval_ctx *cx, vt_eval_privacy **out, char *err,
       const vt_euse *u = vt_ecohort_uses(S, p);
       for (uint32_t k = 0; k < p->nuse; k++) scodes[s * cwords + u[k].code / 64] |= 1ull << (u[k].code % 64);
     }
-    r->near_train = near_share(S, scodes, R, midx, m, ncodes, cwords, threads);
-    if (r->has_holdout) r->near_holdout = near_share(S, scodes, H, hidx, m, ncodes, cwords, threads);
+    r->near_train = near_share(S, scodes, R, midx, m, cwords, threads);
+    if (r->has_holdout) r->near_holdout = near_share(S, scodes, H, hidx, m, cwords, threads);
     free(scodes);
   }
 
