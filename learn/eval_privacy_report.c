@@ -183,7 +183,7 @@ static void mia_row(FILE *f, const char *name, const mia_fig *m) {
   cell(f, "%.3f", m->auroc);
   fputs("<td class=\"num\">", f);
   if (isnan(m->lo)) fputs("n/a", f);
-  else fprintf(f, "%.3f&ndash;%.3f", m->lo, m->hi);
+  else fprintf(f, "%.3f&#8211;%.3f", m->lo, m->hi);
   fputs("</td>", f);
   cell(f, "%.3f", m->tpr1);
   cell(f, "%.3f", m->tpr01);
@@ -197,7 +197,7 @@ static void risk_row(FILE *f, const char *name, const char *what, const pv_risk 
   cell(f, "%.3f", k->risk);
   fputs("<td class=\"num\">", f);
   if (isnan(k->lo)) fputs("n/a", f);
-  else fprintf(f, "%.3f&ndash;%.3f", k->lo, k->hi);
+  else fprintf(f, "%.3f&#8211;%.3f", k->lo, k->hi);
   fputs("</td></tr>\n", f);
 }
 
@@ -256,8 +256,8 @@ int vt_eval_privacy_html(const vt_eval_privacy *r, FILE *f) {
           "can a person be <em>singled out</em>, can records about a person be <em>linked</em>, can something about "
           "a person be <em>inferred</em>. Anonymeter (Giomi et al., PETS 2023) turns each into an attack that uses "
           "the synthetic cohort, run on training records and, as a control, on holdout records; what works on the "
-          "control is what the data tells about anyone, so only the excess counts: risk = (attack rate &minus; "
-          "control rate) / (1 &minus; control rate), with a 95% Wilson interval. The records are a table of sex, "
+          "control is what the data tells about anyone, so only the excess counts: risk = (attack rate &#8722; "
+          "control rate) / (1 &#8722; control rate), with a 95% Wilson interval. The records are a table of sex, "
           "birth-year band, death and the 20 most prevalent codes. A risk near 0 is good; a lower bound above 0.05 "
           "calls for caution.</p>\n", f);
     fputs("<table class=\"figures\"><tr><th>criterion</th><th>attack</th><th>attacks</th><th>attack rate</th>"
@@ -300,7 +300,7 @@ int vt_eval_privacy_html(const vt_eval_privacy *r, FILE *f) {
         "the closest training record and to the closest holdout record, and the ratio of the nearest to the second "
         "nearest (NNDR). Synthetic records much closer to training records than to holdout records would hint at "
         "copying. <strong>This is a diagnostic, not a guarantee</strong>: cohorts that look safe by DCR can still "
-        "be open to membership inference (&ldquo;The DCR Delusion&rdquo;, 2025).</p>\n", f);
+        "be open to membership inference (&#8220;The DCR Delusion&#8221;, 2025).</p>\n", f);
   fputs("<table class=\"figures\"><tr><th></th><th>median DCR</th><th>5th percentile</th><th>median NNDR</th>"
         "<th>5th percentile NNDR</th></tr>\n<tr><td>to training</td>", f);
   cell(f, "%.3f", r->med_train);
@@ -333,7 +333,7 @@ int vt_eval_privacy_html(const vt_eval_privacy *r, FILE *f) {
   if (r->ledger_present) {
     fputs("The cohort was simulated from parameters fitted with differential privacy: ", f);
     if (isnan(r->ledger_eps)) fputs("epsilon not recorded", f);
-    else fprintf(f, "(&epsilon; = %.3g, &delta; = %.3g)", r->ledger_eps, r->ledger_delta);
+    else fprintf(f, "(&#949; = %.3g, &#948; = %.3g)", r->ledger_eps, r->ledger_delta);
     fprintf(f, " over %ld measurements of the real data. This bounds what any attack can learn, whatever the "
                "figures above say.", r->ledger_measurements);
   } else {

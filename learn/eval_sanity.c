@@ -447,7 +447,7 @@ int vt_eval_sanity_html(const vt_eval_sanity *r, FILE *f) {
   for (int k = 0; k < NRULES; k++) {
     fprintf(f, "<tr><td><b>");
     vt_eval_html_text(f, rules[k].title);
-    fprintf(f, "</b> <code>%s</code><br><small>", rules[k].id);
+    fprintf(f, "</b> <code>%s</code><br/><small>", rules[k].id);
     vt_eval_html_text(f, rules[k].rationale);
     fprintf(f, "</small></td><td>%s</td>", rules[k].per_person ? "persons" : "events");
     for (int s = 0; s < 3; s++) {
@@ -459,7 +459,7 @@ int vt_eval_sanity_html(const vt_eval_sanity *r, FILE *f) {
     fprintf(f, "<td>");
     const rcount *rc = &r->side[0]->r[k];
     for (int i = 0; i < rc->nex; i++) {
-      if (i) fprintf(f, "<br>");
+      if (i) fprintf(f, "<br/>");
       fprintf(f, "person ");
       vt_eval_html_text(f, rc->ex[i].person);
       if (rc->ex[i].code[0]) { fprintf(f, ", "); vt_eval_html_text(f, rc->ex[i].code); }

@@ -568,8 +568,8 @@ void vt_eval_utility_json(const vt_eval_utility *r, vt_jsonw *w) {
 }
 
 static void html_auroc(FILE *f, const ut_model *m) {
-  if (m->auroc != m->auroc) { fputs("<td class=\"num\">&ndash;</td>", f); return; }
-  if (m->lo == m->lo) fprintf(f, "<td class=\"num\">%.3f (%.3f&ndash;%.3f)</td>", m->auroc, m->lo, m->hi);
+  if (m->auroc != m->auroc) { fputs("<td class=\"num\">&#8211;</td>", f); return; }
+  if (m->lo == m->lo) fprintf(f, "<td class=\"num\">%.3f (%.3f&#8211;%.3f)</td>", m->auroc, m->lo, m->hi);
   else fprintf(f, "<td class=\"num\">%.3f</td>", m->auroc);
 }
 
@@ -595,7 +595,7 @@ int vt_eval_utility_html(const vt_eval_utility *r, FILE *f) {
     fputs(". Give the real data (and ideally a holdout) to measure utility.</p>\n</section>\n", f);
     return ferror(f) ? -1 : 0;
   }
-  fprintf(f, "<p>Test set: %s. One row per person and index age (40, 45, &hellip;, 80) inside the person's "
+  fprintf(f, "<p>Test set: %s. One row per person and index age (40, 45, &#8230;, 80) inside the person's "
              "observation; rows whose observation ends within the 5 years without the outcome are left out. "
              "Features: sex, age and the %d codes most often present before the index in the real training "
              "data.</p>\n",

@@ -29,6 +29,9 @@ int vt_cmd_params(int argc, char **argv);
 /* vitae learn --from SRC --epsilon E -o FILE [...]: fit the lifecycle and
 ** module params to an EHR source with differential privacy (docs/learn.md). */
 int vt_cmd_learn(int argc, char **argv);
+/* vitae eval --synth SRC (--real SRC [--holdout SRC] | --against FILE) -o FILE:
+** the fidelity, utility, privacy and sanity report of a cohort (docs/eval.md). */
+int vt_cmd_eval(int argc, char **argv);
 
 /* Parse the arguments of `vitae run` (argv[0] is "run") into c: load
 ** --config FILE first, then apply every flag on top.  The module and params
