@@ -57,7 +57,7 @@ static vt_lcfit_item *cannot(vt_lcfit_item *it, double def) {
 ** se^2 = p(1-p)/N + ((1-p)^2 s_i^2 + p^2 sum_{j!=i} s_j^2) / N^2. */
 static int fit_shares(const char *const *names, const double *values, const double *sigmas, size_t n, const char *group,
                       const char *const *cats, int k, vt_lcfit_item *out) {
-  double c[VT_LC_NRACE], s[VT_LC_NRACE], total = 0.0, var = 0.0;
+  double c[VT_LC_NDECADES], s[VT_LC_NDECADES], total = 0.0, var = 0.0;   /* k <= VT_LC_NDECADES */
   char nm[64];
   int missing = -1;
   for (int i = 0; i < k; i++) {
@@ -158,5 +158,15 @@ int vt_fit_lifecycle(const char *const *names, const double *values, const doubl
     for (int b = 0; b < VT_LC_NBANDS; b++)
       fitted += fit_mortality(names, values, sigmas, n, s ? 'M' : 'F', b,
                               &out->items[1 + VT_LC_NRACE + 2 + s * VT_LC_NBANDS + b]);
+  /* birth decades: shares of the listed decades (births before 1900, after
+  ** the 2020s or unknown are not drawn by the simulator) */
+  const char *decades[VT_LC_NDECADES];
+  char dbuf[VT_LC_NDECADES][8];
+  for (int d = 0; d < VT_LC_NDECADES; d++) {
+    snprintf(dbuf[d], sizeof dbuf[d], "%ds", VT_LC_FIRST_DECADE + 10 * d);
+    decades[d] = dbuf[d];
+  }
+  fitted += fit_shares(names, values, sigmas, n, "birth_decade", decades, VT_LC_NDECADES,
+                       &out->items[1 + VT_LC_NRACE + 2 + 2 * VT_LC_NBANDS]);
   return fitted;
 }

@@ -1,7 +1,7 @@
 /*
 ** fit_lifecycle.h -- closed-form fits of the native lifecycle's params
 ** (sim/lifecycle.h: lifecycle.sex.*, lifecycle.race.*, lifecycle.ethnicity.*,
-** lifecycle.mortality.*) from the noisy workload statistics (learn/
+** lifecycle.mortality.*, lifecycle.birth.*) from the noisy workload statistics (learn/
 ** workload.h: demog, deaths and persontime blocks).  Post-processing only: it sees
 ** the released values and their noise sigmas, never the data.  Formulas,
 ** uncertainties and the "cannot fit" rule: docs/learn-statistics.md,
@@ -25,8 +25,9 @@
 #define VT_LCFIT_MIN_DEATH_SNR 2.0
 #define VT_LCFIT_MIN_MULT 0.01
 
-/* 1 female share + 6 race + 2 ethnicity + 2 x 18 mortality multipliers. */
-#define VT_LCFIT_N 45
+/* 1 female share + 6 race + 2 ethnicity + 2 x 18 mortality multipliers +
+** 13 birth-decade shares. */
+#define VT_LCFIT_N 58
 
 typedef struct vt_lcfit_item {
   char name[48];       /* the lifecycle param ("lifecycle.mortality.M.70-74") */
@@ -42,7 +43,7 @@ typedef struct vt_lcfit {
 
 /* Fit the lifecycle params from n statistics given by name (the workload's
 ** names: "sex/F", "race/white", "ethnicity/hispanic", "deaths/M/70-74",
-** "persontime/M/70-74"), their released values and noise sigmas (0 for
+** "persontime/M/70-74", "birth_decade/1950s"), their released values and noise sigmas (0 for
 ** exact values).  Names not needed are ignored; a needed one missing, or
 ** with a value or sigma that is not finite, makes its param "cannot fit".
 ** Returns how many params were fitted. */

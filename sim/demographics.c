@@ -90,6 +90,98 @@ static vt_time draw_birth(vt_rng *rng, vt_time ref, int age) {
   return t < ref ? t : ref - 1;
 }
 
+/* A birth time as draw_birth's, restricted to calendar year `year` (one of
+** the two years that give `age` at `ref`). */
+static vt_time draw_birth_in_year(vt_rng *rng, vt_time ref, int age, int year) {
+  int y, m, d;
+  vt_civil_from_days(vt_time_day(ref), &y, &m, &d);
+  int dh = d < vt_days_in_month(y - age, m) ? d : vt_days_in_month(y - age, m);
+  int dl = d < vt_days_in_month(y - age - 1, m) ? d : vt_days_in_month(y - age - 1, m);
+  int64_t hi = vt_days_from_civil(y - age, m, dh);
+  int64_t lo = vt_days_from_civil(y - age - 1, m, dl) + 1;
+  while (hi > lo && vt_time_age_years(hi * VT_MS_DAY, ref) < age) hi--;
+  while (lo < hi && vt_time_age_years(lo * VT_MS_DAY, ref) > age) lo++;
+  int64_t ylo = vt_days_from_civil(year, 1, 1), yhi = vt_days_from_civil(year, 12, 31);
+  if (ylo > lo) lo = ylo;
+  if (yhi < hi) hi = yhi;
+  if (hi < lo) hi = lo;
+  int64_t day = vt_rng_int(rng, lo, hi);
+  vt_time t = day * VT_MS_DAY + vt_rng_int(rng, 0, VT_MS_DAY - 1);
+  return t < ref ? t : ref - 1;
+}
+
+/* The share of the birth days giving age `age` at `ref` that fall in the
+** later of its two calendar years (ref's year - age). */
+static double later_year_share(vt_time ref, int age) {
+  int y, m, d;
+  vt_civil_from_days(vt_time_day(ref), &y, &m, &d);
+  double into = (double)(vt_days_from_civil(y - age, m, d) - vt_days_from_civil(y - age, 1, 1));
+  double share = into / 365.2425;
+  return share < 0.0 ? 0.0 : share > 1.0 ? 1.0 : share;
+}
+
+/* The decade index (0 .. VT_LC_NDECADES-1) of a birth year, or -1 outside. */
+static int decade_of(int year) {
+  int d = (year - VT_LC_FIRST_DECADE) / 10;
+  return year < VT_LC_FIRST_DECADE || d >= VT_LC_NDECADES ? -1 : d;
+}
+
+void vt_demo_census_decades(vt_time reference, double out[VT_LC_NDECADES]) {
+  int y, m, d;
+  vt_civil_from_days(vt_time_day(reference), &y, &m, &d);
+  double total = 0.0;
+  for (int k = 0; k < VT_LC_NDECADES; k++) out[k] = 0.0;
+  for (int a = 0; a <= MAX_AGE; a++) {
+    double w = vt_demo_age_weight(0, a), f = later_year_share(reference, a);
+    int d1 = decade_of(y - a), d0 = decade_of(y - a - 1);
+    if (d1 >= 0) out[d1] += w * f;
+    if (d0 >= 0) out[d0] += w * (1.0 - f);
+    total += w;
+  }
+  for (int k = 0; k < VT_LC_NDECADES && total > 0.0; k++) out[k] /= total;
+}
+
+/* lifecycle.birth.*: reweight the (sex, age) weights w, split by the
+** calendar year of birth into w2 (for each sex and age: [0] the earlier
+** year, [1] the later one), so that each birth decade gets its share:
+** lc->birth[d] where given, else its census share at ref, renormalised
+** over the decades the age range reaches.  Ages keep their census shape
+** within a decade. */
+static void birth_decade_weights(const vt_lifecycle *lc, vt_time ref, const double *w, double *w2) {
+  int y, m, d;
+  vt_civil_from_days(vt_time_day(ref), &y, &m, &d);
+  double have[VT_LC_NDECADES] = {0}, census[VT_LC_NDECADES], target[VT_LC_NDECADES], outside = 0.0, all = 0.0;
+  vt_demo_census_decades(ref, census);
+  for (int k = 0; k < 2 * (MAX_AGE + 1); k++) {
+    int a = k % (MAX_AGE + 1);
+    double f = later_year_share(ref, a);
+    w2[2 * k] = w[k] * (1.0 - f);
+    w2[2 * k + 1] = w[k] * f;
+    for (int part = 0; part < 2; part++) {
+      int dec = decade_of(y - a - 1 + part);
+      if (dec >= 0) have[dec] += w2[2 * k + part];
+      else outside += w2[2 * k + part];
+      all += w2[2 * k + part];
+    }
+  }
+  double sum = 0.0;
+  for (int k = 0; k < VT_LC_NDECADES; k++) {
+    target[k] = have[k] > 0.0 ? (lc->birth[k] >= 0.0 ? lc->birth[k] : census[k]) : 0.0;
+    sum += target[k];
+  }
+  if (!(sum > 0.0) || !(all > 0.0)) return;   /* no decade reachable: the weights stay as they are */
+  /* births outside the listed decades keep their weight's share */
+  double inside = 1.0 - outside / all;
+  for (int k = 0; k < 2 * (MAX_AGE + 1); k++) {
+    int a = k % (MAX_AGE + 1);
+    for (int part = 0; part < 2; part++) {
+      int dec = decade_of(y - a - 1 + part);
+      if (dec < 0) continue;
+      w2[2 * k + part] *= target[dec] / sum * inside * all / have[dec];
+    }
+  }
+}
+
 /* ------------------------------------------------------------------ */
 /* Race and ethnicity                                                  */
 /* ------------------------------------------------------------------ */
@@ -661,12 +753,30 @@ void vt_demo_draw(vt_rng *rng, const vt_demo_opts *o, vt_record *rec) {
       w[MAX_AGE + 1 + a] = sf > 0.0 ? w[MAX_AGE + 1 + a] / sf * lc->female_share : 0.0;
     }
   }
-  int k = vt_rng_weighted(rng, w, 2 * (MAX_AGE + 1));
-  if (k < 0) k = lo;   /* cannot happen: every age has people */
-  char sex = k <= MAX_AGE ? 'M' : 'F';
-  int age = k % (MAX_AGE + 1);
-  p->gender = sex;
-  p->birth = draw_birth(rng, o->reference, age);
+  char sex;
+  int age;
+  if (lc && lc->birth_set) {
+    /* lifecycle.birth.*: the birth decades' shares (and the female share
+    ** above) on the census ages, drawn with the calendar year of birth */
+    double w2[4 * (MAX_AGE + 1)];
+    birth_decade_weights(lc, o->reference, w, w2);
+    int k2 = vt_rng_weighted(rng, w2, 4 * (MAX_AGE + 1));
+    if (k2 < 0) k2 = 2 * lo + 1;
+    int k = k2 / 2;
+    sex = k <= MAX_AGE ? 'M' : 'F';
+    age = k % (MAX_AGE + 1);
+    int ry, rm, rd;
+    vt_civil_from_days(vt_time_day(o->reference), &ry, &rm, &rd);
+    p->gender = sex;
+    p->birth = draw_birth_in_year(rng, o->reference, age, ry - age - 1 + (k2 & 1));
+  } else {
+    int k = vt_rng_weighted(rng, w, 2 * (MAX_AGE + 1));
+    if (k < 0) k = lo;   /* cannot happen: every age has people */
+    sex = k <= MAX_AGE ? 'M' : 'F';
+    age = k % (MAX_AGE + 1);
+    p->gender = sex;
+    p->birth = draw_birth(rng, o->reference, age);
+  }
   int birth_year = vt_time_year(p->birth);
 
   /* race and ethnicity */

@@ -17,7 +17,7 @@ const char *const vt_lc_band_names[VT_LC_NBANDS] = {
   "45-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85+" };
 
 #define PREFIX "lifecycle."
-#define NPARAMS (1 + VT_LC_NRACE + 2 + 2 * VT_LC_NBANDS)
+#define NPARAMS (1 + VT_LC_NRACE + 2 + 2 * VT_LC_NBANDS + VT_LC_NDECADES)
 
 int vt_lifecycle_nparams(void) { return NPARAMS; }
 
@@ -31,8 +31,18 @@ int vt_lifecycle_param(int i, char *out, size_t outlen, double *def) {
   i -= VT_LC_NRACE;
   if (i < 2) { snprintf(out, outlen, PREFIX "ethnicity.%s", vt_lc_eth_names[i]); *def = i ? 1.0 - hisp : hisp; return 0; }
   i -= 2;
-  snprintf(out, outlen, PREFIX "mortality.%c.%s", i < VT_LC_NBANDS ? 'F' : 'M', vt_lc_band_names[i % VT_LC_NBANDS]);
-  *def = 1.0;
+  if (i < 2 * VT_LC_NBANDS) {
+    snprintf(out, outlen, PREFIX "mortality.%c.%s", i < VT_LC_NBANDS ? 'F' : 'M', vt_lc_band_names[i % VT_LC_NBANDS]);
+    *def = 1.0;
+    return 0;
+  }
+  i -= 2 * VT_LC_NBANDS;
+  /* birth decades: the default is the census structure's share at today's
+  ** date, the default reference date of a run */
+  double dec[VT_LC_NDECADES];
+  vt_demo_census_decades(vt_time_today(), dec);
+  snprintf(out, outlen, PREFIX "birth.%ds", VT_LC_FIRST_DECADE + 10 * i);
+  *def = dec[i];
   return 0;
 }
 
@@ -116,6 +126,22 @@ int vt_lifecycle_from_params(vt_lifecycle *lc, vt_params *p, char *err, size_t e
       }
       lc->mort[s][b] = m;
     }
+  /* birth decades: a decade not given keeps its census share at the run's
+  ** reference date (resolved when drawing, sim/demographics.c) */
+  lc->birth_set = 0;
+  for (int d = 0; d < VT_LC_NDECADES; d++) {
+    char name[64];
+    double v = -1.0;
+    snprintf(name, sizeof name, PREFIX "birth.%ds", VT_LC_FIRST_DECADE + 10 * d);
+    rc = number_of(p, name, &v, &e, err, errlen);
+    if (rc < 0) return -1;
+    if (rc && !(v >= 0.0)) {
+      snprintf(err, errlen, "%s:%d: param '%s' is a share: it must be >= 0, got %g", p->path, e->line, name, v);
+      return -1;
+    }
+    lc->birth[d] = rc ? v : -1.0;
+    if (rc) lc->birth_set = 1;
+  }
   /* a lifecycle name that is none of the above is a misspelling: refuse it */
   for (int i = 0; i < p->n; i++) {
     const vt_param *it = &p->items[i];

@@ -116,6 +116,8 @@ void vt_lifecycle_default(vt_lifecycle *lc) {
   lc->hispanic_share = -1.0;
   for (int s = 0; s < 2; s++)
     for (int b = 0; b < VT_LC_NBANDS; b++) lc->mort[s][b] = 1.0;
+  lc->birth_set = 0;
+  for (int d = 0; d < VT_LC_NDECADES; d++) lc->birth[d] = -1.0;
 }
 
 double vt_life_daily_hazard(char gender, int age) {

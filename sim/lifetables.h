@@ -19,6 +19,8 @@
 
 #define VT_LC_NRACE 6     /* white black asian native hawaiian other */
 #define VT_LC_NBANDS 18   /* mortality bands 0-4, 5-9, ..., 80-84, 85+ */
+#define VT_LC_NDECADES 13 /* birth decades 1900s, 1910s, ..., 2020s */
+#define VT_LC_FIRST_DECADE 1900
 
 /* What `lifecycle.*` params change in the native lifecycle
 ** (schemas/params.md, "Lifecycle params").  The defaults (vt_lifecycle_default)
@@ -29,6 +31,10 @@ typedef struct vt_lifecycle {
   double race[VT_LC_NRACE];   /* shares summing to 1 (when race_set) */
   double hispanic_share;      /* < 0: the census share */
   double mort[2][VT_LC_NBANDS]; /* [0] F, [1] M: multipliers of the life table's hazard (1: none) */
+  int birth_set;              /* 1: birth decades drawn with birth[] shares */
+  double birth[VT_LC_NDECADES]; /* share of births per decade; < 0: the decade
+                                   keeps its share of the census age structure
+                                   at the run's reference date (when birth_set) */
 } vt_lifecycle;
 
 void vt_lifecycle_default(vt_lifecycle *lc);
@@ -60,6 +66,11 @@ double vt_demo_age_weight(char gender, int age);
 ** of women (all ages 0..100), the race shares (vt_lifecycle's order, over
 ** both ethnicities) and the Hispanic share.  Any pointer may be NULL. */
 void vt_demo_census_shares(double *female, double race[VT_LC_NRACE], double *hispanic);
+
+/* The share of births in each decade (1900s ... 2020s) of a population with
+** the census age structure (ages 0..100, both sexes) at `reference`: what
+** lifecycle.birth.* default to. */
+void vt_demo_census_decades(vt_time reference, double out[VT_LC_NDECADES]);
 
 /* ---- natural death (lifetables.c) ---- */
 

@@ -147,10 +147,6 @@ static void progress(int64_t done, int64_t n, double t0, int final) {
   fflush(stderr);
 }
 
-static void today(vt_time *t) {
-  time_t now = time(NULL);
-  *t = ((int64_t)now / 86400) * VT_MS_DAY;
-}
 
 
 static void set_run_info(vt_sink *w, const vt_config *cfg, const vt_sim_opts *so, const vt_engine *eng,
@@ -499,7 +495,7 @@ vt_run_status vt_run(const vt_config *cfg, vt_run_result *res) {
   r.so = (vt_sim_opts){ cfg->seed, cfg->reference_date, cfg->age_min, cfg->age_max, cfg->gender,
                         cfg->trace && cfg->format != VT_FORMAT_OMOP,   /* OMOP has no trace table */
                         { cfg->history_years, cfg->observation }, 0 /* one random stream per life */ };
-  if (!r.so.reference) today(&r.so.reference);
+  if (!r.so.reference) r.so.reference = vt_time_today();
   vt_lua_default_limits(&r.limits);
   r.limits.patient_seconds = cfg->module_time;
   r.show = !cfg->quiet && isatty(2);

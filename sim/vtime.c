@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 int64_t vt_days_from_civil(int yi, int mi, int di) {
   /* int64 throughout: any int year, month or day stays far from overflow */
@@ -161,4 +162,9 @@ int vt_time_age_months(vt_time birth, vt_time t) {
 
 double vt_time_age_exact(vt_time birth, vt_time t) {
   return ((double)t - (double)birth) / (double)VT_MS_YEAR;   /* no int64 overflow */
+}
+
+vt_time vt_time_today(void) {
+  time_t now = time(NULL);
+  return ((int64_t)now / 86400) * VT_MS_DAY;
 }

@@ -83,6 +83,9 @@ void vt_time_format_iso(vt_time t, char out[21]);
 int64_t vt_time_unit_ms(const char *unit);
 /* Whole years between `birth` and `t` (the age on a calendar basis). */
 int vt_time_age_years(vt_time birth, vt_time t);
+
+/* Midnight (UTC) of the current day: the default reference date of a run. */
+vt_time vt_time_today(void);
 /* Completed calendar months from `birth` to `t` (as Synthea's
 ** Period.toTotalMonths); 0 when t is before birth. */
 int vt_time_age_months(vt_time birth, vt_time t);

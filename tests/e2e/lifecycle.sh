@@ -18,7 +18,7 @@ need_sqlite3 "lifecycle" || finish
 # ---- defaults are byte-identical ----
 vitae params --lifecycle
 check_status "vitae params --lifecycle: exits 0" 0 "$rc"
-check_eq "vitae params --lifecycle: 45 params" 45 "$(grep -vc '^#' "$E2E_OUT")"
+check_eq "vitae params --lifecycle: 58 params" 58 "$(grep -vc '^#' "$E2E_OUT")"
 { echo "params:"; grep -v '^#' "$E2E_OUT" | grep mortality | awk -F'\t' '{ print "  " $1 ": 1" }'; } > "$W/default.yaml"
 dump() { for t in $(sql "$1" "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'run_info' ORDER BY name"); do
   sql "$1" "SELECT * FROM $t"; done | cksum; }
@@ -43,6 +43,20 @@ bad lifecycle.sex.female_share 1.5
 bad lifecycle.race.white -0.1
 bad lifecycle.ethnicity.hispanic nan
 bad lifecycle.race.purple 0.5
+bad lifecycle.birth.1950s -1
+bad lifecycle.birth.1850s 0.5
+
+# ---- birth decades: 3/4 in the 1950s, 1/4 in the 1980s ----
+N=2000
+{ echo "params:"; for d in 1900 1910 1920 1930 1940 1950 1960 1970 1980 1990 2000 2010 2020; do
+    v=0; [ $d = 1950 ] && v=3; [ $d = 1980 ] && v=1; echo "  lifecycle.birth.${d}s: $v"; done; } > "$W/birth.yaml"
+vitae run -p $N -s 3 -m "$MOD" --params "$W/birth.yaml" -o "$W/birth.db" -q
+check_status "birth decades 1950s 3, 1980s 1: exits 0" 0 "$rc"
+check_eq "birth decades: nobody born outside the 1950s and 1980s" 0 \
+  "$(sql "$W/birth.db" "SELECT count(*) FROM patients WHERE substr(birthdate, 1, 3) NOT IN ('195', '198')")"
+b=$(sql "$W/birth.db" "SELECT count(*) FROM patients WHERE substr(birthdate, 1, 3) = '195'")
+tol=$(awk -v n=$N 'BEGIN { printf "%d", 4 * sqrt(n * 0.75 * 0.25) + 1 }')
+check_between "birth decades: the 1950s within 4 sd of 3/4 N" $((N * 3 / 4 - tol)) $((N * 3 / 4 + tol)) "$b"
 
 # ---- female share 0.8 ----
 N=4000
@@ -85,6 +99,9 @@ check_between "fitted multiplier ratio x3 / default within 4 se ($se) of 3" \
 fs=$(line lifecycle.sex.female_share "$W/d.fit" | cut -f3)
 nm=$(sql "$W/d.db" "SELECT count(*) FROM patients WHERE gender = 'F'")
 check_eq "fitted female share = the cohort's share of women" "$(awk -v a="$nm" -v n=$N 'BEGIN { printf "%.6f", a / n }')" "$fs"
+bs=$(line lifecycle.birth.1950s "$W/d.fit" | cut -f3)
+nb=$(sql "$W/d.db" "SELECT count(*) FROM patients WHERE substr(birthdate, 1, 3) = '195'")
+check_eq "fitted 1950s birth share = the cohort's share born in the 1950s" "$(awk -v a="$nb" -v n=$N 'BEGIN { printf "%.6f", a / n }')" "$bs"
 check_grep "a stratum with too few expected deaths cannot be fitted, with a reason" \
   "lifecycle.mortality.F.10-14	cannot	1.000000	0.000000	deaths/F/10-14: " "$W/d.fit"
 
