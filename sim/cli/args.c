@@ -98,7 +98,7 @@ static void on_signal(int sig) {
   _exit(128 + sig);
 }
 
-int vt_atomic_write(const char *cmd, const char *path, int (*writefn)(FILE *f, void *ud), void *ud) {
+int vt_atomic_prepare(const char *cmd, const char *path, int (*writefn)(FILE *f, void *ud), void *ud) {
   int slot = 0;
   while (slot < VT_ATOMIC_MAX && g_have[slot]) slot++;
   if (slot == VT_ATOMIC_MAX) {
@@ -118,13 +118,35 @@ int vt_atomic_write(const char *cmd, const char *path, int (*writefn)(FILE *f, v
   ok = ok && fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
   int e = errno;
   ok = (fclose(f) == 0) && ok;
-  if (ok && rename(g_temp[slot], path) != 0) { e = errno; ok = 0; }
   if (!ok) {
     unlink(g_temp[slot]);
     g_have[slot] = 0;
     fprintf(stderr, "vitae %s: writing %s: %s; nothing written\n", cmd, path, strerror(e ? e : EIO));
     return -1;
   }
+  return slot;
+}
+
+int vt_atomic_commit(const char *cmd, const char *path, int slot) {
+  if (slot < 0 || slot >= VT_ATOMIC_MAX || !g_have[slot]) return -1;
+  if (rename(g_temp[slot], path) != 0) {
+    int e = errno;
+    unlink(g_temp[slot]);
+    g_have[slot] = 0;
+    fprintf(stderr, "vitae %s: writing %s: %s; nothing written\n", cmd, path, strerror(e));
+    return -1;
+  }
   g_have[slot] = 0;
   return 0;
+}
+
+void vt_atomic_abort(int slot) {
+  if (slot < 0 || slot >= VT_ATOMIC_MAX || !g_have[slot]) return;
+  unlink(g_temp[slot]);
+  g_have[slot] = 0;
+}
+
+int vt_atomic_write(const char *cmd, const char *path, int (*writefn)(FILE *f, void *ud), void *ud) {
+  int slot = vt_atomic_prepare(cmd, path, writefn, ud);
+  return slot < 0 ? -1 : vt_atomic_commit(cmd, path, slot);
 }

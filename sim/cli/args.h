@@ -36,4 +36,12 @@ int vt_arg_check_output(const char *cmd, const char *path);
 #define VT_ATOMIC_MAX 4
 int vt_atomic_write(const char *cmd, const char *path, int (*write)(FILE *f, void *ud), void *ud);
 
+/* The same in two steps, for several files that appear together or not at
+** all: prepare writes and syncs the temporary file (a slot >= 0, or -1 with
+** the message printed, nothing left); commit renames it into place (0, or
+** -1 with the message, the temporary removed); abort removes it. */
+int vt_atomic_prepare(const char *cmd, const char *path, int (*write)(FILE *f, void *ud), void *ud);
+int vt_atomic_commit(const char *cmd, const char *path, int slot);
+void vt_atomic_abort(int slot);
+
 #endif

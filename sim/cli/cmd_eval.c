@@ -452,11 +452,16 @@ static int eval_run(eval *E) {
   cx->threads = E->o.threads;
   cx->quiet = E->o.quiet;
   if ((st = run_areas(E)) != VT_EXIT_OK) return st;
-  if (E->o.json && vt_atomic_write("eval", E->o.json, write_json, E) != 0) return VT_EXIT_FAIL;
-  if (E->o.html && vt_atomic_write("eval", E->o.html, write_html, E) != 0) {
-    if (E->o.json) unlink(E->o.json);   /* both or neither */
+  /* both files or neither: each is written and synced beside its place
+  ** first, then both are renamed */
+  int js = -1, hs = -1;
+  if (E->o.json && (js = vt_atomic_prepare("eval", E->o.json, write_json, E)) < 0) return VT_EXIT_FAIL;
+  if (E->o.html && (hs = vt_atomic_prepare("eval", E->o.html, write_html, E)) < 0) {
+    vt_atomic_abort(js);
     return VT_EXIT_FAIL;
   }
+  if (js >= 0 && vt_atomic_commit("eval", E->o.json, js) != 0) { vt_atomic_abort(hs); return VT_EXIT_FAIL; }
+  if (hs >= 0 && vt_atomic_commit("eval", E->o.html, hs) != 0) return VT_EXIT_FAIL;
   print_summary(E);
   return VT_EXIT_OK;
 }
