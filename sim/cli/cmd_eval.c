@@ -32,8 +32,9 @@
 #define MAX_THREADS 256
 
 static const char *usage_text =
-  "usage: vitae eval --synth SRC (--real SRC [--holdout SRC] | --against FILE)\n"
+  "usage: vitae eval --synth SRC [--real SRC [--holdout SRC]] [--against FILE]\n"
   "                  [-o report.html] [--json report.json] [options]\n"
+  "       (--real, --against or both)\n"
   "\n"
   "Measure how close a cohort is to real data (fidelity), how useful it is\n"
   "(train on synthetic, test on real), how much it could reveal about the\n"
