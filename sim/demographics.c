@@ -72,42 +72,46 @@ double vt_demo_age_weight(char gender, int age) {
   return total;
 }
 
-/* A birth time whose age (vt_time_age_years) at `ref` is `age`: a uniform
-** day among the days that give that age, at a uniform time of day, and
-** strictly before `ref`. */
-static vt_time draw_birth(vt_rng *rng, vt_time ref, int age) {
+/* The days of birth [*lo, *hi] that give whole age `age` at `ref`
+** (vt_time_age_years). */
+static void birth_days(vt_time ref, int age, int64_t *lo, int64_t *hi) {
   int y, m, d;
   vt_civil_from_days(vt_time_day(ref), &y, &m, &d);
   int dh = d < vt_days_in_month(y - age, m) ? d : vt_days_in_month(y - age, m);
   int dl = d < vt_days_in_month(y - age - 1, m) ? d : vt_days_in_month(y - age - 1, m);
-  int64_t hi = vt_days_from_civil(y - age, m, dh);
-  int64_t lo = vt_days_from_civil(y - age - 1, m, dl) + 1;
+  *hi = vt_days_from_civil(y - age, m, dh);
+  *lo = vt_days_from_civil(y - age - 1, m, dl) + 1;
   /* 29 February edges: move the bounds until the age is exact */
-  while (hi > lo && vt_time_age_years(hi * VT_MS_DAY, ref) < age) hi--;
-  while (lo < hi && vt_time_age_years(lo * VT_MS_DAY, ref) > age) lo++;
+  while (*hi > *lo && vt_time_age_years(*hi * VT_MS_DAY, ref) < age) (*hi)--;
+  while (*lo < *hi && vt_time_age_years(*lo * VT_MS_DAY, ref) > age) (*lo)++;
+}
+
+/* A uniform day in [lo, hi] at a uniform time of day, strictly before ref. */
+static vt_time draw_between(vt_rng *rng, vt_time ref, int64_t lo, int64_t hi) {
   int64_t day = vt_rng_int(rng, lo, hi);
   vt_time t = day * VT_MS_DAY + vt_rng_int(rng, 0, VT_MS_DAY - 1);
   return t < ref ? t : ref - 1;
 }
 
-/* A birth time as draw_birth's, restricted to calendar year `year` (one of
-** the two years that give `age` at `ref`). */
+/* A birth time whose age (vt_time_age_years) at `ref` is `age`: a uniform
+** day among the days that give that age, at a uniform time of day, and
+** strictly before `ref`. */
+static vt_time draw_birth(vt_rng *rng, vt_time ref, int age) {
+  int64_t lo, hi;
+  birth_days(ref, age, &lo, &hi);
+  return draw_between(rng, ref, lo, hi);
+}
+
+/* The same, restricted to calendar year `year` (one of the two years that
+** give `age` at `ref`). */
 static vt_time draw_birth_in_year(vt_rng *rng, vt_time ref, int age, int year) {
-  int y, m, d;
-  vt_civil_from_days(vt_time_day(ref), &y, &m, &d);
-  int dh = d < vt_days_in_month(y - age, m) ? d : vt_days_in_month(y - age, m);
-  int dl = d < vt_days_in_month(y - age - 1, m) ? d : vt_days_in_month(y - age - 1, m);
-  int64_t hi = vt_days_from_civil(y - age, m, dh);
-  int64_t lo = vt_days_from_civil(y - age - 1, m, dl) + 1;
-  while (hi > lo && vt_time_age_years(hi * VT_MS_DAY, ref) < age) hi--;
-  while (lo < hi && vt_time_age_years(lo * VT_MS_DAY, ref) > age) lo++;
+  int64_t lo, hi;
+  birth_days(ref, age, &lo, &hi);
   int64_t ylo = vt_days_from_civil(year, 1, 1), yhi = vt_days_from_civil(year, 12, 31);
   if (ylo > lo) lo = ylo;
   if (yhi < hi) hi = yhi;
   if (hi < lo) hi = lo;
-  int64_t day = vt_rng_int(rng, lo, hi);
-  vt_time t = day * VT_MS_DAY + vt_rng_int(rng, 0, VT_MS_DAY - 1);
-  return t < ref ? t : ref - 1;
+  return draw_between(rng, ref, lo, hi);
 }
 
 /* The share of the birth days giving age `age` at `ref` that fall in the
