@@ -2,13 +2,17 @@
 ** test_eval_sanity.c -- the clinical sanity rules (learn/eval_sanity.c):
 ** hand-built persons fed to the hook trigger each rule exactly once, clean
 ** persons none; an OMOP concept id variant; examples capped at 3; the
-** JSON parses (python3) and the HTML section closes.
+** JSON parses (vitae's strict JSON reader) and the HTML section closes.
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lauxlib.h"
 #include "learn/eval.h"
+#include "lua/json.h"
+#include "lualib.h"
 #include "test.h"
 
 static vt_day D(const char *s) { vt_day d; vt_day_parse(s, &d); return d; }
@@ -34,44 +38,83 @@ static const char *const ids[] = { "female_code_male", "male_code_female", "even
                                    "inpatient_overlap", "death_before_birth", "observation_after_death" };
 #define NR 11
 
-/* Run the area on one side, write its JSON to a file, return the events of
-** each rule (parsed back with python3) in counts. */
-static int run_json(vt_eval_sanity_side *s, const char *path, long counts[NR], char *html, size_t hlen) {
+static char *last_json;   /* the JSON of the last run_json */
+
+/* Run the area on side s, write its JSON (into memory) and HTML (into
+** html), parse the JSON back with vitae's strict JSON reader and read each
+** rule's synthetic event count into counts.  0, or -1 / -2 on failure. */
+static int run_json(vt_eval_sanity_side *s, long counts[NR], char *html, size_t hlen) {
   vt_ecohort *c = vt_ecohort_new("hand");
   vt_eval_ctx cx = { .synth = c, .seed = 1, .threads = 1, .quiet = 1 };
   vt_eval_sanity *r;
   char err[256];
-  if (vt_eval_sanity_run(&cx, s, NULL, NULL, &r, err, sizeof err) != 0) return -1;
-  FILE *f = fopen(path, "w");
+  if (vt_eval_sanity_run(&cx, s, NULL, NULL, &r, err, sizeof err) != 0) { vt_ecohort_free(c); return -1; }
+  char *js = NULL, *hs = NULL;
+  size_t jn = 0, hn = 0;
+  FILE *f = open_memstream(&js, &jn);
+  FILE *h = open_memstream(&hs, &hn);
+  if (!f || !h) return -1;
   vt_jsonw w;
   vt_jw_init(&w, f);
   vt_jw_obj(&w, 0);
   vt_eval_sanity_json(r, &w);
   vt_jw_end(&w);
   fclose(f);
-  FILE *h = tmpfile();
   int hrc = vt_eval_sanity_html(r, h);
-  rewind(h);
-  size_t n = fread(html, 1, hlen - 1, h);
-  html[n] = 0;
   fclose(h);
+  snprintf(html, hlen, "%s", hs ? hs : "");
   vt_eval_sanity_free(r);
   vt_ecohort_free(c);
-  char cmd[512];
-  snprintf(cmd, sizeof cmd,
-           "python3 -c \"import json,sys; d=json.load(open('%s')); "
-           "print(' '.join(str(x['sides']['synth']['events']) for x in d['rules']))\"", path);
-  FILE *pp = popen(cmd, "r");
+  lua_State *L = luaL_newstate();
   int got = 0;
-  for (int k = 0; k < NR; k++) got += fscanf(pp, "%ld", &counts[k]) == 1;
-  pclose(pp);
+  if (vt_json_push(L, js, jn, "sanity.json", err, sizeof err) == 0) {
+    lua_getfield(L, -1, "rules");
+    for (int k = 0; k < NR && lua_istable(L, -1); k++) {
+      lua_rawgeti(L, -1, k + 1);
+      if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "sides");
+        lua_getfield(L, -1, "synth");
+        lua_getfield(L, -1, "events");
+        if (lua_isinteger(L, -1)) { counts[k] = (long)lua_tointeger(L, -1); got++; }
+        lua_pop(L, 3);
+      }
+      lua_pop(L, 1);
+    }
+  }
+  lua_close(L);
+  free(last_json);
+  last_json = js;
+  free(hs);
   return got == NR && hrc == 0 ? 0 : -2;
+}
+
+/* The number (or, with len, the array length) at a dotted path ("rules.1.
+** sides.synth.persons", positions from 1) of the last JSON run_json wrote;
+** NAN when absent. */
+static double json_at(const char *path, int len) {
+  double v = NAN;
+  lua_State *L = luaL_newstate();
+  char err[256], buf[256];
+  if (last_json && vt_json_push(L, last_json, strlen(last_json), "sanity.json", err, sizeof err) == 0) {
+    snprintf(buf, sizeof buf, "%s", path);
+    int ok = 1;
+    for (char *part = strtok(buf, "."); part && ok; part = strtok(NULL, ".")) {
+      if (!lua_istable(L, -1)) { ok = 0; break; }
+      char *end;
+      long i = strtol(part, &end, 10);
+      if (*end == '\0' && end != part) lua_rawgeti(L, -1, i);
+      else lua_getfield(L, -1, part);
+    }
+    if (ok && len && lua_istable(L, -1)) v = (double)luaL_len(L, -1);
+    else if (ok && lua_type(L, -1) == LUA_TNUMBER) v = lua_tonumber(L, -1);
+  }
+  lua_close(L);
+  return v;
 }
 
 int main(void) {
   static char html[1 << 16];
   long counts[NR];
-  const char *json = "build/tests/test_eval_sanity.json";
 
   /* one violation of each rule */
   vt_eval_sanity_side *s = vt_eval_sanity_side_new("synth");
@@ -110,7 +153,7 @@ int main(void) {
   p = person("o1", 'M', "1970-01-01", "2001-01-01", NULL, 0);
   p.periods = &per; p.nperiods = 1;
   vt_eval_sanity_hook(s, &p);
-  CHECK(run_json(s, json, counts, html, sizeof html) == 0, "sanity: JSON parses, HTML writes");
+  CHECK(run_json(s, counts, html, sizeof html) == 0, "sanity: JSON parses, HTML writes");
   for (int k = 0; k < NR; k++) CHECK(counts[k] == 1, "sanity: rule %s triggered once (%ld)", ids[k], counts[k]);
   CHECK(strncmp(html, "<section id=\"sanity\">", 21) == 0 && strstr(html, "</table>") &&
         strstr(html, "</section>\n") && html[strlen(html) - 1] == '\n', "sanity: HTML section opens and closes");
@@ -133,7 +176,7 @@ int main(void) {
                     ev(VT_DOMAIN_CONDITION, "SNOMED", "72892002", "1990-01-01", NULL) };  /* sex unknown */
   p = person("clean2", 'U', "1960-01-01", NULL, c2, 3);
   vt_eval_sanity_hook(s, &p);
-  CHECK(run_json(s, json, counts, html, sizeof html) == 0, "sanity clean: JSON parses");
+  CHECK(run_json(s, counts, html, sizeof html) == 0, "sanity clean: JSON parses");
   long tot = 0;
   for (int k = 0; k < NR; k++) tot += counts[k];
   CHECK(tot == 0, "sanity clean: no rule triggered (%ld)", tot);
@@ -148,16 +191,13 @@ int main(void) {
     p = person(id, 'M', "1970-01-01", NULL, o, 1);
     vt_eval_sanity_hook(s, &p);
   }
-  CHECK(run_json(s, json, counts, html, sizeof html) == 0, "sanity concept: JSON parses");
+  CHECK(run_json(s, counts, html, sizeof html) == 0, "sanity concept: JSON parses");
   CHECK(counts[0] == 5, "sanity concept: the concept id 4217975 on 5 males counts 5 (%ld)", counts[0]);
-  FILE *pp = popen("python3 -c \"import json; d=json.load(open('build/tests/test_eval_sanity.json')); "
-                   "r=d['rules'][0]['sides']['synth']; print(len(r['examples']), r['persons'], r['per_1000'], "
-                   "d['total_per_1000']['synth'])\"", "r");
-  int nex = -1; long np = -1; double rate = -1, total = -1;
-  CHECK(fscanf(pp, "%d %ld %lf %lf", &nex, &np, &rate, &total) == 4, "sanity concept: fields read");
-  pclose(pp);
+  int nex = (int)json_at("rules.1.sides.synth.examples", 1);
+  double np = json_at("rules.1.sides.synth.persons", 0), rate = json_at("rules.1.sides.synth.per_1000", 0);
+  double total = json_at("total_per_1000.synth", 0);
   CHECK(nex == 3, "sanity: examples capped at 3 (%d)", nex);
-  CHECK(np == 5 && rate == 1000 && total == 1000, "sanity: persons 5, 1000 per 1,000 (%ld %g %g)", np, rate, total);
+  CHECK(np == 5 && rate == 1000 && total == 1000, "sanity: persons 5, 1000 per 1,000 (%g %g %g)", np, rate, total);
 
   /* verdicts */
   s = vt_eval_sanity_side_new("synth");
@@ -196,6 +236,6 @@ int main(void) {
   CHECK(v.level == VT_EVAL_POOR, "sanity verdict: 1000 per 1,000: poor (%s)", vt_eval_level_name(v.level));
   vt_eval_sanity_free(r);
   vt_ecohort_free(c);
-  remove(json);
+  free(last_json);
   return test_done();
 }
