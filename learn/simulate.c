@@ -300,11 +300,6 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-static void today(vt_time *t) {
-  time_t now = time(NULL);
-  *t = ((int64_t)now / 86400) * VT_MS_DAY;
-}
-
 int vt_lsim_run(const vt_lsim_opts *o, vt_params *params, const vt_workload *wl, const vt_codematch *m, int64_t *vec,
                 int64_t *windows, char *err, size_t errlen) {
   size_t vlen = vt_workload_size(wl);
@@ -324,7 +319,7 @@ int vt_lsim_run(const vt_lsim_opts *o, vt_params *params, const vt_workload *wl,
   sh.vlen = vlen;
   sh.so.seed = o->seed;
   sh.so.reference = o->reference;
-  if (!sh.so.reference) today(&sh.so.reference);
+  if (!sh.so.reference) sh.so.reference = vt_time_today();
   sh.so.age_min = 0;      /* as vitae run's defaults: ages 0-100 at the reference date, both sexes */
   sh.so.age_max = 100;
   sh.so.module_streams = 1;
