@@ -184,11 +184,20 @@ static long event_code(vt_ecohort *c, vt_ecodes *codes, matching *mt, const vt_e
       return k;
     }
   }
-  if (no_vocabulary(e->system) && mt->n0 > 0 && e->code) {
+  if (mt->n0 > 0 && e->code) {
+    /* by code text, when one side has no vocabulary: an event without one
+    ** onto the listed code of that text, or an event with one onto a
+    ** listed code without one (the first cohort was such an extract) */
+    int none = no_vocabulary(e->system);
+    long k = none ? -1 : vt_ecodes_find(codes, e->system, e->code);
+    if (k >= 0) return k;
     long t = vt_strmap_find(&mt->by_text, e->code, strlen(e->code));
     if (t >= 0) {
       uint64_t v = *vt_strmap_value(&mt->by_text, (size_t)t);
-      if (v > 0 && codes->domain[v - 1] == (uint8_t)e->domain) { c->matched_by_code++; return (long)(v - 1); }
+      if (v > 0 && codes->domain[v - 1] == (uint8_t)e->domain && (none || no_vocabulary(codes->system[v - 1]))) {
+        c->matched_by_code++;
+        return (long)(v - 1);
+      }
     }
   }
   return vt_ecodes_intern(codes, e->system, e->code, e->domain, e->description);

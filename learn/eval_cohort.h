@@ -18,8 +18,10 @@
 ** a later cohort whose source carries concept ancestry (OMOP) maps an event
 ** to the listed code whose concept is the event's concept or one of its
 ** ancestors; an event without a vocabulary (an OMOP extract written without
-** one) to the listed code of the same code text when only one fits; any
-** other event to its own (vocabulary, code), added to the list.
+** one) to the listed code of the same code text and domain when only one
+** fits, and an event with a vocabulary to such a listed code without one
+** (the first cohort was that extract); any other event to its own
+** (vocabulary, code), added to the list.
 **
 **   vt_ecodes *codes = vt_ecodes_new();
 **   vt_ecohort *synth, *real;
