@@ -132,13 +132,21 @@ int vt_eval_sanity_html(const vt_eval_sanity *r, FILE *f);
 void vt_eval_sanity_free(vt_eval_sanity *r);
 void vt_eval_sanity_side_free(vt_eval_sanity_side *s);
 
-/* Check a --against file before any cohort is read: a params file with a
-** dp_summary whose every entry is a workload statistic's name.  0, or -1
-** with err ("FILE:LINE: ..."). */
-int vt_eval_against_check(const char *params_path, char *err, size_t errlen);
-/* --against: needs cx->params_path; reads its dp_summary and ledger, and
-** measures the synthetic cohort's source (cx->synth->spec) the same way. */
-int vt_eval_against_run(const vt_eval_ctx *cx, vt_eval_against **out, char *err, size_t errlen);
+/* --against in steps, so that the synthetic cohort is read once:
+** vt_eval_against_prepare, before any cohort is read, loads the params file
+** (cx->params_path) and rebuilds the workload its dp_summary names: 0, or
+** -1 with err ("FILE:LINE: ...": no dp_summary, an entry no workload has).
+** While the synthetic cohort is read (vt_ecohort_options), the pass takes
+** the reader's concept ancestry (vt_eval_against_open: 0, or -1 with err)
+** and measures every raw person as `vitae learn` does
+** (vt_eval_against_person).  vt_eval_against_run then compares. */
+typedef struct vt_eval_against_pass vt_eval_against_pass;
+int vt_eval_against_prepare(const char *params_path, vt_eval_against_pass **out, char *err, size_t errlen);
+int vt_eval_against_open(void *pass, vt_ehr *r, char *err, size_t errlen);
+void vt_eval_against_person(void *pass, const vt_person *p);
+void vt_eval_against_pass_free(vt_eval_against_pass *ps);
+int vt_eval_against_run(const vt_eval_ctx *cx, const vt_eval_against_pass *ps, vt_eval_against **out, char *err,
+                        size_t errlen);
 void vt_eval_against_verdict(const vt_eval_against *r, vt_eval_verdict *v);
 void vt_eval_against_json(const vt_eval_against *r, vt_jsonw *w);
 int vt_eval_against_html(const vt_eval_against *r, FILE *f);

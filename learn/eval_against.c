@@ -7,9 +7,11 @@
 ** onset/postonset names, linked pairs from the pair names, in order of
 ** first appearance, as vt_workload_from_modset listed them) and checked:
 ** every released name must be what vt_workload_name gives the rebuilt
-** workload at the same position.  The synthetic cohort's source is then
+** workload at the same position.  The synthetic cohort's source is
 ** measured exactly as `vitae learn` measures (learn/measure.h: the matcher,
-** the source's own ancestry, vt_measure_run), and every statistic compared:
+** the source's own ancestry, vt_measure_person), in the same read that
+** loads the cohort (vt_eval_against_open / _person as the loader's
+** callbacks), and every statistic compared:
 **
 **   scale  = released persons (sum of the "sex/..." entries) / synthetic persons
 **   z      = (scale * synth - released) / sqrt(sigma^2 + scale^2 * var_synth)
@@ -153,52 +155,72 @@ static int is_time_block(vt_wl_block b) {
   return b == VT_WL_BLOCK_PERSONTIME || b == VT_WL_BLOCK_RISKTIME || b == VT_WL_BLOCK_POSTONSET;
 }
 
-int vt_eval_against_check(const char *params_path, char *err, size_t errlen) {
-  vt_params *p = vt_params_load(params_path, err, errlen);
-  if (!p) return -1;
-  int rc = -1;
-  if (p->nsummary == 0) {
-    snprintf(err, errlen, "%s:1: no dp_summary section: --against needs the params file `vitae learn` wrote",
-             params_path);
-  } else {
-    vt_workload wl;
-    vt_workload_init(&wl);
-    rc = rebuild(p, &wl, err, errlen);
-    vt_workload_free(&wl);
-  }
-  vt_params_free(p);
-  return rc;
+/* What --against holds while the synthetic cohort is read: the params file,
+** the workload rebuilt from it, and the measurement of the source so far. */
+struct vt_eval_against_pass {
+  vt_params *p;
+  vt_workload wl;
+  vt_codematch *m;
+  vt_measure *ms;
+  int64_t *vec;                  /* vt_workload_size(&wl) entries */
+  vt_measure_stats st;
+};
+
+void vt_eval_against_pass_free(vt_eval_against_pass *ps) {
+  if (!ps) return;
+  vt_measure_free(ps->ms);
+  vt_codematch_free(ps->m);
+  free(ps->vec);
+  vt_workload_free(&ps->wl);
+  vt_params_free(ps->p);
+  free(ps);
 }
 
-int vt_eval_against_run(const vt_eval_ctx *cx, vt_eval_against **out, char *err, size_t errlen) {
+int vt_eval_against_prepare(const char *params_path, vt_eval_against_pass **out, char *err, size_t errlen) {
   *out = NULL;
-  if (!cx->params_path) { snprintf(err, errlen, "--against: no params file given"); return -1; }
-  vt_params *p = vt_params_load(cx->params_path, err, errlen);
-  if (!p) return -1;
-  if (p->nsummary == 0) {
+  vt_eval_against_pass *ps = vt_xcalloc(1, sizeof *ps);
+  vt_workload_init(&ps->wl);
+  if (!(ps->p = vt_params_load(params_path, err, errlen))) goto fail;
+  if (ps->p->nsummary == 0) {
     snprintf(err, errlen, "%s:1: no dp_summary section: --against needs the params file `vitae learn` wrote",
-             cx->params_path);
-    vt_params_free(p);
-    return -1;
+             params_path);
+    goto fail;
   }
-  vt_workload wl;
-  vt_workload_init(&wl);
-  vt_ehr *r = NULL;
-  vt_codematch *m = NULL;
-  int64_t *vec = NULL;
-  vt_eval_against *a = NULL;
+  if (rebuild(ps->p, &ps->wl, err, errlen) != 0) goto fail;
+  size_t n = vt_workload_size(&ps->wl);
+  ps->vec = calloc(n ? n : 1, sizeof *ps->vec);
+  if (!ps->vec || !(ps->m = vt_measure_matcher(&ps->wl)) || !(ps->ms = vt_measure_new(&ps->wl, ps->m))) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  *out = ps;
+  return 0;
+fail:
+  vt_eval_against_pass_free(ps);
+  return -1;
+}
+
+int vt_eval_against_open(void *pass, vt_ehr *r, char *err, size_t errlen) {
+  vt_eval_against_pass *ps = pass;
+  return vt_ehr_ancestry(r, ps->m, err, errlen) < 0 ? -1 : 0;
+}
+
+void vt_eval_against_person(void *pass, const vt_person *p) {
+  vt_eval_against_pass *ps = pass;
+  vt_measure_person(ps->ms, p, ps->vec, &ps->st);
+}
+
+int vt_eval_against_run(const vt_eval_ctx *cx, const vt_eval_against_pass *ps, vt_eval_against **out, char *err,
+                        size_t errlen) {
+  *out = NULL;
+  const vt_params *p = ps->p;
+  const vt_workload *wlp = &ps->wl;
+  const int64_t *vec = ps->vec;
+  const vt_measure_stats st = ps->st;
+  size_t n = vt_workload_size(wlp);
   int rc = -1;
-  if (rebuild(p, &wl, err, errlen) != 0) goto done;
-  if (!(m = vt_measure_matcher(&wl))) { snprintf(err, errlen, "out of memory"); goto done; }
-  if (vt_ehr_open(&r, cx->synth->spec, NULL, err, errlen) != VT_EHR_OK) goto done;
-  if (vt_ehr_ancestry(r, m, err, errlen) < 0) goto done;
-  size_t n = vt_workload_size(&wl);
-  vec = calloc(n ? n : 1, sizeof *vec);
-  a = calloc(1, sizeof *a);
-  if (!vec || !a) { snprintf(err, errlen, "out of memory"); goto done; }
-  vt_eval_progress(cx, "against: measuring %s on %zu released statistics", cx->synth->spec, n);
-  vt_measure_stats st;
-  if (vt_measure_run(&wl, r, m, vec, &st, err, errlen) != 0) goto done;
+  vt_eval_against *a = calloc(1, sizeof *a);
+  if (!a) { snprintf(err, errlen, "out of memory"); goto done; }
   a->params = vt_xstrdup(cx->params_path);
   a->has_ledger = p->ledger.present;
   a->epsilon = p->ledger.present ? p->ledger.epsilon : NAN;
@@ -216,7 +238,7 @@ int vt_eval_against_run(const vt_eval_ctx *cx, vt_eval_against **out, char *err,
   if (!a->stats || !a->blk || !absz || !a->params) { free(absz); snprintf(err, errlen, "out of memory"); goto done; }
   for (size_t i = 0; i < n; i++) {
     stat *s = &a->stats[i];
-    vt_wl_block b = vt_workload_block_of(&wl, i);
+    vt_wl_block b = vt_workload_block_of(wlp, i);
     a->blk[i] = b;
     s->name = vt_xstrdup(p->summary[i].name);
     s->released = (double)p->summary[i].value;
@@ -262,11 +284,6 @@ int vt_eval_against_run(const vt_eval_ctx *cx, vt_eval_against **out, char *err,
   rc = 0;
 done:
   vt_eval_against_free(a);
-  free(vec);
-  if (r) vt_ehr_close(r);
-  vt_codematch_free(m);
-  vt_workload_free(&wl);
-  vt_params_free(p);
   return rc;
 }
 

@@ -307,9 +307,10 @@ int vt_ecohort_load(vt_ecohort **out, const char *spec, vt_ecodes *codes, const 
   if (vt_ehr_open(&r, spec, NULL, err, errlen) != VT_EHR_OK) return -1;
   vt_ecohort *c = vt_ecohort_new(spec);
   snprintf(c->kind, sizeof c->kind, "%s", vt_ehr_kind(r));
-  matching mt;
+  matching mt = {0};
   scratch s = {0};
-  int rc = matching_begin(&mt, c, r, codes, err, errlen);
+  int rc = opt && opt->on_open ? opt->on_open(opt->hook_ud, r, err, errlen) : 0;
+  if (rc == 0) rc = matching_begin(&mt, c, r, codes, err, errlen);
   int64_t every = opt && opt->every > 0 ? opt->every : 10000;
   const vt_person *p;
   while (rc == 0 && (rc = vt_ehr_next(r, &p, err, errlen)) == 1) {

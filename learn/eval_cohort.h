@@ -104,6 +104,10 @@ typedef void (*vt_ecohort_hook)(void *ud, const vt_person *p);
 typedef struct vt_ecohort_options {
   vt_ecohort_hook hook;          /* may be NULL */
   void *hook_ud;
+  /* Called with hook_ud once the source is open, before any person is
+  ** read (another pass over the same persons takes the source's concept
+  ** ancestry); 0, or -1 with err to stop the read.  May be NULL. */
+  int (*on_open)(void *ud, vt_ehr *r, char *err, size_t errlen);
   /* Progress: called every `every` persons (0: 10,000) and at the end
   ** with the persons read so far; may be NULL. */
   void (*progress)(void *ud, const char *spec, int64_t persons, int done);

@@ -156,6 +156,7 @@ typedef struct eval {
   vt_eval_privacy *privacy;
   vt_eval_sanity *sanity;
   vt_eval_against *against;
+  vt_eval_against_pass *pass;    /* --against: measures the synthetic source as it is read */
   vt_eval_verdict verdicts[5];
   const char *areas[5];
   int nverdicts;
@@ -169,6 +170,7 @@ static void eval_free(eval *E) {
   vt_eval_privacy_free(E->privacy);
   vt_eval_sanity_free(E->sanity);
   vt_eval_against_free(E->against);
+  vt_eval_against_pass_free(E->pass);
   for (int i = 0; i < 3; i++) vt_eval_sanity_side_free(E->sides[i]);
   vt_ecohort_free(E->synth);
   vt_ecohort_free(E->real);
@@ -184,6 +186,18 @@ static void load_progress(void *ud, const char *spec, int64_t persons, int done)
   else fprintf(stderr, "eval: %s: %lld persons...\n", spec, (long long)persons);
 }
 
+/* The synthetic side's raw persons go to the sanity rules and, with
+** --against, to its measurement (vt_ecohort_options.hook, .on_open). */
+static void synth_hook(void *ud, const vt_person *p) {
+  eval *E = ud;
+  vt_eval_sanity_hook(E->sides[0], p);
+  vt_eval_against_person(E->pass, p);
+}
+static int synth_open(void *ud, vt_ehr *r, char *err, size_t errlen) {
+  eval *E = ud;
+  return vt_eval_against_open(E->pass, r, err, errlen);
+}
+
 /* Load one side (sanity side index `side`).  An exit status. */
 static int load_side(eval *E, const char *spec, int side, const char *name, vt_ecohort **out) {
   E->sides[side] = vt_eval_sanity_side_new(name);
@@ -191,6 +205,11 @@ static int load_side(eval *E, const char *spec, int side, const char *name, vt_e
   vt_ecohort_options opt = {0};
   opt.hook = vt_eval_sanity_hook;
   opt.hook_ud = E->sides[side];
+  if (side == 0 && E->pass) {
+    opt.hook = synth_hook;
+    opt.on_open = synth_open;
+    opt.hook_ud = E;
+  }
   opt.progress = load_progress;
   opt.progress_ud = E;
   opt.every = 20000;
@@ -221,7 +240,7 @@ static int run_areas(eval *E) {
   AREA(3, "sanity", vt_eval_sanity_run(cx, E->sides[0], E->sides[1], E->sides[2], &E->sanity, E->err,
                                         sizeof E->err));
   E->sides[0] = E->sides[1] = E->sides[2] = NULL;   /* owned by the sanity area now */
-  if (E->o.against) AREA(4, "against", vt_eval_against_run(cx, &E->against, E->err, sizeof E->err));
+  if (E->pass) AREA(4, "against", vt_eval_against_run(cx, E->pass, &E->against, E->err, sizeof E->err));
 #undef AREA
   vt_eval_fidelity_verdict(E->fidelity, &E->verdicts[0]);
   vt_eval_utility_verdict(E->utility, &E->verdicts[1]);
@@ -411,10 +430,11 @@ static void print_summary(const eval *E) {
 }
 
 /* A --against file must be a params file with a DP summary that names
-** workload statistics: checked before any cohort is read.  An exit status. */
-static int check_against(const char *path) {
+** workload statistics: read before any cohort is, into E->pass.  An exit
+** status. */
+static int prepare_against(eval *E) {
   char err[1024];
-  if (vt_eval_against_check(path, err, sizeof err) == 0) return VT_EXIT_OK;
+  if (vt_eval_against_prepare(E->o.against, &E->pass, err, sizeof err) == 0) return VT_EXIT_OK;
   fprintf(stderr, "vitae eval: --against: %s; nothing written\n", err);
   return VT_EXIT_USAGE;
 }
@@ -434,7 +454,7 @@ static int check_target(const eval *E) {
 /* Steps 2 to 4 (the options are parsed).  An exit status. */
 static int eval_run(eval *E) {
   int st;
-  if (E->o.against && (st = check_against(E->o.against)) != VT_EXIT_OK) return st;
+  if (E->o.against && (st = prepare_against(E)) != VT_EXIT_OK) return st;
   E->codes = vt_ecodes_new();
   double t = now_s();
   if ((st = load_side(E, E->o.synth, 0, "synth", &E->synth)) != VT_EXIT_OK) return st;
