@@ -4,6 +4,7 @@
 #include "sim/jsonw.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 void vt_jw_init(vt_jsonw *w, FILE *f) {
   w->f = f;
@@ -97,6 +98,17 @@ void vt_jw_real(vt_jsonw *w, double v) {
   sep(w);
   if (!isfinite(v)) fputs("null", w->f);
   else fprintf(w->f, "%.6g", v);
+}
+
+void vt_jw_real_exact(vt_jsonw *w, double v) {
+  char buf[40];
+  sep(w);
+  if (!isfinite(v)) { fputs("null", w->f); return; }
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (strtod(buf, NULL) == v) break;
+  }
+  fputs(buf, w->f);
 }
 
 void vt_jw_bool(vt_jsonw *w, int v) { sep(w); fputs(v ? "true" : "false", w->f); }

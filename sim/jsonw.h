@@ -45,6 +45,9 @@ void vt_jw_key(vt_jsonw *w, const char *key);
 void vt_jw_str(vt_jsonw *w, const char *s);
 void vt_jw_int(vt_jsonw *w, int64_t v);
 void vt_jw_real(vt_jsonw *w, double v);
+/* A real with as many digits as it takes to read back the same double
+** (the shortest of %.15g, %.16g, %.17g); null when not finite. */
+void vt_jw_real_exact(vt_jsonw *w, double v);
 void vt_jw_bool(vt_jsonw *w, int v);
 void vt_jw_null(vt_jsonw *w);
 
