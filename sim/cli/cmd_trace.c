@@ -446,13 +446,21 @@ static void print_text(FILE *f, const vt_engine *e, const vt_record *rec, const 
       ctx = r;
     }
     if (is_vital(r)) {
-      /* the vital signs of one visit on one line */
-      fprintf(f, "      %-13s ", "vital signs");
+      /* the vital signs of one visit on one line (wrapped) */
+      int col = fprintf(f, "      %-13s ", "vital signs");
       size_t j = i;
       for (; j < nev && ev[j].t == ev[i].t && is_vital(ev[j].row) && same_prov(ev[j].row, r); j++) {
-        if (j > i) fputs("; ", f);
-        fprintf(f, "%s ", ev[j].row->code && ev[j].row->code->display ? ev[j].row->code->display : "?");
-        put_obs_value(f, ev[j].row);
+        char item[256];
+        const vt_row *v = ev[j].row;
+        int n;
+        if (v->value_type == VT_OBS_TEXT) n = snprintf(item, sizeof item, "%s %s", v->code && v->code->display ? v->code->display : "?", v->text ? v->text : "");
+        else n = snprintf(item, sizeof item, "%s %g", v->code && v->code->display ? v->code->display : "?", v->value);
+        if (n > 0 && (size_t)n < sizeof item && v->units && *v->units) snprintf(item + n, sizeof item - (size_t)n, " %s", v->units);
+        n = (int)strlen(item);
+        if (j > i && col + n + 2 > 100) { fputs(";\n                    ", f); col = 20; }
+        else if (j > i) { fputs("; ", f); col += 2; }
+        fputs(item, f);
+        col += n;
       }
       fputc('\n', f);
       i = j - 1;
