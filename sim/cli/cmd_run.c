@@ -297,6 +297,7 @@ const char *vt_config_main_usage(void) {
     "  eval           measure a cohort's fidelity, utility, privacy and clinical\n"
     "                 sanity against real data or a DP summary; an HTML report\n"
     "                 and JSON (see 'vitae eval --help')\n"
+    "  test           run module tests in Lua against the engine (docs/module-tests.md)\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"
