@@ -438,21 +438,28 @@ static vt_time first_time(const mt_cohort *c, const mt_patient *p, const int32_t
 
 static double years_between(vt_time a, vt_time b) { return (double)(b - a) / (double)VT_MS_YEAR; }
 
+/* Patients with the code (in `table` only, -1 any) into *pats and their
+** records into *recs; errors name the method fn. */
+static void count_code(lua_State *L, mt_cohort *c, const char *fn, int64_t *pats, int64_t *recs) {
+  const char *spec = luaL_checkstring(L, 2);
+  int table = table_arg(L, 3, fn);
+  int32_t *ids;
+  int n = code_ids(L, c, fn, spec, &ids);
+  *pats = *recs = 0;
+  for (int64_t i = 0; i < c->n; i++) {
+    int64_t k;
+    if (first_time(c, &c->pats[i], ids, n, table, &k) != VT_NO_TIME) { (*pats)++; *recs += k; }
+  }
+  free(ids);
+}
+
 /* c:count(code [, table]) -> number of patients with the code recorded at
 ** least once (in that native table only, when given), and the number of
 ** records in all. */
 static int l_count(lua_State *L) {
   mt_cohort *c = luaL_checkudata(L, 1, COHORT_MT);
-  const char *spec = luaL_checkstring(L, 2);
-  int table = table_arg(L, 3, "count");
-  int32_t *ids;
-  int n = code_ids(L, c, "count", spec, &ids);
-  int64_t pats = 0, recs = 0;
-  for (int64_t i = 0; i < c->n; i++) {
-    int64_t k;
-    if (first_time(c, &c->pats[i], ids, n, table, &k) != VT_NO_TIME) { pats++; recs += k; }
-  }
-  free(ids);
+  int64_t pats, recs;
+  count_code(L, c, "count", &pats, &recs);
   lua_pushinteger(L, pats);
   lua_pushinteger(L, recs);
   return 2;
@@ -462,13 +469,10 @@ static int l_count(lua_State *L) {
 ** code recorded at least once (0..1), and that number of patients. */
 static int l_prevalence(lua_State *L) {
   mt_cohort *c = luaL_checkudata(L, 1, COHORT_MT);
-  lua_settop(L, 3);
-  lua_pushcfunction(L, l_count);
-  lua_insert(L, 1);
-  lua_call(L, 3, 2);
-  lua_Integer k = lua_tointeger(L, -2);
-  lua_pushnumber(L, c->n ? (double)k / (double)c->n : 0);
-  lua_pushinteger(L, k);
+  int64_t pats, recs;
+  count_code(L, c, "prevalence", &pats, &recs);
+  lua_pushnumber(L, c->n ? (double)pats / (double)c->n : 0);
+  lua_pushinteger(L, pats);
   return 2;
 }
 
@@ -1178,9 +1182,20 @@ static int l_print(lua_State *L) {
 
 /* ---- running a file ----------------------------------------------------------- */
 
+/* Message handler of a test file: the message with the file's full name
+** (Lua shortens long chunk names to "...tail") and a traceback. */
 static int traceback(lua_State *L) {
+  mt_ctx *c = ctx_of(L);
   const char *msg = lua_tostring(L, 1);
   if (!msg) msg = "(error object is not a string)";
+  const char *colon = strncmp(msg, "...", 3) == 0 ? strchr(msg, ':') : NULL;
+  if (colon) {
+    size_t tail = (size_t)(colon - msg) - 3, flen = strlen(c->file);
+    if (tail <= flen && strncmp(c->file + flen - tail, msg + 3, tail) == 0) {
+      lua_pushfstring(L, "%s%s", c->file, colon);
+      msg = lua_tostring(L, -1);
+    }
+  }
   luaL_traceback(L, L, msg, 1);
   return 1;
 }
@@ -1214,7 +1229,8 @@ int vt_modtest_run_file(const char *file, FILE *out, vt_modtest_totals *t, char 
   lua_pushliteral(L, "vitae.cohort"); lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
   /* the test's environment: harness functions over the modules' globals */
-  lua_pushcfunction(L, traceback);
+  lua_pushlightuserdata(L, &ctx);
+  lua_pushcclosure(L, traceback, 1);
   int msgh = lua_gettop(L);
   if (luaL_loadfilex(L, file, "t") != LUA_OK) {
     fprintf(out, "not ok - %s: the file loads\n", file);
