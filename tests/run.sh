@@ -40,9 +40,8 @@ for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
   run_one "unit/$(basename "$t")" "$t"
 done
-if [ -f tests/modules/check.lua ]; then
-  run_one "modules/check" lua5.4 tests/modules/check.lua
-fi
+# module tests in Lua, run by the engine (docs/module-tests.md)
+run_one "modules/test" "$VITAE" test tests/modules
 # Fuzz regressions: every input in tests/fuzz/regressions/NAME/ replayed
 # through harness NAME built with the normal compiler (tests/fuzz/README.md).
 for h in tests/fuzz/fuzz_*.c; do

@@ -298,6 +298,7 @@ const char *vt_config_main_usage(void) {
     "                 sanity against real data or a DP summary; an HTML report\n"
     "                 and JSON (see 'vitae eval --help')\n"
     "  trace          one patient's life as a timeline (see 'vitae trace --help')\n"
+    "  test           run module tests in Lua against the engine (docs/module-tests.md)\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"
