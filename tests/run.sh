@@ -41,7 +41,7 @@ for t in "$BUILD"/tests/test_*; do
   run_one "unit/$(basename "$t")" "$t"
 done
 # module tests in Lua, run by the engine (docs/module-tests.md)
-run_one "modules/test" "$VITAE" test tests/modules
+run_one "modules/test" "$VITAE" test tests/modules docs/examples
 # Fuzz regressions: every input in tests/fuzz/regressions/NAME/ replayed
 # through harness NAME built with the normal compiler (tests/fuzz/README.md).
 for h in tests/fuzz/fuzz_*.c; do
