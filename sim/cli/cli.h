@@ -32,6 +32,8 @@ int vt_cmd_learn(int argc, char **argv);
 /* vitae eval --synth SRC (--real SRC [--holdout SRC] | --against FILE) -o FILE:
 ** the fidelity, utility, privacy and sanity report of a cohort (docs/eval.md). */
 int vt_cmd_eval(int argc, char **argv);
+/* vitae check PATH... [-q] [--json]: static checks of modules (docs/check.md). */
+int vt_cmd_check(int argc, char **argv);
 
 /* Parse the arguments of `vitae run` (argv[0] is "run") into c: load
 ** --config FILE first, then apply every flag on top.  The module and params
