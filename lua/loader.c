@@ -467,7 +467,13 @@ static void compile_cond_body(ctx *c, int i, vt_cond *out) {
   int found = 0;
   for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
     if (strcmp(type, kinds[k].name) == 0) { out->kind = (uint8_t)kinds[k].k; found = 1; break; }
-  if (!found) cerr(c, "unknown condition_type '%s'", type);
+  if (!found) {
+    const char *names[sizeof kinds / sizeof kinds[0]];
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) names[k] = kinds[k].name;
+    const char *near = vt_suggest_closest(type, names, (int)(sizeof kinds / sizeof kinds[0]));
+    if (near) cerr(c, "unknown condition_type '%s' (did you mean '%s'?)", type, near);
+    cerr(c, "unknown condition_type '%s'", type);
+  }
   switch (out->kind) {
     case VT_C_TRUE: case VT_C_FALSE: break;
     case VT_C_AND: case VT_C_OR: compile_cond_list(c, i, "conditions", out); break;
@@ -1097,7 +1103,11 @@ static void compile_state(ctx *c, int st, vt_state *s) {
   const char *type = req_str(c, st, "type");
   int t = -1;
   for (int k = 0; k < VT_S__COUNT; k++) if (strcmp(type, vt_state_type_names[k]) == 0) t = k;
-  if (t < 0) cerr(c, "unknown state type '%s'", type);
+  if (t < 0) {
+    const char *near = vt_suggest_closest(type, vt_state_type_names, VT_S__COUNT);
+    if (near) cerr(c, "unknown state type '%s' (did you mean '%s'?)", type, near);
+    cerr(c, "unknown state type '%s'", type);
+  }
   s->type = (uint8_t)t;
   s->reason_state = s->ref_state = s->submodule_index = VT_NOSTATE;
   s->fn = VT_NOFN;
