@@ -457,8 +457,9 @@ static void check_loops(vt_check *ck, const vt_module *m) {
       vt_check_add(ck, m->file, state_line(m, s), 0, s->name, "loop of states that let no time pass and have no way "
                    "out (%s): the engine would spin until it gives up (add a Delay or Guard)", path);
     else if (!changing)
-      vt_check_add(ck, m->file, state_line(m, s), 1, s->name, "loop of states that let no time pass (%s), and no "
-                   "state on it changes what its conditions see: once taken, the engine would spin", path);
+      vt_check_add(ck, m->file, state_line(m, s), 1, s->name, "loop of states that let no time pass (%s), and "
+                   "nothing on it changes between laps: a patient who goes round once goes round until the "
+                   "engine gives up", path);
   }
 done:
   free(keep); free(comp); free(succ);
@@ -662,13 +663,14 @@ static void state_reads(const vt_module *m, const vt_state *s, attr_fn fn, void 
   if (s->type == VT_S_GUARD) cond_reads(s->allow, m, s, fn, ud);
   if (s->ref_attr) fn(s->ref_attr, m, s, ud);
   /* `reason` names a state of the module or an attribute */
-  if (s->reason && s->reason_state == VT_NOSTATE && *s->reason) fn(s->reason, m, s, ud);
+  if (s->reason && s->reason_state == VT_NOSTATE && *s->reason) fn(s->reason, m, NULL, ud);
   value_reads(s, m, s, fn, ud);
   for (int i = 0; i < s->nobs; i++) value_reads(&s->obs[i], m, s, fn, ud);
 }
 
 typedef struct attr_ctx {
   vt_check *ck;
+  const vt_state *cur;   /* the state being read */
   names set;
   names warned;   /* "path\x1fattr": one warning per module and attribute */
   char **keys; int nkeys;
@@ -677,6 +679,13 @@ typedef struct attr_ctx {
 static void read_one(const char *attr, const vt_module *m, const vt_state *s, void *ud) {
   attr_ctx *a = ud;
   if (!attr || !*attr || names_has(&a->set, attr)) return;
+  if (!s) {
+    /* a `reason` that names no state of its module: an attribute, or a
+    ** state of another module (of the module that called this one as a
+    ** submodule: Synthea looks in the patient's whole history) */
+    for (int i = 0; i < a->ck->nmods; i++) if (vt_module_find_state(a->ck->mods[i], attr) != VT_NOSTATE) return;
+    s = a->cur;
+  }
   for (size_t i = 0; i < sizeof lifecycle_attrs / sizeof lifecycle_attrs[0]; i++)
     if (strcmp(attr, lifecycle_attrs[i]) == 0) return;
   size_t len = strlen(m->path) + strlen(attr) + 2;
@@ -711,7 +720,7 @@ void vt_check_attributes(vt_check *ck) {
   for (int mi = 0; mi < ck->nmods; mi++) {
     const vt_module *m = ck->mods[mi];
     for (int i = 0; i < m->nstates; i++)
-      if (m->states[i].type < VT_S__COUNT) state_reads(m, &m->states[i], read_one, &a);
+      if (m->states[i].type < VT_S__COUNT) { a.cur = &m->states[i]; state_reads(m, &m->states[i], read_one, &a); }
   }
   for (int i = 0; i < a.nkeys; i++) free(a.keys[i]);
   free(a.keys);
