@@ -139,7 +139,7 @@ test: all $(UNIT_BIN) $(REPLAY_BIN) $(TOOL_BIN)
 # the loaders, the readers and the writer, built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (-fno-sanitize-recover=all: a report fails the
 # test).  `make test SANITIZE=address,undefined` runs everything sanitized.
-SAN_E2E ?= bad_module bad_gmf module_lines module_paths sandbox_escape time_limits fault_injection inspect config_paths params cli atomic_output output_dir json_modules ehr_csv ehr_omop ehr_native inspect_codes lifecycle privacy_ledger learn_cli eval_cli trace
+SAN_E2E ?= bad_module bad_gmf check module_lines module_paths sandbox_escape time_limits fault_injection inspect config_paths params cli atomic_output output_dir json_modules ehr_csv ehr_omop ehr_native inspect_codes lifecycle privacy_ledger learn_cli eval_cli trace
 test-sanitize:
 	@E2E="$(SAN_E2E)" $(MAKE) --no-print-directory test SANITIZE=address,undefined
 

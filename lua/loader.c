@@ -29,6 +29,7 @@
 #include "sim/lookup.h"
 #include "sim/params.h"
 #include "sim/patient.h"
+#include "sim/suggest.h"
 
 const char *const vt_state_type_names[VT_S__COUNT] = {
   "Initial", "Terminal", "Simple", "Guard", "Delay", "SetAttribute", "Counter",
@@ -90,7 +91,80 @@ typedef struct ctx {
   int cond_depth;      /* conditions open around the one being compiled */
   int *refs, nrefs, caprefs;   /* registry references of the function slots */
   int json;            /* a GMF JSON module: its branch probabilities are params */
+  /* check mode (vt_module_check_compile): errors are collected, not fatal */
+  vt_load_report *rep;
+  jmp_buf *cur;        /* where cerr unwinds to when not c->jb (a state's compile) */
+  int eline;           /* the line of the last error */
+  size_t emsg;         /* where its message starts in c->err, after the place */
+  struct readset *reads;   /* the (table, key) pairs the compiler read */
+  int ign_from;        /* rep->msgs[ign_from..]: this module's unknown-field messages */
+  int *ign_count, ign_cap;   /* for each of them: further states with the same ignored field */
 } ctx;
+
+/* ---- check mode: the (table, key) pairs the compiler reads ------------- */
+
+typedef struct readent { const void *t; const char *k; } readent;   /* k NULL: "table t was read" */
+typedef struct readset { readent *e; size_t n, cap; } readset;
+
+static size_t read_hash(const void *t, const char *k) {
+  size_t h = (size_t)(uintptr_t)t * 0x9E3779B97F4A7C15u;
+  if (k) for (const unsigned char *q = (const unsigned char *)k; *q; q++) h = (h ^ *q) * 0x100000001B3u;
+  return h ^ (h >> 29);
+}
+
+static readent *read_slot(readset *rs, const void *t, const char *k) {
+  size_t i = read_hash(t, k) & (rs->cap - 1);
+  for (;; i = (i + 1) & (rs->cap - 1)) {
+    readent *e = &rs->e[i];
+    if (!e->t) return e;
+    if (e->t == t && (k == e->k || (k && e->k && strcmp(k, e->k) == 0))) return e;
+  }
+}
+
+/* Note that the compiler read key k (NULL: anything) of table t. */
+static int read_add(readset *rs, const void *t, const char *k) {
+  if ((rs->n + 1) * 2 > rs->cap) {
+    size_t cap = rs->cap ? rs->cap * 2 : 1024;
+    readent *old = rs->e;
+    size_t oldcap = rs->cap;
+    rs->e = calloc(cap, sizeof *rs->e);
+    if (!rs->e) { rs->e = old; return -1; }
+    rs->cap = cap;
+    for (size_t i = 0; i < oldcap; i++) if (old[i].t) *read_slot(rs, old[i].t, old[i].k) = old[i];
+    free(old);
+  }
+  readent *e = read_slot(rs, t, k);
+  if (!e->t) { e->t = t; e->k = k; rs->n++; }
+  return 0;
+}
+
+static int read_has(const readset *rs, const void *t, const char *k) {
+  return rs->cap && read_slot((readset *)rs, t, k)->t != NULL;
+}
+
+static int report_add(vt_load_report *r, int line, int warning, const char *state, const char *text) {
+  if (r->n == r->cap) {
+    int cap = r->cap ? r->cap * 2 : 16;
+    vt_load_msg *m = realloc(r->msgs, sizeof *m * (size_t)cap);
+    if (!m) return -1;
+    r->msgs = m; r->cap = cap;
+  }
+  vt_load_msg *m = &r->msgs[r->n];
+  m->line = line;
+  m->warning = warning;
+  m->state = state ? strdup(state) : NULL;
+  m->text = strdup(text);
+  m->key = NULL;
+  if (!m->text || (state && !m->state)) { free(m->state); free(m->text); return -1; }
+  r->n++;
+  return 0;
+}
+
+void vt_load_report_free(vt_load_report *r) {
+  for (int i = 0; i < r->n; i++) { free(r->msgs[i].state); free(r->msgs[i].text); free(r->msgs[i].key); }
+  free(r->msgs);
+  memset(r, 0, sizeof *r);
+}
 
 /* Report an error in the current state and unwind to the compile entry. */
 static void cerr(ctx *c, const char *fmt, ...) {
@@ -102,12 +176,15 @@ static void cerr(ctx *c, const char *fmt, ...) {
   else if (c->state) n = snprintf(c->err, c->errlen, "%s: state '%s': ", c->file, c->state);
   else if (line > 0) n = snprintf(c->err, c->errlen, "%s:%d: ", c->file, line);
   else n = snprintf(c->err, c->errlen, "%s: ", c->file);
+  c->eline = line;
+  c->emsg = n >= 0 && (size_t)n < c->errlen ? (size_t)n : c->errlen - 1;
   if (n >= 0 && (size_t)n < c->errlen) {   /* the message after the place */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
     va_end(ap);
   }
+  if (c->cur) longjmp(*c->cur, 1);
   longjmp(c->jb, 1);
 }
 
@@ -116,6 +193,8 @@ static int field(ctx *c, int t, const char *name) {
   t = lua_absindex(c->L, t);
   if (!lua_checkstack(c->L, 4)) cerr(c, "out of Lua stack space");
   if (vt_lua_unview(c->L, t) == 0 && lua_type(c->L, t) != LUA_TTABLE) cerr(c, "expected a table");
+  if (c->reads && (read_add(c->reads, lua_topointer(c->L, t), NULL) || read_add(c->reads, lua_topointer(c->L, t), name)))
+    cerr(c, "out of memory");
   lua_pushstring(c->L, name);
   int ty = lua_rawget(c->L, t);
   if (ty == LUA_TTABLE) vt_lua_unview(c->L, -1);   /* shared read-only tables are read through */
@@ -264,7 +343,11 @@ static const vt_code *opt_code(ctx *c, int t, const char *name) {
 
 static int resolve_state(ctx *c, const char *name, const char *what) {
   int s = vt_module_find_state(c->m, name);
-  if (s == VT_NOSTATE) cerr(c, "%s '%s' is not a state of this module", what, name);
+  if (s == VT_NOSTATE) {
+    const char *near = vt_suggest_closest(name, (const char *const *)c->names, c->m->nstates);
+    if (near) cerr(c, "%s '%s' is not a state of this module (did you mean '%s'?)", what, name, near);
+    cerr(c, "%s '%s' is not a state of this module", what, name);
+  }
   return s;
 }
 
@@ -384,7 +467,13 @@ static void compile_cond_body(ctx *c, int i, vt_cond *out) {
   int found = 0;
   for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
     if (strcmp(type, kinds[k].name) == 0) { out->kind = (uint8_t)kinds[k].k; found = 1; break; }
-  if (!found) cerr(c, "unknown condition_type '%s'", type);
+  if (!found) {
+    const char *names[sizeof kinds / sizeof kinds[0]];
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) names[k] = kinds[k].name;
+    const char *near = vt_suggest_closest(type, names, (int)(sizeof kinds / sizeof kinds[0]));
+    if (near) cerr(c, "unknown condition_type '%s' (did you mean '%s'?)", type, near);
+    cerr(c, "unknown condition_type '%s'", type);
+  }
   switch (out->kind) {
     case VT_C_TRUE: case VT_C_FALSE: break;
     case VT_C_AND: case VT_C_OR: compile_cond_list(c, i, "conditions", out); break;
@@ -1014,7 +1103,11 @@ static void compile_state(ctx *c, int st, vt_state *s) {
   const char *type = req_str(c, st, "type");
   int t = -1;
   for (int k = 0; k < VT_S__COUNT; k++) if (strcmp(type, vt_state_type_names[k]) == 0) t = k;
-  if (t < 0) cerr(c, "unknown state type '%s'", type);
+  if (t < 0) {
+    const char *near = vt_suggest_closest(type, vt_state_type_names, VT_S__COUNT);
+    if (near) cerr(c, "unknown state type '%s' (did you mean '%s'?)", type, near);
+    cerr(c, "unknown state type '%s'", type);
+  }
   s->type = (uint8_t)t;
   s->reason_state = s->ref_state = s->submodule_index = VT_NOSTATE;
   s->fn = VT_NOFN;
@@ -1256,8 +1349,46 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
   return vt_module_compile_in(vl, file, path, NULL, 0, err, errlen);
 }
 
-vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, char *const *roots, int nroots,
-                                char *err, size_t errlen) {
+/* Compile the state k of the states table at `states` in check mode: an
+** error is recorded in c->rep and leaves the state broken.  0 or -1. */
+static int check_state(ctx *c, int states, int k) {
+  lua_State *L = c->L;
+  vt_state *s = &c->m->states[k];
+  jmp_buf jb;
+  jmp_buf *outer = c->cur;
+  c->cur = &jb;
+  if (setjmp(jb)) {
+    c->cur = outer;
+    const char *name = s->name;
+    int line = s->line;
+    memset(s, 0, sizeof *s);
+    s->name = name;
+    s->line = line;
+    s->type = VT_S__COUNT;
+    s->reason_state = s->ref_state = s->submodule_index = s->tr.target = VT_NOSTATE;
+    s->fn = VT_NOFN;
+    for (int i = 0; i < VT_CARE__COUNT; i++) s->tr.care[i] = VT_NOSTATE;
+    c->cond_depth = 0;
+    lua_settop(L, states);
+    if (report_add(c->rep, c->eline, 0, name, c->err + c->emsg) != 0) cerr(c, "out of memory");
+    return -1;
+  }
+  c->state = s->name;
+  c->line = 0;
+  lua_getfield(L, states, s->name);
+  int st = lua_gettop(L);
+  c->line = (int)opt_num(c, st, "line", 0);
+  s->line = c->line;
+  compile_state(c, st, s);
+  lua_settop(L, states);
+  c->cur = outer;
+  return 0;
+}
+
+static void unknown_fields(ctx *c, int states);
+
+static vt_module *compile_module(vt_lua *vl, const char *file, const char *path, char *const *roots, int nroots,
+                                 char *err, size_t errlen, vt_load_report *rep) {
   lua_State *L = vl->L;
   int base = lua_gettop(L);          /* the module table is at `base` */
   ctx *c = calloc(1, sizeof *c);
@@ -1266,7 +1397,14 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
   c->vl = vl; c->L = L; c->file = file; c->err = err; c->errlen = errlen; c->m = m;
   c->a = vt_arena_new();
   m->arena = c->a;
+  c->rep = rep;
+  readset reads = { NULL, 0, 0 };
+  if (rep) c->reads = &reads;
   if (setjmp(c->jb)) {
+    if (rep) {
+      report_add(rep, c->eline, 0, c->state, c->err + c->emsg);
+      free(reads.e);
+    }
     free(c->names);
     free(c->refs);
     lua_settop(L, base - 1);
@@ -1362,7 +1500,16 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
         if (strcmp(lua_tostring(L, -1), vt_state_type_names[t]) == 0) m->states[k].type = (uint8_t)t;
     lua_settop(L, states);
   }
+  /* check mode: every state's line first, so that a message of one state
+  ** can name another's */
+  for (int k = 0; k < n && rep; k++) {
+    lua_getfield(L, states, m->states[k].name);
+    if (lua_getfield(L, -1, "line") == LUA_TNUMBER && lua_tonumber(L, -1) >= 1 && lua_tonumber(L, -1) < INT_MAX)
+      m->states[k].line = (int)lua_tonumber(L, -1);
+    lua_settop(L, states);
+  }
   for (int k = 0; k < n; k++) {
+    if (rep) { check_state(c, states, k); continue; }
     vt_state *s = &m->states[k];
     c->state = s->name;
     c->line = 0;
@@ -1374,14 +1521,24 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
     lua_settop(L, states);
   }
   c->state = NULL;
+  if (rep) unknown_fields(c, states);
   /* the state named Initial starts the module, whatever its type (a plain
   ** Initial, or e.g. a Simple or Delay as hand-written modules may use) */
   if (m->states[m->initial].type == VT_S_TERMINAL) {
-    c->state = "Initial";
-    c->line = m->states[m->initial].line;
-    cerr(c, "the state named Initial cannot be Terminal");
+    if (rep) {
+      if (report_add(rep, m->states[m->initial].line, 0, "Initial", "the state named Initial cannot be Terminal") != 0)
+        cerr(c, "out of memory");
+    } else {
+      c->state = "Initial";
+      c->line = m->states[m->initial].line;
+      cerr(c, "the state named Initial cannot be Terminal");
+    }
   }
-  if (c->physiology) {
+  if (c->physiology && rep) {
+    if (report_add(rep, m->line, 1, NULL, "Physiology states are no-ops: vitae has no physiology model, so they "
+                   "take their alt_direct_transition, as Synthea does by default") != 0)
+      cerr(c, "out of memory");
+  } else if (c->physiology) {
     /* said once per process: every worker loads the same modules */
     static int warned;
     if (!warned) {
@@ -1392,14 +1549,179 @@ vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, 
   }
   /* the module's code may not keep state from one patient to the next */
   if (vt_lua_seal(vl, c->refs, c->nrefs, file, err, errlen) != 0) {
+    if (rep) report_add(rep, m->line, 0, NULL, err);
+    free(reads.e);
     free(c->names); free(c->refs); lua_settop(L, base - 1); vt_module_free(m); free(c);
     return NULL;
   }
+  free(reads.e);
   free(c->names);
   free(c->refs);
   lua_settop(L, base - 1);
   free(c);
   return m;
+}
+
+/* ---- check mode: fields the compiler never read ----------------------- */
+
+/* Keys that document a state rather than configure it, never reported:
+** `name` repeats the state's name in modules written with Synthea's module
+** builder, `value_set` names the value set a code was taken from. */
+static const char *const doc_keys[] = { "type", "line", "remarks", "comment", "comments", "description", "notes",
+                                        "name", "value_set" };
+
+/* GMF fields of Synthea's corpus that vitae reads nowhere, on purpose
+** (docs/check.md): reported as warnings, once per module and field. */
+static const char *const ignored_gmf[] = {
+  "prescription", "administration", "number_of_observations", "discharge_disposition", "decimals", "reactions",
+  "goals", "min_number_instances", "max_number_instances", "model", "solver", "step_size", "sim_duration",
+  "lead_time", "inputs", "outputs",
+};
+
+/* The fields vitae reads in some place: one where the compiler did not
+** read it is ignored there (a warning; Synthea's corpus has `value` in Age
+** conditions, `unit` beside a Procedure's duration, `vital_sign` beside an
+** observation's range), any other key is unknown (an error). */
+static const char *const gmf_fields[] = {
+  "action", "activities", "allergy_type", "allow", "alt_direct_transition", "amount", "assign_to_attribute",
+  "attachment", "attribute", "attributes", "body_site", "category", "cause", "chronic", "code", "codes",
+  "condition", "condition_onset", "condition_type", "conditions", "date", "day", "default", "default_probability",
+  "device", "direct_transition", "display", "distribution", "distributions", "encounter_class", "exact",
+  "expression", "gender", "high", "hour", "instances", "kind", "lookup_table_name", "low", "max", "mean",
+  "millisecond", "min", "minute", "modality", "month", "observations", "operator", "parameters", "probability",
+  "procedure_code", "quantity", "race", "range", "reason", "referenced_by_attribute", "round", "sampled_data",
+  "second", "series", "seriesData", "series_data", "since", "sop_class", "standardDeviation", "submodule",
+  "supplies", "symptom", "system", "target_encounter", "telemedicine_possibility", "title", "transition", "unit",
+  "value", "value_attribute", "value_code", "vital_sign", "wellness", "within", "year", "distributed_transition",
+  "conditional_transition", "complex_transition", "lookup_table_transition", "type_of_care_transition",
+  "ambulatory", "emergency", "telemedicine", "allergy_onset", "medication_order", "careplan", "minimum",
+  "maximum", "duration", "severity",
+};
+
+static int in_list(const char *k, const char *const *list, size_t n) {
+  for (size_t i = 0; i < n; i++) if (strcmp(k, list[i]) == 0) return 1;
+  return 0;
+}
+
+/* Report the keys of the table at t (reached by `path` from state s) that
+** the compiler never read, when it read any of them, and go down into the
+** tables it holds. */
+static void walk_unknown(ctx *c, int t, const vt_state *s, const char *path, const char *what, int depth,
+                         readset *seen) {
+  lua_State *L = c->L;
+  t = lua_absindex(L, t);
+  if (depth > 32 || !lua_checkstack(L, 8)) return;
+  vt_lua_unview(L, t);
+  /* what reads this table: the state, or a condition ("an Age condition") */
+  char own[128];
+  const char *tn = s->type < VT_S__COUNT ? vt_state_type_names[s->type] : "";
+  if (!what) {
+    snprintf(own, sizeof own, "%s %s state", strchr("AEIOU", tn[0]) ? "an" : "a", tn);
+    what = own;
+  }
+  lua_pushstring(L, "condition_type");
+  if (lua_rawget(L, t) == LUA_TSTRING) {
+    const char *ct = lua_tostring(L, -1);
+    snprintf(own, sizeof own, "%s %.80s condition", strchr("AEIOU", ct[0]) ? "an" : "a", ct);
+    what = own;
+  }
+  lua_pop(L, 1);
+  const void *tp = lua_topointer(L, t);
+  if (read_has(seen, tp, NULL)) return;
+  if (read_add(seen, tp, NULL) != 0) return;
+  int readany = read_has(c->reads, tp, NULL);
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    char sub[512];
+    if (lua_type(L, -2) == LUA_TSTRING) {
+      const char *k = lua_tostring(L, -2);
+      if (in_list(k, doc_keys, sizeof doc_keys / sizeof doc_keys[0])) { lua_pop(L, 1); continue; }
+      snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
+      if (readany && !read_has(c->reads, tp, k)) {
+        const char *cand[64];
+        int nc = 0;
+        for (size_t i = 0; i < c->reads->cap && nc < 64; i++)
+          if (c->reads->e[i].t == tp && c->reads->e[i].k) cand[nc++] = c->reads->e[i].k;
+        const char *near = vt_suggest_closest(k, cand, nc);
+        int ignored = in_list(k, ignored_gmf, sizeof ignored_gmf / sizeof ignored_gmf[0]);
+        int elsewhere = !ignored && in_list(k, gmf_fields, sizeof gmf_fields / sizeof gmf_fields[0]);
+        char msg[1024];
+        if (ignored) {
+          /* once per module and field: the first, with a count of the others */
+          int seenk = -1;
+          for (int i = c->ign_from; i < c->rep->n && seenk < 0; i++)
+            if (c->rep->msgs[i].warning == 2 && strcmp(c->rep->msgs[i].key, k) == 0) seenk = i;
+          if (seenk >= 0) {
+            if (seenk - c->ign_from < c->ign_cap) c->ign_count[seenk - c->ign_from]++;
+            lua_pop(L, 1);
+            continue;
+          }
+          snprintf(msg, sizeof msg, "field '%s' is a GMF field vitae ignores", sub);
+        } else if (elsewhere)
+          snprintf(msg, sizeof msg, "field '%s' is not used by %s here: vitae ignores it", sub, what);
+        else if (near)
+          snprintf(msg, sizeof msg, "field '%s' is not used by %s (did you mean '%s'?)", sub, what, near);
+        else snprintf(msg, sizeof msg, "field '%s' is not used by %s", sub, what);
+        if (report_add(c->rep, s->line, ignored ? 2 : elsewhere, s->name, msg) == 0) {
+          c->rep->msgs[c->rep->n - 1].key = strdup(k);
+          if (ignored) {
+            int *ic = realloc(c->ign_count, sizeof *ic * (size_t)(c->rep->n - c->ign_from));
+            if (ic) { c->ign_count = ic; c->ign_cap = c->rep->n - c->ign_from; ic[c->ign_cap - 1] = 0; }
+          }
+        }
+        lua_pop(L, 1);
+        continue;
+      }
+    } else if (lua_isinteger(L, -2)) {
+      snprintf(sub, sizeof sub, "%s[%lld]", path, (long long)lua_tointeger(L, -2));
+    } else { lua_pop(L, 1); continue; }
+    if (lua_type(L, -1) == LUA_TTABLE) walk_unknown(c, -1, s, sub, what, depth + 1, seen);
+    lua_pop(L, 1);
+  }
+}
+
+static void unknown_fields(ctx *c, int states) {
+  lua_State *L = c->L;
+  readset seen = { NULL, 0, 0 };
+  c->ign_from = c->rep->n;
+  c->ign_count = NULL;
+  c->ign_cap = 0;
+  for (int k = 0; k < c->m->nstates; k++) {
+    const vt_state *s = &c->m->states[k];
+    if (s->type >= VT_S__COUNT) continue;   /* broken: it stopped reading at its error */
+    lua_getfield(L, states, s->name);
+    if (lua_istable(L, -1)) walk_unknown(c, -1, s, "", NULL, 0, &seen);
+    lua_settop(L, states);
+  }
+  for (int i = c->ign_from; i < c->rep->n; i++) {
+    vt_load_msg *lm = &c->rep->msgs[i];
+    if (lm->warning != 2) continue;
+    lm->warning = 1;
+    int more = i - c->ign_from < c->ign_cap ? c->ign_count[i - c->ign_from] : 0;
+    if (more) {
+      size_t len = strlen(lm->text) + 64;
+      char *t = malloc(len);
+      if (t) {
+        snprintf(t, len, "%s (and in %d more state%s of this module)", lm->text, more, more == 1 ? "" : "s");
+        free(lm->text);
+        lm->text = t;
+      }
+    }
+  }
+  free(c->ign_count);
+  c->ign_count = NULL;
+  free(seen.e);
+}
+
+vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, char *const *roots, int nroots,
+                                char *err, size_t errlen) {
+  return compile_module(vl, file, path, roots, nroots, err, errlen, NULL);
+}
+
+vt_module *vt_module_check_compile(vt_lua *vl, const char *file, const char *path, char *const *roots, int nroots,
+                                   vt_load_report *rep) {
+  char err[2048];
+  return compile_module(vl, file, path, roots, nroots, err, sizeof err, rep);
 }
 
 void vt_module_free(vt_module *m) {

@@ -62,6 +62,24 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
 vt_module *vt_module_compile_in(vt_lua *vl, const char *file, const char *path, char *const *roots, int nroots,
                                 char *err, size_t errlen);
 void vt_module_free(vt_module *m);
+
+/* Check mode (`vitae check`, lua/check.h): what compiling a module found.
+** A message is about one state (state non-NULL) or the module; `line` is
+** its line in the module's file (0 if unknown); `key` (may be NULL) the
+** field an unknown-field message is about. */
+typedef struct vt_load_msg { int line; int warning; char *state, *text, *key; } vt_load_msg;
+typedef struct vt_load_report { vt_load_msg *msgs; int n, cap; } vt_load_report;
+/* Compile the module table at the top of vl's stack (popped) as
+** vt_module_compile_in does, but do not stop at a state's error: each
+** state that fails is recorded in rep and left broken in the module (type
+** VT_S__COUNT, no transition), and the others compile.  Then every string
+** key of a state's tables that the compiler never read is reported
+** ("field 'colour' is not used by a Simple state"): an error, or a warning
+** for a GMF field vitae deliberately ignores.  Returns the module, or NULL
+** when the error is the module's (no Initial, not a table; in rep too). */
+vt_module *vt_module_check_compile(vt_lua *vl, const char *file, const char *path, char *const *roots, int nroots,
+                                   vt_load_report *rep);
+void vt_load_report_free(vt_load_report *r);
 /* 1 if `name`, a submodule or lookup table path written in a module, is
 ** relative and has no '..' component; else 0. */
 int vt_module_name_safe(const char *name);

@@ -36,6 +36,8 @@ int vt_cmd_eval(int argc, char **argv);
 int vt_cmd_trace(int argc, char **argv);
 /* vitae test FILE.lua|DIR...: module tests in Lua run by the engine (sim/modtest.h). */
 int vt_cmd_test(int argc, char **argv);
+/* vitae check PATH... [-q] [--json]: static checks of modules (docs/check.md). */
+int vt_cmd_check(int argc, char **argv);
 
 /* Parse the arguments of `vitae run` (argv[0] is "run") into c: load
 ** --config FILE first, then apply every flag on top.  The module and params

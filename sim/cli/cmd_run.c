@@ -288,6 +288,7 @@ const char *vt_config_main_usage(void) {
     "  run            simulate a cohort (see 'vitae run --help')\n"
     "  convert        convert Synthea GMF JSON modules to Lua modules\n"
     "  compat         load and run a module corpus, report per module\n"
+    "  check          check modules without running them (see 'vitae check --help')\n"
     "  inspect        look inside an EHR source or a cohort: tables, persons, top codes,\n"
     "                 data quality, one patient's timeline (see 'vitae inspect --help')\n"
     "  params         list the params the modules declare: what --params sets and\n"
