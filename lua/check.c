@@ -91,11 +91,6 @@ void vt_check_free(vt_check *ck) {
 typedef struct pfile { char *file, *path; int sub; } pfile;
 typedef struct pfiles { pfile *f; int n, cap; } pfiles;
 
-static int ends_with(const char *s, const char *suf) {
-  size_t n = strlen(s), m = strlen(suf);
-  return n >= m && strcmp(s + n - m, suf) == 0;
-}
-static int is_module_file(const char *name) { return ends_with(name, ".lua") || ends_with(name, ".json"); }
 
 static int pfiles_add(pfiles *pf, const char *file, const char *path, int sub) {
   if (pf->n == pf->cap) {
@@ -136,8 +131,8 @@ static void scan(vt_check *ck, pfiles *pf, const char *dir, const char *prefix, 
       if (strcmp(e->d_name, "lookup_tables") == 0) continue;
       snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
       scan(ck, pf, file, path, depth + 1);
-    } else if (S_ISREG(st.st_mode) && is_module_file(e->d_name)) {
-      size_t ext = ends_with(e->d_name, ".json") ? 5 : 4;
+    } else if (S_ISREG(st.st_mode) && vt_module_in_folder(e->d_name)) {
+      size_t ext = vt_module_ext_len(e->d_name);
       snprintf(path, sizeof path, "%s%s%.*s", prefix, *prefix ? "/" : "", (int)(strlen(e->d_name) - ext), e->d_name);
       if (pfiles_add(pf, file, path, *prefix != 0) != 0) vt_check_add(ck, file, 0, 0, NULL, "out of memory");
     }
@@ -309,7 +304,7 @@ int vt_check_paths(vt_check *ck, char *const *paths, int npaths, char *err, size
     if (S_ISDIR(st.st_mode)) {
       if (add_root(ck, paths[i]) != 0) goto oom;
       scan(ck, &pf, paths[i], "", 0);
-    } else if (S_ISREG(st.st_mode) && is_module_file(paths[i])) {
+    } else if (S_ISREG(st.st_mode) && vt_module_ext_len(paths[i])) {
       char dir[PATH_MAX];
       snprintf(dir, sizeof dir, "%s", paths[i]);
       char *slash = strrchr(dir, '/');
@@ -318,7 +313,7 @@ int vt_check_paths(vt_check *ck, char *const *paths, int npaths, char *err, size
       const char *base = strrchr(paths[i], '/');
       base = base ? base + 1 : paths[i];
       char path[PATH_MAX];
-      snprintf(path, sizeof path, "%.*s", (int)(strlen(base) - (ends_with(base, ".json") ? 5 : 4)), base);
+      snprintf(path, sizeof path, "%.*s", (int)(strlen(base) - vt_module_ext_len(base)), base);
       if (pfiles_add(&pf, paths[i], path, 0) != 0) goto oom;
     } else {
       snprintf(err, errlen, "%s: not a module (expected a .lua or .json file, or a folder)", paths[i]);

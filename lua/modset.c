@@ -76,11 +76,13 @@ static int add_root(vt_modset *ms, const char *dir) {
   return 0;
 }
 
-/* Is `name` a module file: Lua (*.lua) or Synthea's GMF JSON (*.json)? */
-static int is_module_file(const char *name) { return ends_with(name, ".lua") || ends_with(name, ".json"); }
+size_t vt_module_ext_len(const char *name) {
+  return ends_with(name, ".json") ? 5 : ends_with(name, ".lua") ? 4 : 0;
+}
 
-/* Length of the extension of a module file name (".lua" or ".json"). */
-static size_t ext_len(const char *name) { return ends_with(name, ".json") ? 5 : 4; }
+int vt_module_in_folder(const char *name) {
+  return vt_module_ext_len(name) > 0 && !(strncmp(name, "test_", 5) == 0 && ends_with(name, ".lua"));
+}
 
 /* Make the load error `err` of Lua module `file` start with "FILE:LINE: ":
 ** a position Lua put after the file's name (shortened to "...tail:N:" for
@@ -224,7 +226,7 @@ static int scan_folder(const char *dir, const char *prefix, const char *root, pe
     struct stat fs;
     if (stat(file, &fs) != 0) continue;
     if (strcmp(e->d_name, "lookup_tables") == 0 && S_ISDIR(fs.st_mode)) continue;
-    if (!S_ISDIR(fs.st_mode) && !(S_ISREG(fs.st_mode) && is_module_file(e->d_name))) continue;
+    if (!S_ISDIR(fs.st_mode) && !(S_ISREG(fs.st_mode) && vt_module_in_folder(e->d_name))) continue;
     char real[PATH_MAX];
     if (!realpath(file, real) || !vt_path_within(real, root)) {
       snprintf(err, errlen, "%s: leads outside the module tree (%s)", file, root);
@@ -234,9 +236,9 @@ static int scan_folder(const char *dir, const char *prefix, const char *root, pe
     if (S_ISDIR(fs.st_mode)) {
       snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
       rc = scan_folder(file, path, root, files, n, depth + 1, err, errlen);
-    } else if (S_ISREG(fs.st_mode) && is_module_file(e->d_name)) {
+    } else if (S_ISREG(fs.st_mode) && vt_module_in_folder(e->d_name)) {
       snprintf(path, sizeof path, "%s%s%.*s", prefix, *prefix ? "/" : "",
-               (int)(strlen(e->d_name) - ext_len(e->d_name)), e->d_name);
+               (int)(strlen(e->d_name) - vt_module_ext_len(e->d_name)), e->d_name);
       if (add_pending_file(files, n, file, path, *prefix != 0) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; }
     }
   }
@@ -264,7 +266,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       for (int k = before; k < nfiles; k++) top += !files[k].sub;
       if (top == 0) { snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder", paths[i]); goto done; }
     } else {
-      if (!is_module_file(paths[i])) { snprintf(err, errlen, "%s: not a module (expected a .lua or .json file, or a folder)", paths[i]); goto done; }
+      if (!vt_module_ext_len(paths[i])) { snprintf(err, errlen, "%s: not a module (expected a .lua or .json file, or a folder)", paths[i]); goto done; }
       char *dir = strdup(paths[i]);
       if (!dir) goto oom;
       char *slash = strrchr(dir, '/');
@@ -275,7 +277,7 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
       free(dir);
       if (r != 0) goto oom;
       char path[4096];
-      snprintf(path, sizeof path, "%.*s", (int)(strlen(base) - ext_len(base)), base);
+      snprintf(path, sizeof path, "%.*s", (int)(strlen(base) - vt_module_ext_len(base)), base);
       if (add_pending_file(&files, &nfiles, paths[i], path, 0) != 0) goto oom;
     }
   }
