@@ -19,6 +19,7 @@
 #include "sim/embedded.h"
 #include "sim/params.h"
 #include "sim/patient.h"
+#include "sim/suggest.h"
 
 #define HOOK_STEP 1000          /* instructions between two budget checks */
 #define MEM_GRACE (1u << 20)    /* room to build the error message after the cap */
@@ -752,6 +753,34 @@ static int l_vt_caller_line(lua_State *L) {
   return 1;
 }
 
+/* vt_checking() -> true while `vitae check` loads a module (vt_lua.checking):
+** module() then leaves its whole-module checks to the loader, which reports
+** every state's problem at the state's line instead of the first one. */
+static int l_vt_checking(lua_State *L) {
+  lua_pushboolean(L, VL(L)->checking);
+  return 1;
+}
+
+/* vt_suggest(word, names) -> the name of the list `names` closest to
+** `word` (sim/suggest.h: within 2 edits), or nil: the prelude's "did you
+** mean" for a mistyped field. */
+static int l_vt_suggest(lua_State *L) {
+  const char *word = luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_Integer n = luaL_len(L, 2);
+  if (n < 0 || n > 256) n = 256;
+  luaL_checkstack(L, (int)n + 2, "vt_suggest");
+  const char *names[256];
+  int k = 0;
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, 2, i);          /* stays on the stack: the strings live while we compare */
+    names[k++] = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  }
+  const char *best = vt_suggest_closest(word, names, k);
+  if (best) lua_pushstring(L, best); else lua_pushnil(L);
+  return 1;
+}
+
 /* The charge hook of lua/pattern.c: matching steps count as instructions of
 ** the current call (from the first step, armed hook or not) and against the
 ** patient's time budget; past either, a limit error that pcall cannot catch. */
@@ -921,7 +950,8 @@ static int load_prelude(vt_lua *vl, char *err, size_t errlen) {
   if (!src) { snprintf(err, errlen, "the Lua prelude is missing from this build"); return -1; }
   /* the prelude's environment: safe globals plus its private helpers */
   static const luaL_Reg helpers[] = {
-    { "vt_caller_line", l_vt_caller_line }, { "getmetatable", l_prelude_getmetatable }, { NULL, NULL },
+    { "vt_caller_line", l_vt_caller_line }, { "getmetatable", l_prelude_getmetatable },
+    { "vt_checking", l_vt_checking }, { "vt_suggest", l_vt_suggest }, { NULL, NULL },
   };
   lua_newtable(L);
   fill_safe_globals(L);

@@ -51,6 +51,9 @@ typedef struct vt_lua {
   _Atomic long long patient_ns; /* time spent in module code for the current patient (the watchdog reads it) */
   long long patient_ns_limit; /* limits.patient_seconds in ns */
   size_t copied;            /* bytes copied out of Lua for the current patient */
+  int checking;             /* vitae check is loading: the prelude leaves the
+                            ** checks of a whole module to the loader, which
+                            ** reports each state at its line (lua/check.h) */
 } vt_lua;
 
 enum { VT_LIMIT_INSTRUCTIONS = 1, VT_LIMIT_MEMORY = 2, VT_LIMIT_TIME = 4 };

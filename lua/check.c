@@ -202,7 +202,10 @@ static int load_one(vt_check *ck, vt_lua *vl, const char *file, const char *path
   vl->record_file = file;
   vt_module *m = NULL;
   vt_load_report rep = { NULL, 0, 0 };
-  if (vt_module_push_file(vl, file, err, sizeof err) != 0) add_load_error(ck, file, err);
+  vl->checking = 1;
+  int pushed = vt_module_push_file(vl, file, err, sizeof err);
+  vl->checking = 0;
+  if (pushed != 0) add_load_error(ck, file, err);
   else m = vt_module_check_compile(vl, file, path, ck->roots, ck->nroots, &rep);
   vl->record = NULL;
   vl->record_module = vl->record_file = NULL;

@@ -211,9 +211,17 @@ local function finish(ctor, s, a, named)
   local known = { next = true, remarks = true }
   for _, f in ipairs(S.TRANSITIONS) do known[f] = true end
   for _, f in ipairs(FIELDS[s.type]) do known[f] = true end
-  local unknown = {}
+  local unknown, names = {}, nil
   for k in pairs(named) do
-    if not known[k] then unknown[#unknown + 1] = string.format("%q", k) end
+    if not known[k] then
+      if not names then
+        names = {}
+        for f in pairs(known) do names[#names + 1] = f end
+        table.sort(names)
+      end
+      local near = type(k) == "string" and vt_suggest(k, names)
+      unknown[#unknown + 1] = string.format("%q", k) .. (near and string.format(" (did you mean %q?)", near) or "")
+    end
   end
   if #unknown > 0 then
     table.sort(unknown)
@@ -803,7 +811,8 @@ local function finish_module(m, prefix)
   for _, st in pairs(m.states) do
     if type(st) == "table" and st.type == "Symptom" and st.cause == nil then st.cause = m.name end
   end
-  local probs = S.problems(m.states)
+  -- under `vitae check` the loader checks the same and more, state by state
+  local probs = vt_checking() and {} or S.problems(m.states)
   if #probs > 0 then
     fail("%s%s", prefix, table.concat(probs, "; "))
   end
