@@ -390,10 +390,10 @@ static void print_text(FILE *f, const vt_engine *e, const vt_record *rec, const 
     vt_time_format_date(p->obs_end, t);
     fprintf(f, "  observation window %s to %s: only what happened in it is shown\n", s, t);
   }
-  fprintf(f, "  %zu states entered; records:", counts[VT_T_TRACE]);
+  fprintf(f, "  %zu states entered; rows per table:", counts[VT_T_TRACE]);
   int any = 0;
   for (int t = 0; t < VT_T__COUNT; t++)
-    if (t != VT_T_TRACE && counts[t]) { fprintf(f, "%s %zu %s", any ? "," : "", counts[t], vt_table_names[t]); any = 1; }
+    if (t != VT_T_TRACE && counts[t]) { fprintf(f, "%s %s %zu", any ? "," : "", vt_table_names[t], counts[t]); any = 1; }
   if (!any) fputs(" none", f);
   if (o->module) fprintf(f, " (module %s only)", o->module);
   fputs("\n", f);
