@@ -297,6 +297,7 @@ const char *vt_config_main_usage(void) {
     "  eval           measure a cohort's fidelity, utility, privacy and clinical\n"
     "                 sanity against real data or a DP summary; an HTML report\n"
     "                 and JSON (see 'vitae eval --help')\n"
+    "  graph          draw a module as a Graphviz graph (DOT or SVG), with a cohort's counts\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"

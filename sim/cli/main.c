@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "inspect") == 0) return vt_cmd_inspect(argc - 1, argv + 1);
   if (strcmp(cmd, "learn") == 0) return vt_cmd_learn(argc - 1, argv + 1);
   if (strcmp(cmd, "eval") == 0) return vt_cmd_eval(argc - 1, argv + 1);
+  if (strcmp(cmd, "graph") == 0) return vt_cmd_graph(argc - 1, argv + 1);
   fprintf(stderr, "vitae: unknown command '%s'\n%s", cmd, vt_config_main_usage());
   return VT_EXIT_USAGE;
 }
