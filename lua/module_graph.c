@@ -58,7 +58,7 @@ static void add_num(vt_sbuf *b, double v) {
 
 /* A probability as a percentage: 30%, 12.5%, 0.01%. */
 static void add_pct(vt_sbuf *b, double p) {
-  vt_sb_printf(b, "%.3g%%", p * 100.0);
+  vt_sb_printf(b, "%.4g%%", p * 100.0);
 }
 
 static const char *unit_name(int64_t ms) {
@@ -169,7 +169,7 @@ void vt_graph_cond_text(vt_sbuf *b, const vt_module *m, const vt_cond *c) {
           int64_t ms = vt_time_unit_ms(units[i]);
           if (ms > 0 && c->unit_ms % ms == 0) { u = units[i]; q = c->unit_ms / ms; break; }
         }
-        vt_sb_printf(b, " within %lld %s", (long long)q, u);
+        vt_sb_printf(b, " within %lld %.*s", (long long)q, (int)strlen(u) - (q == 1), u);
       }
       if (c->since_state >= 0 && c->since_state < m->nstates) vt_sb_printf(b, " since %s", m->states[c->since_state].name);
       return;
