@@ -61,6 +61,12 @@ int vt_sink_add_module_state(vt_sink *s, const char *module, const char *path, c
   return vt_writer_add_module_state(s->native, module, path, state, type, patients, entries, err, errlen);
 }
 
+int vt_sink_add_module_transition(vt_sink *s, const char *module, const char *path, const char *from,
+                                  const char *to, int64_t transitions, char *err, size_t errlen) {
+  if (s->omop) return 0;
+  return vt_writer_add_module_transition(s->native, module, path, from, to, transitions, err, errlen);
+}
+
 int vt_sink_add_privacy(vt_sink *s, const char *measurement, const char *mechanism, double sensitivity,
                         double sigma, double rho, double epsilon, double delta, const char *params_file,
                         char *err, size_t errlen) {

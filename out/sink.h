@@ -40,6 +40,9 @@ int vt_sink_set_info(vt_sink *s, const char *key, const char *value);
 /* One module_states row (native only; OMOP has no such table: 0, nothing written). */
 int vt_sink_add_module_state(vt_sink *s, const char *module, const char *path, const char *state,
                              const char *type, int64_t patients, int64_t entries, char *err, size_t errlen);
+/* One module_transitions row (native only; OMOP: 0, nothing written). */
+int vt_sink_add_module_transition(vt_sink *s, const char *module, const char *path, const char *from,
+                                  const char *to, int64_t transitions, char *err, size_t errlen);
 /* The privacy ledger of the params file the run used.  Native: one
 ** privacy_ledger row (NaN numbers are NULL); OMOP: nothing (0). */
 int vt_sink_add_privacy(vt_sink *s, const char *measurement, const char *mechanism, double sensitivity,

@@ -369,6 +369,32 @@ int vt_writer_add_module_state(vt_writer *w, const char *module, const char *pat
   return 0;
 }
 
+/* Insert one module_transitions row now, inside the open transaction. */
+int vt_writer_add_module_transition(vt_writer *w, const char *module, const char *path, const char *from,
+                                    const char *to, int64_t transitions, char *err, size_t errlen) {
+  if (!w || w->o.failed || !w->o.db) { vt_seterr(err, errlen, "writing module_transitions: the writer failed earlier"); return -1; }
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(w->o.db, "INSERT INTO module_transitions (module,path,from_state,to_state,transitions)"
+                              " VALUES (?1,?2,?3,?4,?5)", -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    rc |= vt_bind_text(st, 1, module);
+    rc |= vt_bind_text(st, 2, path);
+    rc |= vt_bind_text(st, 3, from);
+    rc |= vt_bind_text(st, 4, to);
+    rc |= sqlite3_bind_int64(st, 5, transitions);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(w->o.db);
+  }
+  if (rc != SQLITE_OK) {
+    vt_seterr(err, errlen, "writing %s: module_transitions row for %s/%s -> %s: %s", w->o.path, path, from, to,
+              sqlite3_errmsg(w->o.db));
+    sqlite3_finalize(st);
+    w->o.failed = 1;
+    return -1;
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
 /* Bind x to parameter i of st, NULL when x is NaN. */
 static int bind_real_or_null(sqlite3_stmt *st, int i, double x) {
   return x == x ? sqlite3_bind_double(st, i, x) : sqlite3_bind_null(st, i);

@@ -73,6 +73,12 @@ int vt_writer_write(vt_writer *w, const vt_record *rec, char *err, size_t errlen
 int vt_writer_add_module_state(vt_writer *w, const char *module, const char *path, const char *state,
                                const char *type, int64_t patients, int64_t entries, char *err, size_t errlen);
 
+/* Add a module_transitions row (schemas/native.sql): how often patients
+** went from one state to another.  0, or -1 with err (the writer is then
+** failed). */
+int vt_writer_add_module_transition(vt_writer *w, const char *module, const char *path, const char *from,
+                                    const char *to, int64_t transitions, char *err, size_t errlen);
+
 /* Add a privacy_ledger row (schemas/native.sql) now; a NaN number is
 ** written NULL.  0, or -1 with err (the writer is then failed). */
 int vt_writer_add_privacy(vt_writer *w, const char *measurement, const char *mechanism, double sensitivity,

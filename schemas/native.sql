@@ -276,6 +276,21 @@ CREATE TABLE module_states (
   entries     INTEGER NOT NULL      -- times patients entered it, all told
 );
 
+-- The transitions the modules took: one row per state of every loaded
+-- module and each state its transition can lead to (a target named twice,
+-- once), summed over the cohort; 0 for a branch never taken.  `vitae graph
+-- --cohort` shows each branch's observed share from it.  The transitions
+-- out of a state are its entries less the patients still in it at the end;
+-- the transitions into a state are its entries, but for Initial states,
+-- also entered at birth or by a CallSubmodule.
+CREATE TABLE module_transitions (
+  module      TEXT NOT NULL,        -- module name, as in module_states
+  path        TEXT NOT NULL,        -- module path, as in module_states
+  from_state  TEXT NOT NULL,
+  to_state    TEXT NOT NULL,
+  transitions INTEGER NOT NULL      -- times patients went from from_state to to_state
+);
+
 -- Every state each patient entered, in order: written only by `vitae run
 -- --trace` (empty otherwise).  Times as in the clinical tables.
 CREATE TABLE state_trace (

@@ -713,6 +713,13 @@ static void enter_state(vt_engine *e, vt_frame *f, int state, vt_time t) {
   }
 }
 
+/* Frame f goes from its current state to `next`: count it. */
+static void count_transition(vt_engine *e, const vt_frame *f, int next) {
+  int k = e->p.hist.offset[f->mod->index] + f->state;
+  for (int i = e->tr_off[k], end = e->tr_off[k + 1]; i < end; i++)
+    if (e->tr_to[i] == next) { e->tr_count[i]++; return; }
+}
+
 /* Frame f leaves its current state at time t. */
 static void exit_state(vt_engine *e, vt_frame *f, vt_time t) {
   vt_patient *p = &e->p;
@@ -968,6 +975,7 @@ static int process_run(vt_engine *e, int run, vt_time t) {
     }
     int next = next_state(e, f, s, t);
     if (next < 0) return FAIL;
+    count_transition(e, f, next);
     exit_state(e, f, exit_time);
     enter_state(e, f, next, exit_time);
     if (exit_time < t) {
@@ -1065,6 +1073,47 @@ static void wellness_visit(vt_engine *e, vt_time t) {
   vt_sattr_wellness(p, t);
 }
 
+/* The distinct successors of every state (vt_engine.tr_off, tr_to) and
+** their counts, zero. */
+static void setup_transitions(vt_engine *e) {
+  const vt_history *h = &e->p.hist;
+  int cap = 0, n = 0;
+  e->tr_off = malloc(sizeof *e->tr_off * ((size_t)h->total + 1));
+  if (!e->tr_off) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+  int *buf = NULL, bufcap = 0;
+  for (int m = 0; m < e->ms.n; m++) {
+    const vt_module *mod = e->ms.mods[m];
+    for (int si = 0; si < mod->nstates; si++) {
+      const vt_state *s = &mod->states[si];
+      const vt_transition *tr = &s->tr;
+      int bound = tr->ndists + tr->nopts + VT_CARE__COUNT + 1;
+      for (int i = 0; i < tr->nopts; i++) bound += tr->opts[i].ndists;
+      if (bound > bufcap) {
+        bufcap = bound;
+        buf = realloc(buf, sizeof *buf * (size_t)bufcap);
+        if (!buf) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+      }
+      int ns = vt_state_successors(mod, s, buf, bufcap);
+      e->tr_off[h->offset[m] + si] = n;
+      for (int i = 0; i < ns; i++) {
+        int dup = 0;
+        for (int k = e->tr_off[h->offset[m] + si]; k < n && !dup; k++) dup = e->tr_to[k] == buf[i];
+        if (dup) continue;
+        if (n == cap) {
+          cap = cap ? 2 * cap : 256;
+          e->tr_to = realloc(e->tr_to, sizeof *e->tr_to * (size_t)cap);
+          if (!e->tr_to) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+        }
+        e->tr_to[n++] = buf[i];
+      }
+    }
+  }
+  e->tr_off[h->total] = n;
+  free(buf);
+  e->tr_count = calloc((size_t)(n ? n : 1), sizeof *e->tr_count);
+  if (!e->tr_count) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+}
+
 static void setup_history(vt_engine *e) {
   vt_history *h = &e->p.hist;
   h->nmods = e->ms.n;
@@ -1081,6 +1130,7 @@ static void setup_history(vt_engine *e) {
   e->state_patients = calloc((size_t)(total ? total : 1), sizeof *e->state_patients);
   e->state_entries = calloc((size_t)(total ? total : 1), sizeof *e->state_entries);
   if (!h->offset || !h->entered || !h->exited || !e->p.runs || !e->state_patients || !e->state_entries || !e->p.wellness_joined || !e->mod_rng) { fprintf(stderr, "vitae: out of memory\n"); abort(); }
+  setup_transitions(e);
 }
 
 vt_engine_status vt_engine_open(vt_engine **out, const vt_sim_opts *o, char *const *paths, int npaths,
@@ -1124,6 +1174,9 @@ void vt_engine_free(vt_engine *e) {
   vt_modset_free(&e->ms);
   free(e->state_patients);
   free(e->state_entries);
+  free(e->tr_off);
+  free(e->tr_to);
+  free(e->tr_count);
   free(e->mod_rng);
   vt_lua_free(e->lua);
   vt_patient_free(&e->p);
@@ -1239,6 +1292,23 @@ int vt_engine_each_state_count(vt_engine *const *engines, int n, vt_state_count_
       for (int i = 0; i < n; i++) { pats += engines[i]->state_patients[k]; ents += engines[i]->state_entries[k]; }
       int rc = fn(mod, &mod->states[s], pats, ents, ud);
       if (rc) return rc;
+    }
+  }
+  return 0;
+}
+
+int vt_engine_each_transition_count(vt_engine *const *engines, int n, vt_transition_count_fn fn, void *ud) {
+  const vt_engine *e0 = engines[0];
+  for (int m = 0; m < e0->ms.n; m++) {
+    const vt_module *mod = e0->ms.mods[m];
+    for (int s = 0; s < mod->nstates; s++) {
+      int k = e0->p.hist.offset[m] + s;
+      for (int j = e0->tr_off[k]; j < e0->tr_off[k + 1]; j++) {
+        int64_t c = 0;
+        for (int i = 0; i < n; i++) c += engines[i]->tr_count[j];
+        int rc = fn(mod, &mod->states[s], &mod->states[e0->tr_to[j]], c, ud);
+        if (rc) return rc;
+      }
     }
   }
   return 0;

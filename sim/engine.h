@@ -54,6 +54,12 @@ typedef struct vt_engine {
   /* per state of every module, [p.hist.offset[module] + state]: patients
   ** who entered it, and entries, summed over the patients simulated */
   int64_t *state_patients, *state_entries;
+  /* transitions taken, per (state, successor): the successors of global
+  ** state k (its distinct targets, in transition order: module-local state
+  ** indices) are tr_to[tr_off[k] .. tr_off[k+1]), their counts tr_count[]
+  ** at the same places, summed over the patients simulated */
+  int *tr_off, *tr_to;
+  int64_t *tr_count;
   /* completed years and months of age on one day, cached: Age conditions
   ** ask for them many times a step */
   int64_t age_day, age_until;   /* valid for days [age_day, age_until) */
@@ -116,5 +122,20 @@ typedef int (*vt_state_count_fn)(const vt_module *m, const vt_state *s, int64_t 
 ** loaded the same modules: the workers of one run).  Returns the first
 ** non-zero result of fn, else 0. */
 int vt_engine_each_state_count(vt_engine *const *engines, int n, vt_state_count_fn fn, void *ud);
+
+/* Called by vt_engine_each_transition_count for one (state, successor). */
+typedef int (*vt_transition_count_fn)(const vt_module *m, const vt_state *from, const vt_state *to,
+                                      int64_t transitions, void *ud);
+/* Call fn for every state of every module and each of its distinct
+** successors (vt_state_successors, a target named twice once), in load
+** order and transition order, with the times patients went from the one to
+** the other summed over engines[0..n) (as vt_engine_each_state_count; 0 for
+** a transition never taken).  A patient leaves a state by a transition, so
+** the transitions out of a state are its entries less the patients still in
+** it at the end (a Terminal state has none); every entry of a state is a
+** transition into it, but for a module's Initial state, also entered at
+** birth (top-level modules) or by a CallSubmodule (submodules).  Returns the
+** first non-zero result of fn, else 0. */
+int vt_engine_each_transition_count(vt_engine *const *engines, int n, vt_transition_count_fn fn, void *ud);
 
 #endif

@@ -195,6 +195,12 @@ static int add_state_row(const vt_module *m, const vt_state *s, int64_t patients
                                   entries, r->err, r->errlen);
 }
 
+/* One module_transitions row (vt_engine_each_transition_count). */
+static int add_transition_row(const vt_module *m, const vt_state *from, const vt_state *to, int64_t n, void *ud) {
+  state_rows *r = ud;
+  return vt_sink_add_module_transition(r->sink, m->name, m->path, from->name, to->name, n, r->err, r->errlen);
+}
+
 /* ---- the run, step by step ------------------------------------------- */
 
 /* Everything a run holds; released by run_free. */
@@ -425,7 +431,7 @@ static int copy_ledger(vt_sink *s, const vt_params *p, char *err, size_t errlen)
   return rc;
 }
 
-/* Provenance and module_states, then the database is finished and renamed
+/* Provenance, module_states and module_transitions, then the database is finished and renamed
 ** into place; prints the summary. */
 static vt_run_status finish_output(run *r, const char *started) {
   const vt_config *cfg = r->cfg;
@@ -433,7 +439,8 @@ static vt_run_status finish_output(run *r, const char *started) {
   set_run_info(r->sink, cfg, &r->so, r->ws[0].eng, r->params, r->threads, started);
   if (copy_ledger(r->sink, r->params, err, sizeof err) != 0) return fail(r, VT_RUN_EFAIL, "%s", err);
   state_rows rows = { r->sink, err, sizeof err };
-  if (vt_engine_each_state_count(r->engines, r->threads, add_state_row, &rows) != 0)
+  if (vt_engine_each_state_count(r->engines, r->threads, add_state_row, &rows) != 0 ||
+      vt_engine_each_transition_count(r->engines, r->threads, add_transition_row, &rows) != 0)
     return fail(r, VT_RUN_EFAIL, "%s", err);
   char finished[21];
   vt_time_format_iso((vt_time)time(NULL) * 1000, finished);

@@ -39,6 +39,9 @@ int vt_cmd_test(int argc, char **argv);
 /* vitae check PATH... [-q] [--json]: static checks of modules (docs/check.md). */
 int vt_cmd_check(int argc, char **argv);
 
+/* vitae graph MODULE [-o OUT.dot|OUT.svg] [--cohort DB]: a module as a Graphviz graph (docs/graph.md). */
+int vt_cmd_graph(int argc, char **argv);
+
 /* Parse the arguments of `vitae run` (argv[0] is "run") into c: load
 ** --config FILE first, then apply every flag on top.  The module and params
 ** paths that come from the config file (not replaced by a flag) must exist

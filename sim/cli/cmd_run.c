@@ -300,6 +300,7 @@ const char *vt_config_main_usage(void) {
     "                 and JSON (see 'vitae eval --help')\n"
     "  trace          one patient's life as a timeline (see 'vitae trace --help')\n"
     "  test           run module tests in Lua against the engine (docs/module-tests.md)\n"
+    "  graph          draw a module as a Graphviz graph (DOT or SVG), with a cohort's counts\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"

@@ -25,7 +25,7 @@ static const char *const native_order[] = {
   "patients", "encounters", "conditions", "medications", "observations", "procedures", "immunizations",
   "careplans", "allergies", "devices", "imaging_studies", "supplies", "observation_windows",
   "observation_window", "observation_periods", "observation_period", "organizations", "providers",
-  "payers", "module_states", "state_trace", "run_info", "privacy_ledger", NULL
+  "payers", "module_states", "module_transitions", "state_trace", "run_info", "privacy_ledger", NULL
 };
 
 static const char *const omop_order[] = {

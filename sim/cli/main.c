@@ -28,6 +28,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "trace") == 0) return vt_cmd_trace(argc - 1, argv + 1);
   if (strcmp(cmd, "test") == 0) return vt_cmd_test(argc - 1, argv + 1);
   if (strcmp(cmd, "check") == 0) return vt_cmd_check(argc - 1, argv + 1);
+  if (strcmp(cmd, "graph") == 0) return vt_cmd_graph(argc - 1, argv + 1);
   fprintf(stderr, "vitae: unknown command '%s'\n%s", cmd, vt_config_main_usage());
   return VT_EXIT_USAGE;
 }
