@@ -942,7 +942,15 @@ static void compile_value(ctx *c, int st, vt_state *s, int allow_refs) {
   lua_State *L = c->L;
   int ty = field(c, st, "value");
   if (ty == LUA_TFUNCTION) { s->val_src = VT_VAL_LUA; s->fn = take_fn(c); return; }
-  if (ty != LUA_TNIL) { s->val_src = VT_VAL_CONST; s->value = value_at(c, -1, "value"); lua_pop(L, 1); return; }
+  /* Synthea's SetAttribute draws from an expression, a range, series data
+  ** or a distribution before it takes a constant `value` (its
+  ** State.SetAttribute.process); congestive_heart_failure.json's
+  ** "Inpatient LOS" has both a value 0 and an exponential distribution */
+  if (ty != LUA_TNIL && s->type == VT_S_SET_ATTRIBUTE &&
+      (has(c, st, "distribution") || has(c, st, "range") || has(c, st, "expression") ||
+       has(c, st, "series_data") || has(c, st, "seriesData")))
+    ty = LUA_TNIL;
+  else if (ty != LUA_TNIL) { s->val_src = VT_VAL_CONST; s->value = value_at(c, -1, "value"); lua_pop(L, 1); return; }
   lua_pop(L, 1);
   /* exact = {quantity = "text"}: a text value (Synthea's homelessness.json) */
   if (field(c, st, "exact") == LUA_TTABLE) {

@@ -151,6 +151,8 @@ static void test_basics(void) {
   CHECK(attr_is_num(e, "fn", e->p.rec.person.gender == 'M' ? 1 : 2), "SetAttribute: a function of the patient");
   double d = attr_num(e, "drawn");
   CHECK(d >= 3 && d <= 4, "SetAttribute: a range draws within it (%g)", d);
+  CHECK(attr_is_num(e, "both", 5), "SetAttribute: a distribution beside a value is drawn, as Synthea does (got %g)",
+        attr_num(e, "both"));
   CHECK(attr(e, "gone") == NULL, "SetAttribute: no value clears the attribute");
   CHECK(attr_is_num(e, "count", -1), "Counter: +1 +1 -3 gives -1 (got %g)", attr_num(e, "count"));
   vt_engine_free(e);
