@@ -21,7 +21,8 @@
 # size, 0 skips it).  Last, `vitae learn` on a censored 100,000-patient OMOP
 # extract (LEARN_N sets the size, 0 skips it): measurement and fit seconds,
 # peak memory.  Last, `vitae eval` of a 100,000-patient cohort against
-# 10,000 real stand-ins (EVAL_N, EVAL_REAL; 0 skips it).
+# 10,000 real stand-ins (EVAL_N, EVAL_REAL; 0 skips it).  Last, `vitae check`
+# on the default modules and Synthea's corpus, and `vitae graph`.
 # Takes about twenty minutes, five of them the learner's section.
 
 VITAE=${VITAE:-./vitae}
@@ -446,6 +447,30 @@ else
     n = split($0, f, " "); for (i = 2; i <= n; i++) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
     printf "  whole eval %6.1f s  peak memory %.1f MB (goal: a few minutes)\n", v["seconds"], v["peak_rss_kb"] / 1024 }'
   printf '%s\n' "$line" | sed 's/^summary: /  verdicts: /; s/ synth=.*//'
+fi
+
+
+# ---- the author's tools (issue 12): vitae check and vitae graph -----------
+# `vitae check` on the default modules and on Synthea's whole corpus (goal:
+# about a second, so that it can run on every save), and `vitae graph` of
+# one large corpus module; wall seconds, median of 5 runs each.
+SHARED_DIR=${VITAE_SHARED:-../shared}
+echo
+echo "the author's tools (wall seconds, median of 5):"
+# median5 CMD... -- run CMD five times (output discarded), print the median wall seconds
+median5() {
+  for _i in 1 2 3 4 5; do
+    _t0=$(date +%s.%N); "$@" > /dev/null 2>&1; _t1=$(date +%s.%N)
+    echo "$_t0 $_t1" | awk '{ printf "%.4f\n", $2 - $1 }'
+  done | sort -g | sed -n 3p
+}
+printf '  vitae check modules/ (%s files)              %s s\n' "$(ls modules/*.lua | wc -l | tr -d ' ')" "$(median5 "$VITAE" check modules)"
+if [ -d "$SHARED_DIR/synthea/modules" ]; then
+  printf '  vitae check of Synthea'"'"'s corpus (242 files)   %s s (goal: about 1 s)\n' "$(median5 "$VITAE" check "$SHARED_DIR/synthea/modules")"
+  printf '  vitae graph of Synthea'"'"'s wellness_encounters.json, DOT   %s s\n' \
+    "$(median5 "$VITAE" graph "$SHARED_DIR/synthea/modules/wellness_encounters.json" -o "$TMP/graph.dot")"
+else
+  echo "  Synthea's corpus: skipped ($SHARED_DIR/synthea/modules not found)"
 fi
 
 [ "${KEEP:-0}" = 1 ] || rm -rf "$TMP"

@@ -219,7 +219,7 @@ local function finish(ctor, s, a, named)
         for f in pairs(known) do names[#names + 1] = f end
         table.sort(names)
       end
-      local near = type(k) == "string" and vt_suggest(k, names)
+      local near = type(k) == "string" and vt_suggest and vt_suggest(k, names)
       unknown[#unknown + 1] = string.format("%q", k) .. (near and string.format(" (did you mean %q?)", near) or "")
     end
   end
@@ -812,7 +812,7 @@ local function finish_module(m, prefix)
     if type(st) == "table" and st.type == "Symptom" and st.cause == nil then st.cause = m.name end
   end
   -- under `vitae check` the loader checks the same and more, state by state
-  local probs = vt_checking() and {} or S.problems(m.states)
+  local probs = (vt_checking and vt_checking()) and {} or S.problems(m.states)
   if #probs > 0 then
     fail("%s%s", prefix, table.concat(probs, "; "))
   end
