@@ -1357,6 +1357,20 @@ vt_module *vt_module_compile(vt_lua *vl, const char *file, const char *path, cha
   return vt_module_compile_in(vl, file, path, NULL, 0, err, errlen);
 }
 
+/* Compile state s from its table in the states table at `states`, with its
+** name and line as the place of any error (which unwinds through c->cur). */
+static void compile_named_state(ctx *c, int states, vt_state *s) {
+  lua_State *L = c->L;
+  c->state = s->name;
+  c->line = 0;
+  lua_getfield(L, states, s->name);
+  int st = lua_gettop(L);
+  c->line = (int)opt_num(c, st, "line", 0);
+  s->line = c->line;
+  compile_state(c, st, s);
+  lua_settop(L, states);
+}
+
 /* Compile the state k of the states table at `states` in check mode: an
 ** error is recorded in c->rep and leaves the state broken.  0 or -1. */
 static int check_state(ctx *c, int states, int k) {
@@ -1381,14 +1395,7 @@ static int check_state(ctx *c, int states, int k) {
     if (report_add(c->rep, c->eline, 0, name, c->err + c->emsg) != 0) cerr(c, "out of memory");
     return -1;
   }
-  c->state = s->name;
-  c->line = 0;
-  lua_getfield(L, states, s->name);
-  int st = lua_gettop(L);
-  c->line = (int)opt_num(c, st, "line", 0);
-  s->line = c->line;
-  compile_state(c, st, s);
-  lua_settop(L, states);
+  compile_named_state(c, states, s);
   c->cur = outer;
   return 0;
 }
@@ -1517,16 +1524,8 @@ static vt_module *compile_module(vt_lua *vl, const char *file, const char *path,
     lua_settop(L, states);
   }
   for (int k = 0; k < n; k++) {
-    if (rep) { check_state(c, states, k); continue; }
-    vt_state *s = &m->states[k];
-    c->state = s->name;
-    c->line = 0;
-    lua_getfield(L, states, s->name);
-    int st = lua_gettop(L);
-    c->line = (int)opt_num(c, st, "line", 0);
-    s->line = c->line;
-    compile_state(c, st, s);
-    lua_settop(L, states);
+    if (rep) check_state(c, states, k);
+    else compile_named_state(c, states, &m->states[k]);
   }
   c->state = NULL;
   if (rep) unknown_fields(c, states);
