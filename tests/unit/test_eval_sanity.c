@@ -186,7 +186,7 @@ int main(void) {
   for (int i = 0; i < 5; i++) {
     vt_event o[] = { ev(VT_DOMAIN_CONDITION, "", "whatever", "2000-01-01", NULL) };
     o[0].concept_id = 4217975;
-    char id[8];
+    char id[16];
     snprintf(id, sizeof id, "m%d", i);
     p = person(id, 'M', "1970-01-01", NULL, o, 1);
     vt_eval_sanity_hook(s, &p);
