@@ -54,6 +54,9 @@ FUZZ_JOBS    ?= 1
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_CC      ?= clang-14
 FUZZ_PKGS    := clang-14 libclang-rt-14-dev
+# What only `make test` needs: Graphviz's dot, which checks `vitae graph`'s
+# output (vitae itself needs it only for `vitae graph -o FILE.svg`).
+TEST_PKGS    := graphviz
 FUZZ_BUILD   := build-fuzz
 
 .PHONY: all deps run test test-sanitize unit e2e bench learn-table eval-gibleed clean fuzz fuzz-bins
@@ -62,8 +65,9 @@ all: deps $(PROG)
 # Install missing Debian packages (a fresh machine has none of them).
 deps: $(BUILD)/.deps-ok
 $(BUILD)/.deps-ok: NEED = $(PKGS)
+$(BUILD)/.test-deps-ok: NEED = $(TEST_PKGS)
 $(FUZZ_BUILD)/.fuzz-deps-ok: NEED = $(FUZZ_PKGS)
-$(BUILD)/.deps-ok $(FUZZ_BUILD)/.fuzz-deps-ok:
+$(BUILD)/.deps-ok $(BUILD)/.test-deps-ok $(FUZZ_BUILD)/.fuzz-deps-ok:
 	@missing=""; for p in $(NEED); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -131,7 +135,7 @@ fuzz: $(FUZZ_BUILD)/.fuzz-deps-ok
 run: all
 	./$(PROG) run -p 1000 -o output/cohort.db
 
-test: all $(UNIT_BIN) $(REPLAY_BIN) $(TOOL_BIN)
+test: all $(BUILD)/.test-deps-ok $(UNIT_BIN) $(REPLAY_BIN) $(TOOL_BIN)
 	@VITAE=./$(PROG) BUILD=$(BUILD) sh tests/run.sh
 
 # The sanitizer pass that .ci/run makes before `make test`: every unit test
