@@ -1108,6 +1108,10 @@ static void compile_supplies(ctx *c, int st, vt_state *s) {
 
 static void compile_state(ctx *c, int st, vt_state *s) {
   lua_State *L = c->L;
+  /* check mode: the prelude's constructor of this state failed and left its
+  ** message here (lua/vitae/states.lua, constructor) */
+  if (c->rep && field(c, st, "__vt_check_error") == LUA_TSTRING) cerr(c, "%s", lua_tostring(L, -1));
+  if (c->rep) lua_pop(L, 1);
   const char *type = req_str(c, st, "type");
   int t = -1;
   for (int k = 0; k < VT_S__COUNT; k++) if (strcmp(type, vt_state_type_names[k]) == 0) t = k;

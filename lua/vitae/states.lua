@@ -289,11 +289,22 @@ end
 -- transition, remarks...).  Without a body the state holds nothing of its
 -- own; with `optional`, a call without a table stands for an empty one.
 local function constructor(ty, ctor, body, optional)
-  return function(t)
+  local function build(t)
     if optional and t == nil then t = {} end
     local s, a, named = begin(ty, ctor, t)
     if body ~= nil then body(s, a, named) end
     return finish(ctor, s, a, named)
+  end
+  return function(t)
+    -- under `vitae check` a state's mistake is kept in the state, which
+    -- the loader reports at the state's line, and the other states of the
+    -- module are still checked (lua/loader.c, `__vt_check_error`)
+    if vt_checking and vt_checking() then
+      local ok, r = pcall(build, t)
+      if not ok then return { type = ty, line = base.line(), __vt_check_error = ctor .. ": " .. tostring(r) } end
+      return r
+    end
+    return build(t)
   end
 end
 
