@@ -6,8 +6,6 @@
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "check.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -87,68 +85,6 @@ void vt_check_free(vt_check *ck) {
 }
 
 /* ---- reading the module set --------------------------------------------- */
-
-typedef struct pfile { char *file, *path; int sub; } pfile;
-typedef struct pfiles { pfile *f; int n, cap; } pfiles;
-
-
-static int pfiles_add(pfiles *pf, const char *file, const char *path, int sub) {
-  if (pf->n == pf->cap) {
-    int cap = pf->cap ? pf->cap * 2 : 64;
-    pfile *f = realloc(pf->f, sizeof *f * (size_t)cap);
-    if (!f) return -1;
-    pf->f = f; pf->cap = cap;
-  }
-  pf->f[pf->n].file = strdup(file);
-  pf->f[pf->n].path = strdup(path);
-  pf->f[pf->n].sub = sub;
-  if (!pf->f[pf->n].file || !pf->f[pf->n].path) { free(pf->f[pf->n].file); free(pf->f[pf->n].path); return -1; }
-  pf->n++;
-  return 0;
-}
-
-static int cmp_pfile(const void *a, const void *b) {
-  const pfile *x = a, *y = b;
-  if (x->sub != y->sub) return x->sub - y->sub;
-  return strcmp(x->path, y->path);
-}
-
-/* The module files of folder dir (module path prefix `prefix`), as
-** vt_modset_load finds them: subfolders' files are submodules; lookup_tables
-** and hidden entries are skipped. */
-static void scan(vt_check *ck, pfiles *pf, const char *dir, const char *prefix, int depth) {
-  if (depth > 16) { vt_check_add(ck, dir, 0, 0, NULL, "folders nested too deep"); return; }
-  DIR *d = opendir(dir);
-  if (!d) { vt_check_add(ck, dir, 0, 0, NULL, "%s", strerror(errno)); return; }
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    char file[PATH_MAX + 256], path[PATH_MAX + 256];
-    snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
-    struct stat st;
-    if (stat(file, &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      if (strcmp(e->d_name, "lookup_tables") == 0) continue;
-      snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
-      scan(ck, pf, file, path, depth + 1);
-    } else if (S_ISREG(st.st_mode) && vt_module_in_folder(e->d_name)) {
-      size_t ext = vt_module_ext_len(e->d_name);
-      snprintf(path, sizeof path, "%s%s%.*s", prefix, *prefix ? "/" : "", (int)(strlen(e->d_name) - ext), e->d_name);
-      if (pfiles_add(pf, file, path, *prefix != 0) != 0) vt_check_add(ck, file, 0, 0, NULL, "out of memory");
-    }
-  }
-  closedir(d);
-}
-
-static int add_root(vt_check *ck, const char *dir) {
-  for (int i = 0; i < ck->nroots; i++) if (strcmp(ck->roots[i], dir) == 0) return 0;
-  char **r = realloc(ck->roots, sizeof *r * (size_t)(ck->nroots + 1));
-  if (!r) return -1;
-  ck->roots = r;
-  if (!(r[ck->nroots] = strdup(dir))) return -1;
-  ck->nroots++;
-  return 0;
-}
 
 /* A load error "FILE:LINE: message" or "FILE:LINE:COL: message" of `file`
 ** as a message at its line. */
@@ -300,53 +236,27 @@ static void resolve_submodules(vt_check *ck, vt_lua *vl) {
 
 int vt_check_paths(vt_check *ck, char *const *paths, int npaths, char *err, size_t errlen) {
   memset(ck, 0, sizeof *ck);
-  pfiles pf = { NULL, 0, 0 };
-  for (int i = 0; i < npaths; i++) {
-    struct stat st;
-    if (stat(paths[i], &st) != 0) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto usage; }
-    if (S_ISDIR(st.st_mode)) {
-      if (add_root(ck, paths[i]) != 0) goto oom;
-      scan(ck, &pf, paths[i], "", 0);
-    } else if (S_ISREG(st.st_mode) && vt_module_ext_len(paths[i])) {
-      char dir[PATH_MAX];
-      snprintf(dir, sizeof dir, "%s", paths[i]);
-      char *slash = strrchr(dir, '/');
-      if (slash && slash != dir) *slash = 0; else if (slash) dir[1] = 0; else snprintf(dir, sizeof dir, ".");
-      if (add_root(ck, dir) != 0) goto oom;
-      const char *base = strrchr(paths[i], '/');
-      base = base ? base + 1 : paths[i];
-      char path[PATH_MAX];
-      snprintf(path, sizeof path, "%.*s", (int)(strlen(base) - vt_module_ext_len(base)), base);
-      if (pfiles_add(&pf, paths[i], path, 0) != 0) goto oom;
-    } else {
-      snprintf(err, errlen, "%s: not a module (expected a .lua or .json file, or a folder)", paths[i]);
-      goto usage;
-    }
-  }
-  if (pf.n > 1) qsort(pf.f, (size_t)pf.n, sizeof *pf.f, cmp_pfile);
+  vt_module_file *files = NULL;
+  int nfiles = 0;
+  if (vt_module_files(paths, npaths, &files, &nfiles, &ck->roots, &ck->nroots, err, errlen) != 0) goto fail;
   char lerr[512];
   vt_lua *vl = vt_lua_new(NULL, NULL, lerr, sizeof lerr);
   if (!vl) { snprintf(err, errlen, "%s", lerr); goto fail; }
-  for (int i = 0; i < pf.n; i++) {
+  for (int i = 0; i < nfiles; i++) {
     int dup = 0;
-    for (int k = 0; k < i && !dup; k++) dup = strcmp(pf.f[k].file, pf.f[i].file) == 0;
-    for (int k = 0; k < ck->nmods && !dup; k++) dup = pf.f[i].sub && strcmp(ck->mods[k]->path, pf.f[i].path) == 0;
-    if (!dup) load_one(ck, vl, pf.f[i].file, pf.f[i].path, pf.f[i].sub);
+    for (int k = 0; k < i && !dup; k++) dup = strcmp(files[k].file, files[i].file) == 0;
+    for (int k = 0; k < ck->nmods && !dup; k++) dup = files[i].sub && strcmp(ck->mods[k]->path, files[i].path) == 0;
+    if (!dup) load_one(ck, vl, files[i].file, files[i].path, files[i].sub);
   }
   resolve_submodules(ck, vl);
   for (int i = 0; i < ck->nmods; i++) vt_check_module(ck, ck->mods[i]);
   vt_check_attributes(ck);
   vt_check_sort(ck);
   vt_lua_free(vl);
-  for (int i = 0; i < pf.n; i++) { free(pf.f[i].file); free(pf.f[i].path); }
-  free(pf.f);
+  vt_module_files_free(files, nfiles);
   return 0;
-oom:
-  snprintf(err, errlen, "out of memory");
-usage:
 fail:
-  for (int i = 0; i < pf.n; i++) { free(pf.f[i].file); free(pf.f[i].path); }
-  free(pf.f);
+  vt_module_files_free(files, nfiles);
   vt_check_free(ck);
   return -1;
 }

@@ -21,6 +21,20 @@ size_t vt_module_ext_len(const char *name);
 ** but not a module test (test_*.lua, docs/module-tests.md), which may sit
 ** beside the modules it tests; else 0 (modset.c). */
 int vt_module_in_folder(const char *name);
+/* A module file of a module set: its file, its module path
+** ("medications/otc_pain"), 1 if a submodule (found in a subfolder). */
+typedef struct vt_module_file { char *file, *path; int sub; } vt_module_file;
+/* The module files of `paths` as vt_modset_load reads them: a folder's
+** *.lua and *.json files are top-level modules and its subfolders' files,
+** recursively, submodules (lookup_tables, hidden entries and module tests
+** skipped); a file is itself.  *files (*n of them) are sorted, top-level
+** modules first, then submodules, each by path; the folders submodules are
+** looked up in are added to *roots (*nroots).  0, or -1 with err (a path
+** that does not exist or is not a module, a folder without modules, an
+** entry that leads outside its tree) and *files NULL (modset.c). */
+int vt_module_files(char *const *paths, int npaths, vt_module_file **files, int *n, char ***roots,
+                    int *nroots, char *err, size_t errlen);
+void vt_module_files_free(vt_module_file *files, int n);
 /* The line in `file` a module-level message gives when the module table
 ** has none: for JSON (`json`) the line where the value starts, for Lua
 ** the line of the last unindented `return`, else the last line that is not

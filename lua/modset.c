@@ -66,13 +66,14 @@ static int add_module(vt_modset *ms, vt_module *m) {
   return 0;
 }
 
-static int add_root(vt_modset *ms, const char *dir) {
-  for (int i = 0; i < ms->nroots; i++) if (strcmp(ms->roots[i], dir) == 0) return 0;
-  char **r = realloc(ms->roots, sizeof *r * (size_t)(ms->nroots + 1));
+/* Add folder `dir` to the roots (*roots, *nroots) unless it is there. */
+static int add_root(char ***roots, int *nroots, const char *dir) {
+  for (int i = 0; i < *nroots; i++) if (strcmp((*roots)[i], dir) == 0) return 0;
+  char **r = realloc(*roots, sizeof *r * (size_t)(*nroots + 1));
   if (!r) return -1;
-  ms->roots = r;
-  if (!(ms->roots[ms->nroots] = strdup(dir))) return -1;
-  ms->nroots++;
+  *roots = r;
+  if (!(r[*nroots] = strdup(dir))) return -1;
+  (*nroots)++;
   return 0;
 }
 
@@ -185,17 +186,15 @@ static int load_one(vt_modset *ms, vt_lua *vl, const char *file, const char *pat
   return 0;
 }
 
-typedef struct { char *file, *path; int sub; } pending_file;
-
 /* Top-level modules first, then submodules; each group by path. */
 static int cmp_pending(const void *a, const void *b) {
-  const pending_file *x = a, *y = b;
+  const vt_module_file *x = a, *y = b;
   if (x->sub != y->sub) return x->sub - y->sub;
   return strcmp(x->path, y->path);
 }
 
-static int add_pending_file(pending_file **files, int *n, const char *file, const char *path, int sub) {
-  pending_file *nf = realloc(*files, sizeof **files * (size_t)(*n + 1));
+static int add_module_file(vt_module_file **files, int *n, const char *file, const char *path, int sub) {
+  vt_module_file *nf = realloc(*files, sizeof **files * (size_t)(*n + 1));
   if (!nf) return -1;
   *files = nf;
   nf[*n].file = strdup(file);
@@ -212,7 +211,7 @@ static int add_pending_file(pending_file **files, int *n, const char *file, cons
 ** lookup_tables folders and hidden entries are skipped.  An entry whose
 ** real path leaves `root` (the real path of the folder given with -m: a
 ** symlink out of the tree) is an error.  0, or -1 and err. */
-static int scan_folder(const char *dir, const char *prefix, const char *root, pending_file **files, int *n,
+static int scan_folder(const char *dir, const char *prefix, const char *root, vt_module_file **files, int *n,
                        int depth, char *err, size_t errlen) {
   if (depth > 16) { snprintf(err, errlen, "%s: folders nested too deep", dir); return -1; }
   DIR *d = opendir(dir);
@@ -239,11 +238,59 @@ static int scan_folder(const char *dir, const char *prefix, const char *root, pe
     } else if (S_ISREG(fs.st_mode) && vt_module_in_folder(e->d_name)) {
       snprintf(path, sizeof path, "%s%s%.*s", prefix, *prefix ? "/" : "",
                (int)(strlen(e->d_name) - vt_module_ext_len(e->d_name)), e->d_name);
-      if (add_pending_file(files, n, file, path, *prefix != 0) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; }
+      if (add_module_file(files, n, file, path, *prefix != 0) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; }
     }
   }
   closedir(d);
   return rc;
+}
+
+int vt_module_files(char *const *paths, int npaths, vt_module_file **files, int *nfiles, char ***roots,
+                    int *nroots, char *err, size_t errlen) {
+  *files = NULL;
+  *nfiles = 0;
+  for (int i = 0; i < npaths; i++) {
+    struct stat st;
+    if (stat(paths[i], &st) != 0) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto fail; }
+    if (S_ISDIR(st.st_mode)) {
+      if (add_root(roots, nroots, paths[i]) != 0) goto oom;
+      int before = *nfiles;
+      char real[PATH_MAX];
+      if (!realpath(paths[i], real)) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto fail; }
+      if (scan_folder(paths[i], "", real, files, nfiles, 0, err, errlen) != 0) goto fail;
+      int top = 0;
+      for (int k = before; k < *nfiles; k++) top += !(*files)[k].sub;
+      if (top == 0) { snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder", paths[i]); goto fail; }
+    } else {
+      if (!vt_module_ext_len(paths[i])) { snprintf(err, errlen, "%s: not a module (expected a .lua or .json file, or a folder)", paths[i]); goto fail; }
+      char *dir = strdup(paths[i]);
+      if (!dir) goto oom;
+      char *slash = strrchr(dir, '/');
+      const char *pslash = strrchr(paths[i], '/');
+      const char *base = pslash ? pslash + 1 : paths[i];
+      if (slash) *slash = 0; else strcpy(dir, ".");
+      int r = add_root(roots, nroots, dir);
+      free(dir);
+      if (r != 0) goto oom;
+      char path[4096];
+      snprintf(path, sizeof path, "%.*s", (int)(strlen(base) - vt_module_ext_len(base)), base);
+      if (add_module_file(files, nfiles, paths[i], path, 0) != 0) goto oom;
+    }
+  }
+  if (*nfiles > 1) qsort(*files, (size_t)*nfiles, sizeof **files, cmp_pending);
+  return 0;
+oom:
+  snprintf(err, errlen, "out of memory");
+fail:
+  vt_module_files_free(*files, *nfiles);
+  *files = NULL;
+  *nfiles = 0;
+  return -1;
+}
+
+void vt_module_files_free(vt_module_file *files, int n) {
+  for (int i = 0; i < n; i++) { free(files[i].file); free(files[i].path); }
+  free(files);
 }
 
 int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, char *failed, size_t failedlen,
@@ -251,37 +298,9 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
   memset(ms, 0, sizeof *ms);
   if (failed && failedlen) failed[0] = 0;
   const char *culprit = NULL;   /* the module file an error is in */
-  pending_file *files = NULL;
+  vt_module_file *files = NULL;
   int nfiles = 0, rc = -1;
-  for (int i = 0; i < npaths; i++) {
-    struct stat st;
-    if (stat(paths[i], &st) != 0) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
-    if (S_ISDIR(st.st_mode)) {
-      if (add_root(ms, paths[i]) != 0) goto oom;
-      int before = nfiles;
-      char real[PATH_MAX];
-      if (!realpath(paths[i], real)) { snprintf(err, errlen, "%s: %s", paths[i], strerror(errno)); goto done; }
-      if (scan_folder(paths[i], "", real, &files, &nfiles, 0, err, errlen) != 0) goto done;
-      int top = 0;
-      for (int k = before; k < nfiles; k++) top += !files[k].sub;
-      if (top == 0) { snprintf(err, errlen, "%s: no modules (*.lua or *.json) in this folder", paths[i]); goto done; }
-    } else {
-      if (!vt_module_ext_len(paths[i])) { snprintf(err, errlen, "%s: not a module (expected a .lua or .json file, or a folder)", paths[i]); goto done; }
-      char *dir = strdup(paths[i]);
-      if (!dir) goto oom;
-      char *slash = strrchr(dir, '/');
-      const char *pslash = strrchr(paths[i], '/');
-      const char *base = pslash ? pslash + 1 : paths[i];
-      if (slash) *slash = 0; else strcpy(dir, ".");
-      int r = add_root(ms, dir);
-      free(dir);
-      if (r != 0) goto oom;
-      char path[4096];
-      snprintf(path, sizeof path, "%.*s", (int)(strlen(base) - vt_module_ext_len(base)), base);
-      if (add_pending_file(&files, &nfiles, paths[i], path, 0) != 0) goto oom;
-    }
-  }
-  if (nfiles > 1) qsort(files, (size_t)nfiles, sizeof *files, cmp_pending);
+  if (vt_module_files(paths, npaths, &files, &nfiles, &ms->roots, &ms->nroots, err, errlen) != 0) goto done;
   ms->ntop = 0;
   for (int i = 0; i < nfiles; i++) {
     int dup = 0;   /* a file given twice, or a submodule also given as a file */
@@ -334,13 +353,9 @@ int vt_modset_load(vt_modset *ms, vt_lua *vl, char *const *paths, int npaths, ch
   }
   for (int i = 0; i < ms->n; i++) ms->mods[i]->index = i;
   rc = 0;
-  goto done;
-oom:
-  snprintf(err, errlen, "out of memory");
 done:
   if (rc != 0 && culprit && failed && failedlen) snprintf(failed, failedlen, "%s", culprit);
-  for (int i = 0; i < nfiles; i++) { free(files[i].file); free(files[i].path); }
-  free(files);
+  vt_module_files_free(files, nfiles);
   if (rc != 0) vt_modset_free(ms);
   return rc;
 }

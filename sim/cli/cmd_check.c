@@ -7,6 +7,7 @@
 
 #include "lua/check.h"
 #include "sim/cli/cli.h"
+#include "sim/jsonw.h"
 
 static const char USAGE[] =
   "usage: vitae check [-q] [--json] PATH...\n"
@@ -15,18 +16,6 @@ static const char USAGE[] =
   "  -q       errors only\n"
   "  --json   one JSON object: files, errors, warnings and the messages\n"
   "Exit status: 0 no error, 1 errors found, 2 usage error.\n";
-
-static void json_str(const char *s) {
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') printf("\\%c", ch);
-    else if (ch == '\n') fputs("\\n", stdout);
-    else if (ch < 0x20) printf("\\u%04x", ch);
-    else putchar(ch);
-  }
-  putchar('"');
-}
 
 int vt_cmd_check(int argc, char **argv) {
   int quiet = 0, json = 0, npaths = 0;
@@ -50,19 +39,26 @@ int vt_cmd_check(int argc, char **argv) {
   int errors, warnings;
   vt_check_counts(&ck, &errors, &warnings);
   if (json) {
-    printf("{\"files\": %d, \"errors\": %d, \"warnings\": %d, \"messages\": [", ck.nfiles, errors, warnings);
-    int first = 1;
+    vt_jsonw w;
+    vt_jw_init(&w, stdout);
+    vt_jw_obj(&w, 1);
+    vt_jw_kint(&w, "files", ck.nfiles);
+    vt_jw_kint(&w, "errors", errors);
+    vt_jw_kint(&w, "warnings", warnings);
+    vt_jw_key(&w, "messages");
+    vt_jw_arr(&w, 0);
     for (int i = 0; i < ck.n; i++) {
       const vt_check_msg *m = &ck.msgs[i];
       if (quiet && m->warning) continue;
-      printf("%s\n  {\"file\": ", first ? "" : ",");
-      json_str(m->file);
-      printf(", \"line\": %d, \"severity\": \"%s\", \"message\": ", m->line, m->warning ? "warning" : "error");
-      json_str(m->text);
-      putchar('}');
-      first = 0;
+      vt_jw_obj(&w, 1);
+      vt_jw_kstr(&w, "file", m->file);
+      vt_jw_kint(&w, "line", m->line);
+      vt_jw_kstr(&w, "severity", m->warning ? "warning" : "error");
+      vt_jw_kstr(&w, "message", m->text);
+      vt_jw_end(&w);
     }
-    printf("%s]}\n", first ? "" : "\n");
+    vt_jw_end(&w);
+    vt_jw_end(&w);
   } else {
     for (int i = 0; i < ck.n; i++) {
       const vt_check_msg *m = &ck.msgs[i];
