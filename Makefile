@@ -158,7 +158,7 @@ learn-table: all $(BUILD)/tools/learnfit
 # vitae eval on GiBleed split by person, learned with Synthea's whole module
 # corpus (several minutes; the run docs/eval.md quotes; needs ../shared).
 eval-gibleed: all $(BUILD)/tools/jsonget
-	@EVAL_REAL_MODULES=$${VITAE_SHARED:-../shared}/synthea/modules VITAE=./$(PROG) BUILD=$(BUILD) TMPROOT=$(BUILD)/eval-gibleed \
+	@EVAL_REAL_EPSILON=1 EVAL_REAL_MODULES=$${VITAE_SHARED:-../shared}/synthea/modules VITAE=./$(PROG) BUILD=$(BUILD) TMPROOT=$(BUILD)/eval-gibleed \
 	  VITAE_SHARED=$${VITAE_SHARED:-../shared} sh tests/e2e/eval_real.sh
 
 clean:
